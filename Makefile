@@ -1,0 +1,52 @@
+# The two commands of the README are `make run` and `make test`; both set up what they need first.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := gettext
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint format clean
+
+## setup: Debian packages, virtualenv, Python and npm packages (safe to run again)
+setup: .make/apt $(VENV)/.installed node_modules/.installed
+
+.make/apt: Makefile
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p .make && touch $@
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## run: the portal at http://$(HOST):$(PORT) on the embedded default, with demo data
+run: setup
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite, on PostgreSQL and Redis when they answer (always under CI=true)
+test: setup
+	$(PY) -m tests.run $(ARGS)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules .make var staticfiles

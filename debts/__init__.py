@@ -1,0 +1,1 @@
+"""The municipality's receivables: debtors, debts, settlements, notices, RF codes, surcharges."""

@@ -1,0 +1,597 @@
+"""The municipality's receivables: debtors, what they owe, settlements and payment notices.
+
+Models hold data and the invariants the database can keep (constraints); state changes go through
+``debts.services`` and reads shaped for pages through ``debts.selectors``.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .money import ZERO, round_money
+from .states import StateMachine, StatusChange
+from .surcharges import months_counted, surcharge
+from .validators import validate_afm, validate_rf_code
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class BilingualName(models.Model):
+    """A name kept in Greek and English, shown in the reader's language."""
+
+    name = models.CharField(_("ονομασία"), max_length=200)
+    name_en = models.CharField(_("ονομασία στα αγγλικά"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name
+
+
+class Debtor(models.Model):
+    """A debtor and the municipality's ledger card for them (καρτέλα οφειλέτη)."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Φυσικό πρόσωπο")
+        BUSINESS = "business", _("Νομικό πρόσωπο")
+
+    afm = models.CharField(_("ΑΦΜ"), max_length=9, unique=True, validators=[validate_afm])
+    kind = models.CharField(_("είδος"), max_length=16, choices=Kind, default=Kind.PERSON)
+    last_name = models.CharField(_("επώνυμο ή επωνυμία"), max_length=200)
+    first_name = models.CharField(_("όνομα"), max_length=100, blank=True)
+    father_name = models.CharField(_("πατρώνυμο"), max_length=100, blank=True)
+    tax_office = models.CharField(_("ΔΟΥ"), max_length=100, blank=True)
+    street = models.CharField(_("οδός και αριθμός"), max_length=200, blank=True)
+    postal_code = models.CharField(_("ΤΚ"), max_length=5, blank=True)
+    city = models.CharField(_("πόλη"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("τηλέφωνο"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("δημιουργήθηκε"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ενημερώθηκε"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("οφειλέτης")
+        verbose_name_plural = _("οφειλέτες")
+        ordering = ["last_name", "first_name", "afm"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(afm__regex=r"^[0-9]{9}$"), name="debtor_afm_9_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.afm})"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name) if part)
+
+
+class RevenueType(BilingualName):
+    """A kind of municipal revenue, by its budget code (ΚΑΕ)."""
+
+    class Kind(models.TextChoices):
+        TAX = "tax", _("Φόρος")
+        FEE = "fee", _("Τέλος")
+        FINE = "fine", _("Πρόστιμο")
+        RENT = "rent", _("Μίσθωμα")
+        PARAVOLO = "paravolo", _("Παράβολο")
+
+    code = models.CharField(_("ΚΑΕ"), max_length=16, unique=True)
+    kind = models.CharField(_("είδος"), max_length=16, choices=Kind)
+    surchargeable = models.BooleanField(_("επιβαρύνεται με προσαυξήσεις"), default=True)
+    active = models.BooleanField(_("ενεργό"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("είδος εσόδου")
+        verbose_name_plural = _("είδη εσόδων")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="paravolo") | Q(surchargeable=False),
+                name="revenuetype_paravolo_never_surcharged",
+            ),
+        ]
+
+
+class CertificationRoll(models.Model):
+    """A certification roll (βεβαιωτικός κατάλογος): debts certified together."""
+
+    number = models.CharField(_("αριθμός"), max_length=32, unique=True)
+    title = models.CharField(_("τίτλος"), max_length=200)
+    certified_on = models.DateField(_("ημερομηνία βεβαίωσης"))
+    created_at = models.DateTimeField(_("δημιουργήθηκε"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("βεβαιωτικός κατάλογος")
+        verbose_name_plural = _("βεβαιωτικοί κατάλογοι")
+        ordering = ["-certified_on", "number"]
+
+    def __str__(self):
+        return f"{self.number}: {self.title}"
+
+
+class AssessmentNote(models.Model):
+    """A single-debt certification document (βεβαιωτικό σημείωμα)."""
+
+    number = models.CharField(_("αριθμός"), max_length=32, unique=True)
+    issued_on = models.DateField(_("ημερομηνία έκδοσης"))
+    reason = models.TextField(_("αιτιολογία"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("βεβαιωτικό σημείωμα")
+        verbose_name_plural = _("βεβαιωτικά σημειώματα")
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self):
+        return self.number
+
+
+class SettlementScheme(models.Model):
+    """The rules of an installment scheme; laws differ, so each is a row, not code."""
+
+    name = models.CharField(_("ονομασία"), max_length=200, unique=True)
+    legal_basis = models.CharField(_("νομική βάση"), max_length=200)
+    min_installments = models.PositiveSmallIntegerField(_("ελάχιστες δόσεις"), default=2)
+    max_installments = models.PositiveSmallIntegerField(_("μέγιστες δόσεις"))
+    min_installment_amount = models.DecimalField(_("ελάχιστο ποσό δόσης"), **MONEY)
+    annual_interest_rate = models.DecimalField(
+        _("ετήσιο επιτόκιο"), max_digits=6, decimal_places=4, help_text=_("π.χ. 0.1000 για 10 %")
+    )
+    surcharge_writeoff = models.DecimalField(
+        _("διαγραφή προσαυξήσεων"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal(0),
+        help_text=_("ποσοστό των προσαυξήσεων που διαγράφεται, π.χ. 0.8000 για 80 %"),
+    )
+    late_installment_monthly_rate = models.DecimalField(
+        _("μηνιαία επιβάρυνση εκπρόθεσμης δόσης"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal(0),
+    )
+    misses_before_loss = models.PositiveSmallIntegerField(_("ανεξόφλητες δόσεις έως την απώλεια"))
+    active = models.BooleanField(_("ενεργό"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("πρόγραμμα ρύθμισης")
+        verbose_name_plural = _("προγράμματα ρύθμισης")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_installments__gte=1, max_installments__gte=F("min_installments")),
+                name="scheme_installment_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    min_installment_amount__gt=0,
+                    annual_interest_rate__gte=0,
+                    late_installment_monthly_rate__gte=0,
+                    misses_before_loss__gte=1,
+                    surcharge_writeoff__gte=0,
+                    surcharge_writeoff__lte=1,
+                ),
+                name="scheme_amounts_and_rates",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SettlementChange(StatusChange):
+    settlement = models.ForeignKey("Settlement", models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης ρύθμισης")
+        verbose_name_plural = _("αλλαγές κατάστασης ρυθμίσεων")
+
+
+class Settlement(models.Model):
+    """An installment settlement (ρύθμιση) of certified debts, with its terms frozen."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Σε ισχύ")
+        COMPLETED = "completed", _("Εξοφλήθηκε")
+        LOST = "lost", _("Απωλέσθηκε")
+        CANCELLED = "cancelled", _("Ακυρώθηκε")
+
+    states = StateMachine(
+        {
+            Status.ACTIVE: {Status.COMPLETED, Status.LOST, Status.CANCELLED},
+        },
+        record=SettlementChange,
+        owner_field="settlement",
+    )
+
+    number = models.CharField(_("αριθμός"), max_length=32, unique=True)
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="settlements", verbose_name=_("οφειλέτης")
+    )
+    scheme = models.ForeignKey(SettlementScheme, models.PROTECT, verbose_name=_("πρόγραμμα"))
+    approved_on = models.DateField(_("ημερομηνία έγκρισης"))
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.ACTIVE, editable=False
+    )
+    principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
+    surcharge = models.DecimalField(_("προσαυξήσεις που εντάχθηκαν"), **MONEY)
+    annual_interest_rate = models.DecimalField(_("ετήσιο επιτόκιο"), max_digits=6, decimal_places=4)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ρύθμιση οφειλών")
+        verbose_name_plural = _("ρυθμίσεις οφειλών")
+        ordering = ["-approved_on", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal__gt=0, surcharge__gte=0, annual_interest_rate__gte=0),
+                name="settlement_amounts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class Installment(models.Model):
+    """One installment of a settlement."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ανεξόφλητη")
+        PAID = "paid", _("Εξοφλημένη")
+
+    settlement = models.ForeignKey(
+        Settlement, models.PROTECT, related_name="installments", verbose_name=_("ρύθμιση")
+    )
+    number = models.PositiveSmallIntegerField(_("α/α"))
+    due_date = models.DateField(_("λήξη"))
+    principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
+    interest = models.DecimalField(_("τόκος"), **MONEY)
+    status = models.CharField(_("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = _("δόση")
+        verbose_name_plural = _("δόσεις")
+        ordering = ["settlement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "number"], name="installment_number"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, principal__gt=0, interest__gte=0),
+                name="installment_amounts",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Δόση %(number)s της ρύθμισης %(settlement)s") % {
+            "number": self.number,
+            "settlement": self.settlement.number,
+        }
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.interest
+
+    def surcharge(self, as_of: date) -> Decimal:
+        """The scheme's monthly charge on an installment paid late."""
+        if self.status != self.Status.OPEN:
+            return ZERO
+        months = months_counted(self.due_date, as_of)
+        rate = self.settlement.scheme.late_installment_monthly_rate
+        return round_money(self.amount * rate * months)
+
+
+class DebtChange(StatusChange):
+    debt = models.ForeignKey("Debt", models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης οφειλής")
+        verbose_name_plural = _("αλλαγές κατάστασης οφειλών")
+
+
+class Debt(models.Model):
+    """An amount a debtor owes the municipality: uncertified, or certified with its due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ανοικτή")
+        IN_SETTLEMENT = "in_settlement", _("Σε ρύθμιση")
+        PAID = "paid", _("Εξοφλημένη")
+        CANCELLED = "cancelled", _("Ακυρωμένη")
+
+    states = StateMachine(
+        {
+            Status.OPEN: {Status.IN_SETTLEMENT, Status.PAID, Status.CANCELLED},
+            Status.IN_SETTLEMENT: {Status.OPEN, Status.PAID},
+            # A payment reversed (a bounced transfer, a refund) reopens what it had paid.
+            Status.PAID: {Status.OPEN},
+        },
+        record=DebtChange,
+        owner_field="debt",
+    )
+
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="debts", verbose_name=_("οφειλέτης")
+    )
+    revenue_type = models.ForeignKey(
+        RevenueType, models.PROTECT, related_name="debts", verbose_name=_("είδος εσόδου")
+    )
+    description = models.CharField(_("περιγραφή"), max_length=300)
+    reference = models.CharField(
+        _("στοιχείο αναφοράς"),
+        max_length=64,
+        blank=True,
+        help_text=_("αριθμός κλήσης, λογαριασμού, σύμβασης ή ακινήτου"),
+    )
+    period_start = models.DateField(_("περίοδος από"), null=True, blank=True)
+    period_end = models.DateField(_("περίοδος έως"), null=True, blank=True)
+    principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
+    due_date = models.DateField(_("λήξη"), null=True, blank=True)
+    certified_on = models.DateField(_("ημερομηνία βεβαίωσης"), null=True, blank=True)
+    roll = models.ForeignKey(
+        CertificationRoll,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="debts",
+        verbose_name=_("βεβαιωτικός κατάλογος"),
+    )
+    assessment_note = models.OneToOneField(
+        AssessmentNote,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="debt",
+        verbose_name=_("βεβαιωτικό σημείωμα"),
+    )
+    settlement = models.ForeignKey(
+        Settlement,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="debts",
+        verbose_name=_("ρύθμιση"),
+    )
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN, editable=False
+    )
+    created_at = models.DateTimeField(_("καταχωρίστηκε"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("οφειλή")
+        verbose_name_plural = _("οφειλές")
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["debtor", "status"], name="debt_debtor_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(principal__gt=0), name="debt_principal_positive"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="debt_period_in_order",
+            ),
+            # Uncertified: no certification at all. Certified: a date, a due date, and exactly
+            # one document (a roll or an assessment note).
+            models.CheckConstraint(
+                condition=Q(
+                    certified_on__isnull=True, roll__isnull=True, assessment_note__isnull=True
+                )
+                | Q(
+                    certified_on__isnull=False,
+                    due_date__isnull=False,
+                    roll__isnull=False,
+                    assessment_note__isnull=True,
+                )
+                | Q(
+                    certified_on__isnull=False,
+                    due_date__isnull=False,
+                    roll__isnull=True,
+                    assessment_note__isnull=False,
+                ),
+                name="debt_certification_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="in_settlement") | Q(settlement__isnull=False),
+                name="debt_in_settlement_has_settlement",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.revenue_type.code} {self.description} ({self.principal} €)"
+
+    @property
+    def is_certified(self) -> bool:
+        return self.certified_on is not None
+
+    @property
+    def is_paravolo(self) -> bool:
+        return self.revenue_type.kind == RevenueType.Kind.PARAVOLO
+
+    @property
+    def bears_surcharge(self) -> bool:
+        """Only open certified debts of a surchargeable revenue bear ΚΕΔΕ surcharges."""
+        return (
+            self.status == self.Status.OPEN
+            and self.is_certified
+            and self.revenue_type.surchargeable
+        )
+
+    def surcharge(self, as_of: date) -> Decimal:
+        if not self.bears_surcharge:
+            return ZERO
+        return surcharge(self.principal, self.due_date, as_of)
+
+
+class ParavoloType(BilingualName):
+    """A fixed fee paid up front for an administrative act; issued as an uncertified debt."""
+
+    revenue_type = models.ForeignKey(
+        RevenueType,
+        models.PROTECT,
+        limit_choices_to={"kind": RevenueType.Kind.PARAVOLO},
+        verbose_name=_("είδος εσόδου"),
+    )
+    amount = models.DecimalField(_("ποσό"), **MONEY)
+    legal_basis = models.CharField(_("νομική βάση"), max_length=200, blank=True)
+    description = models.TextField(_("πότε απαιτείται"), blank=True)
+    active = models.BooleanField(_("ενεργό"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("είδος παραβόλου")
+        verbose_name_plural = _("είδη παραβόλων")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="paravolo_amount_positive"),
+        ]
+
+
+class NoticeChange(StatusChange):
+    notice = models.ForeignKey("PaymentNotice", models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης ειδοποιητηρίου")
+        verbose_name_plural = _("αλλαγές κατάστασης ειδοποιητηρίων")
+
+
+class PaymentNotice(models.Model):
+    """A notice (ειδοποιητήριο): debts grouped under one RF, amounts frozen until it expires."""
+
+    class Origin(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Έκδοση Δήμου")
+        CITIZEN = "citizen", _("Δημιουργία από τον πολίτη")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Προς πληρωμή")
+        PAID = "paid", _("Εξοφλήθηκε")
+        EXPIRED = "expired", _("Έληξε")
+        CANCELLED = "cancelled", _("Ακυρώθηκε")
+
+    states = StateMachine(
+        {
+            Status.OPEN: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
+            # Money received after expiry is still money received: the payment wins.
+            Status.EXPIRED: {Status.PAID},
+        },
+        record=NoticeChange,
+        owner_field="notice",
+    )
+
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="notices", verbose_name=_("οφειλέτης")
+    )
+    rf_code = models.CharField(
+        _("κωδικός RF"), max_length=25, unique=True, validators=[validate_rf_code], editable=False
+    )
+    origin = models.CharField(_("προέλευση"), max_length=16, choices=Origin, editable=False)
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN, editable=False
+    )
+    issued_at = models.DateTimeField(_("εκδόθηκε"), default=timezone.now, editable=False)
+    valid_until = models.DateField(_("ισχύει έως"), editable=False)
+    total = models.DecimalField(_("σύνολο"), editable=False, **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("εκδόθηκε από"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ειδοποιητήριο")
+        verbose_name_plural = _("ειδοποιητήρια")
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["debtor", "status"], name="notice_debtor_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="notice_total_positive"),
+        ]
+
+    def __str__(self):
+        return self.formatted_rf
+
+    @property
+    def formatted_rf(self) -> str:
+        from .rf import format_rf
+
+        return format_rf(self.rf_code)
+
+
+class NoticeItem(models.Model):
+    """A debt or an installment on a notice, with the amounts frozen at issue."""
+
+    notice = models.ForeignKey(
+        PaymentNotice, models.PROTECT, related_name="items", verbose_name=_("ειδοποιητήριο")
+    )
+    debt = models.ForeignKey(
+        Debt,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notice_items",
+        verbose_name=_("οφειλή"),
+    )
+    installment = models.ForeignKey(
+        Installment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notice_items",
+        verbose_name=_("δόση"),
+    )
+    principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
+    surcharge = models.DecimalField(_("προσαυξήσεις"), **MONEY)
+    # True while the notice is open: a debt may stand on one open notice at a time.
+    is_open = models.BooleanField(default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("γραμμή ειδοποιητηρίου")
+        verbose_name_plural = _("γραμμές ειδοποιητηρίου")
+        ordering = ["notice", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(debt__isnull=False, installment__isnull=True)
+                | Q(debt__isnull=True, installment__isnull=False),
+                name="noticeitem_debt_or_installment",
+            ),
+            models.CheckConstraint(
+                condition=Q(principal__gt=0, surcharge__gte=0), name="noticeitem_amounts"
+            ),
+            models.UniqueConstraint(
+                fields=["debt"],
+                condition=Q(is_open=True),
+                name="noticeitem_debt_on_one_open_notice",
+            ),
+            models.UniqueConstraint(
+                fields=["installment"],
+                condition=Q(is_open=True),
+                name="noticeitem_installment_on_one_open_notice",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.debt or self.installment)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.surcharge

@@ -1,0 +1,18 @@
+"""Money is Decimal euros with two places, rounded half-up; never float."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Round to cents, half-up, as Greek public accounting does."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_cents(amount: Decimal) -> int:
+    """Whole cents of an amount that must already be in cents (refuses 12.345)."""
+    if amount != amount.quantize(CENT):
+        raise ValueError(f"{amount} is not a whole number of cents.")
+    return int(amount * 100)

@@ -1,0 +1,67 @@
+"""Explicit state machines: a table of allowed transitions, enforced in one place, each
+transition recorded with its time, cause and actor (as GOV.UK Pay's connector does)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class InvalidTransition(Exception):
+    """A status change the transition table does not allow."""
+
+
+class StatusChange(models.Model):
+    """One recorded transition; concrete subclasses add the foreign key to their owner."""
+
+    from_status = models.CharField(_("από"), max_length=16)
+    to_status = models.CharField(_("σε"), max_length=16)
+    at = models.DateTimeField(_("χρονική στιγμή"), default=timezone.now)
+    cause = models.CharField(_("αιτία"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("χρήστης"),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status} ({self.cause})"
+
+
+class StateMachine:
+    """The allowed transitions of one model's ``status`` field.
+
+    ``transitions`` maps a status to the statuses it may move to; a status absent from it is final.
+    Call ``advance`` inside the service's transaction, with the row locked.
+    """
+
+    def __init__(self, transitions: dict[str, set[str]], *, record, owner_field: str):
+        self.transitions = {str(k): {str(t) for t in v} for k, v in transitions.items()}
+        self.record = record
+        self.owner_field = owner_field
+
+    def allows(self, current: str, target: str) -> bool:
+        return str(target) in self.transitions.get(str(current), set())
+
+    def advance(self, obj, target: str, *, cause: str, actor=None) -> None:
+        current = obj.status
+        if not self.allows(current, target):
+            raise InvalidTransition(
+                f"{type(obj).__name__} {obj.pk}: {current} → {target} is not allowed."
+            )
+        obj.status = target
+        obj.save(update_fields=["status"])
+        self.record.objects.create(
+            **{self.owner_field: obj},
+            from_status=current,
+            to_status=target,
+            cause=cause,
+            actor=actor,
+        )

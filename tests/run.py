@@ -1,0 +1,48 @@
+"""Run the test suite on the real services when they answer, and say which.
+
+PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are used when they accept a connection;
+otherwise the suite falls back to SQLite and in-process tasks. Under ``CI=true`` the fallback is
+refused: CI always tests on PostgreSQL and Redis. Arguments are passed on to pytest.
+"""
+
+import os
+import socket
+import sys
+
+import pytest
+
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/thermi_portal"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def main(argv: list[str]) -> int:
+    env = os.environ
+    env["DJANGO_ENV"] = "test"
+    postgres = "DATABASE_URL" in env or answers("127.0.0.1", 5432)
+    redis = "CELERY_BROKER_URL" in env or answers("127.0.0.1", 6379)
+    if env.get("CI") == "true" and not (postgres and redis):
+        print("CI=true: PostgreSQL and Redis must answer on 127.0.0.1; refusing the fallback.")
+        return 2
+    if postgres:
+        env.setdefault("DATABASE_URL", POSTGRES_URL)
+    if redis:
+        env.setdefault("CELERY_BROKER_URL", REDIS_URL)
+    print(
+        "Testing on",
+        "PostgreSQL" if postgres else "SQLite (PostgreSQL did not answer)",
+        "and",
+        "Redis" if redis else "in-process tasks (Redis did not answer)",
+    )
+    return pytest.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
