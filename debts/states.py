@@ -50,14 +50,15 @@ class StateMachine:
     def allows(self, current: str, target: str) -> bool:
         return str(target) in self.transitions.get(str(current), set())
 
-    def advance(self, obj, target: str, *, cause: str, actor=None) -> None:
+    def advance(self, obj, target: str, *, cause: str, actor=None, also_update=()) -> None:
+        """Move ``obj`` to ``target`` and record it; ``also_update`` names fields saved with it."""
         current = obj.status
         if not self.allows(current, target):
             raise InvalidTransition(
                 f"{type(obj).__name__} {obj.pk}: {current} → {target} is not allowed."
             )
         obj.status = target
-        obj.save(update_fields=["status"])
+        obj.save(update_fields=["status", *also_update])
         self.record.objects.create(
             **{self.owner_field: obj},
             from_status=current,

@@ -73,6 +73,15 @@ def months_counted(due_date: date, as_of: date, rule: str | None = None) -> int:
     return months
 
 
+def last_day_before_increase(due_date: date, as_of: date, rule: str | None = None) -> date:
+    """The last day, from ``as_of`` on, on which the months counted stay what they are."""
+    rule = rule or settings.SURCHARGE_MONTH_RULE
+    months = months_counted(due_date, as_of, rule)
+    if rule == STARTED:
+        return add_months(due_date, months)
+    return add_months(due_date, months + 1) - timedelta(days=1)
+
+
 def rate_on(day: date) -> SurchargeRate:
     """The rate in force on ``day``."""
     for rate in reversed(RATES):

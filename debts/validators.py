@@ -17,8 +17,11 @@ def normalize_afm(value: str) -> str:
 
 
 def validate_afm(value: str) -> None:
+    """Nine digits with the mod-11 check digit; all zeros passes the check but is no one's ΑΦΜ."""
     try:
-        vat.validate(normalize_afm(value))
+        afm = vat.validate(normalize_afm(value))
+        if afm == "000000000":
+            raise StdnumValidationError()
     except StdnumValidationError as error:
         raise ValidationError(
             _("Ο ΑΦΜ «%(value)s» δεν είναι έγκυρος: 9 ψηφία με σωστό ψηφίο ελέγχου."),

@@ -1,0 +1,300 @@
+"""Everything that changes the state of the receivables; each function is one transaction.
+
+Refusals are ``ValidationError`` with a message a person can act on, raised before anything is
+written, so that bad input changes nothing.
+"""
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Debt,
+    Debtor,
+    Installment,
+    NoticeItem,
+    PaymentNotice,
+    Settlement,
+    SettlementScheme,
+)
+from .money import ZERO, round_money
+from .rf import IDENTIFIER_DIGITS, make_rf
+from .surcharges import add_months, last_day_before_increase
+
+
+def _locked_debtor(debtor: Debtor) -> Debtor:
+    """Lock the debtor's row: notices and settlements of one debtor are built one at a time."""
+    return Debtor.objects.select_for_update().get(pk=debtor.pk)
+
+
+def _locked_debts(debtor: Debtor, debts: Iterable[Debt]) -> list[Debt]:
+    """The debtor's debts with these ids, locked; an id of another debtor counts as unknown."""
+    ids = {debt.pk for debt in debts}
+    found = list(
+        Debt.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, debtor=debtor)
+        .select_related("revenue_type")
+        .order_by("due_date", "pk")
+    )
+    if len(found) != len(ids):
+        raise ValidationError(
+            _("Κάποια από τις οφειλές που επιλέξατε δεν βρέθηκε."), "unknown_debt"
+        )
+    return found
+
+
+def _refuse_items_on_open_notices(debts: list[Debt], installments: list[Installment]) -> None:
+    taken = NoticeItem.objects.filter(is_open=True).select_related("notice")
+    taken = taken.filter(debt__in=debts) | taken.filter(installment__in=installments)
+    item = taken.first()
+    if item is not None:
+        raise ValidationError(
+            _(
+                "Η «%(item)s» περιλαμβάνεται ήδη στο ανοικτό ειδοποιητήριο %(rf)s: ακυρώστε το πρώτα."
+            )
+            % {"item": item, "rf": item.notice.formatted_rf},
+            "already_on_notice",
+        )
+
+
+def _unused_rf(total: Decimal) -> str:
+    """A fresh RF for ``total``; the unique constraint on ``rf_code`` stays the last word."""
+    while True:
+        rf_code = make_rf(
+            secrets.randbelow(10**IDENTIFIER_DIGITS),
+            creditor_code=settings.RF_CREDITOR_CODE,
+            amount=total,
+        )
+        if not PaymentNotice.objects.filter(rf_code=rf_code).exists():
+            return rf_code
+
+
+def _default_valid_until(debts: list[Debt], installments: list[Installment], today: date) -> date:
+    """The validity setting from today, cut short so that no surcharge grows meanwhile.
+
+    A notice freezes the surcharges of its last valid day; paying early must not cost more.
+    """
+    valid_until = today + timedelta(days=settings.NOTICE_VALIDITY_DAYS)
+    due_dates = [debt.due_date for debt in debts if debt.bears_surcharge]
+    due_dates += [
+        i.due_date for i in installments if i.settlement.scheme.late_installment_monthly_rate
+    ]
+    for due_date in due_dates:
+        valid_until = min(valid_until, last_day_before_increase(due_date, today))
+    return valid_until
+
+
+@transaction.atomic
+def build_notice(
+    debtor: Debtor,
+    *,
+    debts: Iterable[Debt] = (),
+    installments: Iterable[Installment] = (),
+    valid_until: date | None = None,
+    origin: str = PaymentNotice.Origin.CITIZEN,
+    created_by=None,
+) -> PaymentNotice:
+    """Group open debts and installments of one debtor into a notice with its own RF.
+
+    Amounts are frozen with the surcharges due on ``valid_until`` (by default as late as the
+    surcharges stay unchanged, within the validity setting), and the RF carries an amount check
+    for the total, so a bank takes exactly that amount.
+    """
+    debtor = _locked_debtor(debtor)
+    today = timezone.localdate()
+    if valid_until is not None and valid_until < today:
+        raise ValidationError(_("Η ημερομηνία ισχύος δεν μπορεί να έχει παρέλθει."), "past")
+
+    debts = _locked_debts(debtor, debts)
+    installment_ids = {installment.pk for installment in installments}
+    installments = list(
+        Installment.objects.select_for_update(of=("self",))
+        .filter(
+            pk__in=installment_ids,
+            settlement__debtor=debtor,
+            settlement__status=Settlement.Status.ACTIVE,
+        )
+        .select_related("settlement__scheme")
+        .order_by("due_date", "pk")
+    )
+    if not debts and not installment_ids:
+        raise ValidationError(_("Επιλέξτε τουλάχιστον μία οφειλή."), "empty")
+    if len(installments) != len(installment_ids):
+        raise ValidationError(_("Κάποια από τις δόσεις που επιλέξατε δεν βρέθηκε."), "unknown_debt")
+    for debt in debts:
+        if debt.status != Debt.Status.OPEN:
+            raise ValidationError(
+                _("Η οφειλή «%(debt)s» δεν είναι ανοικτή (%(status)s).")
+                % {"debt": debt.description, "status": debt.get_status_display()},
+                "not_open",
+            )
+    for installment in installments:
+        if installment.status != Installment.Status.OPEN:
+            raise ValidationError(_("Η «%(i)s» έχει εξοφληθεί.") % {"i": installment}, "not_open")
+    _refuse_items_on_open_notices(debts, installments)
+
+    valid_until = valid_until or _default_valid_until(debts, installments, today)
+    items = [
+        NoticeItem(debt=debt, principal=debt.principal, surcharge=debt.surcharge(valid_until))
+        for debt in debts
+    ] + [
+        NoticeItem(
+            installment=installment,
+            principal=installment.amount,
+            surcharge=installment.surcharge(valid_until),
+        )
+        for installment in installments
+    ]
+    total = sum((item.amount for item in items), ZERO)
+    notice = PaymentNotice.objects.create(
+        debtor=debtor,
+        rf_code=_unused_rf(total),
+        origin=origin,
+        valid_until=valid_until,
+        total=total,
+        created_by=created_by,
+    )
+    for item in items:
+        item.notice = notice
+    NoticeItem.objects.bulk_create(items)
+    return notice
+
+
+def _close_notice(notice: PaymentNotice, status: str, *, cause: str, actor=None) -> PaymentNotice:
+    notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
+    PaymentNotice.states.advance(notice, status, cause=cause, actor=actor)
+    notice.items.update(is_open=False)
+    return notice
+
+
+@transaction.atomic
+def cancel_notice(notice: PaymentNotice, *, cause: str, actor=None) -> PaymentNotice:
+    """Withdraw an open notice; its debts become free to go on another."""
+    return _close_notice(notice, PaymentNotice.Status.CANCELLED, cause=cause, actor=actor)
+
+
+def expire_notices(today: date | None = None) -> int:
+    """Mark open notices past their validity as expired, one transaction each; safe to rerun."""
+    today = today or timezone.localdate()
+    expired = 0
+    due = PaymentNotice.objects.filter(status=PaymentNotice.Status.OPEN, valid_until__lt=today)
+    for notice in due.only("pk").iterator():
+        with transaction.atomic():
+            locked = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
+            if locked.status == PaymentNotice.Status.OPEN:
+                _close_notice(locked, PaymentNotice.Status.EXPIRED, cause="validity ended")
+                expired += 1
+    return expired
+
+
+def _installment_schedule(
+    financed: Decimal, count: int, annual_rate: Decimal
+) -> list[tuple[Decimal, Decimal]]:
+    """(principal, interest) of ``count`` equal monthly installments on a declining balance.
+
+    The last installment takes whatever rounding left over, so the principals add up exactly.
+    """
+    monthly = annual_rate / 12
+    if monthly:
+        payment = round_money(financed * monthly / (1 - (1 + monthly) ** -count))
+    else:
+        payment = round_money(financed / count)
+    balance, schedule = financed, []
+    for number in range(1, count + 1):
+        interest = round_money(balance * monthly)
+        principal = balance if number == count else min(payment - interest, balance)
+        schedule.append((principal, interest))
+        balance -= principal
+    return schedule
+
+
+@transaction.atomic
+def create_settlement(
+    debtor: Debtor,
+    debts: Iterable[Debt],
+    scheme: SettlementScheme,
+    *,
+    number: str,
+    installments: int,
+    approved_on: date,
+    first_due_date: date,
+    actor=None,
+) -> Settlement:
+    """Settle certified open debts in monthly installments under ``scheme``.
+
+    The surcharges due on approval, less the scheme's write-off, join the principal; from then on
+    the settlement's interest replaces ΚΕΔΕ surcharges.
+    """
+    debtor = _locked_debtor(debtor)
+    debts = _locked_debts(debtor, debts)
+    if not debts:
+        raise ValidationError(_("Επιλέξτε τουλάχιστον μία οφειλή."), "empty")
+    if not scheme.active:
+        raise ValidationError(_("Το πρόγραμμα ρύθμισης δεν είναι ενεργό."), "inactive_scheme")
+    if not scheme.min_installments <= installments <= scheme.max_installments:
+        raise ValidationError(
+            _("Το πρόγραμμα δέχεται από %(min)s έως %(max)s δόσεις.")
+            % {"min": scheme.min_installments, "max": scheme.max_installments},
+            "installment_count",
+        )
+    for debt in debts:
+        if debt.status != Debt.Status.OPEN or not debt.is_certified:
+            raise ValidationError(
+                _("Σε ρύθμιση εντάσσονται μόνο ανοικτές βεβαιωμένες οφειλές: «%(debt)s».")
+                % {"debt": debt.description},
+                "not_settleable",
+            )
+    _refuse_items_on_open_notices(debts, [])
+
+    principal = sum((debt.principal for debt in debts), ZERO)
+    accrued = sum((debt.surcharge(approved_on) for debt in debts), ZERO)
+    surcharge = round_money(accrued * (1 - scheme.surcharge_writeoff))
+    schedule = _installment_schedule(
+        principal + surcharge, installments, scheme.annual_interest_rate
+    )
+    smallest = min(p + i for p, i in schedule)
+    if smallest < scheme.min_installment_amount:
+        raise ValidationError(
+            _(
+                "Κάθε δόση πρέπει να είναι τουλάχιστον %(min)s €: με %(n)s δόσεις θα ήταν %(amount)s €."
+            )
+            % {"min": scheme.min_installment_amount, "n": installments, "amount": smallest},
+            "installment_too_small",
+        )
+
+    settlement = Settlement.objects.create(
+        number=number,
+        debtor=debtor,
+        scheme=scheme,
+        approved_on=approved_on,
+        principal=principal,
+        surcharge=surcharge,
+        annual_interest_rate=scheme.annual_interest_rate,
+    )
+    Installment.objects.bulk_create(
+        Installment(
+            settlement=settlement,
+            number=k,
+            due_date=add_months(first_due_date, k - 1),
+            principal=p,
+            interest=i,
+        )
+        for k, (p, i) in enumerate(schedule, start=1)
+    )
+    for debt in debts:
+        debt.settlement = settlement
+        Debt.states.advance(
+            debt,
+            Debt.Status.IN_SETTLEMENT,
+            cause=f"settlement {number}",
+            actor=actor,
+            also_update=("settlement",),
+        )
+    return settlement

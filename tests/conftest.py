@@ -1,0 +1,103 @@
+"""Fixtures that build the receivables the way staff would: through models and services."""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from stdnum.gr import vat
+
+from debts.models import (
+    CertificationRoll,
+    Debt,
+    Debtor,
+    RevenueType,
+    SettlementScheme,
+)
+
+_afm_serial = itertools.count(10_000_000)
+
+
+def valid_afm() -> str:
+    """A fresh ΑΦΜ that passes the mod-11 check."""
+    while True:
+        base = f"{next(_afm_serial):08d}"
+        afm = base + vat.calc_check_digit(base)
+        if vat.is_valid(afm):
+            return afm
+
+
+@pytest.fixture
+def revenue(db):
+    """A few revenue types, keyed by a short name."""
+    kinds = RevenueType.Kind
+    rows = {
+        "cleaning": (
+            "0311",
+            "Τέλη καθαριότητας και φωτισμού",
+            "Cleaning and lighting fees",
+            kinds.FEE,
+            True,
+        ),
+        "tap": ("0313", "Τέλος ακίνητης περιουσίας", "Property tax", kinds.TAX, True),
+        "nursery": ("0461", "Τροφεία παιδικών σταθμών", "Nursery fees", kinds.FEE, False),
+        "paravolo": ("1699", "Παράβολα", "Administrative fees", kinds.PARAVOLO, False),
+    }
+    return {
+        key: RevenueType.objects.create(
+            code=code, name=name, name_en=name_en, kind=kind, surchargeable=surchargeable
+        )
+        for key, (code, name, name_en, kind, surchargeable) in rows.items()
+    }
+
+
+@pytest.fixture
+def make_debtor(db):
+    def make(**fields) -> Debtor:
+        fields.setdefault("afm", valid_afm())
+        fields.setdefault("last_name", "ΠΑΠΑΔΟΠΟΥΛΟΣ")
+        fields.setdefault("first_name", "ΓΙΩΡΓΟΣ")
+        return Debtor.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def roll(db):
+    return CertificationRoll.objects.create(
+        number="ΒΚ-1/2023", title="Τέλη καθαριότητας 2023", certified_on=date(2023, 3, 1)
+    )
+
+
+@pytest.fixture
+def make_debt(revenue, roll):
+    """A debt: certified on ``roll`` when a ``due_date`` is given, else uncertified."""
+
+    def make(debtor, principal="100.00", *, kind="cleaning", due_date=None, **fields) -> Debt:
+        certified = {"certified_on": roll.certified_on, "roll": roll} if due_date else {}
+        return Debt.objects.create(
+            debtor=debtor,
+            revenue_type=revenue[kind],
+            description=fields.pop("description", f"{revenue[kind].name} {principal}"),
+            principal=Decimal(principal),
+            due_date=due_date,
+            **certified,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def scheme(db):
+    """The permanent scheme of ν.4152/2013 as amended: 2–24 installments, ≥ €30 each."""
+    return SettlementScheme.objects.create(
+        name="Πάγια ρύθμιση 24 δόσεων",
+        legal_basis="ν.4152/2013, ν.4646/2019",
+        min_installments=2,
+        max_installments=24,
+        min_installment_amount=Decimal("30.00"),
+        annual_interest_rate=Decimal("0.1015"),
+        late_installment_monthly_rate=Decimal("0.05"),
+        misses_before_loss=3,
+    )
