@@ -31,6 +31,7 @@ node_modules/.installed: package.json package-lock.json
 
 ## run: the portal at http://$(HOST):$(PORT) on the embedded default, with demo data
 run: setup
+	mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)

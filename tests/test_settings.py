@@ -1,0 +1,119 @@
+"""The settings as each environment sees them, in fresh processes.
+
+Settings are read once per process, so each case runs ``manage.py`` in a subprocess with an
+environment of its own: the embedded default with no environment at all, production passing
+Django's deployment checks, and production refusing to start on development conveniences.
+"""
+
+import ast
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_PY = BASE_DIR / "thermi_portal" / "settings.py"
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "DATABASE_URL": "postgres://thermi:password@db:5432/thermi_portal",
+    "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "EMAIL_URL": "smtp+tls://portal:password@mail.thermi.gov.gr:587",
+    "ALLOWED_HOSTS": "pay.thermi.gov.gr",
+}
+
+
+def settings_env_names() -> set[str]:
+    """Names of the variables settings.py reads, found as ``env.<cast>("NAME", ...)`` calls."""
+    return {
+        node.args[0].value
+        for node in ast.walk(ast.parse(SETTINGS_PY.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "env"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+
+
+def manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
+    """``manage.py *args`` with none of the settings' variables inherited but ``variables``."""
+    environment = {k: v for k, v in os.environ.items() if k not in settings_env_names()}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.update(variables)
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def settings_values(*names: str, **variables: str) -> dict:
+    """The values of ``names`` in settings loaded with ``variables`` (as JSON, paths as text)."""
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}, default=str))"
+    )
+    result = manage("shell", "-c", code, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_settings_read_the_variables_deployment_relies_on():
+    assert set(PRODUCTION) <= settings_env_names()
+
+
+def test_embedded_default_needs_no_service():
+    values = settings_values(
+        "DJANGO_ENV", "DATABASES", "CELERY_TASK_ALWAYS_EAGER", "EMAIL_BACKEND", "EMAIL_FILE_PATH"
+    )
+    assert values["DJANGO_ENV"] == "development"
+    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["DATABASES"]["default"]["NAME"] == str(BASE_DIR / "var" / "db.sqlite3")
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert values["EMAIL_FILE_PATH"] == str(BASE_DIR / "var" / "mail")
+
+
+def test_production_passes_the_deployment_checks_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_health_check_is_served_over_plain_http():
+    """A load balancer asks /health/ over HTTP; a redirect to HTTPS would read as a failure."""
+    values = settings_values("SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", **PRODUCTION)
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert any(re.search(p, "health/") for p in values["SECURE_REDIRECT_EXEMPT"])
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"DEBUG": "true"}, "DEBUG is on"),
+        ({"SECRET_KEY": None}, "SECRET_KEY is missing"),
+        ({"DATABASE_URL": None}, "DATABASE_URL is missing"),
+        ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL is missing"),
+        ({"EMAIL_URL": None}, "EMAIL_URL is missing"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is empty"),
+    ],
+)
+def test_production_refuses_to_start_on_development_conveniences(change, problem):
+    variables = {**PRODUCTION, **change}
+    result = manage("check", **{k: v for k, v in variables.items() if v is not None})
+    assert result.returncode != 0
+    assert "Refusing to start in production" in result.stderr
+    assert problem in result.stderr
