@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -251,12 +252,26 @@ class Settlement(models.Model):
         return self.number
 
 
+class InstallmentChange(StatusChange):
+    installment = models.ForeignKey("Installment", models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης δόσης")
+        verbose_name_plural = _("αλλαγές κατάστασης δόσεων")
+
+
 class Installment(models.Model):
     """One installment of a settlement."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Ανεξόφλητη")
         PAID = "paid", _("Εξοφλημένη")
+
+    states = StateMachine(
+        {Status.OPEN: {Status.PAID}, Status.PAID: {Status.OPEN}},
+        record=InstallmentChange,
+        owner_field="installment",
+    )
 
     settlement = models.ForeignKey(
         Settlement, models.PROTECT, related_name="installments", verbose_name=_("ρύθμιση")
@@ -265,7 +280,9 @@ class Installment(models.Model):
     due_date = models.DateField(_("λήξη"))
     principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
     interest = models.DecimalField(_("τόκος"), **MONEY)
-    status = models.CharField(_("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN)
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN, editable=False
+    )
 
     class Meta:
         verbose_name = _("δόση")
@@ -416,6 +433,22 @@ class Debt(models.Model):
     def __str__(self):
         return f"{self.revenue_type.code} {self.description} ({self.principal} €)"
 
+    def clean(self):
+        """What an open notice froze (amount, due date, certification) waits for its cancellation."""
+        frozen = ("principal", "due_date", "certified_on")
+        if self.pk is None:
+            return
+        item = self.notice_items.filter(is_open=True).select_related("notice").first()
+        if item is None:
+            return
+        stored = Debt.objects.only(*frozen).get(pk=self.pk)
+        if any(getattr(stored, name) != getattr(self, name) for name in frozen):
+            raise ValidationError(
+                _("Η οφειλή είναι στο ανοικτό ειδοποιητήριο %(rf)s: ακυρώστε το πρώτα.")
+                % {"rf": item.notice.formatted_rf},
+                code="on_open_notice",
+            )
+
     @property
     def is_certified(self) -> bool:
         return self.certified_on is not None
@@ -562,7 +595,7 @@ class NoticeItem(models.Model):
     principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
     surcharge = models.DecimalField(_("προσαυξήσεις"), **MONEY)
     # True while the notice is open: a debt may stand on one open notice at a time.
-    is_open = models.BooleanField(default=True, editable=False)
+    is_open = models.BooleanField(_("σε ανοικτό ειδοποιητήριο"), default=True, editable=False)
 
     class Meta:
         verbose_name = _("γραμμή ειδοποιητηρίου")

@@ -2,12 +2,13 @@
 transition recorded with its time, cause and actor (as GOV.UK Pay's connector does)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(ValidationError):
     """A status change the transition table does not allow."""
 
 
@@ -54,8 +55,12 @@ class StateMachine:
         """Move ``obj`` to ``target`` and record it; ``also_update`` names fields saved with it."""
         current = obj.status
         if not self.allows(current, target):
+            field = obj._meta.get_field("status")
+            labels = dict(field.flatchoices)
             raise InvalidTransition(
-                f"{type(obj).__name__} {obj.pk}: {current} → {target} is not allowed."
+                _("«%(object)s» είναι «%(current)s» και δεν μπορεί να γίνει «%(target)s».")
+                % {"object": obj, "current": labels[current], "target": labels[target]},
+                code="invalid_transition",
             )
         obj.status = target
         obj.save(update_fields=["status", *also_update])

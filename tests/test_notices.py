@@ -190,3 +190,29 @@ def test_another_debtors_installment_is_refused(citizen, make_debtor, make_debt,
         first_due_date=today,
     )
     _refused("unknown_debt", citizen, installments=[settlement.installments.first()])
+
+
+def test_what_a_notice_froze_cannot_change_until_it_is_cancelled(citizen, two_debts):
+    notice = build_notice(citizen, debts=two_debts[:1])
+    debt = Debt.objects.get(pk=two_debts[0].pk)
+    debt.description = "ΤΚΦ 2023, διορθωμένη περιγραφή"
+    debt.full_clean()
+    debt.principal = Decimal("99.00")
+    with pytest.raises(ValidationError) as error:
+        debt.full_clean()
+    [refusal] = error.value.error_dict["__all__"]
+    assert refusal.code == "on_open_notice"
+    assert notice.formatted_rf in refusal.message
+
+    cancel_notice(notice, cause="principal corrected")
+    debt.full_clean()
+
+
+def test_a_refused_transition_says_why_in_greek(citizen, two_debts):
+    notice = build_notice(citizen, debts=two_debts)
+    cancel_notice(notice, cause="test")
+    with pytest.raises(InvalidTransition) as error:
+        cancel_notice(notice, cause="again")
+    assert error.value.messages == [
+        f"«{notice.formatted_rf}» είναι «Ακυρώθηκε» και δεν μπορεί να γίνει «Ακυρώθηκε»."
+    ]

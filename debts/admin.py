@@ -1,0 +1,468 @@
+"""The staff admin of the receivables: the cashier's, the revenue department's and finance's.
+
+The admin shows and edits data; every change of state goes through ``debts.services``. Money
+records (debts, notices, settlements, their lines and status changes) are never deleted here, and
+what a service owns (a status, a notice, a settlement's terms) is read-only. Every model with
+audit history is shown with its history, which can be read but not reverted: a revert would
+write an old row back past the state machines.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .forms import DebtorAdminForm
+from .models import (
+    AssessmentNote,
+    CertificationRoll,
+    Debt,
+    DebtChange,
+    Debtor,
+    Installment,
+    NoticeChange,
+    NoticeItem,
+    ParavoloType,
+    PaymentNotice,
+    RevenueType,
+    Settlement,
+    SettlementChange,
+    SettlementScheme,
+)
+from .rf import compact_rf
+
+#: Recorded as the cause of a notice cancelled from the admin (the actor is recorded with it).
+ADMIN_CANCEL_CAUSE = "cancelled by staff in the admin"
+
+
+def rf_search_term(search_term: str) -> str | None:
+    """The compact RF a person meant by ``search_term`` ("rf18 5390 0754"), or None if no RF."""
+    term = search_term.strip()
+    if term[:2].upper() != "RF":
+        return None
+    return compact_rf(term)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Audit history that can be read, never reverted.
+
+    simple-history's version page saves the whole old row on POST, status included, and checks
+    only the view permission; so it is refused here whatever the settings say.
+    """
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Lines shown with their owner, never added, edited or deleted from it."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*self.select_related) if self.select_related else queryset
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StatusChangeInline(ReadOnlyInline):
+    """The recorded transitions of an owner, oldest first, with the owner's status labels."""
+
+    fields = ("at", "from_label", "to_label", "cause", "actor")
+    readonly_fields = fields
+    show_change_link = False
+    select_related = ("actor",)
+    status_choices: type = None  # the owner's Status choices
+
+    def _label(self, value: str) -> str:
+        return dict(self.status_choices.choices).get(value, value)
+
+    @admin.display(description=_("από"))
+    def from_label(self, change):
+        return self._label(change.from_status)
+
+    @admin.display(description=_("σε"))
+    def to_label(self, change):
+        return self._label(change.to_status)
+
+
+class DebtChangeInline(StatusChangeInline):
+    model = DebtChange
+    status_choices = Debt.Status
+
+
+class NoticeChangeInline(StatusChangeInline):
+    model = NoticeChange
+    status_choices = PaymentNotice.Status
+
+
+class SettlementChangeInline(StatusChangeInline):
+    model = SettlementChange
+    status_choices = Settlement.Status
+
+
+@admin.display(boolean=True, description=_("βεβαιωμένη"), ordering="certified_on")
+def debt_is_certified(debt: Debt) -> bool:
+    return debt.is_certified
+
+
+@admin.display(description=_("κωδικός RF"), ordering="rf_code")
+def notice_rf(notice: PaymentNotice) -> str:
+    return notice.formatted_rf
+
+
+@admin.display(description=_("ποσό"))
+def line_amount(line) -> str:
+    # A computed value is not localised by the admin as a model field is.
+    return number_format(line.amount, decimal_pos=2)
+
+
+class DebtInline(ReadOnlyInline):
+    model = Debt
+    fields = ("revenue_type", "description", "principal", "due_date", debt_is_certified, "status")
+    readonly_fields = fields
+    select_related = ("revenue_type",)
+
+
+class NoticeInline(ReadOnlyInline):
+    model = PaymentNotice
+    fields = (notice_rf, "origin", "status", "total", "valid_until")
+    readonly_fields = fields
+
+
+class SettlementInline(ReadOnlyInline):
+    model = Settlement
+    fields = ("number", "scheme", "approved_on", "principal", "surcharge", "status")
+    readonly_fields = fields
+    select_related = ("scheme",)
+
+
+class NoticeItemInline(ReadOnlyInline):
+    model = NoticeItem
+    fields = ("debt", "installment", "principal", "surcharge", line_amount)
+    readonly_fields = fields
+    show_change_link = False
+    select_related = ("debt__revenue_type", "installment__settlement")
+
+
+class InstallmentInline(ReadOnlyInline):
+    model = Installment
+    fields = ("number", "due_date", "principal", "interest", line_amount, "status")
+    readonly_fields = fields
+    show_change_link = False
+
+
+# --- Debtors ----------------------------------------------------------------------------------
+
+
+@admin.register(Debtor)
+class DebtorAdmin(HistoryAdmin):
+    form = DebtorAdminForm
+    list_display = ("afm", "full_name", "kind", "city")
+    list_filter = ("kind",)
+    search_fields = ("afm", "last_name", "first_name")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (DebtInline, NoticeInline, SettlementInline)
+    fieldsets = (
+        (None, {"fields": ("afm", "kind", "last_name", "first_name", "father_name", "tax_office")}),
+        (
+            _("Στοιχεία επικοινωνίας"),
+            {"fields": ("street", "postal_code", "city", "email", "phone")},
+        ),
+        (_("Καταχώριση"), {"fields": ("created_at", "updated_at")}),
+    )
+    #: What identifies a debtor; only staff who may register debtors may correct it.
+    identity_fields = ("afm", "kind", "last_name", "first_name", "father_name", "tax_office")
+
+    @admin.display(description=_("ονοματεπώνυμο ή επωνυμία"), ordering="last_name")
+    def full_name(self, debtor):
+        return debtor.full_name
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        add_debtor = f"debts.{get_permission_codename('add', self.opts)}"
+        if obj is not None and not request.user.has_perm(add_debtor):
+            # The cashier keeps contact details up to date; identity is the revenue department's.
+            return (*self.identity_fields, *readonly)
+        return readonly
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find a debtor by the RF of any of their notices, however it was typed."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        rf = rf_search_term(search_term)
+        if rf:
+            results |= queryset.filter(notices__rf_code__startswith=rf)
+            may_have_duplicates = True
+        return results, may_have_duplicates
+
+
+# --- Reference data ---------------------------------------------------------------------------
+
+
+@admin.register(RevenueType)
+class RevenueTypeAdmin(HistoryAdmin):
+    list_display = ("code", "name", "name_en", "kind", "surchargeable", "active")
+    list_filter = ("kind", "surchargeable", "active")
+    search_fields = ("code", "name", "name_en")
+
+
+@admin.register(CertificationRoll)
+class CertificationRollAdmin(HistoryAdmin):
+    list_display = ("number", "title", "certified_on")
+    search_fields = ("number", "title")
+    date_hierarchy = "certified_on"
+    readonly_fields = ("created_at",)
+
+
+@admin.register(AssessmentNote)
+class AssessmentNoteAdmin(HistoryAdmin):
+    list_display = ("number", "issued_on", "reason")
+    search_fields = ("number", "reason")
+    date_hierarchy = "issued_on"
+
+
+@admin.register(SettlementScheme)
+class SettlementSchemeAdmin(HistoryAdmin):
+    list_display = (
+        "name",
+        "legal_basis",
+        "min_installments",
+        "max_installments",
+        "min_installment_amount",
+        "annual_interest_rate",
+        "surcharge_writeoff",
+        "misses_before_loss",
+        "active",
+    )
+    list_filter = ("active",)
+    search_fields = ("name", "legal_basis")
+
+
+@admin.register(ParavoloType)
+class ParavoloTypeAdmin(HistoryAdmin):
+    list_display = ("name", "revenue_type", "amount", "legal_basis", "active")
+    list_filter = ("active",)
+    list_select_related = ("revenue_type",)
+    search_fields = ("name", "name_en", "legal_basis")
+
+
+# --- Debts ------------------------------------------------------------------------------------
+
+
+class CertificationFilter(admin.SimpleListFilter):
+    title = _("βεβαίωση")
+    parameter_name = "certified"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Βεβαιωμένες")), ("no", _("Αβεβαίωτες")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(certified_on__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(certified_on__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Open certified debts whose due date has passed: the ones bearing surcharges."""
+
+    title = _("ληξιπρόθεσμες")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Ληξιπρόθεσμες")),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                status=Debt.Status.OPEN,
+                certified_on__isnull=False,
+                due_date__lt=timezone.localdate(),
+            )
+        return queryset
+
+
+@admin.register(Debt)
+class DebtAdmin(HistoryAdmin):
+    list_display = (
+        "debtor",
+        "revenue_type",
+        "description",
+        "principal",
+        "due_date",
+        debt_is_certified,
+        "status",
+    )
+    list_filter = ("status", "revenue_type", CertificationFilter, OverdueFilter)
+    list_select_related = ("debtor", "revenue_type")
+    search_fields = (
+        "debtor__afm",
+        "debtor__last_name",
+        "debtor__first_name",
+        "description",
+        "reference",
+    )
+    autocomplete_fields = ("debtor", "roll", "assessment_note")
+    readonly_fields = ("status", "settlement", "created_at")
+    inlines = (DebtChangeInline,)
+    fieldsets = (
+        (None, {"fields": ("debtor", "revenue_type", "description", "reference")}),
+        (_("Ποσό και περίοδος"), {"fields": ("principal", "period_start", "period_end")}),
+        (_("Βεβαίωση"), {"fields": ("certified_on", "due_date", "roll", "assessment_note")}),
+        (_("Κατάσταση"), {"fields": ("status", "settlement", "created_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Debt.Status.OPEN:
+            # Paid, settled or cancelled: a closed money record, shown as it stands.
+            return tuple(name for _title, options in self.fieldsets for name in options["fields"])
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Notices ----------------------------------------------------------------------------------
+
+
+class NoticeSearchMixin:
+    def get_search_results(self, request, queryset, search_term):
+        """Find a notice by its RF however it was typed (lower case, in groups of four)."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        rf = rf_search_term(search_term)
+        if rf:
+            results |= queryset.filter(rf_code__startswith=rf)
+        return results, may_have_duplicates
+
+
+@admin.register(PaymentNotice)
+class PaymentNoticeAdmin(NoticeSearchMixin, HistoryAdmin):
+    """Notices are issued and closed by the services; here they are read and, if open, cancelled."""
+
+    list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until")
+    list_filter = ("status", "origin")
+    list_select_related = ("debtor",)
+    search_fields = ("rf_code", "debtor__afm")
+    fields = (
+        notice_rf,
+        "debtor",
+        "origin",
+        "status",
+        "total",
+        "issued_at",
+        "valid_until",
+        "created_by",
+    )
+    readonly_fields = fields
+    inlines = (NoticeItemInline, NoticeChangeInline)
+    actions = ("cancel_notices",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cancel_permission(self, request):
+        """Cancelling is the one change staff make to a notice."""
+        return request.user.has_perm(f"debts.{get_permission_codename('change', self.opts)}")
+
+    @admin.action(description=_("Ακύρωση ειδοποιητηρίου"), permissions=["cancel"])
+    def cancel_notices(self, request, queryset):
+        cancelled = 0
+        for notice in queryset.order_by("pk"):
+            try:
+                services.cancel_notice(notice, cause=ADMIN_CANCEL_CAUSE, actor=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    _("Το ειδοποιητήριο %(rf)s δεν ακυρώθηκε: %(reason)s")
+                    % {"rf": notice.formatted_rf, "reason": " ".join(error.messages)},
+                    messages.ERROR,
+                )
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext(
+                    "Ακυρώθηκε %(count)d ειδοποιητήριο.",
+                    "Ακυρώθηκαν %(count)d ειδοποιητήρια.",
+                    cancelled,
+                )
+                % {"count": cancelled},
+                messages.SUCCESS,
+            )
+
+
+# --- Settlements ------------------------------------------------------------------------------
+
+
+class SettledDebtInline(DebtInline):
+    fk_name = "settlement"
+    verbose_name_plural = _("οφειλές της ρύθμισης")
+
+
+@admin.register(Settlement)
+class SettlementAdmin(HistoryAdmin):
+    """Settlements are made by ``services.create_settlement`` with their terms frozen: read here."""
+
+    list_display = (
+        "number",
+        "debtor",
+        "scheme",
+        "approved_on",
+        "principal",
+        "surcharge",
+        "annual_interest_rate",
+        "status",
+    )
+    list_filter = ("status", "scheme")
+    list_select_related = ("debtor", "scheme")
+    search_fields = ("number", "debtor__afm", "debtor__last_name")
+    fields = (
+        "number",
+        "debtor",
+        "scheme",
+        "approved_on",
+        "principal",
+        "surcharge",
+        "annual_interest_rate",
+        "status",
+    )
+    readonly_fields = fields
+    inlines = (InstallmentInline, SettledDebtInline, SettlementChangeInline)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
