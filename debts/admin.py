@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -333,6 +333,42 @@ class DebtAdmin(HistoryAdmin):
         (_("Βεβαίωση"), {"fields": ("certified_on", "due_date", "roll", "assessment_note")}),
         (_("Κατάσταση"), {"fields": ("status", "settlement", "created_at")}),
     )
+
+    actions = ("issue_notice",)
+
+    def has_issue_notice_permission(self, request):
+        return request.user.has_perm("debts.add_paymentnotice")
+
+    @admin.action(
+        description=_("Έκδοση ειδοποιητηρίου για τις επιλεγμένες οφειλές"),
+        permissions=["issue_notice"],
+    )
+    def issue_notice(self, request, queryset):
+        """A notice issued by the municipality, e.g. at the counter for a debtor to take away."""
+        debtors = {debt.debtor for debt in queryset}
+        if len(debtors) != 1:
+            self.message_user(request, _("Επιλέξτε οφειλές ενός μόνο οφειλέτη."), messages.ERROR)
+            return
+        try:
+            notice = services.build_notice(
+                debtors.pop(),
+                debts=list(queryset),
+                origin=PaymentNotice.Origin.MUNICIPALITY,
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("Εκδόθηκε το ειδοποιητήριο %(rf)s, %(total)s €, με ισχύ έως %(date)s.")
+            % {
+                "rf": notice.formatted_rf,
+                "total": number_format(notice.total, decimal_pos=2),
+                "date": date_format(notice.valid_until, "SHORT_DATE_FORMAT"),
+            },
+            messages.SUCCESS,
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Debt.Status.OPEN:

@@ -128,7 +128,7 @@ def test_the_groups_migration_reverses_and_reapplies():
         migration.delete_staff_groups(django_apps, schema_editor)
         assert not Group.objects.filter(name__in=[CASHIER, REVENUE, FINANCE]).exists()
         migration.create_staff_groups(django_apps, schema_editor)
-    assert Group.objects.get(name=CASHIER).permissions.count() == 13
+    assert Group.objects.get(name=CASHIER).permissions.count() == 14
 
 
 # --- Every page renders -----------------------------------------------------------------------
@@ -317,8 +317,51 @@ def test_notices_are_read_only_and_never_deleted(admin_client, notice):
 
 def test_debts_and_settlements_are_never_deleted(admin_client, overdue_debt):
     assert admin_client.get(url("debt", "delete", overdue_debt.pk)).status_code == 403
-    # Delete was the debts' only action: no action form at all.
-    assert admin_client.get(url("debt")).context["action_form"] is None
+    actions = admin_client.get(url("debt")).context["action_form"].fields["action"].choices
+    assert "delete_selected" not in dict(actions)
+
+
+def test_staff_issue_a_notice_for_selected_debts(
+    admin_client, admin_user, debtor, overdue_debt, make_debt
+):
+    bill = make_debt(debtor, "40.00")
+    response = admin_client.post(
+        url("debt"), {"action": "issue_notice", "_selected_action": [overdue_debt.pk, bill.pk]}
+    )
+
+    notice = PaymentNotice.objects.get()
+    assert notice.origin == PaymentNotice.Origin.MUNICIPALITY
+    assert notice.created_by == admin_user
+    assert {item.debt for item in notice.items.all()} == {overdue_debt, bill}
+    [message] = messages_of(response)
+    assert notice.formatted_rf in message
+
+
+def test_a_notice_is_for_one_debtor_and_refusals_change_nothing(
+    admin_client, debtor, overdue_debt, make_debtor, make_debt
+):
+    other = make_debt(make_debtor(), "15.00")
+    response = admin_client.post(
+        url("debt"), {"action": "issue_notice", "_selected_action": [overdue_debt.pk, other.pk]}
+    )
+    assert messages_of(response) == ["Επιλέξτε οφειλές ενός μόνο οφειλέτη."]
+
+    Debt.states.advance(overdue_debt, Debt.Status.CANCELLED, cause="test")
+    response = admin_client.post(
+        url("debt"), {"action": "issue_notice", "_selected_action": [overdue_debt.pk]}
+    )
+    assert any("δεν είναι ανοικτή" in message for message in messages_of(response))
+    assert not PaymentNotice.objects.exists()
+
+
+def test_only_groups_with_the_permission_may_issue_notices(staff_user, client, overdue_debt):
+    finance = staff_user(FINANCE)
+    client.force_login(finance)
+    # Finance may change nothing, so it is offered no action at all.
+    assert client.get(url("debt")).context["action_form"] is None
+    client.force_login(staff_user(CASHIER))
+    response = client.get(url("debt"))
+    assert "issue_notice" in dict(response.context["action_form"].fields["action"].choices)
 
 
 def test_history_cannot_be_reverted(admin_client, overdue_debt):

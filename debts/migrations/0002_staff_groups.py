@@ -25,7 +25,7 @@ GRANTS = {
         "debtor": ("change", "view"),  # the cashier keeps contact details up to date
         "debt": VIEW,
         "debtchange": VIEW,
-        "paymentnotice": VIEW,
+        "paymentnotice": ("add", "view"),  # issues a notice at the counter
         "noticeitem": VIEW,
         "noticechange": VIEW,
         "settlement": VIEW,
@@ -49,7 +49,7 @@ GRANTS = {
         "revenuetype": EDIT,
         "paravolotype": EDIT,
         # Revenue may cancel a notice (the one change staff make to one), freeing its debts.
-        "paymentnotice": ("change", "view"),
+        "paymentnotice": EDIT,
         "noticeitem": VIEW,
         "noticechange": VIEW,
     },
