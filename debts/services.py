@@ -76,7 +76,7 @@ def _unused_rf(total: Decimal) -> str:
             return rf_code
 
 
-def _default_valid_until(debts: list[Debt], installments: list[Installment], today: date) -> date:
+def default_valid_until(debts: list[Debt], installments: list[Installment], today: date) -> date:
     """The validity setting from today, cut short so that no surcharge grows meanwhile.
 
     A notice freezes the surcharges of its last valid day; paying early must not cost more.
@@ -140,7 +140,7 @@ def build_notice(
             raise ValidationError(_("Η «%(i)s» έχει εξοφληθεί.") % {"i": installment}, "not_open")
     _refuse_items_on_open_notices(debts, installments)
 
-    valid_until = valid_until or _default_valid_until(debts, installments, today)
+    valid_until = valid_until or default_valid_until(debts, installments, today)
     items = [
         NoticeItem(debt=debt, principal=debt.principal, surcharge=debt.surcharge(valid_until))
         for debt in debts
