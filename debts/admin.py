@@ -7,6 +7,8 @@ audit history is shown with its history, which can be read but not reverted: a r
 write an old row back past the state machines.
 """
 
+import unicodedata
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +48,26 @@ def rf_search_term(search_term: str) -> str | None:
     if term[:2].upper() != "RF":
         return None
     return compact_rf(term)
+
+
+def registry_form(text: str) -> str:
+    """Text as Greek registries keep names: upper case, no accents ("Βαβούλα" → "ΒΑΒΟΥΛΑ")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+class NameSearchMixin:
+    """Search also in the registry form of the term: SQLite folds only ASCII case, and no
+    database folds Greek accents, while the names are kept in upper case without them."""
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        registry_term = registry_form(search_term)
+        if registry_term != search_term:
+            more, more_duplicates = super().get_search_results(request, queryset, registry_term)
+            results |= more
+            may_have_duplicates |= more_duplicates
+        return results, may_have_duplicates
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -177,7 +199,7 @@ class InstallmentInline(ReadOnlyInline):
 
 
 @admin.register(Debtor)
-class DebtorAdmin(HistoryAdmin):
+class DebtorAdmin(NameSearchMixin, HistoryAdmin):
     form = DebtorAdminForm
     list_display = ("afm", "full_name", "kind", "city")
     list_filter = ("kind",)
@@ -305,7 +327,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Debt)
-class DebtAdmin(HistoryAdmin):
+class DebtAdmin(NameSearchMixin, HistoryAdmin):
     list_display = (
         "debtor",
         "revenue_type",

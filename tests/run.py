@@ -1,7 +1,8 @@
 """Run the test suite on the real services when they answer, and say which.
 
 PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are used when they accept a connection;
-otherwise the suite falls back to SQLite and in-process tasks. Under ``CI=true`` the fallback is
+otherwise the suite falls back to SQLite and in-process tasks. ``DATABASE_URL`` and
+``CELERY_BROKER_URL``, when set, are taken as they are (empty for no broker). Under ``CI=true`` the fallback is
 refused: CI always tests on PostgreSQL and Redis. Arguments are passed on to pytest.
 """
 
@@ -26,8 +27,12 @@ def answers(host: str, port: int) -> bool:
 def main(argv: list[str]) -> int:
     env = os.environ
     env["DJANGO_ENV"] = "test"
-    postgres = "DATABASE_URL" in env or answers("127.0.0.1", 5432)
-    redis = "CELERY_BROKER_URL" in env or answers("127.0.0.1", 6379)
+    postgres = env.get("DATABASE_URL", "").startswith("postgres") or (
+        "DATABASE_URL" not in env and answers("127.0.0.1", 5432)
+    )
+    redis = bool(env.get("CELERY_BROKER_URL")) or (
+        "CELERY_BROKER_URL" not in env and answers("127.0.0.1", 6379)
+    )
     if env.get("CI") == "true" and not (postgres and redis):
         print("CI=true: PostgreSQL and Redis must answer on 127.0.0.1; refusing the fallback.")
         return 2
@@ -37,9 +42,9 @@ def main(argv: list[str]) -> int:
         env.setdefault("CELERY_BROKER_URL", REDIS_URL)
     print(
         "Testing on",
-        "PostgreSQL" if postgres else "SQLite (PostgreSQL did not answer)",
+        "PostgreSQL" if postgres else "SQLite (no PostgreSQL)",
         "and",
-        "Redis" if redis else "in-process tasks (Redis did not answer)",
+        "Redis" if redis else "in-process tasks (no Redis)",
     )
     return pytest.main(argv)
 

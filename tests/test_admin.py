@@ -3,6 +3,7 @@
 import importlib
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
@@ -124,10 +125,11 @@ def test_the_staff_groups_exist_with_their_permissions(staff_user):
 @pytest.mark.django_db
 def test_the_groups_migration_reverses_and_reapplies():
     migration = importlib.import_module("debts.migrations.0002_staff_groups")
-    with connection.schema_editor() as schema_editor:
-        migration.delete_staff_groups(django_apps, schema_editor)
-        assert not Group.objects.filter(name__in=[CASHIER, REVENUE, FINANCE]).exists()
-        migration.create_staff_groups(django_apps, schema_editor)
+    # The data migration only reads the editor's connection: no schema is changed.
+    schema_editor = SimpleNamespace(connection=connection)
+    migration.delete_staff_groups(django_apps, schema_editor)
+    assert not Group.objects.filter(name__in=[CASHIER, REVENUE, FINANCE]).exists()
+    migration.create_staff_groups(django_apps, schema_editor)
     assert Group.objects.get(name=CASHIER).permissions.count() == 14
 
 
@@ -185,10 +187,12 @@ def test_add_pages_render(admin_client, revenue, model):
 # --- Finding a debtor -------------------------------------------------------------------------
 
 
-def test_search_debtors_by_afm_and_name(admin_client, debtor, make_debtor):
+def test_search_debtors_by_afm_and_name(admin_client, debtor, overdue_debt, make_debtor):
     make_debtor(last_name="ΚΑΡΑΓΙΑΝΝΗΣ")
     assert results(admin_client.get(url("debtor"), {"q": "068933130"})) == [debtor]
     assert results(admin_client.get(url("debtor"), {"q": "βαβουλα"})) == [debtor]
+    assert results(admin_client.get(url("debtor"), {"q": "Βαβούλα"})) == [debtor]
+    assert results(admin_client.get(url("debt"), {"q": "βαβούλα"})) == [overdue_debt]
 
 
 def test_search_by_rf_typed_in_groups_and_lower_case(admin_client, debtor, notice, make_debtor):
