@@ -86,7 +86,20 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyMixin:
+    """What the services own: shown here, never added, edited or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     """Lines shown with their owner, never added, edited or deleted from it."""
 
     extra = 0
@@ -97,15 +110,6 @@ class ReadOnlyInline(admin.TabularInline):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset.select_related(*self.select_related) if self.select_related else queryset
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StatusChangeInline(ReadOnlyInline):
@@ -416,7 +420,7 @@ class NoticeSearchMixin:
 
 
 @admin.register(PaymentNotice)
-class PaymentNoticeAdmin(NoticeSearchMixin, HistoryAdmin):
+class PaymentNoticeAdmin(ReadOnlyMixin, NoticeSearchMixin, HistoryAdmin):
     """Notices are issued and closed by the services; here they are read and, if open, cancelled."""
 
     list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until")
@@ -436,15 +440,6 @@ class PaymentNoticeAdmin(NoticeSearchMixin, HistoryAdmin):
     readonly_fields = fields
     inlines = (NoticeItemInline, NoticeChangeInline)
     actions = ("cancel_notices",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_cancel_permission(self, request):
         """Cancelling is the one change staff make to a notice."""
@@ -487,7 +482,7 @@ class SettledDebtInline(DebtInline):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(HistoryAdmin):
+class SettlementAdmin(ReadOnlyMixin, HistoryAdmin):
     """Settlements are made by ``services.create_settlement`` with their terms frozen: read here."""
 
     list_display = (
@@ -515,12 +510,3 @@ class SettlementAdmin(HistoryAdmin):
     )
     readonly_fields = fields
     inlines = (InstallmentInline, SettledDebtInline, SettlementChangeInline)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
