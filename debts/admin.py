@@ -10,8 +10,10 @@ write an old row back past the state machines.
 import unicodedata
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .forms import DebtorAdminForm
+from .forms import DebtorAdminForm, SettlementTermsForm
 from .models import (
     AssessmentNote,
     CertificationRoll,
@@ -360,10 +362,63 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
         (_("Κατάσταση"), {"fields": ("status", "settlement", "created_at")}),
     )
 
-    actions = ("issue_notice",)
+    actions = ("issue_notice", "settle_in_installments")
 
     def has_issue_notice_permission(self, request):
         return request.user.has_perm("debts.add_paymentnotice")
+
+    def has_settle_permission(self, request):
+        return request.user.has_perm("debts.add_settlement")
+
+    def _one_debtor(self, request, queryset) -> Debtor | None:
+        debtors = {debt.debtor for debt in queryset}
+        if len(debtors) == 1:
+            return debtors.pop()
+        self.message_user(request, _("Επιλέξτε οφειλές ενός μόνο οφειλέτη."), messages.ERROR)
+        return None
+
+    @admin.action(
+        description=_("Ρύθμιση των επιλεγμένων οφειλών σε δόσεις"), permissions=["settle"]
+    )
+    def settle_in_installments(self, request, queryset):
+        """Ask for the terms on a page of its own, then settle through the service."""
+        debtor = self._one_debtor(request, queryset)
+        if debtor is None:
+            return None
+        today = timezone.localdate()
+        if "apply" in request.POST:
+            form = SettlementTermsForm(request.POST)
+            if form.is_valid():
+                try:
+                    settlement = services.create_settlement(
+                        debtor, list(queryset), actor=request.user, **form.cleaned_data
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(
+                        request,
+                        _("Εγκρίθηκε η ρύθμιση %(number)s σε %(count)s δόσεις.")
+                        % {"number": settlement.number, "count": settlement.installments.count()},
+                        messages.SUCCESS,
+                    )
+                    return None
+        else:
+            form = SettlementTermsForm(initial={"approved_on": today, "first_due_date": today})
+        return TemplateResponse(
+            request,
+            "admin/debts/debt/settle_in_installments.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Ρύθμιση οφειλών σε δόσεις"),
+                "opts": self.opts,
+                "debtor": debtor,
+                "debts": queryset.select_related("revenue_type"),
+                "form": form,
+                "media": self.media + form.media,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(
         description=_("Έκδοση ειδοποιητηρίου για τις επιλεγμένες οφειλές"),
@@ -371,13 +426,12 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
     )
     def issue_notice(self, request, queryset):
         """A notice issued by the municipality, e.g. at the counter for a debtor to take away."""
-        debtors = {debt.debtor for debt in queryset}
-        if len(debtors) != 1:
-            self.message_user(request, _("Επιλέξτε οφειλές ενός μόνο οφειλέτη."), messages.ERROR)
+        debtor = self._one_debtor(request, queryset)
+        if debtor is None:
             return
         try:
             notice = services.build_notice(
-                debtors.pop(),
+                debtor,
                 debts=list(queryset),
                 origin=PaymentNotice.Origin.MUNICIPALITY,
                 created_by=request.user,

@@ -1,9 +1,10 @@
 """Forms of the staff admin; the citizen-facing forms live with their views."""
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
-from .models import Debtor
+from .models import Debtor, Settlement, SettlementScheme
 from .validators import normalize_afm
 
 
@@ -38,3 +39,21 @@ class DebtorAdminForm(forms.ModelForm):
 
     def clean_afm(self) -> str:
         return normalize_afm(self.cleaned_data["afm"])
+
+
+class SettlementTermsForm(forms.Form):
+    """The terms revenue staff set when they settle a debtor's debts in installments."""
+
+    scheme = forms.ModelChoiceField(
+        label=_("Πρόγραμμα ρύθμισης"), queryset=SettlementScheme.objects.filter(active=True)
+    )
+    number = forms.CharField(label=_("Αριθμός ρύθμισης"), max_length=32)
+    installments = forms.IntegerField(label=_("Αριθμός δόσεων"), min_value=1, max_value=120)
+    approved_on = forms.DateField(label=_("Ημερομηνία έγκρισης"), widget=AdminDateWidget)
+    first_due_date = forms.DateField(label=_("Λήξη πρώτης δόσης"), widget=AdminDateWidget)
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        if Settlement.objects.filter(number=number).exists():
+            raise forms.ValidationError(_("Υπάρχει ήδη ρύθμιση με αυτόν τον αριθμό."))
+        return number

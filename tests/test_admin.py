@@ -17,10 +17,12 @@ from django.utils import timezone
 from debts.models import (
     AssessmentNote,
     Debt,
+    DebtChange,
     Debtor,
     NoticeChange,
     ParavoloType,
     PaymentNotice,
+    Settlement,
 )
 from debts.rf import format_rf
 from debts.services import build_notice, cancel_notice, create_settlement
@@ -366,6 +368,67 @@ def test_only_groups_with_the_permission_may_issue_notices(staff_user, client, o
     client.force_login(staff_user(CASHIER))
     response = client.get(url("debt"))
     assert "issue_notice" in dict(response.context["action_form"].fields["action"].choices)
+
+
+def _settle(client, debts, **terms):
+    data = {"action": "settle_in_installments", "_selected_action": [d.pk for d in debts]}
+    if terms:
+        data |= {"apply": "1", **terms}
+    return client.post(url("debt"), data)
+
+
+def test_revenue_staff_settle_debts_on_a_page_of_terms(
+    client, staff_user, debtor, overdue_debt, make_debt, scheme
+):
+    client.force_login(staff_user(REVENUE))
+    other = make_debt(debtor, "480.00", due_date=date(2024, 1, 31))
+
+    page = _settle(client, [overdue_debt, other])
+    assert page.status_code == 200
+    assert "Πάγια ρύθμιση" in page.content.decode()
+    assert not Settlement.objects.exists()
+
+    today = timezone.localdate()
+    response = _settle(
+        client,
+        [overdue_debt, other],
+        scheme=scheme.pk,
+        number="Ρ-44/2026",
+        installments="6",
+        approved_on=today.isoformat(),
+        first_due_date=(today + timedelta(days=3)).isoformat(),
+    )
+    assert response.status_code == 302
+    settlement = Settlement.objects.get(number="Ρ-44/2026")
+    assert settlement.installments.count() == 6
+    assert set(settlement.debts.all()) == {overdue_debt, other}
+    assert DebtChange.objects.filter(debt=other, actor__groups__name=REVENUE).exists()
+
+
+def test_terms_the_scheme_refuses_are_shown_and_change_nothing(admin_client, overdue_debt, scheme):
+    today = timezone.localdate()
+    response = _settle(
+        admin_client,
+        [overdue_debt],
+        scheme=scheme.pk,
+        number="Ρ-45/2026",
+        installments="30",
+        approved_on=today.isoformat(),
+        first_due_date=today.isoformat(),
+    )
+    assert response.status_code == 200
+    assert "δέχεται από 2 έως 24 δόσεις" in response.content.decode()
+    assert not Settlement.objects.exists()
+    overdue_debt.refresh_from_db()
+    assert overdue_debt.status == Debt.Status.OPEN
+
+
+def test_the_cashier_is_not_offered_settlements(client, staff_user, overdue_debt):
+    client.force_login(staff_user(CASHIER))
+    choices = dict(client.get(url("debt")).context["action_form"].fields["action"].choices)
+    assert "settle_in_installments" not in choices
+    assert _settle(client, [overdue_debt]).status_code == 302
+    assert not Settlement.objects.exists()
 
 
 def test_history_cannot_be_reverted(admin_client, overdue_debt):
