@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .money import ZERO, round_money
+from .rf import format_rf
 from .states import StateMachine, StatusChange
 from .surcharges import months_counted, surcharge
 from .validators import validate_afm, validate_rf_code
@@ -565,8 +566,6 @@ class PaymentNotice(models.Model):
 
     @property
     def formatted_rf(self) -> str:
-        from .rf import format_rf
-
         return format_rf(self.rf_code)
 
 
