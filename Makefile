@@ -3,13 +3,17 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := gettext
+# The compiled translations: each .po of the project (not of .venv or node_modules) beside its .mo.
+PO_FILES := $(patsubst ./%,%,$(shell find . \( -path ./.venv -o -path ./node_modules -o -path ./var \
+	-o -path ./staticfiles \) -prune -o -name '*.po' -print))
+MO_FILES := $(PO_FILES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup run test lint format clean
 
-## setup: Debian packages, virtualenv, Python and npm packages (safe to run again)
-setup: .make/apt $(VENV)/.installed node_modules/.installed
+## setup: Debian packages, virtualenv, Python and npm packages, compiled translations (safe to run again)
+setup: .make/apt $(VENV)/.installed node_modules/.installed $(MO_FILES)
 
 .make/apt: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -28,6 +32,10 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# A .mo is compiled when its .po is newer (compilemessages skips those already up to date).
+%.mo: %.po | .make/apt $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 ## run: the portal at http://$(HOST):$(PORT) on the embedded default, with demo data
 run: setup

@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from stdnum.gr import vat
 
 from debts.models import (
@@ -16,6 +18,14 @@ from debts.models import (
 )
 
 _afm_serial = itertools.count(10_000_000)
+
+
+@pytest.fixture(autouse=True)
+def _portal_language():
+    """Each test starts in Greek: a request for an English page leaves English active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def valid_afm() -> str:

@@ -25,3 +25,10 @@ def test_health_answers_when_the_database_does(client):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_the_municipality_is_named_in_the_readers_language(client, settings):
+    settings.MUNICIPALITY_NAME_EN = "Municipality of Thermi"
+    assert "Municipality of Thermi" in client.get("/en/").content.decode()
+    assert "Δήμος Θέρμης" in client.get("/").content.decode()

@@ -1,8 +1,15 @@
 """Template context shared by every page."""
 
 from django.conf import settings
+from django.utils.translation import get_language
+
+
+def municipality_name() -> str:
+    """The municipality's name in the reader's language, so one deployment can serve another."""
+    if get_language() == "en":
+        return settings.MUNICIPALITY_NAME_EN
+    return settings.MUNICIPALITY_NAME
 
 
 def municipality(request):
-    """The municipality's name, so that one deployment can serve another municipality."""
-    return {"MUNICIPALITY_NAME": settings.MUNICIPALITY_NAME}
+    return {"MUNICIPALITY_NAME": municipality_name()}

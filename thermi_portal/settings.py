@@ -140,6 +140,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
 # --- The municipality -----------------------------------------------------------------------
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Δήμος Θέρμης")
+MUNICIPALITY_NAME_EN = env.str("MUNICIPALITY_NAME_EN", default="Municipality of Thermi")
 MUNICIPALITY_IBAN = env.str("MUNICIPALITY_IBAN", default="GR1601101250000000012300695")
 # The creditor code DIAS assigns to the municipality: four digits inside every RF it issues.
 RF_CREDITOR_CODE = env.str("RF_CREDITOR_CODE", default="0460")

@@ -1,22 +1,29 @@
-"""URLs of the portal: each app brings its own, wired here."""
+"""URLs of the portal: each app brings its own, wired here.
+
+Pages for people sit under ``i18n_patterns``: Greek without a prefix, English under ``/en/``.
+Unprefixed paths are always Greek, so the admin and the language switch are inside it too.
+"""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .context_processors import municipality_name
 from .views import HomeView, health
 
-admin.site.site_header = _("Δήμος Θέρμης: Ταμείο και Έσοδα")
+admin.site.site_header = format_lazy(
+    "{}: {}", lazy(municipality_name, str)(), _("Ταμείο και Έσοδα")
+)
 admin.site.site_title = _("Διαχείριση πύλης πληρωμών")
 admin.site.index_title = _("Διαχείριση")
 
-urlpatterns = [
-    path("health/", health, name="health"),
+urlpatterns = [path("health/", health, name="health")]
+urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-]
-urlpatterns += i18n_patterns(
     path("", HomeView.as_view(), name="home"),
     prefix_default_language=False,
 )
