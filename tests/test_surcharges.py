@@ -116,3 +116,30 @@ def test_started_months_bear_at_least_completed_ones(principal, due, days):
     completed = months_counted(due, as_of, COMPLETED)
     assert completed <= started <= completed + 1
     assert surcharge(principal, due, as_of, rule=COMPLETED) <= surcharge(principal, due, as_of)
+
+
+@pytest.mark.parametrize(
+    ("due", "as_of", "rule", "last_day"),
+    [
+        # Not yet due: the first month starts the day after the due date.
+        (date(2024, 1, 31), date(2024, 1, 20), STARTED, date(2024, 1, 31)),
+        # In the first month (1 to 29 February 2024): the second starts on 1 March.
+        (date(2024, 1, 31), date(2024, 2, 10), STARTED, date(2024, 2, 29)),
+        # Completed months: the first completes on 29 February, the second on 31 March.
+        (date(2024, 1, 31), date(2024, 2, 10), COMPLETED, date(2024, 2, 28)),
+        (date(2024, 1, 31), date(2024, 2, 29), COMPLETED, date(2024, 3, 30)),
+    ],
+)
+def test_last_day_before_the_surcharge_grows(due, as_of, rule, last_day):
+    assert surcharges.last_day_before_increase(due, as_of, rule) == last_day
+
+
+@given(dates, st.integers(-60, 4000), st.sampled_from([STARTED, COMPLETED]))
+def test_the_surcharge_holds_until_that_day_and_grows_the_next(due, days, rule):
+    as_of = due + timedelta(days=days)
+    last_day = surcharges.last_day_before_increase(due, as_of, rule)
+    assert last_day >= as_of
+    assert months_counted(due, last_day, rule) == months_counted(due, as_of, rule)
+    assert months_counted(due, last_day + timedelta(days=1), rule) > months_counted(
+        due, as_of, rule
+    )
