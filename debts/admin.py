@@ -539,19 +539,6 @@ class SettledDebtInline(DebtInline):
 class SettlementAdmin(ReadOnlyMixin, HistoryAdmin):
     """Settlements are made by ``services.create_settlement`` with their terms frozen: read here."""
 
-    list_display = (
-        "number",
-        "debtor",
-        "scheme",
-        "approved_on",
-        "principal",
-        "surcharge",
-        "annual_interest_rate",
-        "status",
-    )
-    list_filter = ("status", "scheme")
-    list_select_related = ("debtor", "scheme")
-    search_fields = ("number", "debtor__afm", "debtor__last_name")
     fields = (
         "number",
         "debtor",
@@ -562,5 +549,9 @@ class SettlementAdmin(ReadOnlyMixin, HistoryAdmin):
         "annual_interest_rate",
         "status",
     )
+    list_display = fields
     readonly_fields = fields
+    list_filter = ("status", "scheme")
+    list_select_related = ("debtor", "scheme")
+    search_fields = ("number", "debtor__afm", "debtor__last_name")
     inlines = (InstallmentInline, SettledDebtInline, SettlementChangeInline)
