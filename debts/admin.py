@@ -451,7 +451,7 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status != Debt.Status.OPEN:
+        if obj is not None and not obj.accepts_edits:
             # Paid, settled or cancelled: a closed money record, shown as it stands.
             return tuple(name for _title, options in self.fieldsets for name in options["fields"])
         return super().get_readonly_fields(request, obj)

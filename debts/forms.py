@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
-from .models import Debtor, Settlement, SettlementScheme
+from .models import Debtor, SettlementScheme
 from .validators import normalize_afm
 
 
@@ -51,9 +51,3 @@ class SettlementTermsForm(forms.Form):
     installments = forms.IntegerField(label=_("Αριθμός δόσεων"), min_value=1, max_value=120)
     approved_on = forms.DateField(label=_("Ημερομηνία έγκρισης"), widget=AdminDateWidget)
     first_due_date = forms.DateField(label=_("Λήξη πρώτης δόσης"), widget=AdminDateWidget)
-
-    def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
-        if Settlement.objects.filter(number=number).exists():
-            raise forms.ValidationError(_("Υπάρχει ήδη ρύθμιση με αυτόν τον αριθμό."))
-        return number

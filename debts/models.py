@@ -434,16 +434,29 @@ class Debt(models.Model):
     def __str__(self):
         return f"{self.revenue_type.code} {self.description} ({self.principal} €)"
 
+    # What a notice, a settlement or a payment counted on: it changes only while nothing did.
+    SETTLED_FIELDS = ("debtor_id", "revenue_type_id", "principal", "due_date", "certified_on")
+
+    @property
+    def accepts_edits(self) -> bool:
+        """Only an open debt is still a draft of the municipality's claim; the rest is record."""
+        return self.status == self.Status.OPEN
+
     def clean(self):
-        """What an open notice froze (amount, due date, certification) waits for its cancellation."""
-        frozen = ("principal", "due_date", "certified_on")
+        """Refuse a change to what a closed debt or an open notice has already counted on."""
         if self.pk is None:
             return
-        item = self.notice_items.filter(is_open=True).select_related("notice").first()
-        if item is None:
+        stored = Debt.objects.only("status", *self.SETTLED_FIELDS).get(pk=self.pk)
+        if all(getattr(stored, name) == getattr(self, name) for name in self.SETTLED_FIELDS):
             return
-        stored = Debt.objects.only(*frozen).get(pk=self.pk)
-        if any(getattr(stored, name) != getattr(self, name) for name in frozen):
+        if not stored.accepts_edits:
+            raise ValidationError(
+                _("Η οφειλή είναι «%(status)s»: τα ποσά και η βεβαίωσή της δεν αλλάζουν πια.")
+                % {"status": stored.get_status_display()},
+                code="closed",
+            )
+        item = self.notice_items.filter(is_open=True).select_related("notice").first()
+        if item is not None:
             raise ValidationError(
                 _("Η οφειλή είναι στο ανοικτό ειδοποιητήριο %(rf)s: ακυρώστε το πρώτα.")
                 % {"rf": item.notice.formatted_rf},

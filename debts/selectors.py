@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import Debt, Debtor, Installment, NoticeItem, PaymentNotice, RevenueType, Settlement
+from .models import Debt, Debtor, Installment, NoticeItem, PaymentNotice, Settlement
 from .money import ZERO
 
 
@@ -127,7 +127,7 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
             overview.assessment_notes.lines.append(line)
         elif debt.is_certified:
             overview.certified.lines.append(line)
-        elif debt.revenue_type.kind == RevenueType.Kind.PARAVOLO:
+        elif debt.is_paravolo:
             overview.paravola.lines.append(line)
         else:
             overview.uncertified.lines.append(line)

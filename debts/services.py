@@ -238,6 +238,10 @@ def create_settlement(
         raise ValidationError(_("Επιλέξτε τουλάχιστον μία οφειλή."), "empty")
     if not scheme.active:
         raise ValidationError(_("Το πρόγραμμα ρύθμισης δεν είναι ενεργό."), "inactive_scheme")
+    if Settlement.objects.filter(number=number).exists():
+        raise ValidationError(
+            _("Υπάρχει ήδη ρύθμιση με αριθμό %(number)s.") % {"number": number}, "number_taken"
+        )
     if not scheme.min_installments <= installments <= scheme.max_installments:
         raise ValidationError(
             _("Το πρόγραμμα δέχεται από %(min)s έως %(max)s δόσεις.")

@@ -1,12 +1,12 @@
 """Fixtures that build the receivables the way staff would: through models and services."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from stdnum.gr import vat
 
 from debts.models import (
@@ -14,8 +14,10 @@ from debts.models import (
     Debt,
     Debtor,
     RevenueType,
+    Settlement,
     SettlementScheme,
 )
+from debts.services import create_settlement
 
 _afm_serial = itertools.count(10_000_000)
 
@@ -111,3 +113,23 @@ def scheme(db):
         late_installment_monthly_rate=Decimal("0.05"),
         misses_before_loss=3,
     )
+
+
+@pytest.fixture
+def make_settlement(scheme):
+    """Settle ``debts`` under ``scheme``, approved today, the first installment due in some days."""
+    serial = itertools.count(1)
+
+    def make(debtor, debts, *, installments=2, first_due_in_days=30) -> Settlement:
+        today = timezone.localdate()
+        return create_settlement(
+            debtor,
+            debts,
+            scheme,
+            number=f"Ρ-{next(serial)}/{today.year}",
+            installments=installments,
+            approved_on=today,
+            first_due_date=today + timedelta(days=first_due_in_days),
+        )
+
+    return make

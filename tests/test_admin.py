@@ -25,7 +25,7 @@ from debts.models import (
     Settlement,
 )
 from debts.rf import format_rf
-from debts.services import build_notice, cancel_notice, create_settlement
+from debts.services import build_notice, cancel_notice
 
 CASHIER, REVENUE, FINANCE = "Ταμείο", "Τμήμα Εσόδων", "Οικονομική Διεύθυνση"
 
@@ -139,18 +139,10 @@ def test_the_groups_migration_reverses_and_reapplies():
 
 
 @pytest.fixture
-def one_of_everything(debtor, make_debt, revenue, scheme, notice):
+def one_of_everything(debtor, make_debt, revenue, make_settlement, notice):
     today = timezone.localdate()
     settled = make_debt(debtor, "300.00", due_date=date(2024, 1, 31), description="ΤΑΠ 2024")
-    settlement = create_settlement(
-        debtor,
-        [settled],
-        scheme,
-        number="Ρ-1/2026",
-        installments=2,
-        approved_on=today,
-        first_due_date=today + timedelta(days=30),
-    )
+    settlement = make_settlement(debtor, [settled])
     note = AssessmentNote.objects.create(number="ΒΣ-7/2026", issued_on=today, reason="Διαφορά ΤΑΠ")
     paravolo = ParavoloType.objects.create(
         name="Παράβολο ένστασης",
@@ -163,7 +155,7 @@ def one_of_everything(debtor, make_debt, revenue, scheme, notice):
         "revenuetype": revenue["cleaning"],
         "certificationroll": settled.roll,
         "assessmentnote": note,
-        "settlementscheme": scheme,
+        "settlementscheme": settlement.scheme,
         "paravolotype": paravolo,
         "debt": settled,
         "paymentnotice": notice,
@@ -230,23 +222,14 @@ def test_debt_status_is_not_editable(admin_client, overdue_debt):
     assert "settlement" not in response.context["adminform"].form.fields
 
 
-def test_a_settled_debt_is_shown_not_edited(admin_client, debtor, overdue_debt, scheme):
-    today = timezone.localdate()
-    create_settlement(
-        debtor,
-        [overdue_debt],
-        scheme,
-        number="Ρ-2/2026",
-        installments=2,
-        approved_on=today,
-        first_due_date=today + timedelta(days=30),
-    )
+def test_a_settled_debt_is_shown_not_edited(admin_client, debtor, overdue_debt, make_settlement):
+    settlement = make_settlement(debtor, [overdue_debt])
 
     response = admin_client.get(url("debt", "change", overdue_debt.pk))
 
     assert response.status_code == 200
     assert set(response.context["adminform"].form.fields) == set()
-    assert "Ρ-2/2026" in response.content.decode()
+    assert settlement.number in response.content.decode()
 
 
 def test_the_debt_changelist_queries_do_not_grow_with_rows(

@@ -117,3 +117,23 @@ def test_names_follow_the_reader_language(revenue):
         assert str(revenue["tap"]) == "Property tax"
     with translation.override("el"):
         assert str(revenue["tap"]) == "Τέλος ακίνητης περιουσίας"
+
+
+@pytest.mark.parametrize("status", [Debt.Status.PAID, Debt.Status.CANCELLED])
+def test_a_closed_debt_keeps_its_amounts(make_debtor, make_debt, status):
+    debt = make_debt(make_debtor(), "100.00", due_date=date(2024, 1, 31))
+    Debt.states.advance(debt, status, cause="test")
+    assert not debt.accepts_edits
+    debt.description = "διορθωμένη περιγραφή"
+    debt.full_clean()
+    changes = {
+        "principal": Decimal("90.00"),
+        "due_date": date(2024, 2, 29),
+        "debtor_id": make_debtor().pk,
+    }
+    for field, value in changes.items():
+        changed = Debt.objects.get(pk=debt.pk)
+        setattr(changed, field, value)
+        with pytest.raises(ValidationError) as error:
+            changed.full_clean()
+        assert error.value.error_dict["__all__"][0].code == "closed"

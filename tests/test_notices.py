@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from debts import rf
 from debts.models import Debt, NoticeChange, NoticeItem, PaymentNotice
-from debts.services import build_notice, cancel_notice, create_settlement, expire_notices
+from debts.services import build_notice, cancel_notice, expire_notices
 from debts.states import InvalidTransition
 from debts.surcharges import add_months, last_day_before_increase
 
@@ -154,18 +154,9 @@ def test_expiry_frees_the_debts_and_reruns_harmlessly(citizen, two_debts):
     build_notice(citizen, debts=two_debts)
 
 
-def test_a_settled_debt_is_paid_by_installments_not_directly(citizen, make_debt, scheme):
+def test_a_settled_debt_is_paid_by_installments_not_directly(citizen, make_debt, make_settlement):
     debts = [make_debt(citizen, "600.00", due_date=date(2023, 1, 31))]
-    today = timezone.localdate()
-    settlement = create_settlement(
-        citizen,
-        debts,
-        scheme,
-        number="Ρ-1",
-        installments=6,
-        approved_on=today,
-        first_due_date=today + timedelta(days=3),
-    )
+    settlement = make_settlement(citizen, debts, installments=6, first_due_in_days=3)
     _refused("not_open", citizen, debts=debts)
 
     first = settlement.installments.get(number=1)
@@ -177,18 +168,10 @@ def test_a_settled_debt_is_paid_by_installments_not_directly(citizen, make_debt,
     _refused("already_on_notice", citizen, installments=[first])
 
 
-def test_another_debtors_installment_is_refused(citizen, make_debtor, make_debt, scheme):
+def test_another_debtors_installment_is_refused(citizen, make_debtor, make_debt, make_settlement):
     other = make_debtor()
-    today = timezone.localdate()
-    settlement = create_settlement(
-        other,
-        [make_debt(other, "300.00", due_date=date(2023, 1, 31))],
-        scheme,
-        number="Ρ-2",
-        installments=3,
-        approved_on=today,
-        first_due_date=today,
-    )
+    debt = make_debt(other, "300.00", due_date=date(2023, 1, 31))
+    settlement = make_settlement(other, [debt], installments=3, first_due_in_days=0)
     _refused("unknown_debt", citizen, installments=[settlement.installments.first()])
 
 

@@ -1,21 +1,20 @@
 """The debtor overview: every group, its totals, and a fixed number of queries."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from debts.models import AssessmentNote, Debt
 from debts.selectors import debtor_overview
-from debts.services import build_notice, create_settlement
+from debts.services import build_notice
 from debts.states import InvalidTransition
 
 AS_OF = date(2025, 6, 15)
 
 
 @pytest.fixture
-def debtor_with_everything(make_debtor, make_debt, revenue, scheme):
+def debtor_with_everything(make_debtor, make_debt, revenue, make_settlement):
     debtor = make_debtor()
     certified = make_debt(debtor, "200.00", due_date=date(2024, 12, 31), description="ΤΚΦ 2024")
     make_debt(debtor, "45.00", description="Λογαριασμός νερού")
@@ -33,16 +32,7 @@ def debtor_with_everything(make_debtor, make_debt, revenue, scheme):
         assessment_note=note,
     )
     settled = make_debt(debtor, "600.00", due_date=date(2024, 1, 31), description="ΤΑΠ 2023")
-    today = timezone.localdate()
-    create_settlement(
-        debtor,
-        [settled],
-        scheme,
-        number="Ρ-5",
-        installments=6,
-        approved_on=today,
-        first_due_date=today + timedelta(days=20),
-    )
+    make_settlement(debtor, [settled], installments=6, first_due_in_days=20)
     paid = make_debt(debtor, "10.00", description="εξοφλημένη")
     Debt.states.advance(paid, Debt.Status.PAID, cause="test")
     build_notice(debtor, debts=[certified])

@@ -130,3 +130,13 @@ def test_late_installment_bears_the_schemes_monthly_charge(debtor, overdue, sche
     assert first.surcharge(date(2025, 4, 1)) == (first.amount * Decimal("0.05")).quantize(
         Decimal("0.01")
     )
+
+
+def test_a_settlement_number_is_used_once(debtor, overdue, make_debt, scheme):
+    settle(debtor, overdue[:1], scheme)
+    before = Installment.objects.count()
+    with pytest.raises(ValidationError) as error:
+        settle(debtor, overdue[1:], scheme)
+    assert error.value.code == "number_taken"
+    assert Installment.objects.count() == before
+    assert Debt.objects.get(pk=overdue[1].pk).status == Debt.Status.OPEN
