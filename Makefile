@@ -2,7 +2,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := gettext
+# gettext for translations; Pango and a Greek font for the PDFs; Chromium for the browser tests.
+APT_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium
 # The compiled translations: each .po of the project (not of .venv or node_modules) beside its .mo.
 PO_FILES := $(patsubst ./%,%,$(shell find . \( -path ./.venv -o -path ./node_modules -o -path ./var \
 	-o -path ./staticfiles \) -prune -o -name '*.po' -print))

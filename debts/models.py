@@ -60,6 +60,15 @@ class Debtor(models.Model):
     city = models.CharField(_("πόλη"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("τηλέφωνο"), max_length=20, blank=True)
+    # The citizen's portal account, tied once through TaxisNet; one account per ΑΦΜ and back.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="debtor",
+        verbose_name=_("λογαριασμός πύλης"),
+    )
     created_at = models.DateTimeField(_("δημιουργήθηκε"), auto_now_add=True)
     updated_at = models.DateTimeField(_("ενημερώθηκε"), auto_now=True)
     history = HistoricalRecords()

@@ -133,3 +133,34 @@ def make_settlement(scheme):
         )
 
     return make
+
+
+CITIZEN_PASSWORD = "Θέρμη-δοκιμή-2026"
+
+
+@pytest.fixture
+def make_citizen(db, make_debtor, django_user_model):
+    """An account as a citizen ends up with: tied to a debtor, email verified, own password."""
+    from allauth.account.models import EmailAddress
+
+    def make(debtor: Debtor | None = None, email: str | None = None):
+        debtor = debtor or make_debtor()
+        email = email or f"citizen{debtor.afm}@example.gr"
+        user = django_user_model.objects.create_user(
+            username=f"afm{debtor.afm}", email=email, password=CITIZEN_PASSWORD
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        debtor.user = user
+        debtor.save(update_fields=["user"])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def citizen_client(client, make_citizen, make_debtor):
+    """A test client logged in as a fresh citizen; ``client.debtor`` is their card."""
+    user = make_citizen()
+    client.force_login(user)
+    client.debtor = user.debtor
+    return client

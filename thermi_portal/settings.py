@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.mfa",
     "debts",
     "payments",
     "taxisnet_auth",
@@ -56,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -104,6 +109,62 @@ vars().update(env.email_url("EMAIL_URL", default="filemail://"))
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Δήμος Θέρμης <noreply@thermi.gov.gr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Accounts (django-allauth) --------------------------------------------------------------
+# A citizen's account is opened only by a first login with TaxisNet, which ties it to an ΑΦΜ;
+# they then give an email (verified by a mailed link) and set a password for later logins.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "citizen:overview"
+ACCOUNT_ADAPTER = "taxisnet_auth.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "taxisnet_auth.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# allauth's defaults, written out: failed logins per address and per account are limited.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Δήμος Θέρμης")
+# Staff reach the admin only with a second factor (TOTP) on their account.
+ADMIN_REQUIRES_MFA = env.bool("ADMIN_REQUIRES_MFA", default=True)
+
+# --- TaxisNet (GSIS OAuth2) ---------------------------------------------------------------------
+# The portal's own stand-in for GSIS, for development and tests; production refuses it.
+TAXISNET_SANDBOX = env.bool("TAXISNET_SANDBOX", default=not PRODUCTION)
+# GSIS production base is https://oauth2.gsis.gr/oauth2server, its test base
+# https://test.gsis.gr/oauth2server; by default the sandbox of the portal started by `make run`.
+TAXISNET_BASE_URL = env.str(
+    "TAXISNET_BASE_URL",
+    default="" if PRODUCTION else "http://127.0.0.1:8000/gsis-sandbox/oauth2server",
+)
+SOCIALACCOUNT_PROVIDERS = {
+    "taxisnet": {
+        "BASE_URL": TAXISNET_BASE_URL,
+        "APP": {
+            "client_id": env.str("TAXISNET_CLIENT_ID", default="" if PRODUCTION else "sandbox"),
+            "secret": env.str("TAXISNET_CLIENT_SECRET", default="" if PRODUCTION else "sandbox"),
+        },
+        "SCOPE": ["read"],
+    }
+}
 
 # --- People and language --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -189,6 +250,11 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append("CELERY_BROKER_URL is missing (in-process tasks are for development)")
     if EMAIL_BACKEND.endswith("filebased.EmailBackend"):  # noqa: F821 (set by env.email_url)
         problems.append("EMAIL_URL is missing (mail written to files is for development)")
+    if TAXISNET_SANDBOX:
+        problems.append("TAXISNET_SANDBOX is on (the GSIS stand-in is for development)")
+    taxisnet = SOCIALACCOUNT_PROVIDERS["taxisnet"]
+    if not (TAXISNET_BASE_URL and taxisnet["APP"]["client_id"] and taxisnet["APP"]["secret"]):
+        problems.append("TAXISNET_BASE_URL, TAXISNET_CLIENT_ID or TAXISNET_CLIENT_SECRET is missing")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 

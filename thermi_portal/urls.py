@@ -20,10 +20,17 @@ admin.site.site_header = format_lazy(
 admin.site.site_title = _("Διαχείριση πύλης πληρωμών")
 admin.site.index_title = _("Διαχείριση")
 
-urlpatterns = [path("health/", health, name="health")]
+urlpatterns = [
+    path("health/", health, name="health"),
+    # The GSIS stand-in answers only while settings.TAXISNET_SANDBOX is on (404 otherwise).
+    path("gsis-sandbox/oauth2server/", include("taxisnet_auth.sandbox.urls")),
+]
 urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("debts.urls")),
+    path("payments/", include("payments.urls")),
     path("", HomeView.as_view(), name="home"),
     prefix_default_language=False,
 )
