@@ -1,2 +1,6 @@
+from django.urls import path
+
+from .views import PaymentHistoryView
+
 app_name = "payments"
-urlpatterns = []
+urlpatterns = [path("", PaymentHistoryView.as_view(), name="history")]

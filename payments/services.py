@@ -1,0 +1,102 @@
+"""Recording money received; each function is one transaction and safe to call again."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from debts.models import Debt, Installment, PaymentNotice, Settlement
+
+from .models import Payment
+
+
+def _existing(channel: str, reference: str) -> Payment | None:
+    return Payment.objects.filter(channel=channel, reference=reference).first()
+
+
+@transaction.atomic
+def record_notice_payment(
+    notice: PaymentNotice,
+    *,
+    channel: str,
+    amount: Decimal,
+    reference: str,
+    received_at: datetime,
+    recorded_by=None,
+) -> Payment:
+    """Record the payment of ``notice`` and mark it and everything on it paid.
+
+    The same (channel, reference) seen again returns the payment already recorded, so a bank
+    file imported twice or a gateway callback repeated pays nothing twice. A payment is refused,
+    changing nothing, when its amount is not the notice's total (the RF's amount check promises
+    exactly that amount) or when the notice was cancelled or is already paid.
+    """
+    reference = reference.strip()
+    if not reference:
+        raise ValidationError(_("Λείπει η αναφορά της συναλλαγής."), "no_reference")
+    if (payment := _existing(channel, reference)) is not None:
+        if payment.notice_id != notice.pk or payment.amount != amount:
+            raise ValidationError(
+                _("Η συναλλαγή %(reference)s έχει ήδη καταχωριστεί για άλλη πληρωμή.")
+                % {"reference": reference},
+                "reference_taken",
+            )
+        return payment
+
+    notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
+    if amount != notice.total:
+        raise ValidationError(
+            _("Το ποσό %(amount)s € δεν είναι το σύνολο του ειδοποιητηρίου (%(total)s €).")
+            % {"amount": amount, "total": notice.total},
+            "amount_mismatch",
+        )
+    if not PaymentNotice.states.allows(notice.status, PaymentNotice.Status.PAID):
+        raise ValidationError(
+            _("Το ειδοποιητήριο %(rf)s είναι «%(status)s» και δεν δέχεται πληρωμή.")
+            % {"rf": notice.formatted_rf, "status": notice.get_status_display()},
+            "notice_closed",
+        )
+
+    cause = f"{channel} payment {reference}"
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                notice=notice,
+                channel=channel,
+                amount=amount,
+                reference=reference,
+                received_at=received_at,
+                recorded_by=recorded_by,
+            )
+    except IntegrityError:
+        # Another process recorded the same reference a moment ago: that one stands.
+        return Payment.objects.get(channel=channel, reference=reference)
+    PaymentNotice.states.advance(notice, PaymentNotice.Status.PAID, cause=cause, actor=recorded_by)
+    notice.items.update(is_open=False)
+    locked = {"of": ("self",)}
+    for debt in Debt.objects.select_for_update(**locked).filter(notice_items__notice=notice):
+        Debt.states.advance(debt, Debt.Status.PAID, cause=cause, actor=recorded_by)
+    settlements = set()
+    for installment in Installment.objects.select_for_update(**locked).filter(
+        notice_items__notice=notice
+    ):
+        Installment.states.advance(
+            installment, Installment.Status.PAID, cause=cause, actor=recorded_by
+        )
+        settlements.add(installment.settlement_id)
+    for settlement in Settlement.objects.select_for_update().filter(pk__in=settlements):
+        _complete_if_paid_off(settlement, cause=cause, actor=recorded_by)
+    return payment
+
+
+def _complete_if_paid_off(settlement: Settlement, *, cause: str, actor) -> None:
+    """A settlement whose last installment is paid is completed, and its debts are paid."""
+    if settlement.status != Settlement.Status.ACTIVE:
+        return
+    if settlement.installments.filter(status=Installment.Status.OPEN).exists():
+        return
+    Settlement.states.advance(settlement, Settlement.Status.COMPLETED, cause=cause, actor=actor)
+    for debt in settlement.debts.select_for_update().filter(status=Debt.Status.IN_SETTLEMENT):
+        Debt.states.advance(debt, Debt.Status.PAID, cause=cause, actor=actor)
