@@ -5,7 +5,7 @@
 FROM node:20-bookworm-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim-bookworm
 
@@ -42,6 +42,8 @@ RUN DJANGO_ENV=production \
     CELERY_BROKER_URL=redis://localhost:6379/0 \
     EMAIL_URL=consolemail:// \
     ALLOWED_HOSTS=localhost \
+    TAXISNET_BASE_URL=https://build.invalid/oauth2server \
+    TAXISNET_CLIENT_ID=build TAXISNET_CLIENT_SECRET=build \
     sh -c 'python manage.py collectstatic --no-input \
         && if find . -name "*.po" -not -path "./node_modules/*" | grep -q .; then \
             python manage.py compilemessages; fi'

@@ -26,6 +26,9 @@ PRODUCTION = {
     "CELERY_BROKER_URL": "redis://redis:6379/0",
     "EMAIL_URL": "smtp+tls://portal:password@mail.thermi.gov.gr:587",
     "ALLOWED_HOSTS": "pay.thermi.gov.gr",
+    "TAXISNET_BASE_URL": "https://oauth2.gsis.gr/oauth2server",
+    "TAXISNET_CLIENT_ID": "thermi-portal",
+    "TAXISNET_CLIENT_SECRET": secrets.token_urlsafe(20),
 }
 
 
@@ -93,6 +96,17 @@ def test_production_passes_the_deployment_checks_without_warnings():
     assert "no issues" in result.stdout
 
 
+def test_production_builds_https_callbacks_and_has_no_gsis_sandbox():
+    values = settings_values(
+        "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "TAXISNET_SANDBOX", "SOCIALACCOUNT_PROVIDERS", **PRODUCTION
+    )
+    assert values["ACCOUNT_DEFAULT_HTTP_PROTOCOL"] == "https"
+    assert values["TAXISNET_SANDBOX"] is False
+    taxisnet = values["SOCIALACCOUNT_PROVIDERS"]["taxisnet"]
+    assert taxisnet["BASE_URL"] == PRODUCTION["TAXISNET_BASE_URL"]
+    assert taxisnet["APP"]["client_id"] == PRODUCTION["TAXISNET_CLIENT_ID"]
+
+
 def test_production_health_check_is_served_over_plain_http():
     """A load balancer asks /health/ over HTTP; a redirect to HTTPS would read as a failure."""
     values = settings_values("SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", **PRODUCTION)
@@ -109,6 +123,9 @@ def test_production_health_check_is_served_over_plain_http():
         ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL is missing"),
         ({"EMAIL_URL": None}, "EMAIL_URL is missing"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is empty"),
+        ({"TAXISNET_SANDBOX": "true"}, "TAXISNET_SANDBOX is on"),
+        ({"TAXISNET_CLIENT_SECRET": None}, "TAXISNET_CLIENT_SECRET is missing"),
+        ({"TAXISNET_BASE_URL": None}, "TAXISNET_BASE_URL"),
     ],
 )
 def test_production_refuses_to_start_on_development_conveniences(change, problem):
