@@ -36,6 +36,8 @@ def record_notice_payment(
     reference = reference.strip()
     if not reference:
         raise ValidationError(_("Λείπει η αναφορά της συναλλαγής."), "no_reference")
+    # Locked first, so a repeat arriving at the same moment waits and then finds the first.
+    notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
     if (payment := _existing(channel, reference)) is not None:
         if payment.notice_id != notice.pk or payment.amount != amount:
             raise ValidationError(
@@ -44,8 +46,6 @@ def record_notice_payment(
                 "reference_taken",
             )
         return payment
-
-    notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
     if amount != notice.total:
         raise ValidationError(
             _("Το ποσό %(amount)s € δεν είναι το σύνολο του ειδοποιητηρίου (%(total)s €).")

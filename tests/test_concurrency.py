@@ -50,3 +50,30 @@ def test_two_notices_for_the_same_debts_at_once_give_one(make_debtor, make_debt)
     assert [r.code for r in refusals] == ["already_on_notice"] * 3
     assert PaymentNotice.objects.count() == 1
     assert NoticeItem.objects.filter(is_open=True).count() == 2
+
+
+def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debtor, make_debt):
+    from django.utils import timezone
+
+    from payments.models import Payment
+    from payments.services import record_notice_payment
+
+    debtor = make_debtor()
+    notice = build_notice(debtor, debts=[make_debt(debtor, "50.00", due_date=date(2024, 1, 31))])
+
+    outcomes = run_together(
+        4,
+        lambda: record_notice_payment(
+            notice,
+            channel=Payment.Channel.BANK,
+            amount=notice.total,
+            reference="DIAS-42",
+            received_at=timezone.now(),
+        ),
+    )
+
+    assert all(isinstance(o, Payment) for o in outcomes), outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    assert notice.status_changes.count() == 1
