@@ -13,6 +13,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import islice
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -144,6 +147,9 @@ STAFF = (
     ("esoda", "Τμήμα Εσόδων", "Νικόλαος", "Εσόδων"),
     ("oikonomiki", "Οικονομική Διεύθυνση", "Αναστασία", "Οικονομικού"),
 )
+# The second factor the admin asks of staff: every demo staff user shares this published TOTP
+# secret, so that whoever runs the demo can add it to an authenticator app. Demo data only.
+DEMO_TOTP_SECRET = "THERMIDEMOSTAFFTOTPSECRETXYZ2345"  # noqa: S105 (published demo secret)
 
 # Village: (streets, zone price €/m² for ΤΑΠ, nursery).
 VILLAGES = {
@@ -583,7 +589,8 @@ def seed_citizens(ref: Reference, today: date) -> int:
 
 
 def seed_staff(password: str) -> tuple[list[str], list[str]]:
-    """The admin and one user per staff group, created only if missing.
+    """The admin and one user per staff group, created only if missing; each demo staff user,
+    new or not, can then log in as the admin requires (see ``_ready_for_admin_login``).
 
     Returns the usernames created and the groups that do not exist (their user is skipped).
     """
@@ -607,7 +614,19 @@ def seed_staff(password: str) -> tuple[list[str], list[str]]:
             )
             user.groups.add(group)
             created.append(username)
+    for user in users.filter(username__in=["admin", *(row[0] for row in STAFF)]):
+        _ready_for_admin_login(user)
     return created, missing
+
+
+def _ready_for_admin_login(user) -> None:
+    """A verified email (staff log in with it) and, unless it has one, the demo TOTP."""
+    if user.email:
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email.lower(), defaults={"verified": True, "primary": True}
+        )
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
 # --- Generated debtors ----------------------------------------------------------------------

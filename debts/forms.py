@@ -1,10 +1,14 @@
-"""Forms of the staff admin; the citizen-facing forms live with their views."""
+"""Forms of the staff admin and of the citizen's pages.
+
+Forms only parse what was posted; every rule about what may be done lives in ``debts.services``.
+"""
 
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Debtor, SettlementScheme
+from .models import Debt, Debtor, Installment, SettlementScheme
 from .validators import normalize_afm
 
 
@@ -51,3 +55,54 @@ class SettlementTermsForm(forms.Form):
     installments = forms.IntegerField(label=_("Αριθμός δόσεων"), min_value=1, max_value=120)
     approved_on = forms.DateField(label=_("Ημερομηνία έγκρισης"), widget=AdminDateWidget)
     first_due_date = forms.DateField(label=_("Λήξη πρώτης δόσης"), widget=AdminDateWidget)
+
+
+class IdListField(forms.Field):
+    """Ids of ticked checkboxes (or of hidden inputs carrying them to the next step).
+
+    Only the form of the ids is checked here; whose they are is for the service to judge, against
+    the logged-in citizen's card.
+    """
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": _(
+            "Η επιλογή σας δεν διαβάστηκε. Ανοίξτε ξανά τη σελίδα και επιλέξτε πάλι τις οφειλές."
+        ),
+    }
+    # A database id is a positive 64-bit integer; a page never lists more lines than this.
+    MAX_ID = 2**63 - 1
+    MAX_COUNT = 1000
+
+    def to_python(self, value) -> list[int]:
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, list | tuple) or len(value) > self.MAX_COUNT:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            ids = {int(item) for item in value}
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not all(0 < pk <= self.MAX_ID for pk in ids):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return sorted(ids)
+
+
+class NoticeSelectionForm(forms.Form):
+    """The debts and installments a citizen picks for a new notice."""
+
+    debts = IdListField(required=False)
+    installments = IdListField(required=False)
+
+    def selection(self) -> dict:
+        """The picked lines as the notice services take them."""
+        return {
+            "debts": [Debt(pk=pk) for pk in self.cleaned_data["debts"]],
+            "installments": [Installment(pk=pk) for pk in self.cleaned_data["installments"]],
+        }
+
+
+class NoticeConfirmForm(NoticeSelectionForm):
+    """The reviewed selection, with the total the citizen was shown and agreed to."""
+
+    total = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)

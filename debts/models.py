@@ -395,6 +395,15 @@ class Debt(models.Model):
         related_name="debts",
         verbose_name=_("ρύθμιση"),
     )
+    # The παράβολο a citizen issued for themselves, so the card can name what it was for.
+    paravolo_type = models.ForeignKey(
+        "ParavoloType",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="debts",
+        verbose_name=_("είδος παραβόλου"),
+    )
     status = models.CharField(
         _("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN, editable=False
     )
@@ -437,6 +446,11 @@ class Debt(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="in_settlement") | Q(settlement__isnull=False),
                 name="debt_in_settlement_has_settlement",
+            ),
+            # A παράβολο is paid up front: never certified, so never surcharged.
+            models.CheckConstraint(
+                condition=Q(paravolo_type__isnull=True) | Q(certified_on__isnull=True),
+                name="debt_paravolo_uncertified",
             ),
         ]
 

@@ -1,14 +1,25 @@
 """Reads shaped for pages, each in a fixed number of queries whatever the number of debts."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
-from .models import Debt, Debtor, Installment, NoticeItem, PaymentNotice, Settlement
+from .models import (
+    Debt,
+    DebtChange,
+    Debtor,
+    Installment,
+    NoticeItem,
+    ParavoloType,
+    PaymentNotice,
+    Settlement,
+)
 from .money import ZERO
+from .surcharges import RATES, STARTED, months_counted, surcharge
 
 
 @dataclass(frozen=True)
@@ -94,33 +105,53 @@ class DebtorOverview:
     def total(self) -> Decimal:
         return sum((group.total for group in self.debt_groups), self.settlements_total)
 
+    @property
+    def is_empty(self) -> bool:
+        return not self.settlements and not any(group.lines for group in self.debt_groups)
 
-def _open_notice_items() -> Prefetch:
-    return Prefetch(
-        "notice_items",
-        queryset=NoticeItem.objects.filter(is_open=True).select_related("notice"),
-        to_attr="open_items",
-    )
+    @property
+    def has_lines_without_notice(self) -> bool:
+        """Whether anything is left to put on a new notice."""
+        lines = [line for group in self.debt_groups for line in group.lines]
+        lines += [line for view in self.settlements for line in view.open_installments]
+        return any(line.notice is None for line in lines)
+
+
+def _with_open_notice(queryset: QuerySet) -> QuerySet:
+    """Each row with its open notice, if any, in the same query.
+
+    A debt or an installment stands on one open notice at most (a partial unique index), so the
+    join adds no rows.
+    """
+    return queryset.annotate(
+        open_item=FilteredRelation("notice_items", condition=Q(notice_items__is_open=True))
+    ).select_related("open_item__notice")
 
 
 def _notice_of(obj) -> PaymentNotice | None:
-    return obj.open_items[0].notice if obj.open_items else None
+    item = getattr(obj, "open_item", None)  # absent when the join found no open notice
+    return item.notice if item else None
 
 
 def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview:
-    """Everything ``debtor`` owes on ``as_of`` (today by default), in five queries."""
+    """Everything ``debtor`` owes on ``as_of`` (today by default), in one or two queries.
+
+    The overview is the page every citizen opens first, so its debts come with their open notice
+    and settlement in one query; an active settlement holds its debts (in settlement) until it
+    ends, so only a debtor with such debts costs the second query, for the open installments.
+    """
     as_of = as_of or timezone.localdate()
     overview = DebtorOverview(debtor=debtor, as_of=as_of)
-    debts = (
+    debts = _with_open_notice(
         Debt.objects.filter(debtor=debtor, status__in=[Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT])
-        .select_related("revenue_type", "roll", "assessment_note")
-        .prefetch_related(_open_notice_items())
-        .order_by("due_date", "pk")
-    )
+    ).select_related("revenue_type", "assessment_note", "settlement__scheme")
+    settlements: dict[int, Settlement] = {}
     in_settlement: dict[int, list[Debt]] = {}
-    for debt in debts:
+    for debt in debts.order_by("due_date", "pk"):
         if debt.status == Debt.Status.IN_SETTLEMENT:
-            in_settlement.setdefault(debt.settlement_id, []).append(debt)
+            if debt.settlement.status == Settlement.Status.ACTIVE:
+                settlements.setdefault(debt.settlement_id, debt.settlement)
+                in_settlement.setdefault(debt.settlement_id, []).append(debt)
             continue
         line = DebtLine(debt=debt, surcharge=debt.surcharge(as_of), notice=_notice_of(debt))
         if debt.assessment_note_id:
@@ -131,37 +162,187 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
             overview.paravola.lines.append(line)
         else:
             overview.uncertified.lines.append(line)
+    if not settlements:
+        return overview
 
-    settlements = (
-        Settlement.objects.filter(debtor=debtor, status=Settlement.Status.ACTIVE)
-        .select_related("scheme")
-        .prefetch_related(
-            Prefetch(
-                "installments",
-                queryset=Installment.objects.filter(status=Installment.Status.OPEN)
-                .order_by("number")
-                .prefetch_related(_open_notice_items()),
-                to_attr="open_installments",
+    installments = _with_open_notice(
+        Installment.objects.filter(settlement__in=list(settlements), status=Installment.Status.OPEN)
+    )
+    open_installments: dict[int, list[InstallmentLine]] = {}
+    for installment in installments.order_by("settlement_id", "number"):
+        installment.settlement = settlements[installment.settlement_id]  # and its scheme's rate
+        open_installments.setdefault(installment.settlement_id, []).append(
+            InstallmentLine(
+                installment=installment,
+                surcharge=installment.surcharge(as_of),
+                notice=_notice_of(installment),
             )
         )
-        .order_by("approved_on", "pk")
-    )
-    for settlement in settlements:
-        lines = []
-        for installment in settlement.open_installments:
-            installment.settlement = settlement  # spare a query for the scheme's rate
-            lines.append(
-                InstallmentLine(
-                    installment=installment,
-                    surcharge=installment.surcharge(as_of),
-                    notice=_notice_of(installment),
-                )
-            )
+    for settlement in sorted(settlements.values(), key=lambda s: (s.approved_on, s.pk)):
         overview.settlements.append(
             SettlementView(
                 settlement=settlement,
-                debts=in_settlement.get(settlement.pk, []),
-                open_installments=lines,
+                debts=in_settlement[settlement.pk],
+                open_installments=open_installments.get(settlement.pk, []),
             )
         )
     return overview
+
+
+@dataclass(frozen=True)
+class RatePeriod:
+    """A ΚΕΔΕ surcharge rate and the months it applies to, in percent as people read it."""
+
+    effective_from: date
+    until: date | None
+    monthly_percent: Decimal
+    cap_percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class SurchargeExplanation:
+    """What the page says about surcharges, taken from the code that computes them."""
+
+    rate_periods: list[RatePeriod]
+    counts_started_months: bool
+    example_principal: Decimal
+    example_due_date: date
+    example_as_of: date
+    example_months: int
+    example_surcharge: Decimal
+
+
+def surcharge_explanation() -> SurchargeExplanation:
+    """The rates of ``debts.surcharges`` (newest first), the month rule in force and a worked
+    example computed by the same function as every debt's surcharge."""
+    periods = [
+        RatePeriod(
+            effective_from=rate.effective_from,
+            until=following.effective_from - timedelta(days=1) if following else None,
+            monthly_percent=rate.monthly_rate * 100,
+            cap_percent=rate.cap * 100 if rate.cap is not None else None,
+        )
+        for rate, following in zip(RATES, [*RATES[1:], None], strict=True)
+    ]
+    principal, due_date, as_of = Decimal("100.00"), date(2025, 1, 31), date(2025, 4, 15)
+    return SurchargeExplanation(
+        rate_periods=periods[::-1],
+        counts_started_months=settings.SURCHARGE_MONTH_RULE == STARTED,
+        example_principal=principal,
+        example_due_date=due_date,
+        example_as_of=as_of,
+        example_months=months_counted(due_date, as_of),
+        example_surcharge=surcharge(principal, due_date, as_of),
+    )
+
+
+def open_notice_holding(
+    debtor: Debtor, *, debt_ids: list[int], installment_ids: list[int]
+) -> PaymentNotice | None:
+    """The debtor's open notice holding exactly these debts and installments, if there is one.
+
+    A confirmation sent twice finds here the notice the first one built.
+    """
+    wanted = len(set(debt_ids)) + len(set(installment_ids))
+    if not wanted:
+        return None
+    held = Q()
+    if debt_ids:
+        held |= Q(items__debt__in=debt_ids)
+    if installment_ids:
+        held |= Q(items__installment__in=installment_ids)
+    return (
+        PaymentNotice.objects.filter(debtor=debtor, status=PaymentNotice.Status.OPEN)
+        .annotate(held=Count("items", filter=held), size=Count("items"))
+        .filter(held=wanted, size=wanted)
+        .first()
+    )
+
+
+def debtor_notices(debtor: Debtor) -> QuerySet[PaymentNotice]:
+    """The debtor's notices, newest first; every page about a notice starts from here."""
+    return PaymentNotice.objects.filter(debtor=debtor).order_by("-issued_at", "-pk")
+
+
+@dataclass(frozen=True)
+class NoticeLines:
+    """The lines of a notice and their sums, as the notice froze them."""
+
+    items: list[NoticeItem]
+
+    @property
+    def principal(self) -> Decimal:
+        return sum((item.principal for item in self.items), ZERO)
+
+    @property
+    def surcharge(self) -> Decimal:
+        return sum((item.surcharge for item in self.items), ZERO)
+
+
+def notice_lines(notice: PaymentNotice) -> NoticeLines:
+    """The lines of a notice with what each one is for, in one query."""
+    items = notice.items.select_related("debt__revenue_type", "installment__settlement")
+    return NoticeLines(items=list(items))
+
+
+def active_paravolo_types() -> QuerySet[ParavoloType]:
+    return ParavoloType.objects.filter(active=True).order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    """One recorded status change, with the statuses as people read them."""
+
+    change: DebtChange
+    from_label: str
+    to_label: str
+
+
+@dataclass(frozen=True)
+class CardDebt:
+    debt: Debt
+    history: list[StatusStep]
+
+
+@dataclass(frozen=True)
+class DebtorCard:
+    """The debtor's ledger card: every debt ever with its history, and every settlement."""
+
+    debtor: Debtor
+    debts: list[CardDebt]
+    settlements: list[Settlement]
+
+
+def debtor_card(debtor: Debtor) -> DebtorCard:
+    """The card of ``debtor`` in four queries, whatever the number of debts and changes."""
+    labels = dict(Debt.Status.choices)
+    debts = (
+        Debt.objects.filter(debtor=debtor)
+        .select_related("revenue_type", "roll", "assessment_note", "settlement", "paravolo_type")
+        .prefetch_related("status_changes")
+        .order_by("due_date", "pk")
+    )
+    settlements = (
+        Settlement.objects.filter(debtor=debtor)
+        .select_related("scheme")
+        .prefetch_related("installments")
+        .order_by("-approved_on", "-pk")
+    )
+    return DebtorCard(
+        debtor=debtor,
+        debts=[
+            CardDebt(
+                debt=debt,
+                history=[
+                    StatusStep(
+                        change=change,
+                        from_label=labels.get(change.from_status, change.from_status),
+                        to_label=labels.get(change.to_status, change.to_status),
+                    )
+                    for change in debt.status_changes.all()
+                ],
+            )
+            for debt in debts
+        ],
+        settlements=list(settlements),
+    )

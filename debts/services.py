@@ -1,11 +1,13 @@
 """Everything that changes the state of the receivables; each function is one transaction.
 
 Refusals are ``ValidationError`` with a message a person can act on, raised before anything is
-written, so that bad input changes nothing.
+written, so that bad input changes nothing. ``preview_notice`` writes nothing: it shows what
+``build_notice`` would write, through the same checks and the same arithmetic.
 """
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,6 +22,7 @@ from .models import (
     Debtor,
     Installment,
     NoticeItem,
+    ParavoloType,
     PaymentNotice,
     Settlement,
     SettlementScheme,
@@ -34,15 +37,17 @@ def _locked_debtor(debtor: Debtor) -> Debtor:
     return Debtor.objects.select_for_update().get(pk=debtor.pk)
 
 
-def _locked_debts(debtor: Debtor, debts: Iterable[Debt]) -> list[Debt]:
-    """The debtor's debts with these ids, locked; an id of another debtor counts as unknown."""
+def _debtors_debts(debtor: Debtor, debts: Iterable[Debt], *, lock: bool = True) -> list[Debt]:
+    """The debtor's debts with these ids, locked to be written; another debtor's id is unknown."""
     ids = {debt.pk for debt in debts}
-    found = list(
-        Debt.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, debtor=debtor)
+    found = (
+        Debt.objects.filter(pk__in=ids, debtor=debtor)
         .select_related("revenue_type")
         .order_by("due_date", "pk")
     )
+    if lock:
+        found = found.select_for_update(of=("self",))
+    found = list(found)
     if len(found) != len(ids):
         raise ValidationError(
             _("Κάποια από τις οφειλές που επιλέξατε δεν βρέθηκε."), "unknown_debt"
@@ -91,32 +96,21 @@ def default_valid_until(debts: list[Debt], installments: list[Installment], toda
     return valid_until
 
 
-@transaction.atomic
-def build_notice(
+def _notice_selection(
     debtor: Debtor,
+    debts: Iterable[Debt],
+    installments: Iterable[Installment],
     *,
-    debts: Iterable[Debt] = (),
-    installments: Iterable[Installment] = (),
-    valid_until: date | None = None,
-    origin: str = PaymentNotice.Origin.CITIZEN,
-    created_by=None,
-) -> PaymentNotice:
-    """Group open debts and installments of one debtor into a notice with its own RF.
+    lock: bool,
+) -> tuple[list[Debt], list[Installment]]:
+    """The debtor's debts and installments with these ids, refused unless a notice may hold them.
 
-    Amounts are frozen with the surcharges due on ``valid_until`` (by default as late as the
-    surcharges stay unchanged, within the validity setting), and the RF carries an amount check
-    for the total, so a bank takes exactly that amount.
+    ``lock`` is for building the notice; a preview only reads.
     """
-    debtor = _locked_debtor(debtor)
-    today = timezone.localdate()
-    if valid_until is not None and valid_until < today:
-        raise ValidationError(_("Η ημερομηνία ισχύος δεν μπορεί να έχει παρέλθει."), "past")
-
-    debts = _locked_debts(debtor, debts)
+    debts = _debtors_debts(debtor, debts, lock=lock)
     installment_ids = {installment.pk for installment in installments}
-    installments = list(
-        Installment.objects.select_for_update(of=("self",))
-        .filter(
+    found = (
+        Installment.objects.filter(
             pk__in=installment_ids,
             settlement__debtor=debtor,
             settlement__status=Settlement.Status.ACTIVE,
@@ -124,6 +118,9 @@ def build_notice(
         .select_related("settlement__scheme")
         .order_by("due_date", "pk")
     )
+    if lock:
+        found = found.select_for_update(of=("self",))
+    installments = list(found)
     if not debts and not installment_ids:
         raise ValidationError(_("Επιλέξτε τουλάχιστον μία οφειλή."), "empty")
     if len(installments) != len(installment_ids):
@@ -139,7 +136,41 @@ def build_notice(
         if installment.status != Installment.Status.OPEN:
             raise ValidationError(_("Η «%(i)s» έχει εξοφληθεί.") % {"i": installment}, "not_open")
     _refuse_items_on_open_notices(debts, installments)
+    return debts, installments
 
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """What a notice freezes: its lines with their surcharges, and its validity."""
+
+    valid_until: date
+    items: list[NoticeItem]
+
+    @property
+    def principal(self) -> Decimal:
+        return sum((item.principal for item in self.items), ZERO)
+
+    @property
+    def surcharge(self) -> Decimal:
+        return sum((item.surcharge for item in self.items), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.surcharge
+
+
+def draft_notice(
+    debts: list[Debt],
+    installments: list[Installment],
+    *,
+    today: date,
+    valid_until: date | None = None,
+) -> NoticeDraft:
+    """The amounts a notice of these debts and installments freezes, unsaved.
+
+    The one place they are computed, for the citizen's preview and for ``build_notice`` alike, so
+    what a person checks before confirming is what the notice holds.
+    """
     valid_until = valid_until or default_valid_until(debts, installments, today)
     items = [
         NoticeItem(debt=debt, principal=debt.principal, surcharge=debt.surcharge(valid_until))
@@ -152,19 +183,91 @@ def build_notice(
         )
         for installment in installments
     ]
-    total = sum((item.amount for item in items), ZERO)
+    return NoticeDraft(valid_until=valid_until, items=items)
+
+
+def _refuse_past(valid_until: date | None, today: date) -> None:
+    if valid_until is not None and valid_until < today:
+        raise ValidationError(_("Η ημερομηνία ισχύος δεν μπορεί να έχει παρέλθει."), "past")
+
+
+def preview_notice(
+    debtor: Debtor,
+    *,
+    debts: Iterable[Debt] = (),
+    installments: Iterable[Installment] = (),
+    valid_until: date | None = None,
+) -> NoticeDraft:
+    """What ``build_notice`` would freeze today, with the same refusals; writes and locks nothing."""
+    today = timezone.localdate()
+    _refuse_past(valid_until, today)
+    debts, installments = _notice_selection(debtor, debts, installments, lock=False)
+    return draft_notice(debts, installments, today=today, valid_until=valid_until)
+
+
+@transaction.atomic
+def build_notice(
+    debtor: Debtor,
+    *,
+    debts: Iterable[Debt] = (),
+    installments: Iterable[Installment] = (),
+    valid_until: date | None = None,
+    origin: str = PaymentNotice.Origin.CITIZEN,
+    created_by=None,
+    expected_total: Decimal | None = None,
+) -> PaymentNotice:
+    """Group open debts and installments of one debtor into a notice with its own RF.
+
+    Amounts are frozen with the surcharges due on ``valid_until`` (by default as late as the
+    surcharges stay unchanged, within the validity setting), and the RF carries an amount check
+    for the total, so a bank takes exactly that amount. ``expected_total`` is the total a person
+    was shown: if the amounts moved since (a day went by), nothing is built.
+    """
+    debtor = _locked_debtor(debtor)
+    today = timezone.localdate()
+    _refuse_past(valid_until, today)
+    debts, installments = _notice_selection(debtor, debts, installments, lock=True)
+    draft = draft_notice(debts, installments, today=today, valid_until=valid_until)
+    if expected_total is not None and draft.total != expected_total:
+        raise ValidationError(
+            _("Τα ποσά άλλαξαν από τη στιγμή που τα είδατε: ελέγξτε τα ξανά."), "amount_changed"
+        )
     notice = PaymentNotice.objects.create(
         debtor=debtor,
-        rf_code=_unused_rf(total),
+        rf_code=_unused_rf(draft.total),
         origin=origin,
-        valid_until=valid_until,
-        total=total,
+        valid_until=draft.valid_until,
+        total=draft.total,
         created_by=created_by,
     )
-    for item in items:
+    for item in draft.items:
         item.notice = notice
-    NoticeItem.objects.bulk_create(items)
+    NoticeItem.objects.bulk_create(draft.items)
     return notice
+
+
+@transaction.atomic
+def issue_paravolo(
+    debtor: Debtor, paravolo_type: ParavoloType, *, created_by=None
+) -> PaymentNotice:
+    """A παράβολο for ``debtor``: its uncertified debt and the notice with its RF, together.
+
+    A citizen pays a παράβολο before the act it is for, so it is issued ready to pay, never as a
+    debt without a way to pay it.
+    """
+    paravolo_type = ParavoloType.objects.select_related("revenue_type").get(pk=paravolo_type.pk)
+    if not paravolo_type.active:
+        raise ValidationError(_("Αυτό το παράβολο δεν εκδίδεται πια."), "inactive_paravolo")
+    debt = Debt.objects.create(
+        debtor=debtor,
+        revenue_type=paravolo_type.revenue_type,
+        paravolo_type=paravolo_type,
+        description=paravolo_type.name,
+        principal=paravolo_type.amount,
+    )
+    return build_notice(
+        debtor, debts=[debt], origin=PaymentNotice.Origin.CITIZEN, created_by=created_by
+    )
 
 
 def _close_notice(notice: PaymentNotice, status: str, *, cause: str, actor=None) -> PaymentNotice:
@@ -233,7 +336,7 @@ def create_settlement(
     the settlement's interest replaces ΚΕΔΕ surcharges.
     """
     debtor = _locked_debtor(debtor)
-    debts = _locked_debts(debtor, debts)
+    debts = _debtors_debts(debtor, debts)
     if not debts:
         raise ValidationError(_("Επιλέξτε τουλάχιστον μία οφειλή."), "empty")
     if not scheme.active:

@@ -16,20 +16,28 @@ AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / 
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One browser for the session; each test opens its own context (cookies, downloads)."""
+    """One browser per test module; each test opens its own page or context."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium package")
-    # Playwright's sync API keeps an event loop in this thread; Django's ORM refuses to run
-    # beside one unless told that this test thread is synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM refuses to run
+    # beside one unless told that this test thread is synchronous code. Only for this module:
+    # subprocesses started by other tests would inherit it (and `check --deploy` warns).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def axe_violations(page) -> list[dict]:

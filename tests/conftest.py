@@ -18,6 +18,7 @@ from debts.models import (
     SettlementScheme,
 )
 from debts.services import create_settlement
+from tests.browser import chromium  # noqa: F401 (a fixture for the browser tests)
 
 _afm_serial = itertools.count(10_000_000)
 
@@ -164,3 +165,13 @@ def citizen_client(client, make_citizen, make_debtor):
     client.force_login(user)
     client.debtor = user.debtor
     return client
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (behind ``admin_client``), with the second factor the admin
+    requires of staff."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(admin_user, generate_totp_secret())
+    return admin_user

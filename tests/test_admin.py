@@ -6,6 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -86,11 +87,14 @@ def notice(debtor, overdue_debt):
 
 @pytest.fixture
 def staff_user(django_user_model):
+    """A member of a staff group, with the second factor the admin requires of staff."""
+
     def make(group_name: str):
         user = django_user_model.objects.create_user(
             username=f"staff-{group_name}", password="x", is_staff=True
         )
         user.groups.add(Group.objects.get(name=group_name))
+        TOTP.activate(user, generate_totp_secret())
         return user
 
     return make

@@ -122,7 +122,9 @@ LOGIN_REDIRECT_URL = "citizen:overview"
 ACCOUNT_ADAPTER = "taxisnet_auth.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "taxisnet_auth.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*"]
+# The social signup form asks only for the email. "password1" is listed because allauth keeps the
+# password field of the login form only when signup has one (else it logs in by mailed code).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -130,6 +132,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_USER_DISPLAY = "taxisnet_auth.adapters.user_display"
+# allauth's forms with the portal's labels (see taxisnet_auth.forms).
+ACCOUNT_FORMS = {
+    "login": "taxisnet_auth.forms.LoginForm",
+    "set_password": "taxisnet_auth.forms.SetPasswordForm",
+    "change_password": "taxisnet_auth.forms.ChangePasswordForm",
+    "reset_password": "taxisnet_auth.forms.ResetPasswordForm",
+    "reset_password_from_key": "taxisnet_auth.forms.ResetPasswordKeyForm",
+    "add_email": "taxisnet_auth.forms.AddEmailForm",
+    "reauthenticate": "taxisnet_auth.forms.ReauthenticateForm",
+}
+SOCIALACCOUNT_FORMS = {"signup": "taxisnet_auth.forms.SignupForm"}
+MFA_FORMS = {
+    "authenticate": "taxisnet_auth.forms.AuthenticateForm",
+    "reauthenticate": "taxisnet_auth.forms.MFAReauthenticateForm",
+    "activate_totp": "taxisnet_auth.forms.ActivateTOTPForm",
+}
 # allauth's defaults, written out: failed logins per address and per account are limited.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -254,7 +274,9 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append("TAXISNET_SANDBOX is on (the GSIS stand-in is for development)")
     taxisnet = SOCIALACCOUNT_PROVIDERS["taxisnet"]
     if not (TAXISNET_BASE_URL and taxisnet["APP"]["client_id"] and taxisnet["APP"]["secret"]):
-        problems.append("TAXISNET_BASE_URL, TAXISNET_CLIENT_ID or TAXISNET_CLIENT_SECRET is missing")
+        problems.append(
+            "TAXISNET_BASE_URL, TAXISNET_CLIENT_ID or TAXISNET_CLIENT_SECRET is missing"
+        )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 

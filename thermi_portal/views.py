@@ -2,11 +2,21 @@
 
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.views.generic import TemplateView
+
+from debts.access import debtor_of
 
 
 class HomeView(TemplateView):
+    """What the portal does and how to log in; a citizen already logged in goes to their debts."""
+
     template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        if debtor_of(request.user) is not None:
+            return redirect("citizen:overview")
+        return super().get(request, *args, **kwargs)
 
 
 def health(request):

@@ -6,21 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debts', '0002_staff_groups'),
+        ("debts", "0002_staff_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='debtor',
-            name='user',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='debtor', to=settings.AUTH_USER_MODEL, verbose_name='λογαριασμός πύλης'),
+            model_name="debtor",
+            name="user",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="debtor",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="λογαριασμός πύλης",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaldebtor',
-            name='user',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='λογαριασμός πύλης'),
+            model_name="historicaldebtor",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="λογαριασμός πύλης",
+            ),
         ),
     ]

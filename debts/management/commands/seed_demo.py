@@ -56,4 +56,11 @@ class Command(BaseCommand):
             f"debts {Debt.objects.count()}, open notices {open_notices.count()}, "
             f"active settlements {active_settlements.count()}."
         )
-        self.stdout.write(f"Admin: {demo.ADMIN_URL}  user admin  password {password}")
+        self.stdout.write(
+            f"Admin: {demo.ADMIN_URL}  user admin  password {password}  "
+            "(log in with the email admin@example.org; staff: <user>@example.org)"
+        )
+        self.stdout.write(
+            f"Staff second factor: TOTP secret {demo.DEMO_TOTP_SECRET} "
+            "(add it to an authenticator app; shared by all demo staff users)"
+        )
