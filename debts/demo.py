@@ -495,8 +495,30 @@ def _nikolaou(debtor: Debtor, ref: Reference, today: date) -> None:
     services.build_notice(debtor, debts=[paravolo], origin=PaymentNotice.Origin.CITIZEN)
 
 
-def _nothing(debtor: Debtor, ref: Reference, today: date) -> None:
-    """A citizen who owes nothing."""
+def _paid_up(debtor: Debtor, ref: Reference, today: date) -> None:
+    """Owes nothing: this year's cleaning fees, paid at a bank with the notice's RF."""
+    from payments.models import Payment
+    from payments.services import record_notice_payment
+
+    place = "Σμύρνης 5, Ταγαράδες"
+    debt = Debt.objects.create(
+        debtor=debtor,
+        revenue_type=ref.revenue["tkf"],
+        description=f"Τέλη καθαριότητας και φωτισμού {today.year}: {place} (82 τ.μ.)",
+        reference="ΑΚ-0007731",
+        period_start=date(today.year, 1, 1),
+        period_end=date(today.year, 12, 31),
+        principal=_tkf(82),
+        due_date=today + timedelta(days=25),
+    )
+    notice = services.build_notice(debtor, debts=[debt])
+    record_notice_payment(
+        notice,
+        channel=Payment.Channel.BANK,
+        amount=notice.total,
+        reference=f"DEMO-DIAS-{debtor.afm}-{today:%Y%m%d}",
+        received_at=timezone.now(),
+    )
 
 
 # (identity, the situation built when the citizen is created)
@@ -566,7 +588,7 @@ CITIZENS = (
             "city": "Ταγαράδες",
             "email": "m.papadopoulou@example.org",
         },
-        _nothing,
+        _paid_up,
     ),
 )
 NAMED_AFMS = tuple(identity["afm"] for identity, _ in CITIZENS)

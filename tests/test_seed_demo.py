@@ -25,6 +25,7 @@ from debts.models import (
     SettlementScheme,
 )
 from debts.rf import accepts_amount, parse_rf
+from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,10 @@ def test_named_citizens_are_in_their_situations():
     assert cafe.debts.filter(revenue_type__code="0431", due_date__lt=today).exists()
     assert cafe.debts.filter(revenue_type__kind=RevenueType.Kind.RENT).exists()
 
-    assert not Debtor.objects.get(afm="057318625").debts.exists()
+    paid_up = Debtor.objects.get(afm="057318625")
+    assert not paid_up.debts.exclude(status=Debt.Status.PAID).exists()
+    payment = Payment.objects.get(notice__debtor=paid_up)
+    assert payment.notice.status == PaymentNotice.Status.PAID
     assert not RevenueType.objects.filter(kind=RevenueType.Kind.PARAVOLO, surchargeable=True)
 
 
