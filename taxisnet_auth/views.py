@@ -50,5 +50,25 @@ class TaxisNetOAuth2Adapter(OAuth2Adapter):
         return self.get_provider().sociallogin_from_response(request, data)
 
 
-oauth2_login = OAuth2LoginView.adapter_view(TaxisNetOAuth2Adapter)
-oauth2_callback = OAuth2CallbackView.adapter_view(TaxisNetOAuth2Adapter)
+_login = OAuth2LoginView.adapter_view(TaxisNetOAuth2Adapter)
+_callback = OAuth2CallbackView.adapter_view(TaxisNetOAuth2Adapter)
+LANGUAGE_SESSION_KEY = "taxisnet_language"
+
+
+def oauth2_login(request, *args, **kwargs):
+    """Remember the language the citizen started in: GSIS calls back on an unprefixed URI."""
+    request.session[LANGUAGE_SESSION_KEY] = translation.get_language()
+    return _login(request, *args, **kwargs)
+
+
+def oauth2_callback(request, *args, **kwargs):
+    """Carry on in the citizen's language, so the pages after the callback keep it."""
+    language = request.session.pop(LANGUAGE_SESSION_KEY, settings.LANGUAGE_CODE)
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        response = _callback(request, *args, **kwargs)
+        # A template response renders later, outside this block: render it in the language.
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+    return response

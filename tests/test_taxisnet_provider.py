@@ -242,7 +242,9 @@ def test_the_callback_is_the_one_registered_uri_whatever_the_language(browser):
 
     browser.get(browser.response.headers["Location"])
     consent(browser, afm=valid_afm())
-    assert browser.path == reverse("socialaccount_signup")
+    # Back through the unprefixed callback, the citizen carries on in the language they chose.
+    assert browser.path == "/en" + reverse("socialaccount_signup")
+    assert '<html lang="en">' in browser.text
 
 
 def test_a_first_login_ties_the_municipality_card_and_keeps_its_names(
