@@ -40,6 +40,7 @@ RUN DJANGO_ENV=production \
     SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \
     DATABASE_URL=postgres://build@localhost/build \
     CELERY_BROKER_URL=redis://localhost:6379/0 \
+    CACHE_URL=redis://localhost:6379/1 \
     EMAIL_URL=consolemail:// \
     ALLOWED_HOSTS=localhost \
     TAXISNET_BASE_URL=https://build.invalid/oauth2server \

@@ -1,4 +1,8 @@
-"""Settings of ``bench/overview.py``: the portal's own, served with a trivial view beside it."""
+"""Settings of ``bench/overview.py``: the portal's own, served with a trivial view beside it.
+
+The cache comes from ``CACHE_URL``, which the script sets to a Redis database of its own: like
+production, sessions and overviews are shared by the gunicorn workers.
+"""
 
 from thermi_portal.settings import *  # noqa: F403
 

@@ -5,37 +5,70 @@ is looked up among the logged-in citizen's own (``self.debtor``) before any meth
 citizen's id is simply not found (404), whether it is read or posted to.
 """
 
+from datetime import date
+from functools import partial
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
 from payments.selectors import debtor_payments
 
-from . import selectors, services
+from . import ledger_cache, selectors, services
 from .access import CitizenRequiredMixin
 from .forms import NoticeConfirmForm, NoticeSelectionForm
+from .models import Debtor
 from .notice_pdf import render_notice_pdf
 
 
+def _surcharge_section() -> str:
+    """How surcharges are computed: the same for every citizen, so rendered once per process for
+    each language and month rule (the ``process`` cache)."""
+    key = f"overview-surcharges:{translation.get_language()}:{settings.SURCHARGE_MONTH_RULE}"
+    section = caches["process"].get(key)
+    if section is None:
+        section = render_to_string(
+            "debts/_surcharges.html", {"surcharges": selectors.surcharge_explanation()}
+        )
+        caches["process"].set(key, section, None)
+    return mark_safe(section)  # noqa: S308 (our own render, kept as it was)
+
+
 class OverviewView(CitizenRequiredMixin, TemplateView):
-    """What the citizen owes today, grouped as the municipality presents it."""
+    """What the citizen owes today, grouped as the municipality presents it.
+
+    The ledger part is kept rendered per debtor, day and language (``debts.ledger_cache``).
+    """
 
     template_name = "debts/overview.html"
 
     def get_context_data(self, **kwargs):
+        as_of = timezone.localdate()
         return super().get_context_data(
-            overview=selectors.debtor_overview(self.debtor, timezone.localdate()),
-            surcharges=selectors.surcharge_explanation(),
+            ledger=ledger_cache.overview(self.debtor.pk, as_of, partial(self._ledger, as_of)),
+            surcharges=_surcharge_section(),
             **kwargs,
+        )
+
+    def _ledger(self, as_of: date) -> str:
+        # The card is read again: the one loaded with the account may be older than the version
+        # of the ledger the cache took before calling this.
+        debtor = Debtor.objects.get(pk=self.debtor.pk)
+        return render_to_string(
+            "debts/_overview_ledger.html",
+            {"overview": selectors.debtor_overview(debtor, as_of)},
         )
 
 

@@ -1,9 +1,11 @@
 """Run the test suite on the real services when they answer, and say which.
 
 PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are used when they accept a connection;
-otherwise the suite falls back to SQLite and in-process tasks. ``DATABASE_URL`` and
-``CELERY_BROKER_URL``, when set, are taken as they are (empty for no broker). Under ``CI=true`` the fallback is
-refused: CI always tests on PostgreSQL and Redis. Arguments are passed on to pytest.
+otherwise the suite falls back to SQLite, in-process tasks and a cache in process memory.
+``DATABASE_URL``, ``CELERY_BROKER_URL`` and ``CACHE_URL``, when set, are taken as they are (empty
+broker for none). The cache gets a Redis database of its own, which every test empties: give a
+run beside another one a ``CACHE_URL`` of its own. Under ``CI=true`` the fallback is refused: CI
+always tests on PostgreSQL and Redis. Arguments are passed on to pytest.
 """
 
 import os
@@ -14,6 +16,7 @@ import pytest
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/thermi_portal"
 REDIS_URL = "redis://127.0.0.1:6379/15"
+CACHE_URL = "redis://127.0.0.1:6379/14"
 
 
 def answers(host: str, port: int) -> bool:
@@ -33,18 +36,25 @@ def main(argv: list[str]) -> int:
     redis = bool(env.get("CELERY_BROKER_URL")) or (
         "CELERY_BROKER_URL" not in env and answers("127.0.0.1", 6379)
     )
-    if env.get("CI") == "true" and not (postgres and redis):
+    cache = env.get("CACHE_URL", "").startswith("redis") or (
+        "CACHE_URL" not in env and answers("127.0.0.1", 6379)
+    )
+    if env.get("CI") == "true" and not (postgres and redis and cache):
         print("CI=true: PostgreSQL and Redis must answer on 127.0.0.1; refusing the fallback.")
         return 2
     if postgres:
         env.setdefault("DATABASE_URL", POSTGRES_URL)
     if redis:
         env.setdefault("CELERY_BROKER_URL", REDIS_URL)
+    if cache:
+        env.setdefault("CACHE_URL", CACHE_URL)
     print(
         "Testing on",
         "PostgreSQL" if postgres else "SQLite (no PostgreSQL)",
-        "and",
+        "with",
         "Redis" if redis else "in-process tasks (no Redis)",
+        "and",
+        "a Redis cache" if cache else "a cache in process memory",
     )
     return pytest.main(argv)
 

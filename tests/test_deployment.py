@@ -82,12 +82,14 @@ def test_app_services_set_only_variables_the_settings_read(services, name):
 
 @pytest.mark.parametrize("name", [*APP_SERVICES, "migrate"])
 def test_app_services_reach_db_and_redis_by_service_name(services, name):
-    database, broker = (
+    database, broker, cache = (
         urlsplit(re.sub(r"\$\{[^}]*\}", "value", services[name]["environment"][variable]))
-        for variable in ("DATABASE_URL", "CELERY_BROKER_URL")
+        for variable in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
     )
     assert (database.scheme, database.hostname) == ("postgres", "db")
     assert (broker.scheme, broker.hostname) == ("redis", "redis")
+    assert (cache.scheme, cache.hostname) == ("redis", "redis")
+    assert cache.path != broker.path, "flushing the cache must not empty the task queue"
 
 
 def test_compose_refuses_to_start_without_a_secret_key(services):

@@ -24,6 +24,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "DATABASE_URL": "postgres://thermi:password@db:5432/thermi_portal",
     "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "CACHE_URL": "redis://redis:6379/1",
     "EMAIL_URL": "smtp+tls://portal:password@mail.thermi.gov.gr:587",
     "ALLOWED_HOSTS": "pay.thermi.gov.gr",
     "TAXISNET_BASE_URL": "https://oauth2.gsis.gr/oauth2server",
@@ -80,9 +81,15 @@ def test_settings_read_the_variables_deployment_relies_on():
 
 def test_embedded_default_needs_no_service():
     values = settings_values(
-        "DJANGO_ENV", "DATABASES", "CELERY_TASK_ALWAYS_EAGER", "EMAIL_BACKEND", "EMAIL_FILE_PATH"
+        "DJANGO_ENV",
+        "DATABASES",
+        "CELERY_TASK_ALWAYS_EAGER",
+        "EMAIL_BACKEND",
+        "EMAIL_FILE_PATH",
+        "CACHES",
     )
     assert values["DJANGO_ENV"] == "development"
+    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert values["DATABASES"]["default"]["NAME"] == str(BASE_DIR / "var" / "db.sqlite3")
     assert values["CELERY_TASK_ALWAYS_EAGER"] is True
@@ -121,6 +128,7 @@ def test_production_health_check_is_served_over_plain_http():
         ({"SECRET_KEY": None}, "SECRET_KEY is missing"),
         ({"DATABASE_URL": None}, "DATABASE_URL is missing"),
         ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL is missing"),
+        ({"CACHE_URL": None}, "CACHE_URL is missing"),
         ({"EMAIL_URL": None}, "EMAIL_URL is missing"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is empty"),
         ({"TAXISNET_SANDBOX": "true"}, "TAXISNET_SANDBOX is on"),

@@ -88,7 +88,35 @@ TEMPLATES = [
 _EMBEDDED_DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url("DATABASE_URL", default=_EMBEDDED_DATABASE_URL)}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+# Server-side binding lets psycopg prepare a statement once it ran 5 times on a connection, so
+# the queries every page repeats are planned once per connection. Prepared statements live in the
+# server's session: set DATABASE_PREPARED_STATEMENTS=false behind PgBouncer's transaction pooling.
+if (
+    env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and sessions ---------------------------------------------------------------------
+# One cache shared by every process (Redis in production): sessions, the citizens' overviews
+# (debts.ledger_cache), allauth's rate limits and used TOTP codes. The embedded default keeps it
+# in process memory, which only one process can see.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Fragments that depend only on the code, the settings and the language (menus, the surcharge
+    # rules): each process builds its own, so a deploy never serves those of the code before it.
+    # Off under DEBUG, where templates change under a running server.
+    "process": {
+        "BACKEND": "django.core.cache.backends."
+        + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),
+        "LOCATION": "process",
+    },
+}
+# Read from the cache, written through to the database: a session outlives a cache flush.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Tasks ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -113,9 +141,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Accounts (django-allauth) --------------------------------------------------------------
 # A citizen's account is opened only by a first login with TaxisNet, which ties it to an ΑΦΜ;
 # they then give an email (verified by a mailed link) and set a password for later logins.
+# Django's and allauth's backends, loading the account's debtor card with it (one query a page).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "thermi_portal.auth_backends.ModelBackend",
+    "thermi_portal.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "citizen:overview"
@@ -266,6 +295,8 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append("ALLOWED_HOSTS is empty")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         problems.append("DATABASE_URL is missing (the embedded SQLite is for development)")
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        problems.append("CACHE_URL is missing (a cache in process memory is for development)")
     if CELERY_TASK_ALWAYS_EAGER:
         problems.append("CELERY_BROKER_URL is missing (in-process tasks are for development)")
     if EMAIL_BACKEND.endswith("filebased.EmailBackend"):  # noqa: F821 (set by env.email_url)
