@@ -114,6 +114,12 @@ def test_production_builds_https_callbacks_and_has_no_gsis_sandbox():
     assert taxisnet["APP"]["client_id"] == PRODUCTION["TAXISNET_CLIENT_ID"]
 
 
+def test_a_redis_cache_keeps_its_clients():
+    values = settings_values("CACHES", **PRODUCTION)
+    assert values["CACHES"]["default"]["BACKEND"] == "thermi_portal.redis_cache.RedisCache"
+    assert values["CACHES"]["default"]["LOCATION"] == PRODUCTION["CACHE_URL"]
+
+
 def test_production_health_check_is_served_over_plain_http():
     """A load balancer asks /health/ over HTTP; a redirect to HTTPS would read as a failure."""
     values = settings_values("SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", **PRODUCTION)

@@ -115,6 +115,8 @@ CACHES = {
         "LOCATION": "process",
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "thermi_portal.redis_cache.RedisCache"
 # Read from the cache, written through to the database: a session outlives a cache flush.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
