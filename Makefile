@@ -43,7 +43,8 @@ run: setup
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	TAXISNET_BASE_URL=$${TAXISNET_BASE_URL:-http://$(HOST):$(PORT)/gsis-sandbox/oauth2server} \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite, on PostgreSQL and Redis when they answer (always under CI=true)
 test: setup
