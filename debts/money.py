@@ -16,3 +16,17 @@ def to_cents(amount: Decimal) -> int:
     if amount != amount.quantize(CENT):
         raise ValueError(f"{amount} is not a whole number of cents.")
     return int(amount * 100)
+
+
+class LineSums:
+    """Principal and surcharge summed over ``self.items`` (notice lines, frozen or drafted)."""
+
+    items: list
+
+    @property
+    def principal(self) -> Decimal:
+        return sum((item.principal for item in self.items), ZERO)
+
+    @property
+    def surcharge(self) -> Decimal:
+        return sum((item.surcharge for item in self.items), ZERO)

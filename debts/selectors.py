@@ -18,7 +18,7 @@ from .models import (
     PaymentNotice,
     Settlement,
 )
-from .money import ZERO
+from .money import ZERO, LineSums
 from .surcharges import RATES, STARTED, months_counted, surcharge
 
 
@@ -265,18 +265,10 @@ def debtor_notices(debtor: Debtor) -> QuerySet[PaymentNotice]:
 
 
 @dataclass(frozen=True)
-class NoticeLines:
+class NoticeLines(LineSums):
     """The lines of a notice and their sums, as the notice froze them."""
 
     items: list[NoticeItem]
-
-    @property
-    def principal(self) -> Decimal:
-        return sum((item.principal for item in self.items), ZERO)
-
-    @property
-    def surcharge(self) -> Decimal:
-        return sum((item.surcharge for item in self.items), ZERO)
 
 
 def notice_lines(notice: PaymentNotice) -> NoticeLines:

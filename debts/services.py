@@ -27,7 +27,7 @@ from .models import (
     Settlement,
     SettlementScheme,
 )
-from .money import ZERO, round_money
+from .money import ZERO, LineSums, round_money
 from .rf import IDENTIFIER_DIGITS, make_rf
 from .surcharges import add_months, last_day_before_increase
 
@@ -140,19 +140,11 @@ def _notice_selection(
 
 
 @dataclass(frozen=True)
-class NoticeDraft:
+class NoticeDraft(LineSums):
     """What a notice freezes: its lines with their surcharges, and its validity."""
 
     valid_until: date
     items: list[NoticeItem]
-
-    @property
-    def principal(self) -> Decimal:
-        return sum((item.principal for item in self.items), ZERO)
-
-    @property
-    def surcharge(self) -> Decimal:
-        return sum((item.surcharge for item in self.items), ZERO)
 
     @property
     def total(self) -> Decimal:
