@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,28 +239,52 @@ def build_notice(
     return notice
 
 
+@dataclass(frozen=True)
+class IssuedParavolo:
+    notice: PaymentNotice
+    created: bool
+
+
 @transaction.atomic
 def issue_paravolo(
     debtor: Debtor, paravolo_type: ParavoloType, *, created_by=None
-) -> PaymentNotice:
+) -> IssuedParavolo:
     """A παράβολο for ``debtor``: its uncertified debt and the notice with its RF, together.
 
     A citizen pays a παράβολο before the act it is for, so it is issued ready to pay, never as a
-    debt without a way to pay it.
+    debt without a way to pay it. Asking again while one of the same type is unpaid (a double
+    click, a second tab, a notice that expired) gives that one, on its open notice or a new one,
+    never a second debt to pay.
     """
+    debtor = _locked_debtor(debtor)
     paravolo_type = ParavoloType.objects.select_related("revenue_type").get(pk=paravolo_type.pk)
     if not paravolo_type.active:
         raise ValidationError(_("Αυτό το παράβολο δεν εκδίδεται πια."), "inactive_paravolo")
-    debt = Debt.objects.create(
+    unpaid = (
+        Debt.objects.filter(debtor=debtor, paravolo_type=paravolo_type, status=Debt.Status.OPEN)
+        .prefetch_related(
+            Prefetch(
+                "notice_items",
+                NoticeItem.objects.filter(is_open=True).select_related("notice"),
+                to_attr="open_items",
+            )
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if unpaid is not None and unpaid.open_items:
+        return IssuedParavolo(notice=unpaid.open_items[0].notice, created=False)
+    debt = unpaid or Debt.objects.create(
         debtor=debtor,
         revenue_type=paravolo_type.revenue_type,
         paravolo_type=paravolo_type,
         description=paravolo_type.name,
         principal=paravolo_type.amount,
     )
-    return build_notice(
+    notice = build_notice(
         debtor, debts=[debt], origin=PaymentNotice.Origin.CITIZEN, created_by=created_by
     )
+    return IssuedParavolo(notice=notice, created=unpaid is None)
 
 
 def _close_notice(notice: PaymentNotice, status: str, *, cause: str, actor=None) -> PaymentNotice:

@@ -254,13 +254,24 @@ class ParavoloIssueView(CitizenRequiredMixin, ObjectLookupMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            notice = services.issue_paravolo(self.debtor, self.object, created_by=request.user)
+            issued = services.issue_paravolo(self.debtor, self.object, created_by=request.user)
         except ValidationError as error:  # withdrawn between the page and the click
             messages.error(request, " ".join(error.messages))
             return redirect("citizen:paravola")
-        messages.success(
-            request,
-            _("Εκδόθηκε το παράβολο «%(name)s». Πληρώστε το με τον κωδικό RF %(rf)s.")
-            % {"name": self.object.display_name, "rf": notice.formatted_rf},
-        )
+        notice = issued.notice
+        if issued.created:
+            messages.success(
+                request,
+                _("Εκδόθηκε το παράβολο «%(name)s». Πληρώστε το με τον κωδικό RF %(rf)s.")
+                % {"name": self.object.display_name, "rf": notice.formatted_rf},
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "Έχετε ήδη απλήρωτο παράβολο «%(name)s»: πληρώστε αυτό, με τον κωδικό RF "
+                    "%(rf)s. Μετά την πληρωμή του μπορείτε να εκδώσετε νέο."
+                )
+                % {"name": self.object.display_name, "rf": notice.formatted_rf},
+            )
         return redirect("citizen:notice", pk=notice.pk)

@@ -543,3 +543,21 @@ def test_an_inactive_paravolo_is_not_found(citizen_client, debtor, objection):
     assert citizen_client.get(url).status_code == 404
     assert citizen_client.post(url).status_code == 404
     assert not Debt.objects.filter(debtor=debtor).exists()
+
+
+def test_issuing_a_paravolo_again_while_one_waits_gives_the_same_notice(
+    citizen_client, debtor, objection
+):
+    url = reverse("citizen:paravolo_issue", args=[objection.pk])
+    citizen_client.post(url)
+    again = citizen_client.post(url, follow=True)
+
+    debt = Debt.objects.get(debtor=debtor)  # one debt, not two
+    notice = PaymentNotice.objects.get(items__debt=debt)
+    assert again.redirect_chain == [(reverse("citizen:notice", args=[notice.pk]), 302)]
+    assert "Έχετε ήδη απλήρωτο παράβολο" in html_of(again)
+
+    cancel_notice(notice, cause="test")
+    citizen_client.post(url)  # the same unpaid παράβολο, on a new notice
+    assert Debt.objects.get(debtor=debtor) == debt
+    assert PaymentNotice.objects.filter(items__debt=debt, status="open").exclude(pk=notice.pk)
