@@ -185,3 +185,30 @@ def _empty_caches():
 
     for cache in caches.all():
         cache.clear()
+
+
+GSIS_SANDBOX = "/gsis-sandbox/oauth2server"
+
+
+@pytest.fixture
+def gsis_sandbox(settings, live_server, monkeypatch):
+    """The TaxisNet provider pointed at the GSIS sandbox on the live server, with fast password
+    hashing; rate limits and used TOTP codes (in the shared cache) forgotten between tests.
+
+    The live server answers each request in a thread that HTTP keep-alive may keep waiting; with
+    persistent database connections it would hold one past the end of the test database.
+    """
+    import copy
+
+    from django.core.cache import cache
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    monkeypatch.setitem(connections[DEFAULT_DB_ALIAS].settings_dict, "CONN_MAX_AGE", 0)
+    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
+    providers["taxisnet"]["BASE_URL"] = live_server.url + GSIS_SANDBOX
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    settings.TAXISNET_SANDBOX = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()

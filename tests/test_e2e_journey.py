@@ -5,7 +5,6 @@ confirmation link → own password → the overview of the demo citizen's debts 
 them → its PDF, which carries the RF → logout through GSIS → login by email and password.
 """
 
-import copy
 import io
 import re
 from decimal import Decimal
@@ -13,38 +12,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 
 from debts import services
 from debts.models import Debt, Debtor, PaymentNotice
 from tests.browser import axe_violations
-from tests.conftest import CITIZEN_PASSWORD
+from tests.conftest import CITIZEN_PASSWORD, GSIS_SANDBOX
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("gsis_sandbox")]
 
-SANDBOX = "/gsis-sandbox/oauth2server"
 VAVOULA_AFM = "068933130"
 EMAIL = "eftychia.vavoula@example.gr"
-
-
-@pytest.fixture(autouse=True)
-def sandboxed(settings, live_server, monkeypatch):
-    """The provider pointed at the sandbox on the live server, fast password hashing, and the
-    live server's request threads closing their database connections (or the test database
-    could not be dropped); rate limits in the shared cache forgotten."""
-    monkeypatch.setitem(connections[DEFAULT_DB_ALIAS].settings_dict, "CONN_MAX_AGE", 0)
-    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
-    providers["taxisnet"]["BASE_URL"] = live_server.url + SANDBOX
-    settings.SOCIALACCOUNT_PROVIDERS = providers
-    settings.TAXISNET_SANDBOX = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -121,7 +101,7 @@ def first_login_with_taxisnet(page, lang: str = "el") -> None:
     arrived(page, "home page", f"{prefix}/", lang)
     follow(page, page.locator("main form[action$='/accounts/taxisnet/login/'] button[type=submit]"))
     # GSIS's page is GSIS's: its language is not the portal's to choose.
-    arrived(page, "TaxisNet sandbox", f"{SANDBOX}/oauth/authorize", lang=None)
+    arrived(page, "TaxisNet sandbox", f"{GSIS_SANDBOX}/oauth/authorize", lang=None)
     page.locator(f"input[name=citizen][value='{VAVOULA_AFM}']").check()
     follow(page, page.locator("button[name=decision][value=grant]"))
 
@@ -212,7 +192,7 @@ def test_first_visit_to_a_notice_pdf_then_a_login_by_password(page, vavoula):
 
     # Logout passes through GSIS's logout (the login came through TaxisNet), then home.
     follow(page, page.get_by_role("button", name="Αποσύνδεση"))
-    arrived(page, "TaxisNet sandbox logout", f"{SANDBOX}/logout/[^/]+/", lang=None)
+    arrived(page, "TaxisNet sandbox logout", f"{GSIS_SANDBOX}/logout/[^/]+/", lang=None)
     follow(page, page.get_by_role("link", name="Επιστροφή στην υπηρεσία"))
     arrived(page, "home page after logout", "/")
 

@@ -2,7 +2,6 @@
 GSIS sandbox, both on a live server, driven by a ``requests`` session that reads and submits the
 pages' forms as a browser would. Mail arrives in ``django.core.mail.outbox`` (same process)."""
 
-import copy
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -12,17 +11,14 @@ import requests
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import User
 from django.core import mail
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 
 from debts.models import Debtor
-from tests.conftest import CITIZEN_PASSWORD, valid_afm
+from tests.conftest import CITIZEN_PASSWORD, GSIS_SANDBOX, valid_afm
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("gsis_sandbox")]
 
-SANDBOX = "/gsis-sandbox/oauth2server"
-AUTHORIZE = f"{SANDBOX}/oauth/authorize"
+AUTHORIZE = f"{GSIS_SANDBOX}/oauth/authorize"
 CALLBACK = "/accounts/taxisnet/login/callback/"
 
 
@@ -117,25 +113,6 @@ class Browser:
 
 
 # --- Fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def sandboxed(settings, live_server, monkeypatch):
-    """The provider pointed at the sandbox on the live server; rate limits and used TOTP codes
-    (in the shared cache) forgotten between tests.
-
-    The live server answers each request in a thread that HTTP keep-alive may keep waiting; with
-    persistent database connections it would hold one past the end of the test database.
-    """
-    monkeypatch.setitem(connections[DEFAULT_DB_ALIAS].settings_dict, "CONN_MAX_AGE", 0)
-    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
-    providers["taxisnet"]["BASE_URL"] = live_server.url + SANDBOX
-    settings.SOCIALACCOUNT_PROVIDERS = providers
-    settings.TAXISNET_SANDBOX = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -352,7 +329,7 @@ def log_out(browser: Browser) -> None:
 def test_logout_after_taxisnet_passes_through_gsis_and_back(browser, citizen, live_server):
     log_out(browser)
 
-    assert browser.path == f"{SANDBOX}/logout/sandbox/"
+    assert browser.path == f"{GSIS_SANDBOX}/logout/sandbox/"
     assert "Αποσυνδεθήκατε από το TaxisNet" in browser.text
     (back,) = re.findall(r'href="([^"]+)">Επιστροφή στην υπηρεσία', browser.text)
     assert back == live_server.url + "/"
