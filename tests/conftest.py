@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from stdnum.gr import vat
 
 from debts.models import (
+    AssessmentNote,
     CertificationRoll,
     Debt,
     Debtor,
@@ -17,7 +18,7 @@ from debts.models import (
     Settlement,
     SettlementScheme,
 )
-from debts.services import create_settlement
+from debts.services import build_notice, create_settlement
 from tests.browser import chromium  # noqa: F401 (a fixture for the browser tests)
 
 _afm_serial = itertools.count(10_000_000)
@@ -212,3 +213,44 @@ def gsis_sandbox(settings, live_server, monkeypatch):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def make_everything(make_debt, revenue, make_settlement):
+    """Give ``debtor`` a debt in every group, a settlement, a paid debt and an open notice on the
+    certified debt; the rows by name."""
+
+    def make(debtor: Debtor) -> dict:
+        certified = make_debt(debtor, "200.00", due_date=date(2024, 12, 31), description="ΤΚΦ 2024")
+        water = make_debt(debtor, "45.00", description="Λογαριασμός νερού")
+        paravolo = make_debt(debtor, "4.50", kind="paravolo", description="Παράβολο ένστασης")
+        note = AssessmentNote.objects.create(
+            number="ΒΣ-9/2025", issued_on=date(2025, 1, 10), reason="ΤΑΠ"
+        )
+        assessed = Debt.objects.create(
+            debtor=debtor,
+            revenue_type=revenue["tap"],
+            description="Διαφορά ΤΑΠ",
+            reference="ΑΚ-0001234",
+            principal=Decimal("80.00"),
+            certified_on=date(2025, 1, 10),
+            due_date=date(2025, 1, 17),
+            assessment_note=note,
+            period_start=date(2024, 1, 1),
+            period_end=date(2024, 12, 31),
+        )
+        settled = make_debt(debtor, "600.00", due_date=date(2024, 1, 31), description="ΤΑΠ 2023")
+        settlement = make_settlement(debtor, [settled], installments=6, first_due_in_days=20)
+        paid = make_debt(debtor, "10.00", description="Εξοφλημένη οφειλή")
+        Debt.states.advance(paid, Debt.Status.PAID, cause="paid at the counter")
+        return {
+            "certified": certified,
+            "water": water,
+            "paravolo": paravolo,
+            "assessed": assessed,
+            "settlement": settlement,
+            "paid": paid,
+            "notice": build_notice(debtor, debts=[certified]),
+        }
+
+    return make

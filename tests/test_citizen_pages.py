@@ -37,37 +37,9 @@ def debtor(citizen_client):
 
 
 @pytest.fixture
-def everything(debtor, make_debt, revenue, make_settlement):
+def everything(debtor, make_everything):
     """A debt in every group, a settlement, a paid debt and a notice on the certified debt."""
-    certified = make_debt(debtor, "200.00", due_date=date(2024, 12, 31), description="ΤΚΦ 2024")
-    water = make_debt(debtor, "45.00", description="Λογαριασμός νερού")
-    paravolo = make_debt(debtor, "4.50", kind="paravolo", description="Παράβολο ένστασης")
-    note = AssessmentNote.objects.create(
-        number="ΒΣ-9/2025", issued_on=date(2025, 1, 10), reason="ΤΑΠ"
-    )
-    assessed = Debt.objects.create(
-        debtor=debtor,
-        revenue_type=revenue["tap"],
-        description="Διαφορά ΤΑΠ",
-        principal=Decimal("80.00"),
-        certified_on=date(2025, 1, 10),
-        due_date=date(2025, 1, 17),
-        assessment_note=note,
-    )
-    settled = make_debt(debtor, "600.00", due_date=date(2024, 1, 31), description="ΤΑΠ 2023")
-    settlement = make_settlement(debtor, [settled], installments=6, first_due_in_days=20)
-    paid = make_debt(debtor, "10.00", description="Εξοφλημένη οφειλή")
-    Debt.states.advance(paid, Debt.Status.PAID, cause="paid at the counter")
-    notice = build_notice(debtor, debts=[certified])
-    return {
-        "certified": certified,
-        "water": water,
-        "paravolo": paravolo,
-        "assessed": assessed,
-        "settlement": settlement,
-        "paid": paid,
-        "notice": notice,
-    }
+    return make_everything(debtor)
 
 
 def html_of(response) -> str:

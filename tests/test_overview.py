@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from debts.models import AssessmentNote, Debt
+from debts.models import Debt
 from debts.selectors import debtor_overview
 from debts.services import build_notice
 from debts.states import InvalidTransition
@@ -14,28 +14,9 @@ AS_OF = date(2025, 6, 15)
 
 
 @pytest.fixture
-def debtor_with_everything(make_debtor, make_debt, revenue, make_settlement):
+def debtor_with_everything(make_debtor, make_everything):
     debtor = make_debtor()
-    certified = make_debt(debtor, "200.00", due_date=date(2024, 12, 31), description="ΤΚΦ 2024")
-    make_debt(debtor, "45.00", description="Λογαριασμός νερού")
-    make_debt(debtor, "4.50", kind="paravolo", description="Παράβολο ένστασης")
-    note = AssessmentNote.objects.create(
-        number="ΒΣ-9/2025", issued_on=date(2025, 1, 10), reason="ΤΑΠ"
-    )
-    Debt.objects.create(
-        debtor=debtor,
-        revenue_type=revenue["tap"],
-        description="Διαφορά ΤΑΠ",
-        principal=Decimal("80.00"),
-        certified_on=date(2025, 1, 10),
-        due_date=date(2025, 1, 17),
-        assessment_note=note,
-    )
-    settled = make_debt(debtor, "600.00", due_date=date(2024, 1, 31), description="ΤΑΠ 2023")
-    make_settlement(debtor, [settled], installments=6, first_due_in_days=20)
-    paid = make_debt(debtor, "10.00", description="εξοφλημένη")
-    Debt.states.advance(paid, Debt.Status.PAID, cause="test")
-    build_notice(debtor, debts=[certified])
+    make_everything(debtor)
     return debtor
 
 
