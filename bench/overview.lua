@@ -1,6 +1,6 @@
 -- wrk script of bench/overview.py.
--- Arguments: session cookie name, a file of session keys (one a line) and a text every response
--- body must hold. Each request carries a random key of the file; a response below 400 that is
+-- Arguments: a file of Cookie headers (one a line: a citizen's browser) and a text every response
+-- body must hold. Each request carries a random line of the file; a response below 400 that is
 -- not a 200 holding the text counts as wrong (wrk itself counts those from 400 up). With "" for
 -- the file and the text, requests and responses take wrk's fast path, untouched by Lua. done()
 -- prints the figures as one JSON line, latencies in microseconds.
@@ -13,11 +13,11 @@ function setup(thread)
 end
 
 function init(args)
-   cookie_name, marker = args[1], args[3]
-   keys = {}
-   if args[2] ~= "" then
-      for key in io.lines(args[2]) do
-         keys[#keys + 1] = key
+   marker = args[2]
+   cookies = {}
+   if args[1] ~= "" then
+      for line in io.lines(args[1]) do
+         cookies[#cookies + 1] = line
       end
    else
       request = nil
@@ -30,7 +30,7 @@ function init(args)
 end
 
 function request()
-   return wrk.format(nil, nil, { Cookie = cookie_name .. "=" .. keys[math.random(#keys)] })
+   return wrk.format(nil, nil, { Cookie = cookies[math.random(#cookies)] })
 end
 
 function response(status, headers, body)

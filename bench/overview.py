@@ -7,7 +7,8 @@ empties the bench's own Redis cache (database 13, as production keeps sessions a
 Redis), gives random generated debtors an account and a logged-in session, counts the SQL queries of
 their overview in-process, then serves the portal with gunicorn (sync workers, DEBUG off) and
 runs wrk against ``/bench/ok/`` (``HttpResponse("ok")``) and against the overview, each request
-with a random citizen's session cookie. A response that is not a 200 overview makes the run
+with a random citizen's cookies (their session, and the CSRF cookie a browser keeps after its
+first page). A response that is not a 200 overview makes the run
 invalid. Targets (docs/PERFORMANCE.md): overview ≥ 15 % of the trivial view's req/s, p95 < 40 ms
 at 32 connections, at most 10 SQL queries per overview.
 
@@ -77,8 +78,9 @@ def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
 
 
-def log_in_citizens(count: int) -> list[tuple["Debtor", str]]:
-    """Random generated debtors, each tied to an account with a session: (debtor, session key).
+def log_in_citizens(count: int) -> list[tuple["Debtor", dict[str, str]]]:
+    """Random generated debtors, each tied to an account with a session: (debtor, the cookies of
+    their browser: session and CSRF).
 
     Accounts are made as a citizen ends up with them (usable password, verified email) and
     reused on a later run; sessions are written as ``django.contrib.auth.login`` would.
@@ -97,6 +99,7 @@ def log_in_citizens(count: int) -> list[tuple["Debtor", str]]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.base import VALID_KEY_CHARS
     from django.db import transaction
+    from django.middleware.csrf import CSRF_SECRET_LENGTH
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
@@ -140,7 +143,14 @@ def log_in_citizens(count: int) -> list[tuple["Debtor", str]]:
         ]
         session_model.objects.bulk_create(sessions)
     return [
-        (debtor, session.session_key) for debtor, session in zip(debtors, sessions, strict=True)
+        (
+            debtor,
+            {
+                settings.SESSION_COOKIE_NAME: session.session_key,
+                settings.CSRF_COOKIE_NAME: get_random_string(CSRF_SECRET_LENGTH),
+            },
+        )
+        for debtor, session in zip(debtors, sessions, strict=True)
     ]
 
 
@@ -149,21 +159,23 @@ def title_of(html: str) -> str:
     return match.group() if match else ""
 
 
-def count_queries(page: str, citizens: list[tuple["Debtor", str]]) -> tuple[list[int], str]:
+def count_queries(
+    page: str, citizens: list[tuple["Debtor", dict[str, str]]]
+) -> tuple[list[int], str]:
     """SQL queries of each citizen's request for ``page`` in-process, and the page's <title>.
 
     Fails when a response is not the page itself (a 200 from its view).
     """
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     url, counts, titles, worst = reverse(page), [], set(), []
-    for debtor, session_key in citizens:
+    for debtor, cookies in citizens:
         client = Client(HTTP_HOST="127.0.0.1")
-        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+        for name, value in cookies.items():
+            client.cookies[name] = value
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         if response.status_code != 200 or response.resolver_match.view_name != page:
@@ -225,23 +237,23 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def check_over_http(url: str, cookie: str, keys: list[str], marker: str) -> None:
+def check_over_http(url: str, browsers: list[dict[str, str]], marker: str) -> None:
     """Every sampled citizen gets the page itself over HTTP, not a redirect or an error."""
-    for key in keys:
-        response = requests.get(url, cookies={cookie: key}, allow_redirects=False, timeout=10)
+    for cookies in browsers:
+        response = requests.get(url, cookies=cookies, allow_redirects=False, timeout=10)
         if response.status_code != 200 or marker not in response.text:
             raise SystemExit(f"GET {url} over HTTP: {response.status_code}, not the page")
 
 
 def wrk(
-    url: str, options: argparse.Namespace, duration: str, cookie: str, keys_file: str, marker: str
+    url: str, options: argparse.Namespace, duration: str, cookies_file: str, marker: str
 ) -> dict:
     """One wrk run; its figures (latencies in ms) and req/s."""
     result = subprocess.run(
         [
             *("wrk", "--threads", str(THREADS), "--connections", str(options.connections)),
             *("--duration", duration, "--latency", "--script", str(LUA_SCRIPT), url),
-            *("--", cookie, keys_file, marker),
+            *("--", cookies_file, marker),
         ],
         capture_output=True,
         text=True,
@@ -271,12 +283,16 @@ def serve_and_measure(
     citizens: list[tuple["Debtor", str]],
     page_url: str,
     marker: str,
-    cookie: str,
 ) -> dict:
     """wrk's figures for the trivial view and the page, on a gunicorn started for them."""
     with tempfile.TemporaryDirectory(prefix="bench-overview-") as work:
-        keys_file = Path(work, "sessions.txt")
-        keys_file.write_text("".join(f"{key}\n" for _, key in citizens))
+        cookies_file = Path(work, "cookies.txt")
+        cookies_file.write_text(
+            "".join(
+                "; ".join(f"{name}={value}" for name, value in cookies.items()) + "\n"
+                for _, cookies in citizens
+            )
+        )
         port, log_path = free_port(), Path(work, "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         with log_path.open("wb") as log:
@@ -284,15 +300,15 @@ def serve_and_measure(
         try:
             wait_until_answers(server, base + TRIVIAL_PATH)
             check_over_http(
-                base + page_url, cookie, [key for _, key in citizens[:HTTP_SAMPLE]], marker
+                base + page_url, [cookies for _, cookies in citizens[:HTTP_SAMPLE]], marker
             )
             runs = {}
-            for label, path, keys, text in (
+            for label, path, cookies, text in (
                 (f"trivial view {TRIVIAL_PATH}", TRIVIAL_PATH, "", ""),
-                (f"{options.page} {page_url}", page_url, str(keys_file), marker),
+                (f"{options.page} {page_url}", page_url, str(cookies_file), marker),
             ):
-                wrk(base + path, options, WARM_UP, cookie, keys, text)
-                runs[label] = wrk(base + path, options, options.duration, cookie, keys, text)
+                wrk(base + path, options, WARM_UP, cookies, text)
+                runs[label] = wrk(base + path, options, options.duration, cookies, text)
             return runs
         finally:
             stop(server)
@@ -412,7 +428,7 @@ def main() -> int:
     )
     connections.close_all()
 
-    runs = serve_and_measure(options, citizens, page_url, marker, settings.SESSION_COOKIE_NAME)
+    runs = serve_and_measure(options, citizens, page_url, marker)
     return report(options, runs, max(counts))
 
 

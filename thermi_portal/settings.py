@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "thermi_portal.context_processors.municipality",
             ],
+            "libraries": {"fragments": "thermi_portal.templatetags.fragments"},
         },
     },
 ]
