@@ -33,7 +33,7 @@ def bump_account(*user_ids) -> None:
     versioned_cache.bump(*(_version_key(user_id) for user_id in user_ids if user_id is not None))
 
 
-class DebtorInTheSameQuery:
+class AccountWithCardFromTheCache:
     def get_user(self, user_id):
         key = f"account-with-card:{user_id}:{versioned_cache.release()}"
         user = versioned_cache.fetch(
@@ -50,11 +50,11 @@ class DebtorInTheSameQuery:
             return None
 
 
-class ModelBackend(DebtorInTheSameQuery, backends.ModelBackend):
+class ModelBackend(AccountWithCardFromTheCache, backends.ModelBackend):
     pass
 
 
-class AuthenticationBackend(DebtorInTheSameQuery, allauth_backends.AuthenticationBackend):
+class AuthenticationBackend(AccountWithCardFromTheCache, allauth_backends.AuthenticationBackend):
     pass
 
 
