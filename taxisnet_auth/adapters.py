@@ -85,6 +85,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if sociallogin.is_existing:
             user = sociallogin.user
         elif sociallogin.state.get("process") == AuthProcess.CONNECT:
+            if not request.user.is_authenticated:
+                return  # a session that ended on the way: allauth refuses to connect it
             user = request.user
         elif is_tied_to_an_account(identity.afm):
             raise refusal(request, "tied_elsewhere", identity.afm)

@@ -20,6 +20,10 @@ def overview(client):
     return client.get(reverse("citizen:overview"))
 
 
+def sent_to_log_in(response) -> bool:
+    return response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+
 def test_a_second_request_takes_the_account_from_the_cache(
     citizen_client, django_assert_num_queries
 ):
@@ -34,9 +38,7 @@ def test_a_new_password_ends_the_other_sessions_at_once(citizen_client):
     user.set_password("a-new-password-of-the-citizen")
     user.save()
 
-    response = overview(citizen_client)
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
+    assert sent_to_log_in(overview(citizen_client))
 
 
 def test_a_deactivated_account_is_logged_out_at_once(citizen_client):
@@ -45,7 +47,7 @@ def test_a_deactivated_account_is_logged_out_at_once(citizen_client):
     user.is_active = False
     user.save(update_fields=["is_active"])
 
-    assert overview(citizen_client).status_code == 302
+    assert sent_to_log_in(overview(citizen_client))
 
 
 def test_a_card_moved_to_another_account_leaves_the_first_at_once(

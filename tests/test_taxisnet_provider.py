@@ -372,3 +372,32 @@ def test_an_account_without_a_card_ties_one_by_connecting_taxisnet(browser, make
     assert f"ΑΦΜ {afm}" in browser.text
     assert Debtor.objects.get(afm=afm).user == user
     assert SocialAccount.objects.get(uid=afm).user == user
+
+
+def test_the_home_page_of_an_account_without_a_card_connects_taxisnet(browser, make_citizen):
+    """Its button ties the card to the same account, never opening a second one."""
+    user = make_citizen()
+    Debtor.objects.filter(user=user).update(user=None)
+    afm = valid_afm()
+    browser.get("/accounts/login/")
+    browser.submit(reverse("account_login"), login=user.email, password=CITIZEN_PASSWORD)
+    before = account_count()
+
+    browser.get(reverse("home"))
+    browser.submit(reverse("taxisnet_login"))
+    consent(browser, afm=afm)
+
+    assert Debtor.objects.get(afm=afm).user == user
+    assert SocialAccount.objects.get(uid=afm).user == user
+    assert User.objects.count() == before[0]
+
+
+def test_connecting_after_the_session_ended_asks_to_log_in_and_ties_nothing(browser):
+    browser.get("/accounts/login/")
+    browser.submit(reverse("taxisnet_login"), process="connect")
+    before = account_count()
+
+    consent(browser, afm=valid_afm())
+
+    assert browser.path == reverse("account_login"), browser.main_text
+    assert account_count() == before
