@@ -27,7 +27,8 @@ from debts.access import debtor_of
 from debts.validators import validate_afm
 
 from . import gsis
-from .services import AccountConflict, Identity, is_tied_to_an_account, tie_account
+from .selectors import is_tied_to_an_account
+from .services import AccountConflict, Identity, tie_account
 
 logger = logging.getLogger(__name__)
 

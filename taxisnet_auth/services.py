@@ -30,10 +30,6 @@ class Identity:
         )
 
 
-def is_tied_to_an_account(afm: str) -> bool:
-    return Debtor.objects.filter(afm=afm, user__isnull=False).exists()
-
-
 def tie_account(user, identity: Identity) -> Debtor:
     """The card of ``identity.afm``, tied to ``user``: the municipality's existing card, or a new
     empty one (a citizen with no debts may still pay a παράβολο). Running it again changes nothing.

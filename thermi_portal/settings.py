@@ -214,7 +214,6 @@ SOCIALACCOUNT_PROVIDERS = {
             "client_id": env.str("TAXISNET_CLIENT_ID", default="" if PRODUCTION else "sandbox"),
             "secret": env.str("TAXISNET_CLIENT_SECRET", default="" if PRODUCTION else "sandbox"),
         },
-        "SCOPE": ["read"],
     }
 }
 

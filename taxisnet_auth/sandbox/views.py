@@ -59,11 +59,11 @@ def _oauth_error(error: str, description: str, status: int = 400) -> JsonRespons
 
 
 def _redirect_back(redirect_uri: str, **params) -> HttpResponseRedirect:
-    separator = "&" if urlsplit(redirect_uri).query else "?"
-    return HttpResponseRedirect(f"{redirect_uri}{separator}{urlencode(params)}")
+    """To the client's callback, which ``_authorization_problem`` made sure has no query."""
+    return HttpResponseRedirect(f"{redirect_uri}?{urlencode(params)}")
 
 
-def _authorization_problem(request, oauth: dict) -> str | None:
+def _authorization_problem(oauth: dict) -> str | None:
     """Why GSIS would refuse this request outright, without sending the browser back."""
     if oauth["response_type"] != "code":
         return "response_type"
@@ -99,7 +99,7 @@ def authorize(request):
         name: params.get(name, "")
         for name in ("response_type", "client_id", "redirect_uri", "scope", "state")
     }
-    problem = _authorization_problem(request, oauth)
+    problem = _authorization_problem(oauth)
     if problem:
         return render(request, "taxisnet_auth/sandbox/error.html", {"problem": problem}, status=400)
     if request.method == "POST" and request.POST.get("decision") == "deny":
