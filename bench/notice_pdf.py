@@ -76,22 +76,24 @@ def main() -> int:
     django.setup()
     from django.utils import translation
 
-    from debts.notice_pdf import render_notice_pdf_from_items
+    from debts.notice_pdf import render_notice_pdf_of_lines
+    from debts.selectors import NoticeLines
 
     translation.activate(options.language)
     notice, items = sample_notice(options.items)
+    lines = NoticeLines(items=items)
 
     started = time.perf_counter()
-    pdf = render_notice_pdf_from_items(notice, items)
+    pdf = render_notice_pdf_of_lines(notice, lines)
     cold_ms = (time.perf_counter() - started) * 1000
     if options.out:
         options.out.write_bytes(pdf)
     for _ in range(WARM_UP):
-        render_notice_pdf_from_items(notice, items)
+        render_notice_pdf_of_lines(notice, lines)
     times = []
     for _ in range(options.renders):
         started = time.perf_counter()
-        render_notice_pdf_from_items(notice, items)
+        render_notice_pdf_of_lines(notice, lines)
         times.append((time.perf_counter() - started) * 1000)
 
     median = statistics.median(times)

@@ -604,6 +604,13 @@ class PaymentNotice(models.Model):
     def formatted_rf(self) -> str:
         return format_rf(self.rf_code)
 
+    def status_on(self, day: date) -> str:
+        """The status on ``day``: an open notice past its validity is expired there and then,
+        whether or not the nightly sweep (``expire_notices``) has recorded it yet."""
+        if self.status == self.Status.OPEN and self.valid_until < day:
+            return self.Status.EXPIRED
+        return self.status
+
 
 class NoticeItem(models.Model):
     """A debt or an installment on a notice, with the amounts frozen at issue."""

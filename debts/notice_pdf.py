@@ -13,14 +13,15 @@ import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import timezone
 from stdnum import iban
 from weasyprint.text.fonts import FontConfiguration
 
 from thermi_portal.context_processors import municipality_name
 
 from .epc_qr import notice_qr_data_uri
-from .models import NoticeItem, PaymentNotice
-from .money import ZERO
+from .models import PaymentNotice
+from .selectors import NoticeLines, notice_lines
 
 TEMPLATE = "debts/notice_pdf.html"
 STYLESHEET = "pdf/notice.css"
@@ -49,26 +50,26 @@ def render_notice_pdf(notice: PaymentNotice) -> bytes:
     Two queries whatever the number of items: the items with their debts (and revenue types) or
     installments (and settlements), and the debtor unless the caller has already loaded it.
     """
-    items = notice.items.select_related("debt__revenue_type", "installment__settlement")
-    return render_notice_pdf_from_items(notice, list(items))
+    return render_notice_pdf_of_lines(notice, notice_lines(notice))
 
 
-def render_notice_pdf_from_items(notice: PaymentNotice, items: list[NoticeItem]) -> bytes:
-    """The rendering alone, for a notice whose items are already at hand (the benchmark's)."""
-    payable = notice.status == PaymentNotice.Status.OPEN
+def render_notice_pdf_of_lines(notice: PaymentNotice, lines: NoticeLines) -> bytes:
+    """The rendering alone, for a notice whose lines are already at hand (the benchmark's)."""
+    status = notice.status_on(timezone.localdate())
+    payable = status == PaymentNotice.Status.OPEN
     html = render_to_string(
         TEMPLATE,
         {
             "notice": notice,
             "debtor": notice.debtor,
-            "items": items,
-            "principal": sum((item.principal for item in items), ZERO),
-            "surcharge": sum((item.surcharge for item in items), ZERO),
+            "items": lines.items,
+            "principal": lines.principal,
+            "surcharge": lines.surcharge,
             "municipality_name": municipality_name(),
             "iban": iban.format(settings.MUNICIPALITY_IBAN),
             # A notice no longer open must not invite a payment: no code to scan, no instructions.
             "qr_code": notice_qr_data_uri(notice) if payable else None,
-            "status_mark": None if payable else _capitals(notice.get_status_display()),
+            "status_mark": None if payable else _capitals(PaymentNotice.Status(status).label),
         },
     )
     with _render_lock:

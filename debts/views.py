@@ -29,7 +29,7 @@ from payments.selectors import debtor_payments
 from . import ledger_cache, selectors, services
 from .access import CitizenRequiredMixin
 from .forms import NoticeConfirmForm, NoticeSelectionForm
-from .models import Debtor
+from .models import Debtor, PaymentNotice
 from .notice_pdf import render_notice_pdf
 
 
@@ -121,7 +121,7 @@ class NoticeDetailView(CitizenRequiredMixin, OwnNoticeMixin, TemplateView):
         return super().get_context_data(
             notice=self.object,
             lines=selectors.notice_lines(self.object),
-            today=timezone.localdate(),
+            payable=self.object.status_on(timezone.localdate()) == PaymentNotice.Status.OPEN,
             **kwargs,
         )
 

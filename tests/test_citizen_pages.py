@@ -301,6 +301,19 @@ def test_notice_list_newest_first_and_detail(citizen_client, debtor, everything,
         assert f"notices/{older.pk}/pdf/" in html
 
 
+def test_a_notice_past_its_validity_asks_for_a_new_one_before_the_sweep(citizen_client, everything):
+    notice = everything["notice"]
+    url = reverse("citizen:notice", args=[notice.pk])
+    assert "Πώς πληρώνεται" in text_of(html_of(citizen_client.get(url)))
+
+    PaymentNotice.objects.filter(pk=notice.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
+    text = text_of(html_of(citizen_client.get(url)))
+    assert "Η ισχύς του ειδοποιητηρίου έληξε" in text
+    assert "Πώς πληρώνεται" not in text
+
+
 def test_notice_pdf_inline_and_as_download(citizen_client, everything):
     notice = everything["notice"]
     url = reverse("citizen:notice_pdf", args=[notice.pk])

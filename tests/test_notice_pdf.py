@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import dateformat, translation
+from django.utils import dateformat, timezone, translation
 from pypdf import PdfReader
 
 from debts.epc_qr import PIXELS_PER_MODULE, notice_transfer
@@ -142,6 +142,13 @@ def expire(notice):
     expire_notices(today=notice.valid_until + timedelta(days=1))
 
 
+def outlive(notice):
+    """Past its validity, before the nightly sweep records it expired."""
+    PaymentNotice.objects.filter(pk=notice.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
+
+
 def pay(notice):
     PaymentNotice.states.advance(notice, PaymentNotice.Status.PAID, cause="test")
 
@@ -151,7 +158,8 @@ def cancel(notice):
 
 
 @pytest.mark.parametrize(
-    ("close", "mark"), [(expire, "ΕΛΗΞΕ"), (pay, "ΕΞΟΦΛΗΘΗΚΕ"), (cancel, "ΑΚΥΡΩΘΗΚΕ")]
+    ("close", "mark"),
+    [(expire, "ΕΛΗΞΕ"), (outlive, "ΕΛΗΞΕ"), (pay, "ΕΞΟΦΛΗΘΗΚΕ"), (cancel, "ΑΚΥΡΩΘΗΚΕ")],
 )
 def test_a_notice_no_longer_open_is_marked_and_invites_no_payment(notice, close, mark):
     close(notice)
