@@ -7,9 +7,6 @@ class DebtsConfig(AppConfig):
     verbose_name = _("Οφειλές")
 
     def ready(self):
-        from thermi_portal import auth_backends
-
         from . import ledger_cache
 
         ledger_cache.connect()
-        auth_backends.connect()

@@ -52,7 +52,7 @@ class SettlementTermsForm(forms.Form):
         label=_("Πρόγραμμα ρύθμισης"), queryset=SettlementScheme.objects.filter(active=True)
     )
     number = forms.CharField(label=_("Αριθμός ρύθμισης"), max_length=32)
-    installments = forms.IntegerField(label=_("Αριθμός δόσεων"), min_value=1, max_value=120)
+    installments = forms.IntegerField(label=_("Αριθμός δόσεων"), min_value=1)
     approved_on = forms.DateField(label=_("Ημερομηνία έγκρισης"), widget=AdminDateWidget)
     first_due_date = forms.DateField(label=_("Λήξη πρώτης δόσης"), widget=AdminDateWidget)
 

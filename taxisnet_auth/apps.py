@@ -9,6 +9,9 @@ class TaxisnetAuthConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from thermi_portal import auth_backends
+
         from .admin_mfa import secure_admin_site
 
         secure_admin_site(admin.site)
+        auth_backends.connect()
