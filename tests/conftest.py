@@ -160,7 +160,7 @@ def make_citizen(db, make_debtor, django_user_model):
 
 
 @pytest.fixture
-def citizen_client(client, make_citizen, make_debtor):
+def citizen_client(client, make_citizen):
     """A test client logged in as a fresh citizen; ``client.debtor`` is their card."""
     user = make_citizen()
     client.force_login(user)

@@ -35,6 +35,7 @@ def run_together(count, work):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    assert len(outcomes) == count, "a thread did not finish"
     return outcomes
 
 

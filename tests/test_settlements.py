@@ -132,7 +132,7 @@ def test_late_installment_bears_the_schemes_monthly_charge(debtor, overdue, sche
     )
 
 
-def test_a_settlement_number_is_used_once(debtor, overdue, make_debt, scheme):
+def test_a_settlement_number_is_used_once(debtor, overdue, scheme):
     settle(debtor, overdue[:1], scheme)
     before = Installment.objects.count()
     with pytest.raises(ValidationError) as error:

@@ -92,8 +92,10 @@ def test_the_authorize_page_lists_the_demo_citizens(client, make_debtor):
         {"response_type": "token"},
         {"redirect_uri": "https://evil.example/accounts/taxisnet/login/callback/"},
         {"redirect_uri": "http://testserver/en/accounts/taxisnet/login/callback/"},
+        {"redirect_uri": "http://testserver/accounts/taxisnet/login/callback/?next=/"},
+        {"redirect_uri": "javascript://testserver/accounts/taxisnet/login/callback/"},
     ],
-    ids=["client", "response-type", "foreign-uri", "unregistered-uri"],
+    ids=["client", "response-type", "foreign-uri", "unregistered-uri", "query", "scheme"],
 )
 def test_a_bad_authorization_request_is_not_sent_back(client, params):
     response = client.get(authorize_url(**params))
