@@ -5,15 +5,35 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from debts.models import Debt, Installment, PaymentNotice, Settlement
+from debts.services import cancel_notice
 
 from .models import Payment
 
 
-def _existing(channel: str, reference: str) -> Payment | None:
-    return Payment.objects.filter(channel=channel, reference=reference).first()
+def _repeat_or_refuse(payment: Payment, notice: PaymentNotice, amount: Decimal) -> Payment:
+    """The payment already recorded under this reference, if it is this very payment."""
+    if payment.notice_id != notice.pk or payment.amount != amount:
+        raise ValidationError(
+            _("Η συναλλαγή %(reference)s έχει ήδη καταχωριστεί για άλλη πληρωμή.")
+            % {"reference": payment.reference},
+            "reference_taken",
+        )
+    return payment
+
+
+def _settled_elsewhere(notice: PaymentNotice) -> ValidationError:
+    return ValidationError(
+        _(
+            "Οι οφειλές του ειδοποιητηρίου %(rf)s έχουν στο μεταξύ εξοφληθεί ή ρυθμιστεί: η "
+            "πληρωμή δεν καταχωρίστηκε και θέλει έλεγχο από το Ταμείο (ίσως επιστροφή)."
+        )
+        % {"rf": notice.formatted_rf},
+        "items_settled",
+    )
 
 
 @transaction.atomic
@@ -31,21 +51,17 @@ def record_notice_payment(
     The same (channel, reference) seen again returns the payment already recorded, so a bank
     file imported twice or a gateway callback repeated pays nothing twice. A payment is refused,
     changing nothing, when its amount is not the notice's total (the RF's amount check promises
-    exactly that amount) or when the notice was cancelled or is already paid.
+    exactly that amount), when the notice was cancelled or is already paid, or when something on
+    an expired notice has meanwhile been paid or settled otherwise (that money needs a person).
+    Paying an expired notice cancels any newer open notice of the same debts or installments.
     """
     reference = reference.strip()
     if not reference:
         raise ValidationError(_("Λείπει η αναφορά της συναλλαγής."), "no_reference")
     # Locked first, so a repeat arriving at the same moment waits and then finds the first.
     notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
-    if (payment := _existing(channel, reference)) is not None:
-        if payment.notice_id != notice.pk or payment.amount != amount:
-            raise ValidationError(
-                _("Η συναλλαγή %(reference)s έχει ήδη καταχωριστεί για άλλη πληρωμή.")
-                % {"reference": reference},
-                "reference_taken",
-            )
-        return payment
+    if payment := Payment.objects.filter(channel=channel, reference=reference).first():
+        return _repeat_or_refuse(payment, notice, amount)
     if amount != notice.total:
         raise ValidationError(
             _("Το ποσό %(amount)s € δεν είναι το σύνολο του ειδοποιητηρίου (%(total)s €).")
@@ -71,21 +87,33 @@ def record_notice_payment(
                 recorded_by=recorded_by,
             )
     except IntegrityError:
-        # Another process recorded the same reference a moment ago: that one stands.
-        return Payment.objects.get(channel=channel, reference=reference)
+        # Another process recorded the same reference a moment ago: that one stands, if it is
+        # this very payment.
+        winner = Payment.objects.get(channel=channel, reference=reference)
+        return _repeat_or_refuse(winner, notice, amount)
     PaymentNotice.states.advance(notice, PaymentNotice.Status.PAID, cause=cause, actor=recorded_by)
     notice.items.update(is_open=False)
-    locked = {"of": ("self",)}
-    for debt in Debt.objects.select_for_update(**locked).filter(notice_items__notice=notice):
+    debts = list(Debt.objects.select_for_update(of=("self",)).filter(notice_items__notice=notice))
+    installments = list(
+        Installment.objects.select_for_update(of=("self",)).filter(notice_items__notice=notice)
+    )
+    # Only an expired notice's lines can have been paid or settled since; raising undoes it all.
+    if any(row.status != row.Status.OPEN for row in [*debts, *installments]):
+        raise _settled_elsewhere(notice)
+    for debt in debts:
         Debt.states.advance(debt, Debt.Status.PAID, cause=cause, actor=recorded_by)
-    settlements = set()
-    for installment in Installment.objects.select_for_update(**locked).filter(
-        notice_items__notice=notice
-    ):
+    for installment in installments:
         Installment.states.advance(
             installment, Installment.Status.PAID, cause=cause, actor=recorded_by
         )
-        settlements.add(installment.settlement_id)
+    newer = PaymentNotice.objects.filter(
+        Q(items__debt__in=debts) | Q(items__installment__in=installments),
+        status=PaymentNotice.Status.OPEN,
+        items__is_open=True,
+    ).distinct()
+    for other in newer:
+        cancel_notice(other, cause=f"its lines paid by {notice.formatted_rf}", actor=recorded_by)
+    settlements = {installment.settlement_id for installment in installments}
     for settlement in Settlement.objects.select_for_update().filter(pk__in=settlements):
         _complete_if_paid_off(settlement, cause=cause, actor=recorded_by)
     return payment

@@ -168,3 +168,35 @@ def test_history_needs_a_login(client):
 def test_history_of_a_citizen_who_never_paid(citizen_client):
     page = citizen_client.get(reverse("payments:history"))
     assert "Δεν έχει καταχωριστεί καμία πληρωμή" in page.content.decode()
+
+
+def test_paying_an_expired_notice_cancels_the_newer_one_of_the_same_debts(notice):
+    expire_notices(today=notice.valid_until + timedelta(days=1))
+    debts = list(Debt.objects.filter(notice_items__notice=notice))
+    newer = build_notice(notice.debtor, debts=debts)
+
+    pay(notice, reference="DIAS-LATE")
+
+    newer.refresh_from_db()
+    assert newer.status == PaymentNotice.Status.CANCELLED
+    assert "DIAS" not in newer.status_changes.get().cause
+    assert {debt.status for debt in Debt.objects.filter(pk__in=[d.pk for d in debts])} == {
+        Debt.Status.PAID
+    }
+    with pytest.raises(ValidationError, match="Ακυρώθηκε"):
+        pay(newer, reference="DIAS-NEWER")
+
+
+def test_late_money_for_debts_paid_meanwhile_is_refused_and_changes_nothing(notice):
+    expire_notices(today=notice.valid_until + timedelta(days=1))
+    newer = build_notice(
+        notice.debtor, debts=list(Debt.objects.filter(notice_items__notice=notice))
+    )
+    pay(newer, reference="DIAS-NEWER")
+
+    with pytest.raises(ValidationError, match="θέλει έλεγχο"):
+        pay(notice, reference="DIAS-LATE")
+
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.EXPIRED
+    assert list(Payment.objects.values_list("reference", flat=True)) == ["DIAS-NEWER"]
