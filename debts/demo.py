@@ -486,13 +486,7 @@ def _nikolaou(debtor: Debtor, ref: Reference, today: date) -> None:
             **certification,
         )
     objection = next(p for p in ref.paravola if p.amount == Decimal("4.50"))
-    paravolo = Debt.objects.create(
-        debtor=debtor,
-        revenue_type=objection.revenue_type,
-        description=objection.name,
-        principal=objection.amount,
-    )
-    services.build_notice(debtor, debts=[paravolo], origin=PaymentNotice.Origin.CITIZEN)
+    services.issue_paravolo(debtor, objection)
 
 
 def _paid_up(debtor: Debtor, ref: Reference, today: date) -> None:
@@ -798,7 +792,7 @@ def _generate(serial: int, afm: str, ref: Reference, today: date) -> _Generated:
         )
     if rng.random() < 0.15:
         paravolo = rng.choice(ref.paravola)
-        add("paravolo", paravolo.amount, paravolo.name)
+        add("paravolo", paravolo.amount, paravolo.name, paravolo_type=paravolo)
     return generated
 
 

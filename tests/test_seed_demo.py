@@ -25,6 +25,7 @@ from debts.models import (
     SettlementScheme,
 )
 from debts.rf import accepts_amount, parse_rf
+from debts.services import issue_paravolo
 from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,11 @@ def test_named_citizens_are_in_their_situations():
     cafe = Debtor.objects.get(kind=Debtor.Kind.BUSINESS)
     assert cafe.debts.filter(revenue_type__code="0431", due_date__lt=today).exists()
     assert cafe.debts.filter(revenue_type__kind=RevenueType.Kind.RENT).exists()
+
+    nikolaou = Debtor.objects.get(last_name="ΝΙΚΟΛΑΟΥ")
+    paravolo = nikolaou.debts.get(revenue_type__kind=RevenueType.Kind.PARAVOLO)
+    assert paravolo.notice_items.get(is_open=True)
+    assert not issue_paravolo(nikolaou, paravolo.paravolo_type).created  # the same, once
 
     paid_up = Debtor.objects.get(afm="057318625")
     assert not paid_up.debts.exclude(status=Debt.Status.PAID).exists()
