@@ -452,6 +452,12 @@ class Debt(models.Model):
                 condition=Q(paravolo_type__isnull=True) | Q(certified_on__isnull=True),
                 name="debt_paravolo_uncertified",
             ),
+            # Asking for a παράβολο again while one of its type is unpaid gives that one.
+            models.UniqueConstraint(
+                fields=["debtor", "paravolo_type"],
+                condition=Q(status="open"),
+                name="debt_one_unpaid_paravolo_per_type",
+            ),
         ]
 
     def __str__(self):

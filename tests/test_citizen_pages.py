@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -546,3 +547,16 @@ def test_issuing_a_paravolo_again_while_one_waits_gives_the_same_notice(
     citizen_client.post(url)  # the same unpaid παράβολο, on a new notice
     assert Debt.objects.get(debtor=debtor) == debt
     assert PaymentNotice.objects.filter(items__debt=debt, status="open").exclude(pk=notice.pk)
+
+
+def test_the_database_keeps_one_unpaid_paravolo_of_a_type(debtor, objection):
+    fields = {
+        "debtor": debtor,
+        "revenue_type": objection.revenue_type,
+        "paravolo_type": objection,
+        "description": objection.name,
+        "principal": objection.amount,
+    }
+    Debt.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Debt.objects.create(**fields)
