@@ -52,6 +52,22 @@ def rf_search_term(search_term: str) -> str | None:
     return compact_rf(term)
 
 
+class RfSearchMixin:
+    """Also find a row by the RF at ``rf_lookup`` however it was typed (lower case, in groups of
+    four); ``rf_many`` when that lookup crosses to many notices, so rows may repeat."""
+
+    rf_lookup = "rf_code"
+    rf_many = False
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        rf = rf_search_term(search_term)
+        if rf:
+            results |= queryset.filter(**{f"{self.rf_lookup}__startswith": rf})
+            may_have_duplicates = may_have_duplicates or self.rf_many
+        return results, may_have_duplicates
+
+
 def registry_form(text: str) -> str:
     """Text as Greek registries keep names: upper case, no accents ("Βαβούλα" → "ΒΑΒΟΥΛΑ")."""
     decomposed = unicodedata.normalize("NFD", text)
@@ -205,7 +221,9 @@ class InstallmentInline(ReadOnlyInline):
 
 
 @admin.register(Debtor)
-class DebtorAdmin(NameSearchMixin, HistoryAdmin):
+class DebtorAdmin(RfSearchMixin, NameSearchMixin, HistoryAdmin):
+    rf_lookup, rf_many = "notices__rf_code", True
+
     form = DebtorAdminForm
     list_display = ("afm", "full_name", "kind", "city")
     list_filter = ("kind",)
@@ -234,15 +252,6 @@ class DebtorAdmin(NameSearchMixin, HistoryAdmin):
             # The cashier keeps contact details up to date; identity is the revenue department's.
             return (*self.identity_fields, *readonly)
         return readonly
-
-    def get_search_results(self, request, queryset, search_term):
-        """Also find a debtor by the RF of any of their notices, however it was typed."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        rf = rf_search_term(search_term)
-        if rf:
-            results |= queryset.filter(notices__rf_code__startswith=rf)
-            may_have_duplicates = True
-        return results, may_have_duplicates
 
 
 # --- Reference data ---------------------------------------------------------------------------
@@ -463,18 +472,8 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
 # --- Notices ----------------------------------------------------------------------------------
 
 
-class NoticeSearchMixin:
-    def get_search_results(self, request, queryset, search_term):
-        """Find a notice by its RF however it was typed (lower case, in groups of four)."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        rf = rf_search_term(search_term)
-        if rf:
-            results |= queryset.filter(rf_code__startswith=rf)
-        return results, may_have_duplicates
-
-
 @admin.register(PaymentNotice)
-class PaymentNoticeAdmin(ReadOnlyMixin, NoticeSearchMixin, HistoryAdmin):
+class PaymentNoticeAdmin(ReadOnlyMixin, RfSearchMixin, HistoryAdmin):
     """Notices are issued and closed by the services; here they are read and, if open, cancelled."""
 
     list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until")

@@ -3,13 +3,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from debts.admin import ReadOnlyMixin, rf_search_term
+from debts.admin import ReadOnlyMixin, RfSearchMixin
 
 from .models import Payment
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
+    rf_lookup = "notice__rf_code"
+
     list_display = ("received_at", "channel", "amount", "notice", "debtor", "reference")
     list_filter = ("channel",)
     list_select_related = ("notice__debtor",)
@@ -28,11 +30,3 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("οφειλέτης"))
     def debtor(self, payment):
         return payment.notice.debtor
-
-    def get_search_results(self, request, queryset, search_term):
-        """Find a payment also by its notice's RF, however it was typed."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        rf = rf_search_term(search_term)
-        if rf:
-            results |= queryset.filter(notice__rf_code__startswith=rf)
-        return results, may_have_duplicates

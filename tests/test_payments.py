@@ -200,3 +200,11 @@ def test_late_money_for_debts_paid_meanwhile_is_refused_and_changes_nothing(noti
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.EXPIRED
     assert list(Payment.objects.values_list("reference", flat=True)) == ["DIAS-NEWER"]
+
+
+def test_the_cashier_finds_a_payment_by_its_notices_rf_however_typed(notice, admin_client):
+    payment = pay(notice)
+    changelist = reverse("admin:payments_payment_changelist")
+    for typed in (notice.formatted_rf.lower(), notice.rf_code[:12]):
+        response = admin_client.get(changelist, {"q": typed})
+        assert list(response.context["cl"].result_list) == [payment]
