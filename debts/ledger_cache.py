@@ -1,10 +1,10 @@
 """The citizen's overview kept rendered in the cache, and replaced the moment its ledger changes.
 
 The overview is the page every citizen opens first, and it changes only when their ledger does
-(or the day, for surcharges). Its rendered ledger part is kept per debtor, day, language, month
-rule and release (``thermi_portal.versioned_cache``), with two versions: the debtor's *ledger
-version* and the version of the rows all debtors share (revenue types, settlement schemes,
-assessment notes).
+(or the day, for surcharges). The whole page is kept rendered, with holes for its CSRF tokens
+(``thermi_portal.kept_pages``), per debtor, day, language, URL, month rule and release
+(``thermi_portal.versioned_cache``), with two versions: the debtor's *ledger version* and the
+version of the rows all debtors share (revenue types, settlement schemes, assessment notes).
 
 The rule for writers: a save or a delete of the models ``connect`` watches (and of
 ``payments.Payment``, which the payments app watches) bumps through Django's signals. A write that
@@ -22,12 +22,11 @@ from datetime import date
 from django.conf import settings
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from thermi_portal import versioned_cache
 
-# How long a rendered overview is kept: also the longest a bump lost to a cache outage shows.
+# How long an overview page is kept: also the longest a bump lost to a cache outage shows.
 TIMEOUT = 60 * 60
 SHARED = "ledger:shared"
 
@@ -47,17 +46,15 @@ def bump_shared() -> None:
     versioned_cache.bump(SHARED)
 
 
-def overview(debtor_id: int, as_of: date, render: Callable[[], str]) -> SafeString:
-    """The ledger part of the debtor's overview on ``as_of`` in the active language: the
-    render kept in the cache, else ``render()``, which must read the data only when called."""
+def overview_page(debtor_id: int, as_of: date, path: str, render: Callable[[], str]) -> str:
+    """The debtor's overview page at ``path`` on ``as_of`` in the active language, with holes for
+    its CSRF tokens (``thermi_portal.kept_pages``): the page kept in the cache, else ``render()``,
+    which must read the data only when called."""
     key = (
-        f"overview:{debtor_id}:{as_of.isoformat()}:{get_language()}:"
+        f"overview:{debtor_id}:{as_of.isoformat()}:{get_language()}:{path}:"
         f"{settings.SURCHARGE_MONTH_RULE}:{versioned_cache.release()}"
     )
-    content = versioned_cache.fetch(
-        [_version_key(debtor_id), SHARED], key, lambda: str(render()), TIMEOUT
-    )
-    return mark_safe(content)  # noqa: S308 (our own render, kept as it was)
+    return versioned_cache.fetch([_version_key(debtor_id), SHARED], key, render, TIMEOUT)
 
 
 def watch(model: type[Model], debtor_of: Callable[[Model], int | None]) -> None:

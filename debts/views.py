@@ -6,25 +6,21 @@ citizen's id is simply not found (404), whether it is read or posted to.
 """
 
 from datetime import date
-from functools import partial
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
 from payments.selectors import debtor_payments
+from thermi_portal import kept_pages
 
 from . import ledger_cache, selectors, services
 from .access import CitizenRequiredMixin
@@ -33,43 +29,35 @@ from .models import Debtor, PaymentNotice
 from .notice_pdf import render_notice_pdf
 
 
-def _surcharge_section() -> str:
-    """How surcharges are computed: the same for every citizen, so rendered once per process for
-    each language and month rule (the ``process`` cache)."""
-    key = f"overview-surcharges:{translation.get_language()}:{settings.SURCHARGE_MONTH_RULE}"
-    section = caches["process"].get(key)
-    if section is None:
-        section = render_to_string(
-            "debts/_surcharges.html", {"surcharges": selectors.surcharge_explanation()}
-        )
-        caches["process"].set(key, section, None)
-    return mark_safe(section)  # noqa: S308 (our own render, kept as it was)
-
-
-class OverviewView(CitizenRequiredMixin, TemplateView):
+class OverviewView(CitizenRequiredMixin, View):
     """What the citizen owes today, grouped as the municipality presents it.
 
-    The ledger part is kept rendered per debtor, day and language (``debts.ledger_cache``).
+    The page is kept rendered per debtor, day and language (``debts.ledger_cache``); a request
+    with messages to show, or a query string, gets it rendered afresh.
     """
 
     template_name = "debts/overview.html"
 
-    def get_context_data(self, **kwargs):
+    def get(self, request, *args, **kwargs):
         as_of = timezone.localdate()
-        return super().get_context_data(
-            ledger=ledger_cache.overview(self.debtor.pk, as_of, partial(self._ledger, as_of)),
-            surcharges=_surcharge_section(),
-            **kwargs,
+        if not kept_pages.can_be_kept(request):
+            return TemplateResponse(request, self.template_name, self._context(as_of))
+        page = ledger_cache.overview_page(
+            self.debtor.pk,
+            as_of,
+            request.path,
+            lambda: kept_pages.render_with_holes(request, self.template_name, self._context(as_of)),
         )
+        return kept_pages.respond(request, page)
 
-    def _ledger(self, as_of: date) -> str:
+    def _context(self, as_of: date) -> dict:
         # The card is read again: the one loaded with the account may be older than the version
         # of the ledger the cache took before calling this.
         debtor = Debtor.objects.get(pk=self.debtor.pk)
-        return render_to_string(
-            "debts/_overview_ledger.html",
-            {"overview": selectors.debtor_overview(debtor, as_of)},
-        )
+        return {
+            "overview": selectors.debtor_overview(debtor, as_of),
+            "surcharges": selectors.surcharge_explanation(),
+        }
 
 
 class DebtorCardView(CitizenRequiredMixin, TemplateView):
