@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "thermi_portal.read_ahead.ReadAheadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,24 +103,15 @@ if (
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ---------------------------------------------------------------------
-# One cache shared by every process (Redis in production): sessions, the citizens' overviews
+# One cache shared by every process (Redis in production): sessions, the citizens' overview pages
 # (debts.ledger_cache), allauth's rate limits and used TOTP codes. The embedded default keeps it
 # in process memory, which only one process can see.
-CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
-    # Fragments that depend only on the code, the settings and the language (menus, the surcharge
-    # rules): each process builds its own, so a deploy never serves those of the code before it.
-    # Off under DEBUG, where templates change under a running server.
-    "process": {
-        "BACKEND": "django.core.cache.backends."
-        + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),
-        "LOCATION": "process",
-    },
-}
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "thermi_portal.redis_cache.RedisCache"
-# Read from the cache, written through to the database: a session outlives a cache flush.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Read from the cache, written through to the database: a session outlives a cache flush. Read
+# with the cache keys its last request read (thermi_portal.read_ahead): one round trip a page.
+SESSION_ENGINE = "thermi_portal.read_ahead"
 
 # --- Tasks ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

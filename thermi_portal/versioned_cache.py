@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from . import read_ahead
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -79,7 +81,7 @@ def fetch(versions: Iterable[str], key: str, build: Callable[[], T], timeout: in
         return build()
     versions = list(versions)
     try:
-        found = cache.get_many([*versions, key])
+        found = read_ahead.get_many([*versions, key])
         for missing in set(versions) - set(found):
             cache.add(missing, secrets.token_hex(8), timeout=None)
             found[missing] = cache.get(missing)  # ours, or one another process added meanwhile
