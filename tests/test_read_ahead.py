@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from thermi_portal import read_ahead
+from thermi_portal import read_ahead, versioned_cache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,6 +118,24 @@ def test_nothing_is_read_ahead_for_another_session_or_another_url(cache_calls):
             ),
         )
         assert cache_calls == ["get_many"] * round_trips, (session_key, path)
+
+
+def test_a_bump_in_the_request_drops_what_was_read_ahead(cache_calls):
+    cache = caches["default"]
+    cache.set_many({"read-ahead:f": 6, "read-ahead:session": {}})
+    read = lambda: read_ahead.get_many(["read-ahead:f"])  # noqa: E731
+    run_request("session-four", "/page/", read)
+    seen = {}
+
+    def view():
+        read_ahead.get_session("session-four", "read-ahead:session")
+        cache.set("read-ahead:f", 7)
+        versioned_cache.bump("read-ahead:version")  # outside a transaction: at once
+        seen["after the bump"] = read()
+
+    run_request("session-four", "/page/", view)
+
+    assert seen["after the bump"] == {"read-ahead:f": 7}
 
 
 def test_outside_a_request_it_is_the_cache_itself(cache_calls):

@@ -9,7 +9,9 @@ itself, and ``get_many`` serves them from there.
 
 Values read ahead are those of the moment the session is read, earlier in the same request: a
 reader that takes versions before it builds (``thermi_portal.versioned_cache``) stays right, and
-each is served once, so a key read again in the request goes to the cache. They are kept only for
+each is served once, so a key read again in the request goes to the cache. A change the request
+itself makes (a version bumped, ``forget``) drops what is left, so it never reads its own writes
+from before them. They are kept only for
 the request (``ReadAheadMiddleware``), and only a request that asks for the same key gets its
 value, so a session key does not reach another session's values. Outside a request, or for keys
 not read ahead, ``get_many`` is the cache's own.
@@ -65,6 +67,14 @@ def get_many(keys: list[str]) -> dict[str, Any]:
             found[key] = current.ahead.pop(key)
         current.missing.discard(key)
     return found
+
+
+def forget() -> None:
+    """Nothing read ahead for this request is served any more: the cache went on without it."""
+    current = _request.get()
+    if current is not None:
+        current.ahead.clear()
+        current.missing.clear()
 
 
 class SessionStore(cached_db.SessionStore):

@@ -60,6 +60,7 @@ def release() -> str:
 
 
 def _replace(version: str) -> None:
+    read_ahead.forget()
     try:
         cache.set(version, secrets.token_hex(8), timeout=None)
     except Exception:
