@@ -1,6 +1,6 @@
 """Requests per second and latency of the citizen overview against a trivial view, on gunicorn.
 
-    .venv/bin/python bench/overview.py [--debtors 50000] [--citizens 1000] [--keep]
+    .venv/bin/python bench/overview.py [--debtors 50000] [--citizens 1000] [--keep] [--floors]
 
 Seeds a dedicated PostgreSQL database (``seed_demo --debtors N``; recreated unless ``--keep``),
 empties the bench's own Redis cache (database 13, as production keeps sessions and overviews in
@@ -13,7 +13,10 @@ workers, DEBUG off) and measures three things at 32 connections:
   visit of the day or the first after a change to their ledger (32 client threads, each request
   timed);
 - *repeat visits*: the overview of a random citizen per request, with wrk, once each has been
-  rendered. This is the figure the targets are checked on; the first visits are printed beside.
+  rendered. This is the figure the targets are checked on; the first visits are printed beside;
+- with ``--floors``, two floors with the same cookies, with wrk: ``/bench/session/`` only reads
+  the session, ``/bench/account/`` only loads the account with its card, as every citizen page
+  does first. No page that needs a login can be faster than these on the same server.
 
 Each request carries a citizen's cookies: their session, and the CSRF cookie a browser keeps after
 its first page. A response that is not a 200 overview makes the run invalid. Targets
@@ -52,6 +55,7 @@ LUA_SCRIPT = Path(__file__).with_suffix(".lua")
 LOCAL_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 CACHE_URL = "redis://127.0.0.1:6379/13"
 TRIVIAL_PATH = "/bench/ok/"
+FLOOR_PATHS = ("/bench/session/", "/bench/account/")
 THREADS = 2
 WARM_UP = "3s"
 QUERY_SAMPLE = 100
@@ -332,11 +336,17 @@ def serve_and_measure(
             )
             wrk(base + page_url, options, WARM_UP, str(cookies_file), marker)
             repeat = wrk(base + page_url, options, options.duration, str(cookies_file), marker)
-            return {
+            runs = {
                 f"trivial view {TRIVIAL_PATH}": trivial,
                 f"{page_url} first visits": first,
                 f"{page_url} repeat visits": repeat,
             }
+            for floor in FLOOR_PATHS if options.floors else ():
+                wrk(base + floor, options, WARM_UP, str(cookies_file), "ok")
+                runs[f"floor {floor}"] = wrk(
+                    base + floor, options, options.duration, str(cookies_file), "ok"
+                )
+            return runs
         finally:
             stop(server)
             if lines := log_path.read_text(errors="replace").splitlines():
@@ -345,7 +355,7 @@ def serve_and_measure(
 
 def report(options: argparse.Namespace, runs: dict, max_queries: int) -> int:
     """Print the figures, the ratio and the targets; the exit code."""
-    (trivial_label, trivial), (first_label, first), (page_label, page) = runs.items()
+    (trivial_label, trivial), (first_label, first), (page_label, page), *floors = runs.items()
     ratio = page["rps"] / trivial["rps"]
     print(
         f"\ngunicorn {options.workers} sync workers, DJANGO_ENV=test (DEBUG off); "
@@ -358,6 +368,8 @@ def report(options: argparse.Namespace, runs: dict, max_queries: int) -> int:
     print(report_line(trivial_label, trivial))
     print(report_line(first_label, first))
     print(report_line(page_label, page))
+    for floor_label, floor in floors:
+        print(report_line(floor_label, floor))
     print(f"{'ratio (repeat visits)':<28}{ratio:>9.1%}")
     print(f"{'ratio (first visits)':<28}{first['rps'] / trivial['rps']:>9.1%}")
 
@@ -404,6 +416,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--page", default="citizen:overview", help="URL name of the citizen page to measure"
+    )
+    parser.add_argument(
+        "--floors",
+        action="store_true",
+        help="also measure a view that only reads the session and one that only loads the "
+        "account with its card: what every citizen page costs before its own work",
     )
     options = parser.parse_args()
     if shutil.which("wrk") is None:
