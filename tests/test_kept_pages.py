@@ -101,3 +101,14 @@ def test_a_query_string_gets_a_fresh_page_and_keeps_nothing(
     assert len(context.captured_queries) > 0  # nothing was kept for the bare URL
     with django_assert_num_queries(0):
         browser.get(reverse("citizen:overview"))
+
+
+def test_under_debug_every_page_is_rendered_afresh(
+    citizen, settings, django_assert_max_num_queries
+):
+    settings.DEBUG = True  # templates change under a running development server
+    browser = browser_of(citizen)
+    for _ in range(2):
+        with django_assert_max_num_queries(10) as context:
+            browser.get(reverse("citizen:overview"))
+        assert len(context.captured_queries) > 0

@@ -4,9 +4,11 @@ A page kept for many requests must carry nothing of one request. It is rendered 
 where each ``{% csrf_token %}`` goes, and every response fills the holes with a freshly masked
 token of its own request, as ``{% csrf_token %}`` would have. A request with messages waiting, or
 with a query string, is rendered afresh instead: its messages show once, and a kept page is only
-ever that of the bare URL.
+ever that of the bare URL. Under DEBUG every page is rendered afresh: templates change under a
+running development server.
 """
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -19,7 +21,7 @@ CSRF_HOLE = mark_safe("<csrf-token-hole>")
 
 def can_be_kept(request) -> bool:
     """Whether the page ``request`` asks for is the one kept for its bare URL."""
-    return not request.META.get("QUERY_STRING") and not get_messages(request)
+    return not settings.DEBUG and not request.META.get("QUERY_STRING") and not get_messages(request)
 
 
 def render_with_holes(request, template_name: str, context: dict) -> str:
