@@ -356,13 +356,19 @@ def test_later_logins_by_password_or_taxisnet_reach_the_same_account(browser, ci
     assert SocialAccount.objects.get(uid=afm).user == citizen
 
 
-def test_an_account_without_a_card_ties_one_by_connecting_taxisnet(browser, make_citizen):
-    """An account whose card the Ταμείο untied (or a staff member's) is tied again by TaxisNet."""
+def log_in_without_a_card(browser: Browser, make_citizen) -> User:
+    """A citizen whose card the Ταμείο untied (as a staff member has none), logged in by email."""
     user = make_citizen()
     Debtor.objects.filter(user=user).update(user=None)
-    afm = valid_afm()
     browser.get("/accounts/login/")
     browser.submit(reverse("account_login"), login=user.email, password=CITIZEN_PASSWORD)
+    return user
+
+
+def test_an_account_without_a_card_ties_one_by_connecting_taxisnet(browser, make_citizen):
+    """An account whose card the Ταμείο untied (or a staff member's) is tied again by TaxisNet."""
+    user = log_in_without_a_card(browser, make_citizen)
+    afm = valid_afm()
 
     browser.get(reverse("socialaccount_connections"))
     browser.submit(reverse("taxisnet_login"))
@@ -376,11 +382,8 @@ def test_an_account_without_a_card_ties_one_by_connecting_taxisnet(browser, make
 
 def test_the_home_page_of_an_account_without_a_card_connects_taxisnet(browser, make_citizen):
     """Its button ties the card to the same account, never opening a second one."""
-    user = make_citizen()
-    Debtor.objects.filter(user=user).update(user=None)
+    user = log_in_without_a_card(browser, make_citizen)
     afm = valid_afm()
-    browser.get("/accounts/login/")
-    browser.submit(reverse("account_login"), login=user.email, password=CITIZEN_PASSWORD)
     before = account_count()
 
     browser.get(reverse("home"))
