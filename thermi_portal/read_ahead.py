@@ -81,7 +81,7 @@ class SessionStore(cached_db.SessionStore):
     """Django's cached-database session, read with the keys its last request read."""
 
     def load(self):
-        if settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS or self.session_key is None:
+        if settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS:
             return super().load()
         try:
             data = get_session(self.session_key, self.cache_key)
