@@ -1,11 +1,12 @@
 """What guards the accounts: the admin behind allauth's login and a second factor for staff,
 optional TOTP for citizens, limits on failed logins, no account opened without TaxisNet."""
 
-import time
+from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal import auth as totp_auth
 from allauth.mfa.totp.internal.auth import (
     SECRET_SESSION_KEY,
     TOTP,
@@ -53,8 +54,18 @@ def make_staff(django_user_model):
     return make
 
 
-def current_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+TOTP_NOW = 1_790_000_010  # where allauth's TOTP clock is stopped for these tests
+
+
+@pytest.fixture(autouse=True)
+def stopped_totp_clock(monkeypatch):
+    """A code the test computes is checked in the same 30-second period, however slow the run:
+    on a real clock a request that crosses a period boundary fails now and then."""
+    monkeypatch.setattr(totp_auth, "time", SimpleNamespace(time=lambda: TOTP_NOW))
+
+
+def current_code(secret: str, periods_ago: int = 0) -> str:
+    return format_hotp_value(hotp_value(secret, TOTP_NOW // 30 - periods_ago))
 
 
 def reauthenticate(client, password: str, next_url: str):
@@ -109,6 +120,23 @@ def test_staff_log_in_with_password_then_the_authenticator_code(client, make_sta
     response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
     assert response["Location"] == "/admin/"
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.parametrize(("periods_ago", "accepted"), [(1, True), (2, False)])
+def test_the_code_of_the_previous_period_is_still_accepted(
+    client, make_staff, periods_ago, accepted
+):
+    """A phone's clock drifts and people type slowly: one 30-second period back is accepted
+    (RFC 6238, 5.2), two are not."""
+    secret = generate_totp_secret()
+    make_staff(totp_secret=secret)
+    log_in(client, "tameio@example.org", STAFF_PASSWORD, next_url="/admin/")
+
+    response = client.post(
+        reverse("mfa_authenticate"), {"code": current_code(secret, periods_ago=periods_ago)}
+    )
+    assert (response.get("Location") == "/admin/") is accepted
+    assert (client.get(reverse("admin:index")).status_code == 200) is accepted
 
 
 def test_staff_without_totp_activate_it_then_reach_the_admin(client, make_staff):

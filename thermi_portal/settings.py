@@ -187,6 +187,9 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Δήμος Θέρμης")
+# A code is still accepted in the next 30-second period: phones' clocks drift and people type
+# slowly (RFC 6238, 5.2). allauth marks a used code for the whole window, so it is never replayed.
+MFA_TOTP_TOLERANCE = 1
 # Staff reach the admin only with a second factor (TOTP) on their account.
 ADMIN_REQUIRES_MFA = env.bool("ADMIN_REQUIRES_MFA", default=True)
 
