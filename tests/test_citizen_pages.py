@@ -105,6 +105,10 @@ def test_overview_in_english(citizen_client, everything):
     assert "Cleaning and lighting fees" in text
     assert "200.00 € 8.76 € 208.76 €" in text
     assert everything["notice"].formatted_rf in text
+    # Day first, as on the Greek page: 15/06/2025, never the American 06/15/2025.
+    assert "On 15/06/2025 you owe" in text
+    due = (TODAY + timedelta(days=20)).strftime("%d/%m/%Y")
+    assert f"Installment 1, due {due}" in text
 
 
 def test_overview_of_a_citizen_who_owes_nothing(citizen_client):

@@ -222,6 +222,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "el"
 LANGUAGES = [("el", _("Ελληνικά")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English pages write dates day first, like the Greek ones (thermi_portal/formats/en).
+FORMAT_MODULE_PATH = ["thermi_portal.formats"]
 TIME_ZONE = "Europe/Athens"
 USE_I18N = True
 USE_TZ = True
