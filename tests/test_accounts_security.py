@@ -219,6 +219,8 @@ def test_repeated_failed_logins_are_refused_even_with_the_right_password(client,
         response = log_in(client, citizen.email, "wrong-password")
         assert response.status_code == 200
         assert "_auth_user_id" not in client.session
+    html = response.content.decode()
+    assert "Δεν βρέθηκε λογαριασμός με αυτό το email και αυτόν τον κωδικό πρόσβασης." in html
 
     response = log_in(client, citizen.email, CITIZEN_PASSWORD)
 

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import allauth
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,8 @@ from debts.validators import validate_afm
 PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+ALLAUTH_GREEK = Path(allauth.__file__).parent / "locale" / "el" / "LC_MESSAGES" / "django.po"
+ALLAUTH_WORDS = re.compile(r"συνθηματικ|e-mail", re.IGNORECASE)
 
 
 def po_entries(path: Path) -> list[dict]:
@@ -78,6 +81,23 @@ def test_the_compiled_catalogue_is_there_and_up_to_date():
         assert gettext("Οφειλές") == "Debts"
     with translation.override("el"):
         assert str(Debt._meta.verbose_name_plural) == "οφειλές"
+
+
+def test_allauth_speaks_the_portal_s_greek():
+    """One word for a password, «κωδικός πρόσβασης», and «email» on every page, message and mail:
+    locale/el overrides each of allauth's Greek strings that says «συνθηματικό» or «e-mail»."""
+    theirs = [
+        entry
+        for entry in po_entries(ALLAUTH_GREEK)[1:]
+        if not entry.get("obsolete") and ALLAUTH_WORDS.search(entry.get("msgstr", ""))
+    ]
+    assert len(theirs) > 40
+    with translation.override("el"):
+        for entry in theirs:
+            ours = gettext(entry["msgid"])
+            assert ours != entry["msgid"] or entry["msgid"] == "Email", ours
+            assert not ALLAUTH_WORDS.search(ours), ours
+        assert gettext("Password successfully changed.") == "Ο κωδικός πρόσβασης άλλαξε."
 
 
 def test_plural_forms_follow_the_count():
