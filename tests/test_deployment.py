@@ -92,6 +92,14 @@ def test_app_services_reach_db_and_redis_by_service_name(services, name):
     assert cache.path != broker.path, "flushing the cache must not empty the task queue"
 
 
+def test_a_full_redis_drops_cached_entries_never_a_queued_task(services):
+    """Cache entries expire, queued tasks do not: volatile-lru evicts only the former."""
+    words = command(services["redis"])
+    assert words[words.index("--maxmemory-policy") + 1] == "volatile-lru"
+    assert re.fullmatch(r"\$\{REDIS_MAXMEMORY:-\d+[mg]b\}", words[words.index("--maxmemory") + 1])
+    assert words[words.index("--appendonly") + 1] == "yes"
+
+
 def test_compose_refuses_to_start_without_a_secret_key(services):
     assert re.fullmatch(r"\$\{SECRET_KEY:\?.+\}", services["web"]["environment"]["SECRET_KEY"])
 
