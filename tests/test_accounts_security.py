@@ -105,6 +105,24 @@ def test_without_the_requirement_the_admin_opens_without_totp(client, make_staff
     assert client.get(reverse("admin:index")).status_code == 200
 
 
+@pytest.mark.parametrize("required", [True, False])
+def test_the_second_factor_pages_tell_staff_the_rule_in_force(
+    client, make_staff, settings, required
+):
+    settings.ADMIN_REQUIRES_MFA = required
+    secret = generate_totp_secret()
+    client.force_login(make_staff(totp_secret=secret))
+
+    index = client.get(reverse("mfa_index")).content.decode()
+    reauthenticate(client, STAFF_PASSWORD, reverse("mfa_deactivate_totp"))
+    deactivate = client.get(reverse("mfa_deactivate_totp")).content.decode()
+
+    assert ("για το προσωπικό του Δήμου είναι υποχρεωτικός" in index) is required
+    assert ("Είναι προαιρετικός." in index) is not required
+    assert ("Η διαχείριση του Δήμου ανοίγει μόνο με ενεργή" in deactivate) is required
+    assert "Απενεργοποίηση εφαρμογής επαλήθευσης" in deactivate
+
+
 def test_staff_log_in_with_password_then_the_authenticator_code(client, make_staff):
     secret = generate_totp_secret()
     make_staff(totp_secret=secret)

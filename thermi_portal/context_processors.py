@@ -13,3 +13,8 @@ def municipality_name() -> str:
 
 def municipality(request):
     return {"MUNICIPALITY_NAME": municipality_name()}
+
+
+def staff_policy(request):
+    """Whether staff need a second factor for the admin, for the pages that explain it."""
+    return {"ADMIN_REQUIRES_MFA": settings.ADMIN_REQUIRES_MFA}

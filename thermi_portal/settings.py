@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "thermi_portal.context_processors.municipality",
+                "thermi_portal.context_processors.staff_policy",
             ],
             "libraries": {"fragments": "thermi_portal.templatetags.fragments"},
         },
