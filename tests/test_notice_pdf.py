@@ -182,7 +182,7 @@ def test_in_english(notice):
     notice.refresh_from_db()
     with translation.override("en"):
         text = pdf_text(render_notice_pdf(notice))
-        valid_until = dateformat.format(notice.valid_until, "N j, Y")
+        valid_until = dateformat.format(notice.valid_until, "j M Y")  # day first: 9 Dec 2026
     lines = text.splitlines()
     assert "Municipality of Thermi" in lines
     assert "Δήμος Θέρμης" not in text
