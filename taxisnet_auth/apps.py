@@ -7,11 +7,6 @@ class TaxisnetAuthConfig(AppConfig):
     verbose_name = _("Σύνδεση με TaxisNet")
 
     def ready(self):
-        from django.contrib import admin
-
         from thermi_portal import auth_backends
 
-        from .admin_mfa import secure_admin_site
-
-        secure_admin_site(admin.site)
         auth_backends.connect()

@@ -167,6 +167,12 @@ def one_of_everything(debtor, make_debt, revenue, make_settlement, notice):
     }
 
 
+def test_the_admin_names_the_municipality_and_its_offices(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "<title>Διαχείριση | Διαχείριση πύλης πληρωμών</title>" in html
+    assert "Δήμος Θέρμης: Ταμείο και Έσοδα" in html
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_every_changelist_change_and_history_page_renders(admin_client, one_of_everything, model):
     obj = one_of_everything[model]

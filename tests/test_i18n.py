@@ -176,6 +176,7 @@ def test_the_admin_after_switching_to_english(admin_client, make_debtor, make_de
     )
     assert response.status_code == 200
     html = response.content.decode()
+    assert "Municipality of Thermi: Cashier&#x27;s office and Revenue department" in html
     assert "Select debt to change" in html
     assert "By certification" in html
     assert "Not certified" in html

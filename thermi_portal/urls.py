@@ -7,18 +7,8 @@ Unprefixed paths are always Greek, so the admin and the language switch are insi
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.functional import lazy
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
-from .context_processors import municipality_name
 from .views import HomeView, health
-
-admin.site.site_header = format_lazy(
-    "{}: {}", lazy(municipality_name, str)(), _("Ταμείο και Έσοδα")
-)
-admin.site.site_title = _("Διαχείριση πύλης πληρωμών")
-admin.site.index_title = _("Διαχείριση")
 
 urlpatterns = [
     path("health/", health, name="health"),

@@ -1,4 +1,4 @@
-"""The Django admin behind allauth's login, and behind a second factor for staff.
+"""The Django admin of the portal: behind allauth's login, and behind a second factor for staff.
 
 The admin's own login view knows nothing of allauth's rate limits or its TOTP stage, so it hands
 over to allauth's login (allauth's ``secure_admin_login``). With ``settings.ADMIN_REQUIRES_MFA`` a
@@ -6,16 +6,21 @@ staff member whose account has no active TOTP authenticator is sent to activate 
 admin page opens; from then on every login of theirs asks for the code.
 """
 
-from functools import wraps
+from functools import update_wrapper
 
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .context_processors import municipality_name
 
 
 def lacks_required_totp(user) -> bool:
@@ -28,18 +33,19 @@ def lacks_required_totp(user) -> bool:
     )
 
 
-def secure_admin_site(site) -> None:
-    """Route ``site``'s login through allauth and put its pages behind the TOTP requirement."""
-    site.login = secure_admin_login(site.login)
-    admin_view = site.admin_view
+class PortalAdminSite(admin.AdminSite):
+    site_header = format_lazy("{}: {}", lazy(municipality_name, str)(), _("Ταμείο και Έσοδα"))
+    site_title = _("Διαχείριση πύλης πληρωμών")
+    index_title = _("Διαχείριση")
 
-    @wraps(admin_view)
-    def mfa_admin_view(view, cacheable=False):
-        protected = admin_view(view, cacheable)
+    def login(self, request, extra_context=None):
+        return secure_admin_login(super().login)(request, extra_context)
 
-        @wraps(protected)
+    def admin_view(self, view, cacheable=False):
+        protected = super().admin_view(view, cacheable)
+
         def inner(request, *args, **kwargs):
-            logout_path = reverse("admin:logout", current_app=site.name)
+            logout_path = reverse("admin:logout", current_app=self.name)
             if request.path != logout_path and lacks_required_totp(request.user):
                 messages.warning(
                     request,
@@ -51,6 +57,4 @@ def secure_admin_site(site) -> None:
                 return redirect("mfa_activate_totp")
             return protected(request, *args, **kwargs)
 
-        return inner
-
-    site.admin_view = mfa_admin_view
+        return update_wrapper(inner, protected)
