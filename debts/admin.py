@@ -546,6 +546,8 @@ class SettlementAdmin(ReadOnlyMixin, HistoryAdmin):
         "principal",
         "surcharge",
         "annual_interest_rate",
+        "late_installment_monthly_rate",
+        "misses_before_loss",
         "status",
     )
     list_display = fields

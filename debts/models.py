@@ -244,7 +244,12 @@ class Settlement(models.Model):
     )
     principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
     surcharge = models.DecimalField(_("προσαυξήσεις που εντάχθηκαν"), **MONEY)
+    # The scheme's terms as they stood on approval: a later edit of the scheme changes no one's.
     annual_interest_rate = models.DecimalField(_("ετήσιο επιτόκιο"), max_digits=6, decimal_places=4)
+    late_installment_monthly_rate = models.DecimalField(
+        _("μηνιαία επιβάρυνση εκπρόθεσμης δόσης"), max_digits=6, decimal_places=4
+    )
+    misses_before_loss = models.PositiveSmallIntegerField(_("ανεξόφλητες δόσεις έως την απώλεια"))
     history = HistoricalRecords()
 
     class Meta:
@@ -253,7 +258,13 @@ class Settlement(models.Model):
         ordering = ["-approved_on", "number"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(principal__gt=0, surcharge__gte=0, annual_interest_rate__gte=0),
+                condition=Q(
+                    principal__gt=0,
+                    surcharge__gte=0,
+                    annual_interest_rate__gte=0,
+                    late_installment_monthly_rate__gte=0,
+                    misses_before_loss__gte=1,
+                ),
                 name="settlement_amounts",
             ),
         ]
@@ -317,11 +328,11 @@ class Installment(models.Model):
         return self.principal + self.interest
 
     def surcharge(self, as_of: date) -> Decimal:
-        """The scheme's monthly charge on an installment paid late."""
+        """The settlement's monthly charge on an installment paid late."""
         if self.status != self.Status.OPEN:
             return ZERO
         months = months_counted(self.due_date, as_of)
-        rate = self.settlement.scheme.late_installment_monthly_rate
+        rate = self.settlement.late_installment_monthly_rate
         return round_money(self.amount * rate * months)
 
 

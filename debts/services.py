@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -89,9 +90,7 @@ def default_valid_until(debts: list[Debt], installments: list[Installment], toda
     """
     valid_until = today + timedelta(days=settings.NOTICE_VALIDITY_DAYS)
     due_dates = [debt.due_date for debt in debts if debt.bears_surcharge]
-    due_dates += [
-        i.due_date for i in installments if i.settlement.scheme.late_installment_monthly_rate
-    ]
+    due_dates += [i.due_date for i in installments if i.settlement.late_installment_monthly_rate]
     for due_date in due_dates:
         valid_until = min(valid_until, last_day_before_increase(due_date, today))
     return valid_until
@@ -116,7 +115,7 @@ def _notice_selection(
             settlement__debtor=debtor,
             settlement__status=Settlement.Status.ACTIVE,
         )
-        .select_related("settlement__scheme")
+        .select_related("settlement")
         .order_by("due_date", "pk")
     )
     if lock:
@@ -335,6 +334,23 @@ def _installment_schedule(
     return schedule
 
 
+def _check_settlement_dates(approved_on: date, first_due_date: date) -> None:
+    """Surcharges stop at approval: it is today, or a recent day for one approved on paper."""
+    today = timezone.localdate()
+    earliest = today - timedelta(days=settings.SETTLEMENT_BACKDATE_DAYS)
+    if not earliest <= approved_on <= today:
+        raise ValidationError(
+            _("Η ημερομηνία έγκρισης πρέπει να είναι από %(earliest)s έως σήμερα.")
+            % {"earliest": date_format(earliest, "SHORT_DATE_FORMAT")},
+            "approved_on",
+        )
+    if first_due_date < approved_on:
+        raise ValidationError(
+            _("Η πρώτη δόση δεν μπορεί να λήγει πριν από την έγκριση της ρύθμισης."),
+            "first_due_date",
+        )
+
+
 @transaction.atomic
 def create_settlement(
     debtor: Debtor,
@@ -362,6 +378,7 @@ def create_settlement(
         raise ValidationError(
             _("Υπάρχει ήδη ρύθμιση με αριθμό %(number)s.") % {"number": number}, "number_taken"
         )
+    _check_settlement_dates(approved_on, first_due_date)
     if not scheme.min_installments <= installments <= scheme.max_installments:
         raise ValidationError(
             _("Το πρόγραμμα δέχεται από %(min)s έως %(max)s δόσεις.")
@@ -401,6 +418,8 @@ def create_settlement(
         principal=principal,
         surcharge=surcharge,
         annual_interest_rate=scheme.annual_interest_rate,
+        late_installment_monthly_rate=scheme.late_installment_monthly_rate,
+        misses_before_loss=scheme.misses_before_loss,
     )
     Installment.objects.bulk_create(
         Installment(

@@ -103,6 +103,21 @@ def make_debt(revenue, roll):
 
 
 @pytest.fixture
+def today_is(monkeypatch):
+    """``today_is(day)``: from then on the code's today, ``timezone.localdate()``, is ``day``."""
+    localdate = timezone.localdate
+
+    def set_today(day: date) -> date:
+        def fixed(value=None, timezone=None):
+            return day if value is None else localdate(value, timezone)
+
+        monkeypatch.setattr("django.utils.timezone.localdate", fixed)
+        return day
+
+    return set_today
+
+
+@pytest.fixture
 def scheme(db):
     """The permanent scheme of ν.4152/2013 as amended: 2–24 installments, ≥ €30 each."""
     return SettlementScheme.objects.create(
@@ -119,19 +134,21 @@ def scheme(db):
 
 @pytest.fixture
 def make_settlement(scheme):
-    """Settle ``debts`` under ``scheme``, approved today, the first installment due in some days."""
+    """Settle ``debts`` under ``scheme``, the first installment due in some days. It is approved
+    today, or on the first due date when that is past (a settlement approved on paper)."""
     serial = itertools.count(1)
 
     def make(debtor, debts, *, installments=2, first_due_in_days=30) -> Settlement:
         today = timezone.localdate()
+        first_due_date = today + timedelta(days=first_due_in_days)
         return create_settlement(
             debtor,
             debts,
             scheme,
             number=f"Ρ-{next(serial)}/{today.year}",
             installments=installments,
-            approved_on=today,
-            first_due_date=today + timedelta(days=first_due_in_days),
+            approved_on=min(today, first_due_date),
+            first_due_date=first_due_date,
         )
 
     return make

@@ -398,19 +398,29 @@ def test_revenue_staff_settle_debts_on_a_page_of_terms(
     assert DebtChange.objects.filter(debt=other, actor__groups__name=REVENUE).exists()
 
 
-def test_terms_the_scheme_refuses_are_shown_and_change_nothing(admin_client, overdue_debt, scheme):
+@pytest.mark.parametrize(
+    ("installments", "approved_days_ago", "first_due_in_days", "message"),
+    [
+        ("30", 0, 0, "δέχεται από 2 έως 24 δόσεις"),
+        ("6", 400, -397, "Η ημερομηνία έγκρισης πρέπει να είναι από"),
+        ("6", 0, -400, "Η πρώτη δόση δεν μπορεί να λήγει πριν από την έγκριση"),
+    ],
+)
+def test_terms_the_scheme_refuses_are_shown_and_change_nothing(
+    admin_client, overdue_debt, scheme, installments, approved_days_ago, first_due_in_days, message
+):
     today = timezone.localdate()
     response = _settle(
         admin_client,
         [overdue_debt],
         scheme=scheme.pk,
         number="Ρ-45/2026",
-        installments="30",
-        approved_on=today.isoformat(),
-        first_due_date=today.isoformat(),
+        installments=installments,
+        approved_on=(today - timedelta(days=approved_days_ago)).isoformat(),
+        first_due_date=(today + timedelta(days=first_due_in_days)).isoformat(),
     )
     assert response.status_code == 200
-    assert "δέχεται από 2 έως 24 δόσεις" in response.content.decode()
+    assert message in response.content.decode()
     assert not Settlement.objects.exists()
     overdue_debt.refresh_from_db()
     assert overdue_debt.status == Debt.Status.OPEN

@@ -21,15 +21,8 @@ TODAY = date(2025, 6, 15)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    """Views, selectors and services all ask ``timezone.localdate()`` for today."""
-    localdate = timezone.localdate
-
-    def fixed(value=None, timezone=None):
-        return TODAY if value is None else localdate(value, timezone)
-
-    monkeypatch.setattr("django.utils.timezone.localdate", fixed)
-    return TODAY
+def fixed_today(today_is):
+    return today_is(TODAY)
 
 
 @pytest.fixture
@@ -145,7 +138,7 @@ def test_overview_in_ten_queries_whatever_the_number_of_debts(
             build_notice(debtor, debts=[debt])
     for _ in range(3):
         settled = make_debt(debtor, "900.00", due_date=date(2024, 1, 31))
-        settlement = make_settlement(debtor, [settled], installments=12, first_due_in_days=-40)
+        settlement = make_settlement(debtor, [settled], installments=12, first_due_in_days=-20)
         build_notice(debtor, installments=[settlement.installments.get(number=2)])
 
     with django_assert_max_num_queries(10):

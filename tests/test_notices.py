@@ -16,10 +16,8 @@ from debts.surcharges import add_months, last_day_before_increase
 
 
 @pytest.fixture
-def fixed_today(monkeypatch):
-    today = date(2026, 3, 10)
-    monkeypatch.setattr(timezone, "localdate", lambda *args: today)
-    return today
+def fixed_today(today_is):
+    return today_is(date(2026, 3, 10))
 
 
 @pytest.fixture

@@ -120,15 +120,7 @@ def test_a_revenue_type_renamed_shows_on_every_overview(citizen_client, overdue)
     assert "Waste collection and street lighting" in page
 
 
-def test_the_surcharges_are_those_of_the_day(citizen_client, overdue, monkeypatch):
-    localdate = timezone.localdate
-
-    def today_is(day: date):
-        def fixed(value=None, timezone=None):
-            return day if value is None else localdate(value, timezone)
-
-        monkeypatch.setattr("django.utils.timezone.localdate", fixed)
-
+def test_the_surcharges_are_those_of_the_day(citizen_client, overdue, today_is):
     today_is(date(2025, 6, 15))
     before = overview(citizen_client)
     today_is(date(2025, 8, 15))

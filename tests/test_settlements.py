@@ -1,15 +1,23 @@
 """Installment settlements: the scheme's bounds, the schedule, and what settling does to debts."""
 
-from datetime import date
+import importlib
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
 from debts.models import Debt, DebtChange, Installment, Settlement
 from debts.services import build_notice, create_settlement
 
 APPROVED = date(2025, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def approved_today(today_is):
+    """The settlements here are approved on the day they are entered."""
+    return today_is(APPROVED)
 
 
 @pytest.fixture
@@ -130,6 +138,63 @@ def test_late_installment_bears_the_schemes_monthly_charge(debtor, overdue, sche
     assert first.surcharge(date(2025, 4, 1)) == (first.amount * Decimal("0.05")).quantize(
         Decimal("0.01")
     )
+
+
+def test_a_later_edit_of_the_scheme_changes_no_settlement(debtor, overdue, scheme):
+    settlement = settle(debtor, overdue, scheme)
+    first = settlement.installments.get(number=1)
+    late_charge = first.surcharge(date(2025, 5, 1))
+
+    scheme.late_installment_monthly_rate = Decimal("0.10")
+    scheme.misses_before_loss = 2
+    scheme.annual_interest_rate = Decimal("0.2000")
+    scheme.save()
+
+    first = Installment.objects.get(pk=first.pk)
+    assert first.surcharge(date(2025, 5, 1)) == late_charge
+    assert late_charge == (first.amount * Decimal("0.05") * 2).quantize(Decimal("0.01"))
+    settlement.refresh_from_db()
+    assert settlement.late_installment_monthly_rate == Decimal("0.05")
+    assert settlement.misses_before_loss == 3
+    assert settlement.annual_interest_rate == Decimal("0.1015")
+
+
+def test_the_migration_gives_existing_settlements_their_schemes_terms(debtor, overdue, scheme):
+    migration = importlib.import_module("debts.migrations.0006_settlement_frozen_terms")
+    settlement = settle(debtor, overdue, scheme)
+    Settlement.objects.update(late_installment_monthly_rate=0, misses_before_loss=1)
+
+    migration.copy_terms_from_schemes(django_apps, None)
+
+    settlement.refresh_from_db()
+    assert settlement.late_installment_monthly_rate == Decimal("0.05")
+    assert settlement.misses_before_loss == 3
+    assert settlement.history.first().misses_before_loss == 3
+
+
+@pytest.mark.parametrize(
+    ("approved_on", "first_due_date", "code"),
+    [
+        (APPROVED + timedelta(days=1), APPROVED + timedelta(days=20), "approved_on"),
+        (APPROVED - timedelta(days=31), APPROVED + timedelta(days=20), "approved_on"),
+        (APPROVED, APPROVED - timedelta(days=1), "first_due_date"),
+    ],
+)
+def test_approval_is_today_or_recent_and_precedes_the_first_installment(
+    debtor, overdue, scheme, approved_on, first_due_date, code
+):
+    """An approval date far back would erase the surcharges accrued since; an installment due
+    before approval would put the settlement in arrears at birth."""
+    _refused(code, debtor, overdue, scheme, approved_on=approved_on, first_due_date=first_due_date)
+
+
+def test_a_settlement_approved_on_paper_last_month_is_entered(debtor, overdue, scheme):
+    approved_on = APPROVED - timedelta(days=30)
+    settlement = settle(
+        debtor, overdue, scheme, approved_on=approved_on, first_due_date=approved_on
+    )
+    assert settlement.approved_on == approved_on
+    assert settlement.surcharge == sum(debt.surcharge(approved_on) for debt in overdue)
 
 
 def test_a_settlement_number_is_used_once(debtor, overdue, scheme):

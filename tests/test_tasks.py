@@ -23,11 +23,10 @@ def test_beat_schedules_the_expiry_sweep():
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL, reason="needs a broker for a real worker")
-def test_a_worker_on_redis_expires_notices(make_debtor, make_debt, monkeypatch):
+def test_a_worker_on_redis_expires_notices(make_debtor, make_debt, today_is):
     debtor = make_debtor()
     notice = build_notice(debtor, debts=[make_debt(debtor, "12.00")])
-    tomorrow = timezone.localdate() + timedelta(days=settings.NOTICE_VALIDITY_DAYS + 1)
-    monkeypatch.setattr(timezone, "localdate", lambda *args: tomorrow)
+    today_is(timezone.localdate() + timedelta(days=settings.NOTICE_VALIDITY_DAYS + 1))
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         expire_notices.delay()

@@ -256,6 +256,9 @@ MUNICIPALITY_IBAN = env.str("MUNICIPALITY_IBAN", default="GR16011012500000000123
 RF_CREDITOR_CODE = env.str("RF_CREDITOR_CODE", default="0460")
 # How long a notice stays payable, and so the date its surcharges are frozen to.
 NOTICE_VALIDITY_DAYS = env.int("NOTICE_VALIDITY_DAYS", default=7)
+# How many days back a settlement approved on paper may still be entered: its surcharges are
+# counted to the approval date, so an older date would erase what accrued since.
+SETTLEMENT_BACKDATE_DAYS = env.int("SETTLEMENT_BACKDATE_DAYS", default=30)
 # ΚΕΔΕ month counting: "started" counts each started month in full, "completed" only whole ones.
 SURCHARGE_MONTH_RULE = env.str("SURCHARGE_MONTH_RULE", default="started")
 
