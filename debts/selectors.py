@@ -128,9 +128,13 @@ def _with_open_notice(queryset: QuerySet) -> QuerySet:
     ).select_related("open_item__notice")
 
 
-def _notice_of(obj) -> PaymentNotice | None:
+def _notice_of(obj, as_of: date) -> PaymentNotice | None:
+    """The notice ``obj`` stands on, unless its validity ended before ``as_of``: it no longer
+    holds the line, whether or not the nightly sweep has marked it expired yet."""
     item = getattr(obj, "open_item", None)  # absent when the join found no open notice
-    return item.notice if item else None
+    if item is None or item.notice.valid_until < as_of:
+        return None
+    return item.notice
 
 
 def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview:
@@ -153,7 +157,7 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
                 settlements.setdefault(debt.settlement_id, debt.settlement)
                 in_settlement.setdefault(debt.settlement_id, []).append(debt)
             continue
-        line = DebtLine(debt=debt, surcharge=debt.surcharge(as_of), notice=_notice_of(debt))
+        line = DebtLine(debt=debt, surcharge=debt.surcharge(as_of), notice=_notice_of(debt, as_of))
         if debt.assessment_note_id:
             overview.assessment_notes.lines.append(line)
         elif debt.is_certified:
@@ -170,12 +174,12 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
     )
     open_installments: dict[int, list[InstallmentLine]] = {}
     for installment in installments.order_by("settlement_id", "number"):
-        installment.settlement = settlements[installment.settlement_id]  # and its scheme's rate
+        installment.settlement = settlements[installment.settlement_id]  # and its late charge
         open_installments.setdefault(installment.settlement_id, []).append(
             InstallmentLine(
                 installment=installment,
                 surcharge=installment.surcharge(as_of),
-                notice=_notice_of(installment),
+                notice=_notice_of(installment, as_of),
             )
         )
     for settlement in sorted(settlements.values(), key=lambda s: (s.approved_on, s.pk)):
@@ -252,7 +256,11 @@ def open_notice_holding(
     if installment_ids:
         held |= Q(items__installment__in=installment_ids)
     return (
-        PaymentNotice.objects.filter(debtor=debtor, status=PaymentNotice.Status.OPEN)
+        PaymentNotice.objects.filter(
+            debtor=debtor,
+            status=PaymentNotice.Status.OPEN,
+            valid_until__gte=timezone.localdate(),
+        )
         .annotate(held=Count("items", filter=held), size=Count("items"))
         .filter(held=wanted, size=wanted)
         .first()

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -57,9 +57,34 @@ def _debtors_debts(debtor: Debtor, debts: Iterable[Debt], *, lock: bool = True) 
     return found
 
 
+def _holding(queryset: QuerySet, debts: list[Debt], installments: list[Installment]) -> QuerySet:
+    """Notice items of ``queryset`` on any of these debts or installments."""
+    return queryset.filter(debt__in=debts) | queryset.filter(installment__in=installments)
+
+
+def _expire_lapsed_notices(debts: list[Debt], installments: list[Installment]) -> None:
+    """A notice past its validity frees its lines at once, not at the nightly sweep.
+
+    The caller holds the lines' locks, taken before a notice's, as a payment takes them.
+    """
+    lapsed = _holding(
+        NoticeItem.objects.filter(is_open=True, notice__valid_until__lt=timezone.localdate()),
+        debts,
+        installments,
+    )
+    for notice_id in set(lapsed.values_list("notice_id", flat=True)):
+        notice = PaymentNotice.objects.select_for_update().get(pk=notice_id)
+        if notice.status == PaymentNotice.Status.OPEN:
+            _close_notice(notice, PaymentNotice.Status.EXPIRED, cause="validity ended")
+
+
 def _refuse_items_on_open_notices(debts: list[Debt], installments: list[Installment]) -> None:
-    taken = NoticeItem.objects.filter(is_open=True).select_related("notice")
-    taken = taken.filter(debt__in=debts) | taken.filter(installment__in=installments)
+    """Refuse lines standing on a notice still payable (one past its validity no longer holds)."""
+    taken = _holding(
+        NoticeItem.objects.filter(is_open=True, notice__valid_until__gte=timezone.localdate()),
+        debts,
+        installments,
+    ).select_related("notice")
     item = taken.first()
     if item is not None:
         raise ValidationError(
@@ -135,6 +160,8 @@ def _notice_selection(
     for installment in installments:
         if installment.status != Installment.Status.OPEN:
             raise ValidationError(_("Η «%(i)s» έχει εξοφληθεί.") % {"i": installment}, "not_open")
+    if lock:
+        _expire_lapsed_notices(debts, installments)
     _refuse_items_on_open_notices(debts, installments)
     return debts, installments
 
@@ -272,7 +299,9 @@ def issue_paravolo(
         .first()
     )
     if unpaid is not None and unpaid.open_items:
-        return IssuedParavolo(notice=unpaid.open_items[0].notice, created=False)
+        notice = unpaid.open_items[0].notice
+        if notice.status_on(timezone.localdate()) == PaymentNotice.Status.OPEN:
+            return IssuedParavolo(notice=notice, created=False)
     debt = unpaid or Debt.objects.create(
         debtor=debtor,
         revenue_type=paravolo_type.revenue_type,
@@ -392,6 +421,7 @@ def create_settlement(
                 % {"debt": debt.description},
                 "not_settleable",
             )
+    _expire_lapsed_notices(debts, [])
     _refuse_items_on_open_notices(debts, [])
 
     principal = sum((debt.principal for debt in debts), ZERO)

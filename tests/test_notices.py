@@ -9,8 +9,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from debts import rf
-from debts.models import Debt, NoticeChange, NoticeItem, PaymentNotice
-from debts.services import build_notice, cancel_notice, expire_notices
+from debts.models import Debt, NoticeChange, NoticeItem, ParavoloType, PaymentNotice
+from debts.selectors import debtor_overview, open_notice_holding
+from debts.services import (
+    build_notice,
+    cancel_notice,
+    expire_notices,
+    issue_paravolo,
+    preview_notice,
+)
 from debts.states import InvalidTransition
 from debts.surcharges import add_months, last_day_before_increase
 
@@ -150,6 +157,65 @@ def test_expiry_frees_the_debts_and_reruns_harmlessly(citizen, two_debts):
     assert expire_notices(today + timedelta(days=1)) == 0
     assert NoticeChange.objects.filter(notice=notice, to_status="expired").count() == 1
     build_notice(citizen, debts=two_debts)
+
+
+def test_a_notice_past_its_validity_frees_its_debts_before_the_nightly_sweep(
+    citizen, two_debts, today_is
+):
+    """The sweep runs at night and beat may miss a run: a lapsed notice holds nothing meanwhile."""
+    today = timezone.localdate()
+    lapsed = build_notice(citizen, debts=two_debts, valid_until=today)
+    today_is(today + timedelta(days=1))
+
+    overview = debtor_overview(citizen)
+    lines = overview.certified.lines + overview.uncertified.lines
+    assert len(lines) == 2 and all(line.notice is None for line in lines)
+    assert overview.has_lines_without_notice
+    ids = [debt.pk for debt in two_debts]
+    assert open_notice_holding(citizen, debt_ids=ids, installment_ids=[]) is None
+    assert preview_notice(citizen, debts=two_debts).total > 0
+    lapsed.refresh_from_db()
+    assert lapsed.status == PaymentNotice.Status.OPEN, "a preview writes nothing"
+
+    fresh = build_notice(citizen, debts=two_debts[:1])
+
+    lapsed.refresh_from_db()
+    assert lapsed.status == PaymentNotice.Status.EXPIRED
+    assert NoticeChange.objects.get(notice=lapsed).cause == "validity ended"
+    assert not lapsed.items.filter(is_open=True).exists()
+    assert fresh.items.get().debt == two_debts[0]
+    assert expire_notices() == 0
+
+
+def test_a_lapsed_notice_does_not_stop_a_settlement(citizen, two_debts, today_is, make_settlement):
+    today = timezone.localdate()
+    lapsed = build_notice(citizen, debts=two_debts[:1], valid_until=today)
+    today_is(today + timedelta(days=1))
+
+    settlement = make_settlement(citizen, two_debts[:1])
+
+    lapsed.refresh_from_db()
+    assert lapsed.status == PaymentNotice.Status.EXPIRED
+    assert list(settlement.debts.all()) == two_debts[:1]
+
+
+def test_a_paravolo_asked_again_after_its_notice_lapsed_gets_a_new_notice(
+    citizen, revenue, today_is
+):
+    objection = ParavoloType.objects.create(
+        name="Παράβολο ένστασης", revenue_type=revenue["paravolo"], amount=Decimal("4.50")
+    )
+    first = issue_paravolo(citizen, objection)
+    assert issue_paravolo(citizen, objection).notice == first.notice
+    today_is(first.notice.valid_until + timedelta(days=1))
+
+    again = issue_paravolo(citizen, objection)
+
+    assert not again.created, "the same unpaid παράβολο, not a second debt"
+    assert again.notice != first.notice
+    assert again.notice.items.get().debt == first.notice.items.get().debt
+    first.notice.refresh_from_db()
+    assert first.notice.status == PaymentNotice.Status.EXPIRED
 
 
 def test_a_settled_debt_is_paid_by_installments_not_directly(citizen, make_debt, make_settlement):
