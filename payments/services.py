@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from debts.models import Debt, Installment, PaymentNotice, Settlement
+from debts.models import Debt, Debtor, Installment, PaymentNotice, Settlement
 from debts.services import cancel_notice
 
 from .models import Payment
@@ -58,7 +58,10 @@ def record_notice_payment(
     reference = reference.strip()
     if not reference:
         raise ValidationError(_("Λείπει η αναφορά της συναλλαγής."), "no_reference")
-    # Locked first, so a repeat arriving at the same moment waits and then finds the first.
+    # The debtor first, as every service that writes a debtor's notices locks it, so two payments
+    # of overlapping notices queue instead of locking notices and debts in opposite orders; then
+    # the notice, so a repeat arriving at the same moment waits and then finds the first.
+    Debtor.objects.select_for_update().get(pk=notice.debtor_id)
     notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
     if payment := Payment.objects.filter(channel=channel, reference=reference).first():
         return _repeat_or_refuse(payment, notice, amount)

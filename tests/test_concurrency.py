@@ -1,7 +1,7 @@
 """Two people acting at once: the row locks and constraints behind the services hold."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,26 +16,26 @@ pytestmark = [
 ]
 
 
-def run_together(count, work):
-    """Run ``work()`` in ``count`` threads released at the same instant; return the outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes = []
+def run_together(*works):
+    """Run each of ``works`` in a thread, all released at the same instant; their outcomes."""
+    barrier = threading.Barrier(len(works))
+    outcomes = [None] * len(works)
 
-    def worker():
+    def worker(index, work):
         try:
             barrier.wait()
-            outcomes.append(work())
+            outcomes[index] = work()
         except Exception as error:  # the outcome under test
-            outcomes.append(error)
+            outcomes[index] = error
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(count)]
+    threads = [threading.Thread(target=worker, args=item) for item in enumerate(works)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert len(outcomes) == count, "a thread did not finish"
+    assert not any(thread.is_alive() for thread in threads), "a thread did not finish"
     return outcomes
 
 
@@ -43,7 +43,7 @@ def test_two_notices_for_the_same_debts_at_once_give_one(make_debtor, make_debt)
     debtor = make_debtor()
     debts = [make_debt(debtor, "50.00", due_date=date(2024, 1, 31)), make_debt(debtor, "20.00")]
 
-    outcomes = run_together(4, lambda: build_notice(debtor, debts=debts))
+    outcomes = run_together(*[lambda: build_notice(debtor, debts=debts)] * 4)
 
     notices = [o for o in outcomes if isinstance(o, PaymentNotice)]
     refusals = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -62,19 +62,56 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
     debtor = make_debtor()
     notice = build_notice(debtor, debts=[make_debt(debtor, "50.00", due_date=date(2024, 1, 31))])
 
-    outcomes = run_together(
-        4,
-        lambda: record_notice_payment(
+    def pay():
+        return record_notice_payment(
             notice,
             channel=Payment.Channel.BANK,
             amount=notice.total,
             reference="DIAS-42",
             received_at=timezone.now(),
-        ),
-    )
+        )
+
+    outcomes = run_together(pay, pay, pay, pay)
 
     assert all(isinstance(o, Payment) for o in outcomes), outcomes
     assert len({o.pk for o in outcomes}) == 1
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     assert notice.status_changes.count() == 1
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_late_money_for_an_expired_notice_and_for_its_replacement_at_once(
+    make_debtor, make_debt, attempt
+):
+    """Each payment takes the debtor's lock first: one is recorded, the other refused with a
+    reason, never a deadlock between the two notices and their debts."""
+    from django.utils import timezone
+
+    from debts.services import expire_notices
+    from payments.models import Payment
+    from payments.services import record_notice_payment
+
+    debtor = make_debtor()
+    debts = [make_debt(debtor, "120.00", due_date=date(2024, 6, 30)), make_debt(debtor, "35.50")]
+    expired = build_notice(debtor, debts=debts)
+    expire_notices(expired.valid_until + timedelta(days=1))
+    newer = build_notice(debtor, debts=debts)
+
+    def pay(notice, channel, reference):
+        return lambda: record_notice_payment(
+            notice,
+            channel=channel,
+            amount=notice.total,
+            reference=reference,
+            received_at=timezone.now(),
+        )
+
+    outcomes = run_together(
+        pay(expired, Payment.Channel.BANK, "DIAS-LATE"), pay(newer, Payment.Channel.CARD, "pi_1")
+    )
+
+    payments = [o for o in outcomes if isinstance(o, Payment)]
+    refusals = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(payments) == 1 and len(refusals) == 1, outcomes
+    assert Payment.objects.count() == 1
