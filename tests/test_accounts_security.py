@@ -18,6 +18,7 @@ from allauth.mfa.utils import decrypt
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from debts import demo
@@ -245,6 +246,24 @@ def test_repeated_failed_logins_are_refused_even_with_the_right_password(client,
     assert response.status_code == 200
     assert "Πολλές αποτυχημένες προσπάθειες σύνδεσης" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_behind_the_proxy_failures_lock_out_only_the_address_they_came_from(settings, make_citizen):
+    """Every request reaches the portal from the TLS proxy; the client's own address is the one
+    the proxy appended to X-Forwarded-For."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    citizen = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    victim = make_citizen()
+    for n in range(10):
+        log_in(attacker, f"someone{n}@example.org", "guess")
+    assert "Πολλές αποτυχημένες" in log_in(attacker, "other@example.org", "x").content.decode()
+
+    response = log_in(citizen, victim.email, CITIZEN_PASSWORD)
+
+    assert response.status_code == 302
+    assert citizen.session["_auth_user_id"] == str(victim.pk)
 
 
 def test_no_account_is_opened_without_taxisnet(client):

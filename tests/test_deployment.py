@@ -92,6 +92,13 @@ def test_app_services_reach_db_and_redis_by_service_name(services, name):
     assert cache.path != broker.path, "flushing the cache must not empty the task queue"
 
 
+def test_web_listens_only_for_the_proxy_whose_forwarded_address_it_trusts(services):
+    """A client reaching web directly could forge X-Forwarded-For and dodge the login limits."""
+    (port,) = services["web"]["ports"]
+    assert port.startswith("${WEB_BIND:-127.0.0.1}:")
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
+
+
 def test_a_full_redis_drops_cached_entries_never_a_queued_task(services):
     """Cache entries expire, queued tasks do not: volatile-lru evicts only the former."""
     words = command(services["redis"])

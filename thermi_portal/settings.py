@@ -182,6 +182,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The limits "per address" count the client's address, which behind the TLS proxy only the
+# proxy's X-Forwarded-For carries: without trusting it, every login would share the proxy's address
+# and ten failures from anyone would lock everyone out. Production sits behind one proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
