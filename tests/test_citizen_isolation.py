@@ -78,6 +78,7 @@ def test_every_id_in_a_url_is_looked_up_among_the_citizens_own(owner, stranger, 
             assert name in OWNED, f"{name}: say in OWNED or SHARED whose object its id names"
             url = reverse(name, kwargs={"pk": owner.objects[OWNED[name]].pk})
             assert owner.get(url).status_code == 200, name
+            assert "no-store" in owner.get(url)["Cache-Control"], f"{name}: kept by the browser"
             assert stranger.get(url).status_code == 404, name
             assert stranger.post(url).status_code == 404, name
         assert Client().get(url).status_code == 302, f"{name}: open without a login"
@@ -94,4 +95,7 @@ def test_every_page_without_an_id_needs_a_login_and_opens_for_a_citizen(owner):
         assert anonymous.status_code == 302, name
         assert anonymous["Location"].startswith(reverse("account_login")), name
         # A page that only takes a POST answers a GET with 405, and that is all it does.
-        assert owner.get(url).status_code in (200, 405), name
+        page = owner.get(url)
+        assert page.status_code in (200, 405), name
+        # Back, after logging out on a shared computer, must not show the citizen's page.
+        assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"], name
