@@ -52,7 +52,8 @@ def parse_userinfo(body: bytes) -> dict[str, str]:
         raise OAuth2Error(f"GSIS userinfo answered JSON: {body[:200]!r}")
     try:
         root = ElementTree.fromstring(body)
-    except (ElementTree.ParseError, DefusedXmlException) as error:
+    # LookupError: an XML declaration naming an encoding Python does not know.
+    except (ElementTree.ParseError, DefusedXmlException, LookupError) as error:
         raise OAuth2Error(f"GSIS userinfo is not well-formed XML: {error}") from error
     elements = [root] if root.tag == "userinfo" else root.findall(".//userinfo")
     if len(elements) != 1:

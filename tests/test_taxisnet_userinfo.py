@@ -73,6 +73,7 @@ def test_a_bare_userinfo_element_is_read_too():
         b'<root><userinfo lastname="VAVOULA"/></root>',
         b'<root><userinfo taxid="   "/></root>',
         b'<root><userinfo taxid="' + b"1" * 40 + b'"/></root>',
+        b'<?xml version="1.0" encoding="x-unknown"?><userinfo taxid="068933130"/>',
     ],
     ids=[
         "malformed",
@@ -83,6 +84,7 @@ def test_a_bare_userinfo_element_is_read_too():
         "no-taxid",
         "blank-taxid",
         "absurd-taxid",
+        "unknown-encoding",
     ],
 )
 def test_anything_else_is_an_oauth_error(body):
