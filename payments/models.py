@@ -9,18 +9,24 @@ from django.utils.translation import gettext_lazy as _
 from debts.models import MONEY, PaymentNotice
 
 
+class Channel(models.TextChoices):
+    """The ways money reaches the municipality."""
+
+    BANK = "bank", _("Τράπεζα (RF μέσω ΔΙΑΣ)")
+    CARD = "card", _("Κάρτα")
+    COUNTER = "counter", _("Ταμείο του Δήμου")
+
+
 class Payment(models.Model):
-    """A payment that settled a notice; never changed nor deleted once written.
+    """A payment that settled a notice; never changed nor deleted once written (the database
+    refuses it too: migration 0003).
 
     ``reference`` is the channel's own id for the money (the bank's transaction reference, the
     card gateway's payment id, the counter slip number); with the channel it is unique, which
     makes recording the same payment twice impossible, whichever entry point sees it again.
     """
 
-    class Channel(models.TextChoices):
-        BANK = "bank", _("Τράπεζα (RF μέσω ΔΙΑΣ)")
-        CARD = "card", _("Κάρτα")
-        COUNTER = "counter", _("Ταμείο του Δήμου")
+    Channel = Channel
 
     notice = models.ForeignKey(
         PaymentNotice, models.PROTECT, related_name="payments", verbose_name=_("ειδοποιητήριο")
@@ -45,6 +51,9 @@ class Payment(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="payment_channel_known"
+            ),
             models.UniqueConstraint(
                 fields=["channel", "reference"], name="payment_reference_unique_per_channel"
             ),

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,6 +128,34 @@ def test_a_payment_is_never_changed_nor_deleted(notice):
     with pytest.raises(ValidationError):
         payment.delete()
     assert Payment.objects.get().amount == notice.total
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigger")
+def test_the_database_refuses_to_change_or_delete_a_payment_whatever_the_path(notice):
+    """QuerySet.update(), .delete() and raw SQL skip the model's guards; the trigger does not."""
+    pay(notice)
+    attempts = [
+        lambda: Payment.objects.update(amount=Decimal("1.00")),
+        lambda: Payment.objects.all().delete(),
+        lambda: connection.cursor().execute("DELETE FROM payments_payment"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            attempt()
+    assert Payment.objects.get().amount == notice.total
+
+
+def test_the_database_refuses_an_unknown_channel(notice):
+    """«Bank» beside «bank» would let the same reference be recorded twice."""
+    pay(notice, reference="DIAS-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            notice=notice,
+            channel="Bank",
+            amount=notice.total,
+            reference="DIAS-1",
+            received_at=timezone.now(),
+        )
 
 
 def test_the_database_refuses_a_reference_twice_in_one_channel(notice):
