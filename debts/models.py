@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -19,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from .money import ZERO, round_money
 from .rf import format_rf
 from .states import StateMachine, StatusChange
-from .surcharges import months_counted, surcharge
+from .surcharges import RATES, months_counted, surcharge
 from .validators import validate_afm, validate_rf_code
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -483,10 +484,24 @@ class Debt(models.Model):
         return self.status == self.Status.OPEN
 
     def clean(self):
-        """Refuse a change to what a closed debt or an open notice has already counted on."""
+        """Refuse a due date no surcharge rate covers, and a change to what a closed debt or an
+        open notice has already counted on.
+
+        Inside a transaction (the admin's change form runs in one) the stored row is locked, so
+        no notice can freeze the old amounts between this check and the save.
+        """
+        if self.due_date and self.due_date < RATES[0].effective_from:
+            message = _(
+                "Για λήξη πριν από %(date)s δεν υπάρχει συντελεστής προσαυξήσεων: "
+                "ελέγξτε την ημερομηνία."
+            ) % {"date": date_format(RATES[0].effective_from, "SHORT_DATE_FORMAT")}
+            raise ValidationError({"due_date": ValidationError(message, "due_date_too_old")})
         if self.pk is None:
             return
-        stored = Debt.objects.only("status", *self.SETTLED_FIELDS).get(pk=self.pk)
+        stored = Debt.objects.only("status", *self.SETTLED_FIELDS)
+        if connection.in_atomic_block:
+            stored = stored.select_for_update()
+        stored = stored.get(pk=self.pk)
         if all(getattr(stored, name) == getattr(self, name) for name in self.SETTLED_FIELDS):
             return
         if not stored.accepts_edits:

@@ -1,13 +1,15 @@
 """Two people acting at once: the row locks and constraints behind the services hold."""
 
 import threading
+import time
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
-from debts.models import NoticeItem, PaymentNotice
+from debts.models import Debt, NoticeItem, PaymentNotice
 from debts.services import build_notice
 
 pytestmark = [
@@ -115,3 +117,33 @@ def test_late_money_for_an_expired_notice_and_for_its_replacement_at_once(
     refusals = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(payments) == 1 and len(refusals) == 1, outcomes
     assert Payment.objects.count() == 1
+
+
+def test_a_notice_built_while_staff_correct_the_debt_counts_the_corrected_amount(
+    make_debtor, make_debt
+):
+    """The admin's check that no open notice holds the debt locks its row until the save, so a
+    notice built meanwhile waits and freezes the corrected principal, never the old one."""
+    debtor = make_debtor()
+    debt = make_debt(debtor, "100.00", due_date=date(2024, 6, 30))
+    checked = threading.Event()
+
+    def correct():
+        with transaction.atomic():  # as the admin's change form runs
+            edited = Debt.objects.get(pk=debt.pk)
+            edited.principal = Decimal("250.00")
+            edited.full_clean()
+            checked.set()
+            time.sleep(0.5)  # time for the notice to slip in, were the row not locked
+            edited.save()
+        return edited
+
+    def build():
+        checked.wait(timeout=10)
+        return build_notice(debtor, debts=[debt])
+
+    edited, notice = run_together(correct, build)
+
+    assert isinstance(edited, Debt), edited
+    assert isinstance(notice, PaymentNotice), notice
+    assert notice.items.get().principal == Decimal("250.00")

@@ -119,6 +119,18 @@ def test_names_follow_the_reader_language(revenue):
         assert str(revenue["tap"]) == "Τέλος ακίνητης περιουσίας"
 
 
+def test_a_due_date_older_than_every_surcharge_rate_is_refused(make_debtor, make_debt):
+    """No rate covers it, so the overview, a notice and the admin could not count its surcharge."""
+    debt = make_debt(make_debtor(), "100.00", due_date=date(1990, 3, 23))
+    debt.full_clean()
+    debt.due_date = date(1990, 3, 22)
+    with pytest.raises(ValidationError) as error:
+        debt.full_clean()
+    [refusal] = error.value.error_dict["due_date"]
+    assert refusal.code == "due_date_too_old"
+    assert "23/03/1990" in refusal.message
+
+
 @pytest.mark.parametrize("status", [Debt.Status.PAID, Debt.Status.CANCELLED])
 def test_a_closed_debt_keeps_its_amounts(make_debtor, make_debt, status):
     debt = make_debt(make_debtor(), "100.00", due_date=date(2024, 1, 31))
