@@ -20,8 +20,10 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from . import versioned_cache
 
-# How long an account is kept: also the longest a bump lost to a cache outage shows.
-TIMEOUT = 60 * 60
+# How long an account is kept: also the longest a bump lost to a cache outage shows, so the
+# longest a session could outlive a password change made during one. Reloading an account every
+# five minutes costs one query.
+TIMEOUT = 5 * 60
 
 
 def _version_key(user_id) -> str:
