@@ -45,6 +45,7 @@ RUN DJANGO_ENV=production \
     ALLOWED_HOSTS=localhost \
     TAXISNET_BASE_URL=https://build.invalid/oauth2server \
     TAXISNET_CLIENT_ID=build TAXISNET_CLIENT_SECRET=build \
+    MUNICIPALITY_IBAN=GR9608100010000001234567890 RF_CREDITOR_CODE=0000 \
     sh -c 'python manage.py collectstatic --no-input \
         && if find . -name "*.po" -not -path "./node_modules/*" | grep -q .; then \
             python manage.py compilemessages; fi'

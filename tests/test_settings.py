@@ -30,6 +30,8 @@ PRODUCTION = {
     "TAXISNET_BASE_URL": "https://oauth2.gsis.gr/oauth2server",
     "TAXISNET_CLIENT_ID": "thermi-portal",
     "TAXISNET_CLIENT_SECRET": secrets.token_urlsafe(20),
+    "MUNICIPALITY_IBAN": "GR96 0810 0010 0000 0123 4567 890",
+    "RF_CREDITOR_CODE": "0173",
 }
 
 
@@ -140,6 +142,11 @@ def test_production_health_check_is_served_over_plain_http():
         ({"TAXISNET_SANDBOX": "true"}, "TAXISNET_SANDBOX is on"),
         ({"TAXISNET_CLIENT_SECRET": None}, "TAXISNET_CLIENT_SECRET is missing"),
         ({"TAXISNET_BASE_URL": None}, "TAXISNET_BASE_URL"),
+        ({"MUNICIPALITY_IBAN": None}, "MUNICIPALITY_IBAN is missing"),
+        ({"MUNICIPALITY_IBAN": "GR1601101250000000012300695"}, "or the sample one"),
+        ({"MUNICIPALITY_IBAN": "GR1601101250000000012300696"}, "not a valid IBAN"),
+        ({"RF_CREDITOR_CODE": None}, "RF_CREDITOR_CODE is missing"),
+        ({"RF_CREDITOR_CODE": "46"}, "RF_CREDITOR_CODE is missing or not the four digits"),
     ],
 )
 def test_production_refuses_to_start_on_development_conveniences(change, problem):

@@ -5,12 +5,14 @@ SQLite in ``var/``, Celery tasks run in-process, email written to files in ``var
 ``DJANGO_ENV=production`` refuses that default and anything meant only for development.
 """
 
+import re
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -255,9 +257,12 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # --- The municipality -----------------------------------------------------------------------
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Δήμος Θέρμης")
 MUNICIPALITY_NAME_EN = env.str("MUNICIPALITY_NAME_EN", default="Municipality of Thermi")
-MUNICIPALITY_IBAN = env.str("MUNICIPALITY_IBAN", default="GR1601101250000000012300695")
+# Printed on every notice and put in its QR code; in production the municipality's own account,
+# never the textbook sample that development uses.
+_SAMPLE_IBAN = "GR1601101250000000012300695"
+MUNICIPALITY_IBAN = env.str("MUNICIPALITY_IBAN", default="" if PRODUCTION else _SAMPLE_IBAN)
 # The creditor code DIAS assigns to the municipality: four digits inside every RF it issues.
-RF_CREDITOR_CODE = env.str("RF_CREDITOR_CODE", default="0460")
+RF_CREDITOR_CODE = env.str("RF_CREDITOR_CODE", default="" if PRODUCTION else "0460")
 # How long a notice stays payable, and so the date its surcharges are frozen to.
 NOTICE_VALIDITY_DAYS = env.int("NOTICE_VALIDITY_DAYS", default=7)
 # How many days back a settlement approved on paper may still be entered: its surcharges are
@@ -315,6 +320,10 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append(
             "TAXISNET_BASE_URL, TAXISNET_CLIENT_ID or TAXISNET_CLIENT_SECRET is missing"
         )
+    if not iban.is_valid(MUNICIPALITY_IBAN) or iban.compact(MUNICIPALITY_IBAN) == _SAMPLE_IBAN:
+        problems.append("MUNICIPALITY_IBAN is missing, not a valid IBAN or the sample one")
+    if not re.fullmatch(r"\d{4}", RF_CREDITOR_CODE):
+        problems.append("RF_CREDITOR_CODE is missing or not the four digits DIAS assigned")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 
