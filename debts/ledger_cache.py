@@ -21,7 +21,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.translation import get_language
 
 from thermi_portal import versioned_cache
@@ -66,6 +66,27 @@ def watch(model: type[Model], debtor_of: Callable[[Model], int | None]) -> None:
     _connect(model, changed)
 
 
+def watch_owned(model: type[Model]) -> None:
+    """Bump the debtor of a row of ``model``, which has its own ``debtor``, whenever it is saved
+    or deleted, and the debtor it had before when staff move it to another one."""
+
+    def remember(sender, instance, update_fields=None, **kwargs):
+        instance._stored_debtor_id = None
+        if not instance._state.adding and (update_fields is None or "debtor" in update_fields):
+            stored = sender._default_manager.filter(pk=instance.pk)
+            instance._stored_debtor_id = stored.values_list("debtor_id", flat=True).first()
+
+    def changed(sender, instance, **kwargs):
+        bump(instance.debtor_id)
+        if getattr(instance, "_stored_debtor_id", None) != instance.debtor_id:
+            bump(instance._stored_debtor_id)
+
+    _connect(model, changed)
+    pre_save.connect(
+        remember, sender=model, weak=False, dispatch_uid=f"ledger_cache:{model._meta.label}:was"
+    )
+
+
 def watch_shared(model: type[Model]) -> None:
     """Bump every overview whenever a row of ``model``, which many overviews show, changes."""
 
@@ -97,7 +118,7 @@ def connect() -> None:
 
     watch(Debtor, lambda debtor: debtor.pk)
     for model in (Debt, PaymentNotice, Settlement):
-        watch(model, lambda row: row.debtor_id)
+        watch_owned(model)
     watch(NoticeItem, lambda item: item.notice.debtor_id)
     watch(Installment, lambda installment: installment.settlement.debtor_id)
     for model in (RevenueType, SettlementScheme, AssessmentNote):

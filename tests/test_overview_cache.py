@@ -104,6 +104,18 @@ def test_an_admin_edit_of_a_debt_shows_at_once(citizen_client, overdue, admin_cl
     assert "ΤΚΦ 2024 (διορθωμένη)" in shown_at_once(citizen_client, before)
 
 
+def test_a_debt_moved_to_another_debtor_leaves_the_first_overview_at_once(
+    citizen_client, overdue, admin_client, make_debtor
+):
+    """Staff correcting whose a debt is: the debtor who no longer owes it sees that at once."""
+    before = overview(citizen_client)
+    assert "ΤΚΦ 2024" in before
+    page = reverse("admin:debts_debt_change", args=[overdue.pk])
+    data = posted_back(admin_client.get(page), debtor=make_debtor().pk)
+    assert admin_client.post(page, data).status_code == 302
+    assert "ΤΚΦ 2024" not in shown_at_once(citizen_client, before)
+
+
 def test_a_new_name_of_the_debtor_shows_at_once(citizen_client, debtor):
     before = overview(citizen_client)
     debtor.last_name = "ΠΑΠΑΔΟΠΟΥΛΟΥ"
