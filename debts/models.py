@@ -643,6 +643,14 @@ class PaymentNotice(models.Model):
             return self.Status.EXPIRED
         return self.status
 
+    @property
+    def current_status(self) -> str:
+        """The status today, what a person is shown."""
+        return self.status_on(timezone.localdate())
+
+    def get_current_status_display(self) -> str:
+        return self.Status(self.current_status).label
+
 
 class NoticeItem(models.Model):
     """A debt or an installment on a notice, with the amounts frozen at issue."""

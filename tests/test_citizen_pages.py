@@ -310,6 +310,10 @@ def test_a_notice_past_its_validity_asks_for_a_new_one_before_the_sweep(citizen_
     text = text_of(html_of(citizen_client.get(url)))
     assert "Η ισχύς του ειδοποιητηρίου έληξε" in text
     assert "Πώς πληρώνεται" not in text
+    expired = PaymentNotice.Status.EXPIRED.label
+    for page in (url, reverse("citizen:notices")):
+        tags = re.findall(r'class="portal-tag[^"]*">([^<]+)<', html_of(citizen_client.get(page)))
+        assert tags == [expired], page
 
 
 def test_notice_pdf_inline_and_as_download(citizen_client, everything):
