@@ -85,13 +85,18 @@ def _refuse_items_on_open_notices(debts: list[Debt], installments: list[Installm
         debts,
         installments,
     ).select_related("notice")
-    item = taken.first()
+    item = taken.select_related("debt", "installment__settlement").first()
     if item is not None:
         raise ValidationError(
             _(
-                "Η «%(item)s» περιλαμβάνεται ήδη στο ανοικτό ειδοποιητήριο %(rf)s: ακυρώστε το πρώτα."
+                "«%(item)s» είναι ήδη στο ειδοποιητήριο %(rf)s, που ισχύει έως %(date)s: "
+                "πληρώστε εκείνο ή περιμένετε να λήξει."
             )
-            % {"item": item, "rf": item.notice.formatted_rf},
+            % {
+                "item": item.debt.description if item.debt_id else item.installment,
+                "rf": item.notice.formatted_rf,
+                "date": date_format(item.notice.valid_until, "SHORT_DATE_FORMAT"),
+            },
             "already_on_notice",
         )
 
