@@ -67,6 +67,8 @@ def render_notice_pdf_of_lines(notice: PaymentNotice, lines: NoticeLines) -> byt
             "surcharge": lines.surcharge,
             "municipality_name": municipality_name(),
             "iban": iban.format(settings.MUNICIPALITY_IBAN),
+            # The account holder's registered name, as the QR code carries it, in any language.
+            "beneficiary": settings.MUNICIPALITY_NAME,
             # A notice no longer open must not invite a payment: no code to scan, no instructions.
             "qr_code": notice_qr_data_uri(notice) if payable else None,
             "status_mark": None if payable else _capitals(PaymentNotice.Status(status).label),
@@ -74,6 +76,7 @@ def render_notice_pdf_of_lines(notice: PaymentNotice, lines: NoticeLines) -> byt
     )
     with _render_lock:
         font_config, stylesheet = _fonts_and_stylesheet()
+        # Tagged, so a screen reader gets the headings and the table in reading order.
         return weasyprint.HTML(string=html).write_pdf(
-            stylesheets=[stylesheet], font_config=font_config
+            stylesheets=[stylesheet], font_config=font_config, pdf_tags=True
         )

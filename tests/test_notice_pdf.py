@@ -88,11 +88,18 @@ def test_an_open_notice(notice):
     assert greek_amount(notice.total) in lines
     assert f"Ισχύει έως: {notice.valid_until:%d/%m/%Y}" in lines
     assert "Σαρώστε με την εφαρμογή της τράπεζάς σας" in flat(text)
-    assert "GR16 0110 1250 0000 0001" in text
+    assert "δικαιούχος Δήμος Θέρμης, IBAN GR16 0110 1250 0000 0001" in flat(text)
     for item in notice.items.all():
         assert item.debt.description in flat(text)
         assert greek_amount(item.amount) in text
     assert "ΕΛΗΞΕ" not in text
+
+
+def test_the_pdf_is_tagged_for_screen_readers(notice):
+    """A tagged PDF gives a screen reader the headings and the table, in reading order."""
+    catalog = PdfReader(io.BytesIO(render_notice_pdf(notice))).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/MarkInfo"]["/Marked"]
 
 
 def test_greek_is_set_in_dejavu(notice):
