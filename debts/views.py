@@ -163,9 +163,11 @@ class NoticeNewView(CitizenRequiredMixin, TemplateView):
     def _choice(self, form):
         # A refused choice comes back still ticked, as far as its ids could be read.
         picked = getattr(form, "cleaned_data", {})
+        overview = selectors.debtor_overview(self.debtor, timezone.localdate())
         return self.render_to_response(
             self.get_context_data(
-                overview=selectors.debtor_overview(self.debtor, timezone.localdate()),
+                overview=overview,
+                choosable=overview.has_lines_without_notice,
                 form=form,
                 picked_debts=set(picked.get("debts", ())),
                 picked_installments=set(picked.get("installments", ())),

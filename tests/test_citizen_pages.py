@@ -396,7 +396,20 @@ def test_the_review_shows_the_surcharge_frozen_to_the_validity_date(citizen_clie
 def test_nothing_picked_is_refused_on_the_page(citizen_client, everything):
     html = html_of(post_choice(citizen_client))
     assert 'class="govgr-error-summary"' in html
-    assert "Επιλέξτε τουλάχιστον μία οφειλή." in html
+    assert "<title>Σφάλμα: Νέο ειδοποιητήριο" in html
+    # The summary leads to the choice, which says what is wrong where a screen reader reads it.
+    assert '<a class="govgr-link" href="#choice">Επιλέξτε τουλάχιστον μία οφειλή.</a>' in html
+    assert 'id="choice" aria-describedby="choice-hint choice-error"' in html
+    error = re.search(r'<p class="govgr-error-message" id="choice-error">(.*?)</p>', html, re.S)
+    assert "Επιλέξτε τουλάχιστον μία οφειλή." in error.group(1)
+
+
+def test_a_refusal_when_nothing_is_left_to_pick_links_nowhere(citizen_client, debtor, make_debt):
+    debt = make_debt(debtor, "12.00")
+    build_notice(debtor, debts=[debt])
+    html = html_of(post_choice(citizen_client, debts=[debt.pk]))
+    assert 'class="govgr-error-summary"' in html
+    assert 'href="#choice"' not in html and 'id="choice"' not in html
 
 
 def test_another_debtors_debt_is_not_found(citizen_client, everything, make_debtor, make_debt):
