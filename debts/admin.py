@@ -293,7 +293,7 @@ class SettlementSchemeAdmin(HistoryAdmin):
         "active",
     )
     list_filter = ("active",)
-    search_fields = ("name", "legal_basis")
+    search_fields = ("name", "name_en", "legal_basis")
 
 
 @admin.register(ParavoloType)

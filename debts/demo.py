@@ -89,6 +89,7 @@ PARAVOLO_TYPES = (
         "4.50",
         "Απόφαση Δημοτικού Συμβουλίου για τα παράβολα (δεδομένα επίδειξης)",
         "Κατατίθεται με την ένσταση κατά προστίμου της Δημοτικής Αστυνομίας ή του Δήμου.",
+        "Paid with an objection to a fine of the Municipal Police or the municipality.",
     ),
     (
         "Παράβολο ένστασης κατά πράξης της Υπηρεσίας Δόμησης",
@@ -96,6 +97,7 @@ PARAVOLO_TYPES = (
         "50.00",
         "ν.4495/2017 · Απόφαση Δημοτικού Συμβουλίου (δεδομένα επίδειξης)",
         "Κατατίθεται με την ένσταση κατά πράξης ή έκθεσης αυτοψίας της ΥΔΟΜ.",
+        "Paid with an objection to a decision or inspection report of the building office.",
     ),
     (
         "Παράβολο έκδοσης βεβαίωσης μη οφειλής ΤΑΠ",
@@ -103,6 +105,7 @@ PARAVOLO_TYPES = (
         "5.00",
         "ν.2130/1993 άρθρο 24 §18α · Απόφαση Δημοτικού Συμβουλίου (δεδομένα επίδειξης)",
         "Καταβάλλεται με την αίτηση για τη βεβαίωση που απαιτείται στη μεταβίβαση ακινήτου.",
+        "Paid with the application for the certificate a property transfer requires.",
     ),
     (
         "Παράβολο αίτησης άδειας χρήσης κοινόχρηστου χώρου",
@@ -110,12 +113,14 @@ PARAVOLO_TYPES = (
         "20.00",
         "ν.1080/1980 άρθρο 3 · Απόφαση Δημοτικού Συμβουλίου (δεδομένα επίδειξης)",
         "Καταβάλλεται με την αίτηση για τραπεζοκαθίσματα ή προθήκες σε πεζοδρόμιο ή πλατεία.",
+        "Paid with the application for tables and chairs or displays on a pavement or square.",
     ),
 )
 
 PERMANENT_SCHEME = "Πάγια ρύθμιση"
 SCHEMES = {
     PERMANENT_SCHEME: {
+        "name_en": "Permanent settlement",
         "legal_basis": "ν.4152/2013, όπως τροποποιήθηκε με τον ν.4646/2019",
         "min_installments": 2,
         "max_installments": 24,
@@ -129,6 +134,7 @@ SCHEMES = {
     # The law writes off less for more installments (80/70/60/50 %); each band is a scheme of
     # its own, and the demo carries the 2–24 band.
     "ν.4611/2019, 2–24 δόσεις": {
+        "name_en": "Law 4611/2019, 2–24 installments",
         "legal_basis": "ν.4611/2019",
         "min_installments": 2,
         "max_installments": 24,
@@ -267,9 +273,10 @@ def seed_reference(today: date) -> Reference:
                 "amount": Decimal(amount),
                 "legal_basis": legal_basis,
                 "description": description,
+                "description_en": description_en,
             },
         )[0]
-        for name, name_en, amount, legal_basis, description in PARAVOLO_TYPES
+        for name, name_en, amount, legal_basis, description, description_en in PARAVOLO_TYPES
     ]
     rolls = {
         key: CertificationRoll.objects.get_or_create(

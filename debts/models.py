@@ -159,6 +159,7 @@ class SettlementScheme(models.Model):
     """The rules of an installment scheme; laws differ, so each is a row, not code."""
 
     name = models.CharField(_("ονομασία"), max_length=200, unique=True)
+    name_en = models.CharField(_("ονομασία στα αγγλικά"), max_length=200, blank=True)
     legal_basis = models.CharField(_("νομική βάση"), max_length=200)
     min_installments = models.PositiveSmallIntegerField(_("ελάχιστες δόσεις"), default=2)
     max_installments = models.PositiveSmallIntegerField(_("μέγιστες δόσεις"))
@@ -207,6 +208,10 @@ class SettlementScheme(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name
 
 
 class SettlementChange(StatusChange):
@@ -553,6 +558,7 @@ class ParavoloType(BilingualName):
     amount = models.DecimalField(_("ποσό"), **MONEY)
     legal_basis = models.CharField(_("νομική βάση"), max_length=200, blank=True)
     description = models.TextField(_("πότε απαιτείται"), blank=True)
+    description_en = models.TextField(_("πότε απαιτείται, στα αγγλικά"), blank=True)
     active = models.BooleanField(_("ενεργό"), default=True)
     history = HistoricalRecords()
 
@@ -563,6 +569,11 @@ class ParavoloType(BilingualName):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="paravolo_amount_positive"),
         ]
+
+    @property
+    def display_description(self) -> str:
+        english = get_language() == "en" and self.description_en
+        return self.description_en if english else self.description
 
 
 class NoticeChange(StatusChange):

@@ -122,6 +122,7 @@ def scheme(db):
     """The permanent scheme of ν.4152/2013 as amended: 2–24 installments, ≥ €30 each."""
     return SettlementScheme.objects.create(
         name="Πάγια ρύθμιση 24 δόσεων",
+        name_en="Permanent settlement, 24 installments",
         legal_basis="ν.4152/2013, ν.4646/2019",
         min_installments=2,
         max_installments=24,

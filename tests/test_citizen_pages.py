@@ -100,6 +100,8 @@ def test_overview_in_english(citizen_client, everything):
     assert everything["notice"].formatted_rf in text
     # Day first, as on the Greek page: 15/06/2025, never the American 06/15/2025.
     assert "On 15/06/2025 you owe" in text
+    assert "Permanent settlement, 24 installments" in text
+    assert "Πάγια ρύθμιση" not in text
     due = (TODAY + timedelta(days=20)).strftime("%d/%m/%Y")
     assert f"Installment 1, due {due}" in text
 
@@ -494,6 +496,7 @@ def objection(revenue):
         amount=Decimal("4.50"),
         legal_basis="Απόφαση Δημοτικού Συμβουλίου",
         description="Κατατίθεται με την ένσταση κατά προστίμου.",
+        description_en="Paid with an objection to a fine.",
     )
 
 
@@ -512,6 +515,8 @@ def test_the_catalogue_lists_active_paravola(citizen_client, objection, revenue)
     assert "Παλιό παράβολο" not in text
     english = text_of(html_of(citizen_client.get("/en" + reverse("citizen:paravola"))))
     assert "Fee for an objection to a fine" in english and "4.50 €" in english
+    assert "Paid with an objection to a fine." in english
+    assert "Κατατίθεται" not in english
 
 
 def test_a_citizen_with_an_empty_card_issues_a_paravolo(citizen_client, debtor, objection):
