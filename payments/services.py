@@ -36,6 +36,17 @@ def _settled_elsewhere(notice: PaymentNotice) -> ValidationError:
     )
 
 
+def _corrected_since(notice: PaymentNotice) -> ValidationError:
+    return ValidationError(
+        _(
+            "Το ποσό μιας οφειλής του ειδοποιητηρίου %(rf)s διορθώθηκε μετά την έκδοσή του: η "
+            "πληρωμή δεν καταχωρίστηκε και θέλει έλεγχο από το Ταμείο."
+        )
+        % {"rf": notice.formatted_rf},
+        "items_corrected",
+    )
+
+
 @transaction.atomic
 def record_notice_payment(
     notice: PaymentNotice,
@@ -52,7 +63,8 @@ def record_notice_payment(
     file imported twice or a gateway callback repeated pays nothing twice. A payment is refused,
     changing nothing, when its amount is not the notice's total (the RF's amount check promises
     exactly that amount), when the notice was cancelled or is already paid, or when something on
-    an expired notice has meanwhile been paid or settled otherwise (that money needs a person).
+    an expired notice has meanwhile been paid, settled or had its amount corrected (that money
+    needs a person).
     Paying an expired notice cancels any newer open notice of the same debts or installments.
     """
     reference = reference.strip()
@@ -100,9 +112,13 @@ def record_notice_payment(
     installments = list(
         Installment.objects.select_for_update(of=("self",)).filter(notice_items__notice=notice)
     )
-    # Only an expired notice's lines can have been paid or settled since; raising undoes it all.
+    # Only an expired notice's lines can have been paid, settled or corrected since (an open
+    # notice's debts refuse edits); raising undoes it all.
     if any(row.status != row.Status.OPEN for row in [*debts, *installments]):
         raise _settled_elsewhere(notice)
+    frozen = dict(notice.items.filter(debt__isnull=False).values_list("debt_id", "principal"))
+    if any(debt.principal != frozen[debt.pk] for debt in debts):
+        raise _corrected_since(notice)
     for debt in debts:
         Debt.states.advance(debt, Debt.Status.PAID, cause=cause, actor=recorded_by)
     for installment in installments:

@@ -230,6 +230,26 @@ def test_late_money_for_debts_paid_meanwhile_is_refused_and_changes_nothing(noti
     assert list(Payment.objects.values_list("reference", flat=True)) == ["DIAS-NEWER"]
 
 
+def test_late_money_for_a_debt_corrected_since_is_refused_and_changes_nothing(notice):
+    """Staff may correct a debt once its notice expired; the old notice's money then no longer
+    pays it in full, and marking it paid would write off the difference."""
+    expire_notices(today=notice.valid_until + timedelta(days=1))
+    debt = Debt.objects.filter(notice_items__notice=notice).first()
+    debt.principal += Decimal("100.00")
+    debt.full_clean()
+    debt.save()
+
+    with pytest.raises(ValidationError) as refusal:
+        pay(notice, reference="DIAS-LATE")
+
+    assert refusal.value.code == "items_corrected"
+    notice.refresh_from_db()
+    debt.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.EXPIRED
+    assert debt.status == Debt.Status.OPEN
+    assert not Payment.objects.exists()
+
+
 def test_the_cashier_finds_a_payment_by_its_notices_rf_however_typed(notice, admin_client):
     payment = pay(notice)
     changelist = reverse("admin:payments_payment_changelist")
