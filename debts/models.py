@@ -468,12 +468,18 @@ class Debt(models.Model):
             models.CheckConstraint(
                 condition=Q(paravolo_type__isnull=True) | Q(certified_on__isnull=True),
                 name="debt_paravolo_uncertified",
+                violation_error_message=_(
+                    "Ένα παράβολο πληρώνεται εκ των προτέρων: δεν βεβαιώνεται."
+                ),
             ),
             # Asking for a παράβολο again while one of its type is unpaid gives that one.
             models.UniqueConstraint(
                 fields=["debtor", "paravolo_type"],
                 condition=Q(status="open"),
                 name="debt_one_unpaid_paravolo_per_type",
+                violation_error_message=_(
+                    "Ο οφειλέτης έχει ήδη ανεξόφλητο παράβολο αυτού του είδους."
+                ),
             ),
         ]
 
@@ -487,6 +493,13 @@ class Debt(models.Model):
     def accepts_edits(self) -> bool:
         """Only an open debt is still a draft of the municipality's claim; the rest is record."""
         return self.status == self.Status.OPEN
+
+    # Set by the services, never by a form: the admin's form leaves them out, and Django then
+    # skips every constraint that names them, so the database would refuse the save with a 500.
+    FIELDS_NO_FORM_SHOWS = frozenset({"status", "settlement", "paravolo_type"})
+
+    def validate_constraints(self, exclude=None):
+        super().validate_constraints(exclude=set(exclude or ()) - self.FIELDS_NO_FORM_SHOWS)
 
     def clean(self):
         """Refuse a due date no surcharge rate covers, and a change to what a closed debt or an

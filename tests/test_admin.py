@@ -26,7 +26,7 @@ from debts.models import (
     Settlement,
 )
 from debts.rf import format_rf
-from debts.services import build_notice, cancel_notice
+from debts.services import build_notice, cancel_notice, issue_paravolo
 
 CASHIER, REVENUE, FINANCE = "Ταμείο", "Τμήμα Εσόδων", "Οικονομική Διεύθυνση"
 
@@ -424,6 +424,46 @@ def test_terms_the_scheme_refuses_are_shown_and_change_nothing(
     assert not Settlement.objects.exists()
     overdue_debt.refresh_from_db()
     assert overdue_debt.status == Debt.Status.OPEN
+
+
+@pytest.fixture
+def issued_paravolo(debtor, revenue):
+    objection = ParavoloType.objects.create(
+        name="Παράβολο ένστασης", revenue_type=revenue["paravolo"], amount=Decimal("4.50")
+    )
+    issued = issue_paravolo(debtor, objection)
+    cancel_notice(issued.notice, cause="test")
+    return issued.notice.items.get().debt
+
+
+def test_a_paravolo_certified_in_the_admin_is_refused_on_the_page(
+    admin_client, issued_paravolo, overdue_debt
+):
+    page = url("debt", "change", issued_paravolo.pk)
+    data = posted_back(
+        admin_client.get(page),
+        certified_on=overdue_debt.certified_on.isoformat(),
+        due_date="2026-06-30",
+        roll=overdue_debt.roll_id,
+    )
+    response = admin_client.post(page, data)
+    assert response.status_code == 200
+    assert "Ένα παράβολο πληρώνεται εκ των προτέρων: δεν βεβαιώνεται." in response.content.decode()
+    issued_paravolo.refresh_from_db()
+    assert issued_paravolo.certified_on is None
+
+
+def test_a_second_unpaid_paravolo_of_a_type_is_refused_on_the_page(
+    admin_client, issued_paravolo, make_debtor
+):
+    other = make_debtor()
+    issue_paravolo(other, issued_paravolo.paravolo_type)
+    page = url("debt", "change", issued_paravolo.pk)
+    response = admin_client.post(page, posted_back(admin_client.get(page), debtor=other.pk))
+    assert response.status_code == 200
+    assert "έχει ήδη ανεξόφλητο παράβολο αυτού του είδους" in response.content.decode()
+    issued_paravolo.refresh_from_db()
+    assert issued_paravolo.debtor_id != other.pk
 
 
 def test_the_cashier_is_not_offered_settlements(client, staff_user, overdue_debt):
