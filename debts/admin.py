@@ -212,6 +212,7 @@ class NoticeItemInline(ReadOnlyInline):
 
 class InstallmentInline(ReadOnlyInline):
     model = Installment
+    select_related = ("settlement",)  # each row's title names it
     fields = ("number", "due_date", "principal", "interest", line_amount, "status")
     readonly_fields = fields
     show_change_link = False

@@ -399,7 +399,8 @@ def _karagiannis(debtor: Debtor, ref: Reference, today: date) -> None:
         for year in range(2021, 2025)
         for key, principal in (("tkf", _tkf(area)), ("tap", _tap(area, zone, age)))
     ]
-    approved = today - timedelta(days=20)
+    # Approved on paper some days ago, within what the portal lets staff enter.
+    approved = today - timedelta(days=min(20, settings.SETTLEMENT_BACKDATE_DAYS))
     settlement = services.create_settlement(
         debtor,
         debts,
@@ -859,6 +860,27 @@ def _notice(
 
 
 @transaction.atomic
+def _paravolo_notices(
+    person: _Generated, issued_at, today: date
+) -> list[tuple[PaymentNotice, list[NoticeItem]]]:
+    """A παράβολο is issued with its own notice (``services.issue_paravolo``), never without."""
+    valid_until = today + timedelta(days=settings.NOTICE_VALIDITY_DAYS)
+    made = []
+    for debt in person.debts:
+        if debt.paravolo_type_id is None:
+            continue
+        notice = PaymentNotice(
+            debtor=person.debtor,
+            origin=PaymentNotice.Origin.CITIZEN,
+            issued_at=issued_at,
+            valid_until=valid_until,
+            total=debt.principal,
+        )
+        line = NoticeItem(notice=notice, debt=debt, principal=debt.principal, surcharge=ZERO)
+        made.append((notice, [line]))
+    return made
+
+
 def _seed_batch(batch: list[tuple[int, str]], ref: Reference, today: date, surcharges: dict) -> int:
     """The batch's missing debtors with their debts and notices, all or nothing."""
     existing = set(
@@ -873,8 +895,10 @@ def _seed_batch(batch: list[tuple[int, str]], ref: Reference, today: date, surch
     issued_at = timezone.now()
     notices, items = [], []
     for person in people:
+        made = _paravolo_notices(person, issued_at, today)
         if person.with_notice:
-            notice, lines = _notice(person, issued_at, today, surcharges)
+            made.append(_notice(person, issued_at, today, surcharges))
+        for notice, lines in made:
             notices.append(notice)
             items.extend(lines)
     _give_unique_rf_codes(notices, _rng("rf", batch[0][0]))

@@ -269,6 +269,19 @@ def test_the_debtor_page_queries_do_not_grow_with_debts(
         assert admin_client.get(url("debtor", "change", debtor.pk)).status_code == 200
 
 
+def test_the_settlement_page_queries_do_not_grow_with_installments(
+    admin_client, debtor, make_debt, make_settlement, django_assert_max_num_queries
+):
+    two = make_settlement(debtor, [make_debt(debtor, "300.00", due_date=date(2024, 1, 31))])
+    with CaptureQueriesContext(connection) as two_installments:
+        assert admin_client.get(url("settlement", "change", two.pk)).status_code == 200
+
+    debt = make_debt(debtor, "3000.00", due_date=date(2024, 1, 31))
+    many = make_settlement(debtor, [debt], installments=24)
+    with django_assert_max_num_queries(len(two_installments)):
+        assert admin_client.get(url("settlement", "change", many.pk)).status_code == 200
+
+
 # --- Notices ----------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """``seed_demo``: idempotent, realistic, and its generated notices keep the notice invariants."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -133,6 +134,17 @@ def test_generated_debtors_are_idempotent_and_extend():
     assert not generated.annotate(n=Count("debts")).filter(n=0).exists()
     assert all(vat.is_valid(afm) for afm in generated.values_list("afm", flat=True))
     assert generated.filter(notices__isnull=False).exists()
+    # A παράβολο is issued with its notice, never as a debt without a way to pay it.
+    paravola = Debt.objects.filter(debtor__in=generated, paravolo_type__isnull=False)
+    assert paravola.exists()
+    assert not paravola.exclude(notice_items__is_open=True).exists()
+
+
+def test_the_demo_settlement_respects_a_shorter_backdating_limit(settings):
+    settings.SETTLEMENT_BACKDATE_DAYS = 5
+    seed()
+    assert Settlement.objects.get().approved_on == timezone.localdate() - timedelta(days=5)
+    assert User.objects.filter(is_staff=True).exists()
 
 
 def test_every_notice_adds_up_and_its_rf_takes_its_total():
