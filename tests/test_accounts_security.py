@@ -240,6 +240,7 @@ def test_repeated_failed_logins_are_refused_even_with_the_right_password(client,
         assert "_auth_user_id" not in client.session
     html = response.content.decode()
     assert "Δεν βρέθηκε λογαριασμός με αυτό το email και αυτόν τον κωδικό πρόσβασης." in html
+    assert "<title>Σφάλμα: Σύνδεση ·" in html, "a screen reader hears the error first"
 
     response = log_in(client, citizen.email, CITIZEN_PASSWORD)
 
