@@ -859,7 +859,6 @@ def _notice(
     return notice, lines
 
 
-@transaction.atomic
 def _paravolo_notices(
     person: _Generated, issued_at, today: date
 ) -> list[tuple[PaymentNotice, list[NoticeItem]]]:
@@ -881,6 +880,7 @@ def _paravolo_notices(
     return made
 
 
+@transaction.atomic
 def _seed_batch(batch: list[tuple[int, str]], ref: Reference, today: date, surcharges: dict) -> int:
     """The batch's missing debtors with their debts and notices, all or nothing."""
     existing = set(

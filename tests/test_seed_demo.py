@@ -140,6 +140,18 @@ def test_generated_debtors_are_idempotent_and_extend():
     assert not paravola.exclude(notice_items__is_open=True).exists()
 
 
+def test_a_batch_that_fails_leaves_nothing_behind(monkeypatch):
+    """A rerun skips debtors that exist, so a half-made batch would never get its notices."""
+
+    def fail(*args):
+        raise RuntimeError("no RF codes today")
+
+    monkeypatch.setattr(demo, "_give_unique_rf_codes", fail)
+    with pytest.raises(RuntimeError):
+        seed("--debtors", "5")
+    assert not demo.generated_debtors().exists()
+
+
 def test_the_demo_settlement_respects_a_shorter_backdating_limit(settings):
     settings.SETTLEMENT_BACKDATE_DAYS = 5
     seed()
