@@ -35,8 +35,12 @@ from .surcharges import add_months, last_day_before_increase
 
 
 def _locked_debtor(debtor: Debtor) -> Debtor:
-    """Lock the debtor's row: notices and settlements of one debtor are built one at a time."""
-    return Debtor.objects.select_for_update().get(pk=debtor.pk)
+    """Lock the debtor's row: notices and settlements of one debtor are built one at a time.
+
+    FOR NO KEY UPDATE: it still queues these services, but not a transaction that only points a
+    row at the debtor (a debt moved to them), whose foreign-key check would otherwise deadlock.
+    """
+    return Debtor.objects.select_for_update(no_key=True).get(pk=debtor.pk)
 
 
 def _debtors_debts(debtor: Debtor, debts: Iterable[Debt], *, lock: bool = True) -> list[Debt]:

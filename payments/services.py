@@ -73,7 +73,7 @@ def record_notice_payment(
     # The debtor first, as every service that writes a debtor's notices locks it, so two payments
     # of overlapping notices queue instead of locking notices and debts in opposite orders; then
     # the notice, so a repeat arriving at the same moment waits and then finds the first.
-    Debtor.objects.select_for_update().get(pk=notice.debtor_id)
+    Debtor.objects.select_for_update(no_key=True).get(pk=notice.debtor_id)
     notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
     if payment := Payment.objects.filter(channel=channel, reference=reference).first():
         return _repeat_or_refuse(payment, notice, amount)

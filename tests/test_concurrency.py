@@ -147,3 +147,45 @@ def test_a_notice_built_while_staff_correct_the_debt_counts_the_corrected_amount
     assert isinstance(edited, Debt), edited
     assert isinstance(notice, PaymentNotice), notice
     assert notice.items.get().principal == Decimal("250.00")
+
+
+def test_a_debt_moved_back_to_a_debtor_while_their_late_money_arrives(make_debtor, make_debt):
+    """The admin's save points the debt at the debtor, whose row the payment has locked: the
+    foreign-key check must not wait on that lock while the payment waits on the debt's."""
+    from django.utils import timezone
+
+    from debts.services import expire_notices
+    from payments.models import Payment
+    from payments.services import record_notice_payment
+
+    debtor, other = make_debtor(), make_debtor()
+    debt = make_debt(debtor, "100.00", due_date=date(2024, 6, 30))
+    notice = build_notice(debtor, debts=[debt])
+    expire_notices(notice.valid_until + timedelta(days=1))
+    Debt.objects.filter(pk=debt.pk).update(debtor=other)
+    checked = threading.Event()
+
+    def move_back():
+        with transaction.atomic():  # as the admin's change form runs
+            edited = Debt.objects.get(pk=debt.pk)
+            edited.debtor = debtor
+            edited.full_clean()
+            checked.set()
+            time.sleep(0.5)
+            edited.save()
+        return edited
+
+    def pay():
+        checked.wait(timeout=10)
+        return record_notice_payment(
+            notice,
+            channel=Payment.Channel.BANK,
+            amount=notice.total,
+            reference="DIAS-LATE",
+            received_at=timezone.now(),
+        )
+
+    moved, paid = run_together(move_back, pay)
+
+    assert isinstance(moved, Debt), moved
+    assert isinstance(paid, Payment), paid
