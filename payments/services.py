@@ -37,9 +37,11 @@ def _settled_elsewhere(notice: PaymentNotice) -> ValidationError:
 
 
 def _corrected_since(notice: PaymentNotice) -> ValidationError:
+    """A debt whose amount, dates, revenue or debtor staff corrected after the notice froze it:
+    the notice's money no longer pays it exactly, or pays someone else's."""
     return ValidationError(
         _(
-            "Το ποσό μιας οφειλής του ειδοποιητηρίου %(rf)s διορθώθηκε μετά την έκδοσή του: η "
+            "Μια οφειλή του ειδοποιητηρίου %(rf)s διορθώθηκε μετά την έκδοσή του: η "
             "πληρωμή δεν καταχωρίστηκε και θέλει έλεγχο από το Ταμείο."
         )
         % {"rf": notice.formatted_rf},
@@ -116,8 +118,17 @@ def record_notice_payment(
     # notice's debts refuse edits); raising undoes it all.
     if any(row.status != row.Status.OPEN for row in [*debts, *installments]):
         raise _settled_elsewhere(notice)
-    frozen = dict(notice.items.filter(debt__isnull=False).values_list("debt_id", "principal"))
-    if any(debt.principal != frozen[debt.pk] for debt in debts):
+    frozen = {
+        debt_id: (principal, surcharge)
+        for debt_id, principal, surcharge in notice.items.filter(debt__isnull=False).values_list(
+            "debt_id", "principal", "surcharge"
+        )
+    }
+    if any(
+        debt.debtor_id != notice.debtor_id
+        or (debt.principal, debt.surcharge(notice.valid_until)) != frozen[debt.pk]
+        for debt in debts
+    ):
         raise _corrected_since(notice)
     for debt in debts:
         Debt.states.advance(debt, Debt.Status.PAID, cause=cause, actor=recorded_by)

@@ -230,12 +230,20 @@ def test_late_money_for_debts_paid_meanwhile_is_refused_and_changes_nothing(noti
     assert list(Payment.objects.values_list("reference", flat=True)) == ["DIAS-NEWER"]
 
 
-def test_late_money_for_a_debt_corrected_since_is_refused_and_changes_nothing(notice):
+@pytest.mark.parametrize("correction", ["principal", "due_date", "debtor"])
+def test_late_money_for_a_debt_corrected_since_is_refused_and_changes_nothing(
+    notice, make_debtor, correction
+):
     """Staff may correct a debt once its notice expired; the old notice's money then no longer
-    pays it in full, and marking it paid would write off the difference."""
+    pays it exactly (marking it paid would write off the difference), or pays another's debt."""
     expire_notices(today=notice.valid_until + timedelta(days=1))
-    debt = Debt.objects.filter(notice_items__notice=notice).first()
-    debt.principal += Decimal("100.00")
+    debt = Debt.objects.get(notice_items__notice=notice, certified_on__isnull=False)
+    if correction == "principal":
+        debt.principal += Decimal("100.00")
+    elif correction == "due_date":
+        debt.due_date -= timedelta(days=90)  # more months of surcharge than the notice froze
+    else:
+        debt.debtor = make_debtor()
     debt.full_clean()
     debt.save()
 
