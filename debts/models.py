@@ -506,7 +506,8 @@ class Debt(models.Model):
         open notice has already counted on.
 
         Inside a transaction (the admin's change form runs in one) the stored row is locked, so
-        no notice can freeze the old amounts between this check and the save.
+        no notice can freeze the old amounts, nor a payment close the debt, between this check
+        and the save.
         """
         if self.due_date and self.due_date < RATES[0].effective_from:
             message = _(
@@ -516,10 +517,18 @@ class Debt(models.Model):
             raise ValidationError({"due_date": ValidationError(message, "due_date_too_old")})
         if self.pk is None:
             return
-        stored = Debt.objects.only("status", *self.SETTLED_FIELDS)
+        stored = Debt.objects.only("status", "settlement", *self.SETTLED_FIELDS)
         if connection.in_atomic_block:
             stored = stored.select_for_update()
         stored = stored.get(pk=self.pk)
+        # Read before the lock (the admin loads the row first): saving it would undo a payment or
+        # a settlement that came in between.
+        if (stored.status, stored.settlement_id) != (self.status, self.settlement_id):
+            raise ValidationError(
+                _("Η οφειλή άλλαξε στο μεταξύ (είναι τώρα «%(status)s»): ανοίξτε την ξανά.")
+                % {"status": stored.get_status_display()},
+                code="changed_meanwhile",
+            )
         if all(getattr(stored, name) == getattr(self, name) for name in self.SETTLED_FIELDS):
             return
         if not stored.accepts_edits:

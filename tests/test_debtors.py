@@ -131,6 +131,18 @@ def test_a_due_date_older_than_every_surcharge_rate_is_refused(make_debtor, make
     assert "23/03/1990" in refusal.message
 
 
+def test_an_edit_of_a_debt_paid_since_it_was_opened_is_refused(make_debtor, make_debt):
+    """The admin reads the row, then checks it locked: saving the old read would reopen it."""
+    debt = make_debt(make_debtor(), "100.00", due_date=date(2024, 1, 31))
+    edited = Debt.objects.get(pk=debt.pk)
+    Debt.states.advance(debt, Debt.Status.PAID, cause="paid meanwhile")
+
+    edited.description = "διορθωμένη περιγραφή"
+    with pytest.raises(ValidationError) as error:
+        edited.full_clean()
+    assert error.value.error_dict["__all__"][0].code == "changed_meanwhile"
+
+
 @pytest.mark.parametrize("status", [Debt.Status.PAID, Debt.Status.CANCELLED])
 def test_a_closed_debt_keeps_its_amounts(make_debtor, make_debt, status):
     debt = make_debt(make_debtor(), "100.00", due_date=date(2024, 1, 31))
