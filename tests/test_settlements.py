@@ -159,9 +159,15 @@ def test_a_later_edit_of_the_scheme_changes_no_settlement(debtor, overdue, schem
     assert settlement.annual_interest_rate == Decimal("0.1015")
 
 
-def test_the_migration_gives_existing_settlements_their_schemes_terms(debtor, overdue, scheme):
+def test_the_migration_gives_existing_settlements_their_schemes_terms_of_the_time(
+    debtor, overdue, scheme
+):
+    """The scheme as it stood when the settlement was made, not as edited since."""
     migration = importlib.import_module("debts.migrations.0006_settlement_frozen_terms")
     settlement = settle(debtor, overdue, scheme)
+    scheme.late_installment_monthly_rate = Decimal("0.10")
+    scheme.misses_before_loss = 2
+    scheme.save()
     Settlement.objects.update(late_installment_monthly_rate=0, misses_before_loss=1)
 
     migration.copy_terms_from_schemes(django_apps, None)

@@ -4,19 +4,30 @@ approval, as it already kept the interest rate: editing a scheme must change no 
 from decimal import Decimal
 
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
 
 
 def copy_terms_from_schemes(apps, schema_editor):
-    SettlementScheme = apps.get_model("debts", "SettlementScheme")
-    for name in ("Settlement", "HistoricalSettlement"):
-        scheme = SettlementScheme.objects.filter(pk=OuterRef("scheme_id"))
-        apps.get_model("debts", name).objects.update(
-            late_installment_monthly_rate=Subquery(
-                scheme.values("late_installment_monthly_rate")[:1]
-            ),
-            misses_before_loss=Subquery(scheme.values("misses_before_loss")[:1]),
+    """Each settlement gets its scheme's terms as they stood when it was made: the scheme's
+    history row of that moment, or the scheme itself when it has no history that old."""
+    Settlement = apps.get_model("debts", "Settlement")
+    HistoricalSettlement = apps.get_model("debts", "HistoricalSettlement")
+    HistoricalScheme = apps.get_model("debts", "HistoricalSettlementScheme")
+    for settlement in Settlement.objects.select_related("scheme"):
+        made = (
+            HistoricalSettlement.objects.filter(id=settlement.pk)
+            .order_by("history_date")
+            .values_list("history_date", flat=True)
+            .first()
         )
+        then = HistoricalScheme.objects.filter(id=settlement.scheme_id)
+        terms = made and then.filter(history_date__lte=made).order_by("-history_date").first()
+        terms = terms or settlement.scheme
+        values = {
+            "late_installment_monthly_rate": terms.late_installment_monthly_rate,
+            "misses_before_loss": terms.misses_before_loss,
+        }
+        Settlement.objects.filter(pk=settlement.pk).update(**values)
+        HistoricalSettlement.objects.filter(id=settlement.pk).update(**values)
 
 
 TERMS = [
