@@ -8,9 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from debts.models import Debt, NoticeItem, PaymentNotice
-from debts.services import build_notice
+from debts.services import build_notice, expire_notices
+from payments.models import Payment
+from payments.services import record_notice_payment
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -41,6 +44,42 @@ def run_together(*works):
     return outcomes
 
 
+def paying(notice, reference, channel=Payment.Channel.BANK, after: threading.Event | None = None):
+    """The money for ``notice`` arriving, once ``after`` is set if given."""
+
+    def pay():
+        if after is not None:
+            after.wait(timeout=10)
+        return record_notice_payment(
+            notice,
+            channel=channel,
+            amount=notice.total,
+            reference=reference,
+            received_at=timezone.now(),
+        )
+
+    return pay
+
+
+def editing_in_the_admin(debt, checked: threading.Event, **changes):
+    """A member of staff saving ``changes`` to ``debt`` as the admin's change form does: one
+    transaction, the checks, then (after a pause that lets another transaction in, were the row
+    not locked) the save. ``checked`` is set between the two."""
+
+    def edit():
+        with transaction.atomic():
+            edited = Debt.objects.get(pk=debt.pk)
+            for name, value in changes.items():
+                setattr(edited, name, value)
+            edited.full_clean()
+            checked.set()
+            time.sleep(0.5)
+            edited.save()
+        return edited
+
+    return edit
+
+
 def test_two_notices_for_the_same_debts_at_once_give_one(make_debtor, make_debt):
     debtor = make_debtor()
     debts = [make_debt(debtor, "50.00", due_date=date(2024, 1, 31)), make_debt(debtor, "20.00")]
@@ -56,22 +95,9 @@ def test_two_notices_for_the_same_debts_at_once_give_one(make_debtor, make_debt)
 
 
 def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debtor, make_debt):
-    from django.utils import timezone
-
-    from payments.models import Payment
-    from payments.services import record_notice_payment
-
     debtor = make_debtor()
     notice = build_notice(debtor, debts=[make_debt(debtor, "50.00", due_date=date(2024, 1, 31))])
-
-    def pay():
-        return record_notice_payment(
-            notice,
-            channel=Payment.Channel.BANK,
-            amount=notice.total,
-            reference="DIAS-42",
-            received_at=timezone.now(),
-        )
+    pay = paying(notice, "DIAS-42")
 
     outcomes = run_together(pay, pay, pay, pay)
 
@@ -88,29 +114,14 @@ def test_late_money_for_an_expired_notice_and_for_its_replacement_at_once(
 ):
     """Each payment takes the debtor's lock first: one is recorded, the other refused with a
     reason, never a deadlock between the two notices and their debts."""
-    from django.utils import timezone
-
-    from debts.services import expire_notices
-    from payments.models import Payment
-    from payments.services import record_notice_payment
-
     debtor = make_debtor()
     debts = [make_debt(debtor, "120.00", due_date=date(2024, 6, 30)), make_debt(debtor, "35.50")]
     expired = build_notice(debtor, debts=debts)
     expire_notices(expired.valid_until + timedelta(days=1))
     newer = build_notice(debtor, debts=debts)
 
-    def pay(notice, channel, reference):
-        return lambda: record_notice_payment(
-            notice,
-            channel=channel,
-            amount=notice.total,
-            reference=reference,
-            received_at=timezone.now(),
-        )
-
     outcomes = run_together(
-        pay(expired, Payment.Channel.BANK, "DIAS-LATE"), pay(newer, Payment.Channel.CARD, "pi_1")
+        paying(expired, "DIAS-LATE"), paying(newer, "pi_1", channel=Payment.Channel.CARD)
     )
 
     payments = [o for o in outcomes if isinstance(o, Payment)]
@@ -128,21 +139,13 @@ def test_a_notice_built_while_staff_correct_the_debt_counts_the_corrected_amount
     debt = make_debt(debtor, "100.00", due_date=date(2024, 6, 30))
     checked = threading.Event()
 
-    def correct():
-        with transaction.atomic():  # as the admin's change form runs
-            edited = Debt.objects.get(pk=debt.pk)
-            edited.principal = Decimal("250.00")
-            edited.full_clean()
-            checked.set()
-            time.sleep(0.5)  # time for the notice to slip in, were the row not locked
-            edited.save()
-        return edited
-
     def build():
         checked.wait(timeout=10)
         return build_notice(debtor, debts=[debt])
 
-    edited, notice = run_together(correct, build)
+    edited, notice = run_together(
+        editing_in_the_admin(debt, checked, principal=Decimal("250.00")), build
+    )
 
     assert isinstance(edited, Debt), edited
     assert isinstance(notice, PaymentNotice), notice
@@ -152,12 +155,6 @@ def test_a_notice_built_while_staff_correct_the_debt_counts_the_corrected_amount
 def test_a_debt_moved_back_to_a_debtor_while_their_late_money_arrives(make_debtor, make_debt):
     """The admin's save points the debt at the debtor, whose row the payment has locked: the
     foreign-key check must not wait on that lock while the payment waits on the debt's."""
-    from django.utils import timezone
-
-    from debts.services import expire_notices
-    from payments.models import Payment
-    from payments.services import record_notice_payment
-
     debtor, other = make_debtor(), make_debtor()
     debt = make_debt(debtor, "100.00", due_date=date(2024, 6, 30))
     notice = build_notice(debtor, debts=[debt])
@@ -165,27 +162,10 @@ def test_a_debt_moved_back_to_a_debtor_while_their_late_money_arrives(make_debto
     Debt.objects.filter(pk=debt.pk).update(debtor=other)
     checked = threading.Event()
 
-    def move_back():
-        with transaction.atomic():  # as the admin's change form runs
-            edited = Debt.objects.get(pk=debt.pk)
-            edited.debtor = debtor
-            edited.full_clean()
-            checked.set()
-            time.sleep(0.5)
-            edited.save()
-        return edited
-
-    def pay():
-        checked.wait(timeout=10)
-        return record_notice_payment(
-            notice,
-            channel=Payment.Channel.BANK,
-            amount=notice.total,
-            reference="DIAS-LATE",
-            received_at=timezone.now(),
-        )
-
-    moved, paid = run_together(move_back, pay)
+    moved, paid = run_together(
+        editing_in_the_admin(debt, checked, debtor=debtor),
+        paying(notice, "DIAS-LATE", after=checked),
+    )
 
     assert isinstance(moved, Debt), moved
     assert isinstance(paid, Payment), paid
