@@ -36,6 +36,23 @@ def _settled_elsewhere(notice: PaymentNotice) -> ValidationError:
     )
 
 
+def _corrected(notice: PaymentNotice, debts: list[Debt]) -> bool:
+    """Whether a debt is no longer what the notice froze: another debtor's now, another
+    principal, or another surcharge on the notice's last valid day (its due date, certification
+    or revenue corrected; a change of the rates or the month rule since reads the same)."""
+    frozen = {
+        debt_id: (principal, surcharge)
+        for debt_id, principal, surcharge in notice.items.filter(debt__isnull=False).values_list(
+            "debt_id", "principal", "surcharge"
+        )
+    }
+    return any(
+        debt.debtor_id != notice.debtor_id
+        or (debt.principal, debt.surcharge(notice.valid_until)) != frozen[debt.pk]
+        for debt in debts
+    )
+
+
 def _corrected_since(notice: PaymentNotice) -> ValidationError:
     """A debt whose amount, dates, revenue or debtor staff corrected after the notice froze it:
     the notice's money no longer pays it exactly, or pays someone else's."""
@@ -108,6 +125,7 @@ def record_notice_payment(
         # this very payment.
         winner = Payment.objects.get(channel=channel, reference=reference)
         return _repeat_or_refuse(winner, notice, amount)
+    expired = notice.status == PaymentNotice.Status.EXPIRED
     PaymentNotice.states.advance(notice, PaymentNotice.Status.PAID, cause=cause, actor=recorded_by)
     notice.items.update(is_open=False)
     debts = list(Debt.objects.select_for_update(of=("self",)).filter(notice_items__notice=notice))
@@ -115,20 +133,10 @@ def record_notice_payment(
         Installment.objects.select_for_update(of=("self",)).filter(notice_items__notice=notice)
     )
     # Only an expired notice's lines can have been paid, settled or corrected since (an open
-    # notice's debts refuse edits); raising undoes it all.
+    # notice holds its lines and its debts refuse edits); raising undoes it all.
     if any(row.status != row.Status.OPEN for row in [*debts, *installments]):
         raise _settled_elsewhere(notice)
-    frozen = {
-        debt_id: (principal, surcharge)
-        for debt_id, principal, surcharge in notice.items.filter(debt__isnull=False).values_list(
-            "debt_id", "principal", "surcharge"
-        )
-    }
-    if any(
-        debt.debtor_id != notice.debtor_id
-        or (debt.principal, debt.surcharge(notice.valid_until)) != frozen[debt.pk]
-        for debt in debts
-    ):
+    if expired and _corrected(notice, debts):
         raise _corrected_since(notice)
     for debt in debts:
         Debt.states.advance(debt, Debt.Status.PAID, cause=cause, actor=recorded_by)

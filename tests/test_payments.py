@@ -258,6 +258,20 @@ def test_late_money_for_a_debt_corrected_since_is_refused_and_changes_nothing(
     assert not Payment.objects.exists()
 
 
+def test_an_open_notice_is_paid_whatever_staff_changed_around_its_debts(notice, settings):
+    """An open notice holds what it froze: a revenue made unsurcharged, or another month rule,
+    changes nothing of the money it asks for."""
+    revenue = Debt.objects.get(notice_items__notice=notice, certified_on__isnull=False).revenue_type
+    revenue.surchargeable = False
+    revenue.save()
+    settings.SURCHARGE_MONTH_RULE = "completed"
+
+    pay(notice)
+
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+
+
 def test_the_cashier_finds_a_payment_by_its_notices_rf_however_typed(notice, admin_client):
     payment = pay(notice)
     changelist = reverse("admin:payments_payment_changelist")
