@@ -1,9 +1,24 @@
 """A settlement keeps the late-installment charge and the misses before loss its scheme had on
 approval, as it already kept the interest rate: editing a scheme must change no settlement."""
 
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from django.db import migrations, models
+
+
+def _made_at(apps, settlement):
+    """When the settlement was made: its first history row, else its debts' recorded move into
+    it (written in the same transaction), else the end of its approval day."""
+    HistoricalSettlement = apps.get_model("debts", "HistoricalSettlement")
+    DebtChange = apps.get_model("debts", "DebtChange")
+    first = HistoricalSettlement.objects.filter(id=settlement.pk).order_by("history_date")
+    moved = DebtChange.objects.filter(debt__settlement=settlement, to_status="in_settlement")
+    return (
+        first.values_list("history_date", flat=True).first()
+        or moved.order_by("at").values_list("at", flat=True).first()
+        or datetime.combine(settlement.approved_on, time.max, tzinfo=UTC)
+    )
 
 
 def copy_terms_from_schemes(apps, schema_editor):
@@ -13,15 +28,10 @@ def copy_terms_from_schemes(apps, schema_editor):
     HistoricalSettlement = apps.get_model("debts", "HistoricalSettlement")
     HistoricalScheme = apps.get_model("debts", "HistoricalSettlementScheme")
     for settlement in Settlement.objects.select_related("scheme"):
-        made = (
-            HistoricalSettlement.objects.filter(id=settlement.pk)
-            .order_by("history_date")
-            .values_list("history_date", flat=True)
-            .first()
+        then = HistoricalScheme.objects.filter(
+            id=settlement.scheme_id, history_date__lte=_made_at(apps, settlement)
         )
-        then = HistoricalScheme.objects.filter(id=settlement.scheme_id)
-        terms = made and then.filter(history_date__lte=made).order_by("-history_date").first()
-        terms = terms or settlement.scheme
+        terms = then.order_by("-history_date").first() or settlement.scheme
         values = {
             "late_installment_monthly_rate": terms.late_installment_monthly_rate,
             "misses_before_loss": terms.misses_before_loss,
