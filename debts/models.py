@@ -26,6 +26,11 @@ from .validators import validate_afm, validate_rf_code
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+def in_reader_language(greek: str, english: str) -> str:
+    """The English text on English pages when there is one, else the Greek."""
+    return english if get_language() == "en" and english else greek
+
+
 class BilingualName(models.Model):
     """A name kept in Greek and English, shown in the reader's language."""
 
@@ -40,7 +45,7 @@ class BilingualName(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
+        return in_reader_language(self.name, self.name_en)
 
 
 class Debtor(models.Model):
@@ -211,7 +216,7 @@ class SettlementScheme(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
+        return in_reader_language(self.name, self.name_en)
 
 
 class SettlementChange(StatusChange):
@@ -594,8 +599,7 @@ class ParavoloType(BilingualName):
 
     @property
     def display_description(self) -> str:
-        english = get_language() == "en" and self.description_en
-        return self.description_en if english else self.description
+        return in_reader_language(self.description, self.description_en)
 
 
 class NoticeChange(StatusChange):

@@ -13,7 +13,6 @@ import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
 from stdnum import iban
 from weasyprint.text.fonts import FontConfiguration
 
@@ -55,7 +54,7 @@ def render_notice_pdf(notice: PaymentNotice) -> bytes:
 
 def render_notice_pdf_of_lines(notice: PaymentNotice, lines: NoticeLines) -> bytes:
     """The rendering alone, for a notice whose lines are already at hand (the benchmark's)."""
-    status = notice.status_on(timezone.localdate())
+    status = notice.current_status
     payable = status == PaymentNotice.Status.OPEN
     html = render_to_string(
         TEMPLATE,

@@ -132,7 +132,7 @@ def _notice_of(obj, as_of: date) -> PaymentNotice | None:
     """The notice ``obj`` stands on, unless its validity ended before ``as_of``: it no longer
     holds the line, whether or not the nightly sweep has marked it expired yet."""
     item = getattr(obj, "open_item", None)  # absent when the join found no open notice
-    if item is None or item.notice.valid_until < as_of:
+    if item is None or item.notice.status_on(as_of) != PaymentNotice.Status.OPEN:
         return None
     return item.notice
 

@@ -88,8 +88,8 @@ def _refuse_items_on_open_notices(debts: list[Debt], installments: list[Installm
         NoticeItem.objects.filter(is_open=True, notice__valid_until__gte=timezone.localdate()),
         debts,
         installments,
-    ).select_related("notice")
-    item = taken.select_related("debt", "installment__settlement").first()
+    )
+    item = taken.select_related("notice", "debt", "installment__settlement").first()
     if item is not None:
         raise ValidationError(
             _(
@@ -309,7 +309,7 @@ def issue_paravolo(
     )
     if unpaid is not None and unpaid.open_items:
         notice = unpaid.open_items[0].notice
-        if notice.status_on(timezone.localdate()) == PaymentNotice.Status.OPEN:
+        if notice.current_status == PaymentNotice.Status.OPEN:
             return IssuedParavolo(notice=notice, created=False)
     debt = unpaid or Debt.objects.create(
         debtor=debtor,

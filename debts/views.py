@@ -109,7 +109,7 @@ class NoticeDetailView(CitizenRequiredMixin, OwnNoticeMixin, TemplateView):
         return super().get_context_data(
             notice=self.object,
             lines=selectors.notice_lines(self.object),
-            payable=self.object.status_on(timezone.localdate()) == PaymentNotice.Status.OPEN,
+            payable=self.object.current_status == PaymentNotice.Status.OPEN,
             **kwargs,
         )
 
@@ -163,11 +163,9 @@ class NoticeNewView(CitizenRequiredMixin, TemplateView):
     def _choice(self, form):
         # A refused choice comes back still ticked, as far as its ids could be read.
         picked = getattr(form, "cleaned_data", {})
-        overview = selectors.debtor_overview(self.debtor, timezone.localdate())
         return self.render_to_response(
             self.get_context_data(
-                overview=overview,
-                choosable=overview.has_lines_without_notice,
+                overview=selectors.debtor_overview(self.debtor, timezone.localdate()),
                 form=form,
                 picked_debts=set(picked.get("debts", ())),
                 picked_installments=set(picked.get("installments", ())),
