@@ -71,10 +71,9 @@ def watch_owned(model: type[Model]) -> None:
     or deleted, and the debtor it had before when staff move it to another one."""
 
     def remember(sender, instance, update_fields=None, **kwargs):
-        instance._stored_debtor_id = None
-        if not instance._state.adding and (update_fields is None or "debtor" in update_fields):
-            stored = sender._default_manager.filter(pk=instance.pk)
-            instance._stored_debtor_id = stored.values_list("debtor_id", flat=True).first()
+        instance._stored_debtor_id = versioned_cache.stored_before_save(
+            instance, "debtor", update_fields
+        )
 
     def changed(sender, instance, **kwargs):
         bump(instance.debtor_id)

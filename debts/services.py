@@ -34,13 +34,14 @@ from .rf import IDENTIFIER_DIGITS, make_rf
 from .surcharges import add_months, last_day_before_increase
 
 
-def _locked_debtor(debtor: Debtor) -> Debtor:
-    """Lock the debtor's row: notices and settlements of one debtor are built one at a time.
+def lock_debtor(debtor_id: int) -> Debtor:
+    """Lock the debtor's row: one debtor's notices, settlements and payments are written one at a
+    time (every service that writes them takes this lock first).
 
     FOR NO KEY UPDATE: it still queues these services, but not a transaction that only points a
     row at the debtor (a debt moved to them), whose foreign-key check would otherwise deadlock.
     """
-    return Debtor.objects.select_for_update(no_key=True).get(pk=debtor.pk)
+    return Debtor.objects.select_for_update(no_key=True).get(pk=debtor_id)
 
 
 def _debtors_debts(debtor: Debtor, debts: Iterable[Debt], *, lock: bool = True) -> list[Debt]:
@@ -251,7 +252,7 @@ def build_notice(
     for the total, so a bank takes exactly that amount. ``expected_total`` is the total a person
     was shown: if the amounts moved since (a day went by), nothing is built.
     """
-    debtor = _locked_debtor(debtor)
+    debtor = lock_debtor(debtor.pk)
     today = timezone.localdate()
     _refuse_past(valid_until, today)
     debts, installments = _notice_selection(debtor, debts, installments, lock=True)
@@ -291,7 +292,7 @@ def issue_paravolo(
     click, a second tab, a notice that expired) gives that one, on its open notice or a new one,
     never a second debt to pay.
     """
-    debtor = _locked_debtor(debtor)
+    debtor = lock_debtor(debtor.pk)
     paravolo_type = ParavoloType.objects.select_related("revenue_type").get(pk=paravolo_type.pk)
     if not paravolo_type.active:
         raise ValidationError(_("Αυτό το παράβολο δεν εκδίδεται πια."), "inactive_paravolo")
@@ -406,7 +407,7 @@ def create_settlement(
     The surcharges due on approval, less the scheme's write-off, join the principal; from then on
     the settlement's interest replaces ΚΕΔΕ surcharges.
     """
-    debtor = _locked_debtor(debtor)
+    debtor = lock_debtor(debtor.pk)
     debts = _debtors_debts(debtor, debts)
     if not debts:
         raise ValidationError(_("Επιλέξτε τουλάχιστον μία οφειλή."), "empty")

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from debts.models import Debt, Debtor, Installment, PaymentNotice, Settlement
-from debts.services import cancel_notice
+from debts.models import Debt, Installment, PaymentNotice, Settlement
+from debts.services import cancel_notice, lock_debtor
 
 from .models import Payment
 
@@ -82,8 +82,8 @@ def record_notice_payment(
     file imported twice or a gateway callback repeated pays nothing twice. A payment is refused,
     changing nothing, when its amount is not the notice's total (the RF's amount check promises
     exactly that amount), when the notice was cancelled or is already paid, or when something on
-    an expired notice has meanwhile been paid, settled or had its amount corrected (that money
-    needs a person).
+    an expired notice has meanwhile been paid, settled or corrected by staff (that money needs a
+    person).
     Paying an expired notice cancels any newer open notice of the same debts or installments.
     """
     reference = reference.strip()
@@ -92,7 +92,7 @@ def record_notice_payment(
     # The debtor first, as every service that writes a debtor's notices locks it, so two payments
     # of overlapping notices queue instead of locking notices and debts in opposite orders; then
     # the notice, so a repeat arriving at the same moment waits and then finds the first.
-    Debtor.objects.select_for_update(no_key=True).get(pk=notice.debtor_id)
+    lock_debtor(notice.debtor_id)
     notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
     if payment := Payment.objects.filter(channel=channel, reference=reference).first():
         return _repeat_or_refuse(payment, notice, amount)

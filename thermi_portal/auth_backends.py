@@ -66,11 +66,7 @@ def _user_changed(sender, instance, **kwargs):
 
 def _remember_owner(sender, instance, update_fields=None, **kwargs):
     """Before a card is saved, note the account it is tied to in the database, which may lose it."""
-    instance._saved_owner_id = None
-    if not instance._state.adding and (update_fields is None or "user" in update_fields):
-        instance._saved_owner_id = (
-            sender._default_manager.filter(pk=instance.pk).values_list("user_id", flat=True).first()
-        )
+    instance._saved_owner_id = versioned_cache.stored_before_save(instance, "user", update_fields)
 
 
 def _card_changed(sender, instance, **kwargs):

@@ -100,3 +100,13 @@ def fetch(versions: Iterable[str], key: str, build: Callable[[], T], timeout: in
         except Exception:
             logger.warning("The cache failed: %s is not kept", key, exc_info=True)
     return value
+
+
+def stored_before_save(instance, field: str, update_fields=None):
+    """For a ``pre_save`` receiver: the value of ``field`` (a foreign key) in the database, which
+    the save may replace, so the owner who loses the row can be bumped too; None for a new row or
+    a save of other fields only."""
+    if instance._state.adding or (update_fields is not None and field not in update_fields):
+        return None
+    stored = type(instance)._default_manager.filter(pk=instance.pk)
+    return stored.values_list(f"{field}_id", flat=True).first()
