@@ -115,8 +115,8 @@ def log_in_citizens(count: int) -> list[tuple["Debtor", dict[str, str]]]:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from debts.demo import generated_debtors
     from debts.models import Debtor
+    from thermi_portal.demo import generated_debtors
 
     user_model = get_user_model()
     debtors = list(generated_debtors().select_related("user").order_by("?")[:count])

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class DebtsConfig(AppConfig):
     name = "debts"
     verbose_name = _("Οφειλές")
-
-    def ready(self):
-        from . import ledger_cache
-
-        ledger_cache.connect()

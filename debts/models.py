@@ -77,7 +77,11 @@ class Debtor(models.Model):
     )
     created_at = models.DateTimeField(_("δημιουργήθηκε"), auto_now_add=True)
     updated_at = models.DateTimeField(_("ενημερώθηκε"), auto_now=True)
-    history = HistoricalRecords()
+    # Raised by ``services.lock_debtor`` in the statement that locks the row, so it changes with
+    # every transaction that writes the debtor's ledger through the services: a page kept under
+    # it (the citizen's overview) is never served once such a change commits. Not audit history.
+    ledger_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["ledger_version"])
 
     class Meta:
         verbose_name = _("οφειλέτης")
@@ -239,6 +243,8 @@ class Settlement(models.Model):
     states = StateMachine(
         {
             Status.ACTIVE: {Status.COMPLETED, Status.LOST, Status.CANCELLED},
+            # The payment of its last installment reversed: it runs again.
+            Status.COMPLETED: {Status.ACTIVE},
         },
         record=SettlementChange,
         owner_field="settlement",
@@ -368,8 +374,9 @@ class Debt(models.Model):
         {
             Status.OPEN: {Status.IN_SETTLEMENT, Status.PAID, Status.CANCELLED},
             Status.IN_SETTLEMENT: {Status.OPEN, Status.PAID},
-            # A payment reversed (a bounced transfer, a refund) reopens what it had paid.
-            Status.PAID: {Status.OPEN},
+            # A payment reversed (a bounced transfer, a refund) reopens what it had paid, or puts
+            # it back in the settlement whose completion it had paid.
+            Status.PAID: {Status.OPEN, Status.IN_SETTLEMENT},
         },
         record=DebtChange,
         owner_field="debt",
@@ -611,7 +618,11 @@ class NoticeChange(StatusChange):
 
 
 class PaymentNotice(models.Model):
-    """A notice (ειδοποιητήριο): debts grouped under one RF, amounts frozen until it expires."""
+    """A notice (ειδοποιητήριο): debts grouped under one RF, amounts frozen until it expires.
+
+    Its debtor never changes (the database refuses it: migration 0010): the RF was given to that
+    debtor, and the services find a notice's debtor to lock before the notice itself.
+    """
 
     class Origin(models.TextChoices):
         MUNICIPALITY = "municipality", _("Έκδοση Δήμου")
@@ -628,6 +639,8 @@ class PaymentNotice(models.Model):
             Status.OPEN: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
             # Money received after expiry is still money received: the payment wins.
             Status.EXPIRED: {Status.PAID},
+            # Its payment reversed by staff: its RF is not paid again (money for it is held).
+            Status.PAID: {Status.CANCELLED},
         },
         record=NoticeChange,
         owner_field="notice",

@@ -16,10 +16,9 @@ from django.template.loader import render_to_string
 from stdnum import iban
 from weasyprint.text.fonts import FontConfiguration
 
-from thermi_portal.context_processors import municipality_name
-
 from .epc_qr import notice_qr_data_uri
 from .models import PaymentNotice
+from .municipality import municipality_name
 from .selectors import NoticeLines, notice_lines
 
 TEMPLATE = "debts/notice_pdf.html"

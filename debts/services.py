@@ -3,6 +3,12 @@
 Refusals are ``ValidationError`` with a message a person can act on, raised before anything is
 written, so that bad input changes nothing. ``preview_notice`` writes nothing: it shows what
 ``build_notice`` would write, through the same checks and the same arithmetic.
+
+Every function that writes a debtor's notices, settlements or debts takes the debtor's lock first
+(``lock_debtor``), then a notice's, then the debts and installments: one order for all of them
+(and for ``payments.services``), so two never deadlock, and one debtor's ledger is written one
+transaction at a time. Taking that lock raises the debtor's ``ledger_version``, so what these
+functions write shows on the citizen's overview from their commit on, signals or not.
 """
 
 import secrets
@@ -14,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -34,14 +40,42 @@ from .rf import IDENTIFIER_DIGITS, make_rf
 from .surcharges import add_months, last_day_before_increase
 
 
-def lock_debtor(debtor_id: int) -> Debtor:
-    """Lock the debtor's row: one debtor's notices, settlements and payments are written one at a
-    time (every service that writes them takes this lock first).
+def _raise_and_lock(debtors: QuerySet) -> int:
+    """Raise the ledger version of ``debtors``, locking their rows to the end of the caller's
+    transaction; how many there were.
 
-    FOR NO KEY UPDATE: it still queues these services, but not a transaction that only points a
-    row at the debtor (a debt moved to them), whose foreign-key check would otherwise deadlock.
+    One ``UPDATE`` of a column no key holds both raises and locks: PostgreSQL takes FOR NO KEY
+    UPDATE for it. It queues the services that write a debtor's ledger, but not a transaction
+    that only points a row at the debtor (a debt moved to them), whose foreign-key check takes
+    FOR KEY SHARE and would otherwise deadlock.
     """
-    return Debtor.objects.select_for_update(no_key=True).get(pk=debtor_id)
+    if transaction.get_autocommit():
+        raise transaction.TransactionManagementError("A debtor's lock needs a transaction.")
+    return debtors.update(ledger_version=F("ledger_version") + 1)
+
+
+def lock_debtor(debtor_id: int) -> Debtor:
+    """Lock the debtor's row, raising its ``ledger_version``, and return it: one debtor's notices,
+    settlements and payments are written one at a time (every service that writes them takes this
+    lock first), and a page kept under the version (the overview) is stale from the commit on."""
+    _raise_and_lock(Debtor.objects.filter(pk=debtor_id))
+    return Debtor.objects.get(pk=debtor_id)
+
+
+def lock_notice(notice_id: int | None = None, *, rf_code: str = "") -> PaymentNotice | None:
+    """The notice with this id (or RF), locked after its debtor (as ``lock_debtor`` locks it), with
+    the debtor read; None if there is no such notice.
+
+    Two statements whatever the way in, since a notice never changes debtor (the database refuses
+    it: migration 0010): the first finds the debtor through the notice and locks it, the second
+    locks and reads the notice.
+    """
+    notices = PaymentNotice.objects.filter(
+        **({"rf_code": rf_code} if rf_code else {"pk": notice_id})
+    )
+    if not _raise_and_lock(Debtor.objects.filter(pk__in=notices.values("debtor_id"))):
+        return None
+    return notices.select_for_update(of=("self",)).select_related("debtor").get()
 
 
 def _debtors_debts(debtor: Debtor, debts: Iterable[Debt], *, lock: bool = True) -> list[Debt]:
@@ -70,7 +104,8 @@ def _holding(queryset: QuerySet, debts: list[Debt], installments: list[Installme
 def _expire_lapsed_notices(debts: list[Debt], installments: list[Installment]) -> None:
     """A notice past its validity frees its lines at once, not at the nightly sweep.
 
-    The caller holds the lines' locks, taken before a notice's, as a payment takes them.
+    The caller holds the debtor's lock and the lines' locks, taken before a notice's, as a
+    payment takes them.
     """
     lapsed = _holding(
         NoticeItem.objects.filter(is_open=True, notice__valid_until__lt=timezone.localdate()),
@@ -326,7 +361,7 @@ def issue_paravolo(
 
 
 def _close_notice(notice: PaymentNotice, status: str, *, cause: str, actor=None) -> PaymentNotice:
-    notice = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
+    """Close ``notice``, which the caller has locked after its debtor, freeing its lines."""
     PaymentNotice.states.advance(notice, status, cause=cause, actor=actor)
     notice.items.update(is_open=False)
     return notice
@@ -335,6 +370,7 @@ def _close_notice(notice: PaymentNotice, status: str, *, cause: str, actor=None)
 @transaction.atomic
 def cancel_notice(notice: PaymentNotice, *, cause: str, actor=None) -> PaymentNotice:
     """Withdraw an open notice; its debts become free to go on another."""
+    notice = lock_notice(notice.pk)
     return _close_notice(notice, PaymentNotice.Status.CANCELLED, cause=cause, actor=actor)
 
 
@@ -345,7 +381,7 @@ def expire_notices(today: date | None = None) -> int:
     due = PaymentNotice.objects.filter(status=PaymentNotice.Status.OPEN, valid_until__lt=today)
     for notice in due.only("pk").iterator():
         with transaction.atomic():
-            locked = PaymentNotice.objects.select_for_update().get(pk=notice.pk)
+            locked = lock_notice(notice.pk)
             if locked.status == PaymentNotice.Status.OPEN:
                 _close_notice(locked, PaymentNotice.Status.EXPIRED, cause="validity ended")
                 expired += 1

@@ -1,13 +1,14 @@
-"""The citizen's pages, under the ``citizen`` namespace; each id is looked up among their own."""
+"""The citizen's pages of the receivables; each id is looked up among their own.
+
+The portal puts them, with its pages that compose several apps, under the ``citizen`` namespace
+(``thermi_portal.citizen_urls``), so every citizen page is reversed as ``citizen:<name>``.
+"""
 
 from django.urls import path
 
 from . import views
 
-app_name = "citizen"
 urlpatterns = [
-    path("debts/", views.OverviewView.as_view(), name="overview"),
-    path("card/", views.DebtorCardView.as_view(), name="card"),
     path("notices/", views.NoticeListView.as_view(), name="notices"),
     path("notices/new/", views.NoticeNewView.as_view(), name="notice_new"),
     path("notices/new/confirm/", views.NoticeConfirmView.as_view(), name="notice_confirm"),

@@ -1,11 +1,12 @@
-"""The citizen's pages: what they owe, their card, their notices and their παράβολα.
+"""The citizen's pages of the receivables alone: their notices and their παράβολα.
 
-Views stay thin: reads come from ``debts.selectors``, changes from ``debts.services``. Every object
-is looked up among the logged-in citizen's own (``self.debtor``) before any method runs, so another
-citizen's id is simply not found (404), whether it is read or posted to.
+The pages that show what several apps hold (the overview, kept in the cache, and the card with its
+payments) are the portal's (``thermi_portal.views``), which also puts these under the ``citizen``
+namespace. Views stay thin: reads come from ``debts.selectors``, changes from ``debts.services``.
+Every object is looked up among the logged-in citizen's own (``self.debtor``) before any method
+runs, so another citizen's id is simply not found (404), whether it is read or posted to.
 """
 
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,58 +20,11 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from payments.selectors import debtor_payments
-from thermi_portal import kept_pages
-
-from . import ledger_cache, selectors, services
+from . import selectors, services
 from .access import CitizenRequiredMixin
 from .forms import NoticeConfirmForm, NoticeSelectionForm
-from .models import Debtor, PaymentNotice
+from .models import PaymentNotice
 from .notice_pdf import render_notice_pdf
-
-
-class OverviewView(CitizenRequiredMixin, View):
-    """What the citizen owes today, grouped as the municipality presents it.
-
-    The page is kept rendered per debtor, day and language (``debts.ledger_cache``); a request
-    with messages to show, or a query string, gets it rendered afresh.
-    """
-
-    template_name = "debts/overview.html"
-
-    def get(self, request, *args, **kwargs):
-        as_of = timezone.localdate()
-        if not kept_pages.can_be_kept(request):
-            return TemplateResponse(request, self.template_name, self._context(as_of))
-        page = ledger_cache.overview_page(
-            self.debtor.pk,
-            as_of,
-            request.path,
-            lambda: kept_pages.render_with_holes(request, self.template_name, self._context(as_of)),
-        )
-        return kept_pages.respond(request, page)
-
-    def _context(self, as_of: date) -> dict:
-        # The card is read again: the one loaded with the account may be older than the version
-        # of the ledger the cache took before calling this.
-        debtor = Debtor.objects.get(pk=self.debtor.pk)
-        return {
-            "overview": selectors.debtor_overview(debtor, as_of),
-            "surcharges": selectors.surcharge_explanation(),
-        }
-
-
-class DebtorCardView(CitizenRequiredMixin, TemplateView):
-    """The ledger card the municipality keeps: identity, every debt ever, settlements, payments."""
-
-    template_name = "debts/card.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            card=selectors.debtor_card(self.debtor),
-            payments=debtor_payments(self.debtor),
-            **kwargs,
-        )
 
 
 class NoticeListView(CitizenRequiredMixin, ListView):

@@ -1,41 +1,126 @@
-"""Money received: one append-only record per payment, whatever the channel it came through."""
+"""Money received, and where every cent of it went.
+
+A ``Payment`` records money that reached the municipality, whatever the channel; it is never
+changed nor deleted (the database refuses it too: migration 0003). What became of the money is
+told by append-only rows beside it, so that for every payment
+
+    amount = Σ allocations + Σ unapplied entries + Σ returns
+
+- ``Allocation``: money applied to a debt or an installment, principal and surcharge apart, each
+  on the receipt that was issued for it (a reversal adds negative rows on the reversing receipt);
+- ``UnappliedEntry``: money held for a person to resolve, with the reason (positive when it
+  arrives or an application is reversed; negative when staff apply it or mark it for return);
+- ``PaymentReturn``: money marked for return to the payer, and whether it has been returned.
+
+``manage.py check_ledger`` verifies this for every payment.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from debts.models import MONEY, PaymentNotice
+from debts.models import MONEY, Debt, Debtor, Installment, PaymentNotice
+from debts.states import StateMachine, StatusChange
 
 
 class Channel(models.TextChoices):
-    """The ways money reaches the municipality."""
+    """The ways money reaches the municipality (their values name the receipt series)."""
 
     BANK = "bank", _("Τράπεζα (RF μέσω ΔΙΑΣ)")
     CARD = "card", _("Κάρτα")
     COUNTER = "counter", _("Ταμείο του Δήμου")
 
 
-class Payment(models.Model):
-    """A payment that settled a notice; never changed nor deleted once written (the database
-    refuses it too: migration 0003).
+class Tender(models.TextChoices):
+    """What the payer handed over at the counter."""
+
+    CASH = "cash", _("Μετρητά")
+    POS = "pos", _("Κάρτα (POS)")
+
+
+class UnappliedReason(models.TextChoices):
+    """Why money is held instead of applied, or what moved it in or out of the queue."""
+
+    MALFORMED_REFERENCE = "malformed_reference", _("Μη έγκυρος κωδικός RF")
+    NO_NOTICE = "no_notice", _("Δεν βρέθηκε ειδοποιητήριο")
+    AMOUNT_SHORT = "amount_short", _("Ποσό μικρότερο από το σύνολο του ειδοποιητηρίου")
+    AMOUNT_OVER = "amount_over", _("Ποσό μεγαλύτερο από το σύνολο του ειδοποιητηρίου")
+    NOTICE_CANCELLED = "notice_cancelled", _("Το ειδοποιητήριο έχει ακυρωθεί")
+    NOTICE_PAID = "notice_paid", _("Το ειδοποιητήριο έχει ήδη εξοφληθεί")
+    LINE_CLOSED = "line_closed", _("Οφειλή του ειδοποιητηρίου εξοφλήθηκε ή ρυθμίστηκε στο μεταξύ")
+    LINE_CORRECTED = "line_corrected", _("Οφειλή του ειδοποιητηρίου διορθώθηκε μετά την έκδοσή του")
+    REVERSED = "reversed", _("Ακύρωση εξόφλησης")
+    APPLIED = "applied", _("Εφαρμόστηκε από υπάλληλο")
+    FOR_RETURN = "for_return", _("Προς επιστροφή")
+
+    @classmethod
+    def on_arrival(cls) -> set[str]:
+        """The reasons money is held when it arrives."""
+        return {
+            cls.MALFORMED_REFERENCE,
+            cls.NO_NOTICE,
+            cls.AMOUNT_SHORT,
+            cls.AMOUNT_OVER,
+            cls.NOTICE_CANCELLED,
+            cls.NOTICE_PAID,
+            cls.LINE_CLOSED,
+            cls.LINE_CORRECTED,
+        }
+
+
+class AppendOnly(models.Model):
+    """A money record: written once, never changed nor deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Μια εγγραφή χρημάτων δεν αλλάζει."), "append_only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Μια εγγραφή χρημάτων δεν διαγράφεται."), "append_only")
+
+
+class Payment(AppendOnly):
+    """Money received, applied or not (the rows beside it say).
 
     ``reference`` is the channel's own id for the money (the bank's transaction reference, the
     card gateway's payment id, the counter slip number); with the channel it is unique, which
-    makes recording the same payment twice impossible, whichever entry point sees it again.
+    makes recording the same money twice impossible, whichever entry point sees it again.
+    ``named_reference`` is what the payer named (an RF, or the remittance text), kept as given.
     """
 
     Channel = Channel
 
     notice = models.ForeignKey(
-        PaymentNotice, models.PROTECT, related_name="payments", verbose_name=_("ειδοποιητήριο")
+        PaymentNotice,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("ειδοποιητήριο"),
+    )
+    debtor = models.ForeignKey(
+        Debtor,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("οφειλέτης"),
     )
     channel = models.CharField(_("τρόπος πληρωμής"), max_length=16, choices=Channel)
+    tender = models.CharField(_("μέσο στο ταμείο"), max_length=8, choices=Tender, blank=True)
     amount = models.DecimalField(_("ποσό"), **MONEY)
     received_at = models.DateTimeField(_("ημερομηνία πληρωμής"))
     reference = models.CharField(_("αναφορά συναλλαγής"), max_length=100)
-    recorded_at = models.DateTimeField(_("καταχωρίστηκε"), auto_now_add=True)
+    named_reference = models.CharField(_("αναφορά του πληρωτή"), max_length=140, blank=True)
+    payer = models.CharField(_("πληρωτής (κατά το κανάλι)"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("καταχωρίστηκε"), default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -49,23 +134,202 @@ class Payment(models.Model):
         verbose_name = _("πληρωμή")
         verbose_name_plural = _("πληρωμές")
         ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["debtor", "received_at"], name="payment_debtor_received")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="payment_channel_known"
             ),
+            models.CheckConstraint(
+                condition=Q(tender="") | Q(channel="counter", tender__in=Tender.values),
+                name="payment_tender_at_counter",
+            ),
             models.UniqueConstraint(
                 fields=["channel", "reference"], name="payment_reference_unique_per_channel"
             ),
+        ]
+        permissions = [
+            ("take_counter_payment", _("Μπορεί να εισπράττει στο ταμείο")),
+            ("resolve_unapplied", _("Μπορεί να διαθέτει ή να επιστρέφει αδιάθετα ποσά")),
+            ("reverse_receipt", _("Μπορεί να ακυρώνει είσπραξη με ακυρωτική απόδειξη")),
         ]
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.amount} € ({self.reference})"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(_("Μια πληρωμή που καταχωρίστηκε δεν αλλάζει."), "append_only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Μια πληρωμή που καταχωρίστηκε δεν διαγράφεται."), "append_only")
+class Allocation(AppendOnly):
+    """Money of a payment applied to one debt or installment, on the receipt issued for it.
+
+    The amounts are the notice's frozen ones; a reversal is a negative row on the reversing
+    receipt, never an edit.
+    """
+
+    payment = models.ForeignKey(
+        Payment, models.PROTECT, related_name="allocations", verbose_name=_("πληρωμή")
+    )
+    receipt = models.ForeignKey(
+        "receipts.Receipt",
+        models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("απόδειξη"),
+    )
+    notice = models.ForeignKey(
+        PaymentNotice, models.PROTECT, related_name="+", verbose_name=_("ειδοποιητήριο")
+    )
+    debt = models.ForeignKey(
+        Debt,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("οφειλή"),
+    )
+    installment = models.ForeignKey(
+        Installment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("δόση"),
+    )
+    principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
+    surcharge = models.DecimalField(_("προσαυξήσεις"), **MONEY)
+    at = models.DateTimeField(_("χρονική στιγμή"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("κατανομή πληρωμής")
+        verbose_name_plural = _("κατανομές πληρωμών")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(debt__isnull=False, installment__isnull=True)
+                | Q(debt__isnull=True, installment__isnull=False),
+                name="allocation_debt_or_installment",
+            ),
+            models.CheckConstraint(
+                condition=Q(principal__gt=0, surcharge__gte=0)
+                | Q(principal__lt=0, surcharge__lte=0),
+                name="allocation_amounts_one_sign",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.principal} + {self.surcharge} € → {self.debt or self.installment}"
+
+    @property
+    def amount(self):
+        return self.principal + self.surcharge
+
+
+class UnappliedEntry(AppendOnly):
+    """Money of a payment entering (positive) or leaving (negative) the queue of money that a
+    person must resolve; the balance of a payment's entries is what it still holds."""
+
+    Reason = UnappliedReason
+
+    payment = models.ForeignKey(
+        Payment, models.PROTECT, related_name="unapplied_entries", verbose_name=_("πληρωμή")
+    )
+    amount = models.DecimalField(_("ποσό"), **MONEY)
+    reason = models.CharField(_("αιτία"), max_length=24, choices=UnappliedReason)
+    notice = models.ForeignKey(
+        PaymentNotice,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ειδοποιητήριο"),
+    )
+    note = models.TextField(_("σημείωση"), blank=True)
+    at = models.DateTimeField(_("χρονική στιγμή"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("χρήστης"),
+    )
+
+    class Meta:
+        verbose_name = _("κίνηση αδιάθετου ποσού")
+        verbose_name_plural = _("κινήσεις αδιάθετων ποσών")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="unapplied_amount_nonzero"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, reason__in=[*UnappliedReason.on_arrival(), "reversed"])
+                | Q(amount__lt=0, reason__in=["applied", "for_return"]),
+                name="unapplied_sign_matches_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} € ({self.get_reason_display()})"
+
+
+class ReturnChange(StatusChange):
+    payment_return = models.ForeignKey(
+        "PaymentReturn", models.PROTECT, related_name="status_changes"
+    )
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης επιστροφής")
+        verbose_name_plural = _("αλλαγές κατάστασης επιστροφών")
+
+
+class PaymentReturn(models.Model):
+    """Money marked for return to the payer: by hand for a bank transfer or cash, through the
+    gateway for a card. Its amount never changes; only its status moves, and each move is
+    recorded."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Προς επιστροφή")
+        RETURNED = "returned", _("Επιστράφηκε")
+
+    states = StateMachine(
+        {Status.REQUESTED: {Status.RETURNED}},
+        record=ReturnChange,
+        owner_field="payment_return",
+    )
+
+    payment = models.ForeignKey(
+        Payment, models.PROTECT, related_name="returns", verbose_name=_("πληρωμή")
+    )
+    amount = models.DecimalField(_("ποσό"), **MONEY)
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.REQUESTED, editable=False
+    )
+    reason = models.TextField(_("αιτιολογία"))
+    requested_at = models.DateTimeField(_("ζητήθηκε"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ζητήθηκε από"),
+    )
+    return_reference = models.CharField(_("αναφορά επιστροφής"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("επιστροφή χρημάτων")
+        verbose_name_plural = _("επιστροφές χρημάτων")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="return_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} € ({self.get_status_display()})"
+
+
+class UnappliedPayment(Payment):
+    """Finance's queue in the admin: the payments that still hold money for a person to
+    resolve (apply, or return). A view of ``Payment``, with no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("αδιάθετο ποσό")
+        verbose_name_plural = _("αδιάθετα ποσά")

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class TaxisnetAuthConfig(AppConfig):
     name = "taxisnet_auth"
     verbose_name = _("Σύνδεση με TaxisNet")
-
-    def ready(self):
-        from thermi_portal import auth_backends
-
-        auth_backends.connect()

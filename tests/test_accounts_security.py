@@ -21,8 +21,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from debts import demo
 from tests.conftest import CITIZEN_PASSWORD
+from thermi_portal import demo
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from debts.models import AssessmentNote, Debt, NoticeItem, ParavoloType, PaymentNotice
 from debts.services import build_notice, cancel_notice
 from payments.models import Payment
-from payments.services import record_notice_payment
+from payments.services import settle
 
 TODAY = date(2025, 6, 15)
 
@@ -240,12 +240,12 @@ def test_the_card_holds_identity_every_debt_with_history_settlements_and_payment
     debtor.phone = "2310000000"
     debtor.save()
     notice = everything["notice"]
-    record_notice_payment(
-        notice,
+    settle(
         channel=Payment.Channel.BANK,
-        amount=notice.total,
         reference="DIAS-1",
+        amount=notice.total,
         received_at=timezone.now(),
+        notice=notice,
     )
     Debt.states.advance(everything["water"], Debt.Status.CANCELLED, cause="λάθος χρέωση")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from debts.models import Debt, NoticeItem, PaymentNotice
 from debts.services import build_notice, expire_notices
 from payments.models import Payment
-from payments.services import record_notice_payment
+from payments.services import Settled, settle
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -50,12 +50,12 @@ def paying(notice, reference, channel=Payment.Channel.BANK, after: threading.Eve
     def pay():
         if after is not None:
             after.wait(timeout=10)
-        return record_notice_payment(
-            notice,
+        return settle(
             channel=channel,
-            amount=notice.total,
             reference=reference,
+            amount=notice.total,
             received_at=timezone.now(),
+            notice=notice,
         )
 
     return pay
@@ -101,8 +101,9 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
 
     outcomes = run_together(pay, pay, pay, pay)
 
-    assert all(isinstance(o, Payment) for o in outcomes), outcomes
-    assert len({o.pk for o in outcomes}) == 1
+    assert all(isinstance(o, Settled) for o in outcomes), outcomes
+    assert len({o.payment.pk for o in outcomes}) == 1
+    assert [o.repeated for o in outcomes].count(False) == 1
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     assert notice.status_changes.count() == 1
@@ -112,8 +113,8 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
 def test_late_money_for_an_expired_notice_and_for_its_replacement_at_once(
     make_debtor, make_debt, attempt
 ):
-    """Each payment takes the debtor's lock first: one is recorded, the other refused with a
-    reason, never a deadlock between the two notices and their debts."""
+    """Each payment takes the debtor's lock first: one is applied, the other held with its reason,
+    never a deadlock between the two notices and their debts."""
     debtor = make_debtor()
     debts = [make_debt(debtor, "120.00", due_date=date(2024, 6, 30)), make_debt(debtor, "35.50")]
     expired = build_notice(debtor, debts=debts)
@@ -124,10 +125,11 @@ def test_late_money_for_an_expired_notice_and_for_its_replacement_at_once(
         paying(expired, "DIAS-LATE"), paying(newer, "pi_1", channel=Payment.Channel.CARD)
     )
 
-    payments = [o for o in outcomes if isinstance(o, Payment)]
-    refusals = [o for o in outcomes if isinstance(o, ValidationError)]
-    assert len(payments) == 1 and len(refusals) == 1, outcomes
-    assert Payment.objects.count() == 1
+    assert all(isinstance(o, Settled) for o in outcomes), outcomes
+    assert sorted(o.applied for o in outcomes) == [False, True]
+    held = next(o for o in outcomes if not o.applied)
+    assert held.reason in {"line_closed", "notice_cancelled"}
+    assert Payment.objects.count() == 2
 
 
 def test_a_notice_built_while_staff_correct_the_debt_counts_the_corrected_amount(
@@ -168,4 +170,4 @@ def test_a_debt_moved_back_to_a_debtor_while_their_late_money_arrives(make_debto
     )
 
     assert isinstance(moved, Debt), moved
-    assert isinstance(paid, Payment), paid
+    assert isinstance(paid, Settled), paid

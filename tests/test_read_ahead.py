@@ -40,7 +40,9 @@ def test_a_repeat_overview_makes_one_round_trip_to_the_cache(
 ):
     citizen_client.get(reverse("citizen:overview"))  # builds, and learns the keys it read
     cache_calls.clear()
-    with django_assert_num_queries(0):
+    # One query, outside the cache: the debtor's ledger version, part of the page's key, which
+    # the services raise as they lock the debtor (thermi_portal.ledger_cache).
+    with django_assert_num_queries(1):
         page = citizen_client.get(reverse("citizen:overview"))
 
     assert page.status_code == 200

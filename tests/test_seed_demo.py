@@ -11,7 +11,6 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from stdnum.gr import vat
 
-from debts import demo
 from debts.models import (
     AssessmentNote,
     CertificationRoll,
@@ -28,6 +27,8 @@ from debts.models import (
 from debts.rf import accepts_amount, parse_rf
 from debts.services import issue_paravolo
 from payments.models import Payment
+from taxisnet_auth.sandbox.views import NAMED_DEMO_AFMS
+from thermi_portal import demo
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,7 @@ def test_named_citizens_are_in_their_situations():
     for afm in demo.NAMED_AFMS:
         assert vat.is_valid(afm)
         assert not afm.startswith(demo.GENERATED_AFM_PREFIX)
+    assert NAMED_DEMO_AFMS == demo.NAMED_AFMS, "the GSIS sandbox lists them first"
     vavoula = Debtor.objects.get(afm="068933130")
     assert (vavoula.last_name, vavoula.first_name, vavoula.father_name) == (
         "ΒΑΒΟΥΛΑ",

@@ -20,7 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .context_processors import municipality_name
+from debts.municipality import municipality_name
 
 
 def lacks_required_totp(user) -> bool:

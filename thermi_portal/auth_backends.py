@@ -74,7 +74,7 @@ def _card_changed(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    """Bump an account on every save or delete of it or of its card (``TaxisnetAuthConfig.ready``)."""
+    """Bump an account on every save or delete of it or of its card (``PortalConfig.ready``)."""
     from debts.models import Debtor
 
     user_model = get_user_model()

@@ -1,14 +1,8 @@
 """Template context shared by every page."""
 
 from django.conf import settings
-from django.utils.translation import get_language
 
-
-def municipality_name() -> str:
-    """The municipality's name in the reader's language, so one deployment can serve another."""
-    if get_language() == "en":
-        return settings.MUNICIPALITY_NAME_EN
-    return settings.MUNICIPALITY_NAME
+from debts.municipality import municipality_name
 
 
 def municipality(request):

@@ -1,8 +1,8 @@
 """One round trip to the cache for a request: the keys a session read last time come with it.
 
 A citizen's page reads the session, then the account (``thermi_portal.auth_backends``), then the
-page kept for their debtor (``debts.ledger_cache``): three round trips, each waiting on the one
-before for the key it needs, and each costing more than the page's own work once it is kept.
+page kept for their debtor (``thermi_portal.ledger_cache``): three round trips, each waiting on the
+one before for the key it needs, and each costing more than the page's own work once it is kept.
 So each process remembers, per session and URL, the keys that session's last request of that URL
 read through ``get_many``; the next such request fetches them in the same ``MGET`` as the session
 itself, and ``get_many`` serves them from there.

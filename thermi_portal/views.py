@@ -1,11 +1,21 @@
-"""Pages that belong to no single app."""
+"""Pages that belong to no single app: the home page, the health check, and the citizen's pages
+that show what several apps hold (the overview, kept in the cache, and the card)."""
+
+from datetime import date
 
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.views.generic import TemplateView
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.generic import TemplateView, View
 
-from debts.access import debtor_of
+from debts import selectors
+from debts.access import CitizenRequiredMixin, debtor_of
+from debts.models import Debtor
+from payments.selectors import debtor_payments
+
+from . import kept_pages, ledger_cache
 
 
 class HomeView(TemplateView):
@@ -24,3 +34,47 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class OverviewView(CitizenRequiredMixin, View):
+    """What the citizen owes today, grouped as the municipality presents it.
+
+    The page is kept rendered per debtor, day and language (``thermi_portal.ledger_cache``); a
+    request with messages to show, or a query string, gets it rendered afresh.
+    """
+
+    template_name = "portal/overview.html"
+
+    def get(self, request, *args, **kwargs):
+        as_of = timezone.localdate()
+        if not kept_pages.can_be_kept(request):
+            return TemplateResponse(request, self.template_name, self._context(as_of))
+        page = ledger_cache.overview_page(
+            self.debtor.pk,
+            as_of,
+            request.path,
+            lambda: kept_pages.render_with_holes(request, self.template_name, self._context(as_of)),
+        )
+        return kept_pages.respond(request, page)
+
+    def _context(self, as_of: date) -> dict:
+        # The card is read again: the one loaded with the account may be older than the versions
+        # of the ledger the cache took before calling this.
+        debtor = Debtor.objects.get(pk=self.debtor.pk)
+        return {
+            "overview": selectors.debtor_overview(debtor, as_of),
+            "surcharges": selectors.surcharge_explanation(),
+        }
+
+
+class DebtorCardView(CitizenRequiredMixin, TemplateView):
+    """The ledger card the municipality keeps: identity, every debt ever, settlements, payments."""
+
+    template_name = "portal/card.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            card=selectors.debtor_card(self.debtor),
+            payments=debtor_payments(self.debtor),
+            **kwargs,
+        )

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from debts import demo
 from debts.models import Debt, Debtor, PaymentNotice, Settlement
+from thermi_portal import demo
 
 
 class Command(BaseCommand):

@@ -3,17 +3,18 @@
 The overview is the page every citizen opens first, and it changes only when their ledger does
 (or the day, for surcharges). The whole page is kept rendered, with holes for its CSRF tokens
 (``thermi_portal.kept_pages``), per debtor, day, language, URL, month rule and release
-(``thermi_portal.versioned_cache``), with two versions: the debtor's *ledger version* and the
-version of the rows all debtors share (revenue types, settlement schemes, assessment notes).
+(``thermi_portal.versioned_cache``), under three versions: the debtor's ``ledger_version`` in the
+database, the debtor's version in the cache and the version of the rows all debtors share
+(revenue types, settlement schemes, assessment notes).
 
-The rule for writers: a save or a delete of the models ``connect`` watches (and of
-``payments.Payment``, which the payments app watches) bumps through Django's signals. A write that
-sends none (``QuerySet.update``, ``bulk_create``, raw SQL) calls ``bump(debtor_id)`` itself in its
-transaction, unless a watched save in the same transaction already bumps the same debtor: so
-``build_notice`` (items bulk-created with their notice), ``create_settlement`` (installments
-with their settlement), closing a notice and ``record_notice_payment`` (items updated with their
-notice) need nothing more, and ``seed_demo`` bulk-creates only debtors that did not exist. A
-database restored or recreated under a kept cache may reuse debtor ids: clear the cache then.
+The rule for writers. A service that writes a debtor's ledger takes ``debts.services.lock_debtor``
+first, which bumps ``Debtor.ledger_version`` in the statement that locks the row: its change shows
+from its commit on, whatever it writes and however (``QuerySet.update``, ``bulk_create``, raw
+SQL), signals or not. Other writes, such as the admin's saves, rely on Django's signals: a save or
+a delete of the models ``connect`` watches bumps the debtor's version in the cache; a write that
+sends none and takes no ``lock_debtor`` calls ``bump(debtor_id)`` itself in its transaction
+(``seed_demo`` bulk-creates only new debtors, of whom nothing is kept). A database restored or
+recreated under a kept cache may reuse debtor ids and versions: clear the cache then.
 """
 
 from collections.abc import Callable
@@ -24,7 +25,19 @@ from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.translation import get_language
 
-from thermi_portal import versioned_cache
+from debts.models import (
+    AssessmentNote,
+    Debt,
+    Debtor,
+    Installment,
+    NoticeItem,
+    PaymentNotice,
+    RevenueType,
+    Settlement,
+    SettlementScheme,
+)
+
+from . import versioned_cache
 
 # How long an overview page is kept: also the longest a bump lost to a cache outage shows.
 TIMEOUT = 60 * 60
@@ -49,9 +62,14 @@ def bump_shared() -> None:
 def overview_page(debtor_id: int, as_of: date, path: str, render: Callable[[], str]) -> str:
     """The debtor's overview page at ``path`` on ``as_of`` in the active language, with holes for
     its CSRF tokens (``thermi_portal.kept_pages``): the page kept in the cache, else ``render()``,
-    which must read the data only when called."""
+    which must read the data only when called.
+
+    One query: the debtor's ``ledger_version``, read before anything is rendered, so a page is
+    kept only under a version no older than its data.
+    """
+    ledger_version = Debtor.objects.values_list("ledger_version", flat=True).get(pk=debtor_id)
     key = (
-        f"overview:{debtor_id}:{as_of.isoformat()}:{get_language()}:{path}:"
+        f"overview:{debtor_id}:{ledger_version}:{as_of.isoformat()}:{get_language()}:{path}:"
         f"{settings.SURCHARGE_MONTH_RULE}:{versioned_cache.release()}"
     )
     return versioned_cache.fetch([_version_key(debtor_id), SHARED], key, render, TIMEOUT)
@@ -102,19 +120,7 @@ def _connect(model: type[Model], receiver) -> None:
 
 
 def connect() -> None:
-    """Watch the rows of this app the overview shows (``DebtsConfig.ready`` calls it)."""
-    from .models import (
-        AssessmentNote,
-        Debt,
-        Debtor,
-        Installment,
-        NoticeItem,
-        PaymentNotice,
-        RevenueType,
-        Settlement,
-        SettlementScheme,
-    )
-
+    """Watch the rows the overview shows (``PortalConfig.ready`` calls it)."""
     watch(Debtor, lambda debtor: debtor.pk)
     for model in (Debt, PaymentNotice, Settlement):
         watch_owned(model)

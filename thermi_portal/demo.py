@@ -23,8 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.gr import vat
 
-from . import services
-from .models import (
+from debts import services
+from debts.models import (
     AssessmentNote,
     CertificationRoll,
     Debt,
@@ -35,9 +35,11 @@ from .models import (
     RevenueType,
     SettlementScheme,
 )
-from .money import ZERO, round_money
-from .rf import IDENTIFIER_DIGITS, make_rf
-from .surcharges import add_months
+from debts.money import ZERO, round_money
+from debts.rf import IDENTIFIER_DIGITS, make_rf
+from debts.surcharges import add_months
+from payments.models import Channel
+from payments.services import settle
 
 SEED = 2026
 BATCH_SIZE = 2000
@@ -499,9 +501,6 @@ def _nikolaou(debtor: Debtor, ref: Reference, today: date) -> None:
 
 def _paid_up(debtor: Debtor, ref: Reference, today: date) -> None:
     """Owes nothing: this year's cleaning fees, paid at a bank with the notice's RF."""
-    from payments.models import Payment
-    from payments.services import record_notice_payment
-
     place = "Σμύρνης 5, Ταγαράδες"
     debt = Debt.objects.create(
         debtor=debtor,
@@ -514,12 +513,12 @@ def _paid_up(debtor: Debtor, ref: Reference, today: date) -> None:
         due_date=today + timedelta(days=25),
     )
     notice = services.build_notice(debtor, debts=[debt])
-    record_notice_payment(
-        notice,
-        channel=Payment.Channel.BANK,
-        amount=notice.total,
+    settle(
+        channel=Channel.BANK,
         reference=f"DEMO-DIAS-{debtor.afm}-{today:%Y%m%d}",
+        amount=notice.total,
         received_at=timezone.now(),
+        notice=notice,
     )
 
 

@@ -1,0 +1,131 @@
+"""The ledger's invariants, checked from the database alone (``manage.py check_ledger``).
+
+Each check is one aggregate query that returns only the offending rows, so a clean ledger of any
+size costs a handful of queries and a breach names its records.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from debts.models import MONEY, PaymentNotice
+from receipts.models import Receipt, ReceiptCounter
+
+from .models import Allocation, Payment, PaymentReturn, UnappliedEntry
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(**MONEY))
+
+
+def _sum_of(model, amount, owner: str, **filters):
+    """Σ ``amount`` of ``model`` rows whose ``owner`` is the outer row, 0 when there is none."""
+    rows = (
+        model.objects.filter(**{owner: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(owner)
+        .annotate(total=Sum(amount))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=DecimalField(**MONEY)), ZERO)
+
+
+@dataclass
+class LedgerReport:
+    checked: dict[str, int] = field(default_factory=dict)
+    breaches: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.breaches
+
+
+def check() -> LedgerReport:
+    report = LedgerReport()
+    _payments_balance(report)
+    _notices_match_allocations(report)
+    _receipts_match_allocations(report)
+    _receipt_numbers_gapless(report)
+    return report
+
+
+def _payments_balance(report: LedgerReport) -> None:
+    """amount = Σ allocations + Σ unapplied entries + Σ returns, for every payment."""
+    payments = Payment.objects.annotate(
+        allocated=_sum_of(Allocation, F("principal") + F("surcharge"), "payment"),
+        unapplied=_sum_of(UnappliedEntry, "amount", "payment"),
+        returned=_sum_of(PaymentReturn, "amount", "payment"),
+    )
+    report.checked["payments"] = Payment.objects.count()
+    off = payments.exclude(amount=F("allocated") + F("unapplied") + F("returned"))
+    for p in off.order_by("pk"):
+        report.breaches.append(
+            f"payment {p.pk} ({p.channel} {p.reference}): amount {p.amount} ≠ allocated "
+            f"{p.allocated} + unapplied {p.unapplied} + returned {p.returned}"
+        )
+
+
+def _notices_match_allocations(report: LedgerReport) -> None:
+    """A paid notice is paid by allocations of exactly its total; any other notice keeps none
+    (a reversal's negative rows bring a cancelled one back to zero). So each debtor's paid lines,
+    principal and surcharge as frozen, equal the money allocated to them."""
+    allocated = _sum_of(Allocation, F("principal") + F("surcharge"), "notice")
+    notices = PaymentNotice.objects.annotate(allocated=allocated)
+    report.checked["notices"] = PaymentNotice.objects.count()
+    paid = PaymentNotice.Status.PAID
+    off = notices.filter(
+        Q(status=paid) & ~Q(allocated=F("total")) | ~Q(status=paid) & ~Q(allocated=0)
+    )
+    for notice in off.order_by("pk"):
+        report.breaches.append(
+            f"notice {notice.pk} ({notice.rf_code}, {notice.status}): total {notice.total}, "
+            f"allocated {notice.allocated}"
+        )
+
+
+def _receipts_match_allocations(report: LedgerReport) -> None:
+    """Every receipt states exactly the money allocated on it; no applied money lacks one."""
+    receipts = Receipt.objects.annotate(
+        allocated=_sum_of(Allocation, F("principal") + F("surcharge"), "receipt"),
+        has_allocations=Exists(Allocation.objects.filter(receipt=OuterRef("pk"))),
+    )
+    report.checked["receipts"] = Receipt.objects.count()
+    for receipt in receipts.filter(~Q(allocated=F("total")) | Q(has_allocations=False)):
+        report.breaches.append(
+            f"receipt {receipt.display_number}: total {receipt.total}, allocated "
+            f"{receipt.allocated}"
+        )
+
+
+def _receipt_numbers_gapless(report: LedgerReport) -> None:
+    """Per series and year the numbers run 1…n with no gap (unique by constraint), and the
+    counter stands at n."""
+    series = (
+        Receipt.objects.order_by()
+        .values("series", "year")
+        .annotate(first=Min("number"), last=Max("number"), count=Sum(Value(1)))
+    )
+    counters = {(c.series, c.year): c.last_number for c in ReceiptCounter.objects.all()}
+    report.checked["receipt series"] = len(counters)
+    seen = set()
+    for row in series:
+        key = (row["series"], row["year"])
+        seen.add(key)
+        if row["first"] != 1 or row["last"] != row["count"] or counters.get(key) != row["last"]:
+            report.breaches.append(
+                f"receipts {row['series']} {row['year']}: numbers {row['first']}…{row['last']} "
+                f"for {row['count']} receipts, counter at {counters.get(key)}"
+            )
+    for key in counters.keys() - seen:
+        report.breaches.append(f"receipts {key[0]} {key[1]}: counter at {counters[key]}, none")

@@ -1,0 +1,176 @@
+"""Receipts (διπλότυπα είσπραξης): numbered, immutable snapshots of money applied to debts.
+
+A receipt holds its own copy of what was paid (payer, lines, amounts, channel), handed to it by
+``payments.services``, so it reads the same whatever happens to the debts afterwards. It is never
+edited nor deleted: a cancellation is a new reversing receipt in its own series. Only its
+delivery (the rendered PDF, the email) is filled in later, by ``receipts.tasks``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from debts.models import MONEY, Debtor
+
+
+class Series(models.TextChoices):
+    """A numbering series: one per channel money comes through, and one for reversals.
+
+    The channel values are ``payments.Channel``'s, so a payment's channel names its series.
+    """
+
+    BANK = "bank", _("Τράπεζα (RF μέσω ΔΙΑΣ)")
+    CARD = "card", _("Κάρτα")
+    COUNTER = "counter", _("Ταμείο του Δήμου")
+    REVERSAL = "reversal", _("Ακυρωτικό")
+
+
+# What a receipt number is printed with, per series: «ΤΜ-2026/000123».
+SERIES_PREFIX = {
+    Series.BANK: "ΤΡ",
+    Series.CARD: "ΚΡ",
+    Series.COUNTER: "ΤΜ",
+    Series.REVERSAL: "ΑΚ",
+}
+
+
+class ReceiptCounter(models.Model):
+    """The last number taken in a series and year.
+
+    Taken and incremented in the transaction that issues the receipt (``receipts.services``), so
+    the row lock serialises concurrent receipts of one series and a rolled-back receipt gives its
+    number back: numbers are gapless and never repeat.
+    """
+
+    series = models.CharField(_("σειρά"), max_length=16, choices=Series)
+    year = models.PositiveSmallIntegerField(_("έτος"))
+    last_number = models.PositiveIntegerField(_("τελευταίος αριθμός"))
+
+    class Meta:
+        verbose_name = _("αρίθμηση αποδείξεων")
+        verbose_name_plural = _("αριθμήσεις αποδείξεων")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="receiptcounter_series_year"),
+        ]
+
+    def __str__(self):
+        return f"{SERIES_PREFIX[self.series]}-{self.year}: {self.last_number}"
+
+
+class Receipt(models.Model):
+    """A collection receipt, or a reversing one (series «reversal», negative amounts).
+
+    ``lines`` is the snapshot of what was paid, one entry per debt or installment: revenue code
+    (ΚΑΕ) and name, description, period, principal and surcharge (amounts as decimal strings).
+    """
+
+    # Set once the receipt exists: its delivery, not what it says.
+    DELIVERY_FIELDS = frozenset({"pdf", "pdf_rendered_at", "emailed_to", "emailed_at"})
+
+    Series = Series
+
+    series = models.CharField(_("σειρά"), max_length=16, choices=Series, editable=False)
+    year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
+    number = models.PositiveIntegerField(_("αριθμός"), editable=False)
+    verification_code = models.CharField(
+        _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
+    )
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="receipts", verbose_name=_("οφειλέτης")
+    )
+    payer_afm = models.CharField(_("ΑΦΜ"), max_length=9)
+    payer_name = models.CharField(_("ονοματεπώνυμο ή επωνυμία"), max_length=300)
+    channel = models.CharField(_("τρόπος πληρωμής"), max_length=16)
+    channel_label = models.CharField(_("τρόπος πληρωμής (κείμενο)"), max_length=100)
+    channel_reference = models.CharField(_("αναφορά συναλλαγής"), max_length=100)
+    received_at = models.DateTimeField(_("ημερομηνία είσπραξης"))
+    issued_at = models.DateTimeField(_("εκδόθηκε"), default=timezone.now)
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ταμίας"),
+    )
+    notice_rf = models.CharField(_("κωδικός RF"), max_length=25, blank=True)
+    total = models.DecimalField(_("σύνολο"), **MONEY)
+    lines = models.JSONField(_("γραμμές"))
+    reverses = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("ακυρώνει την απόδειξη"),
+    )
+    reason = models.TextField(_("αιτιολογία"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="receipts/%Y/", blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF δημιουργήθηκε"), null=True, blank=True)
+    emailed_to = models.EmailField(_("στάλθηκε στο"), blank=True)
+    emailed_at = models.DateTimeField(_("στάλθηκε με email"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("απόδειξη είσπραξης")
+        verbose_name_plural = _("αποδείξεις είσπραξης")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["debtor", "issued_at"], name="receipt_debtor_issued")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "number"], name="receipt_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="receipt_number_positive"),
+            # A receipt takes money in; a reversing receipt gives exactly that back.
+            models.CheckConstraint(
+                condition=Q(series="reversal", reverses__isnull=False, total__lt=0)
+                | (~Q(series="reversal") & Q(reverses__isnull=True, total__gt=0)),
+                name="receipt_reversal_consistent",
+            ),
+        ]
+        permissions = [("view_cash_day", _("Μπορεί να δει το ταμείο της ημέρας"))]
+
+    def __str__(self):
+        return self.display_number
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            changed = kwargs.get("update_fields")
+            if changed is None or not set(changed) <= self.DELIVERY_FIELDS:
+                raise ValidationError(
+                    _("Μια απόδειξη που εκδόθηκε δεν αλλάζει: εκδώστε ακυρωτική."), "append_only"
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Μια απόδειξη δεν διαγράφεται: εκδώστε ακυρωτική."), "append_only")
+
+    @property
+    def display_number(self) -> str:
+        return f"{SERIES_PREFIX[self.series]}-{self.year}/{self.number:06d}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.series == Series.REVERSAL
+
+    @property
+    def masked_payer(self) -> str:
+        """What the public verification page shows of the payer: initials only."""
+        return " ".join(f"{word[0]}{'*' * (len(word) - 1)}" for word in self.payer_name.split())
+
+    @property
+    def line_amounts(self) -> list[dict]:
+        """The lines with their amounts as ``Decimal``."""
+        return [
+            {
+                **line,
+                "principal": Decimal(line["principal"]),
+                "surcharge": Decimal(line["surcharge"]),
+                "amount": Decimal(line["principal"]) + Decimal(line["surcharge"]),
+            }
+            for line in self.lines
+        ]

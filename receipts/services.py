@@ -1,0 +1,141 @@
+"""Issuing receipts: the next number of the series and the immutable snapshot, in the caller's
+transaction; the PDF and the email follow after the commit (``receipts.tasks``)."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from debts.models import Debtor
+
+from . import tasks
+from .models import Receipt, ReceiptCounter, Series
+
+# No 0/O, 1/I/L: a code read aloud or typed from paper is read right.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """What a receipt says of one debt or installment paid."""
+
+    revenue_code: str
+    revenue_name: str
+    description: str
+    period: str
+    principal: Decimal
+    surcharge: Decimal
+
+    def as_json(self, sign: int = 1) -> dict:
+        return {
+            "revenue_code": self.revenue_code,
+            "revenue_name": self.revenue_name,
+            "description": self.description,
+            "period": self.period,
+            "principal": str(sign * self.principal),
+            "surcharge": str(sign * self.surcharge),
+        }
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def next_number(series: str, year: int) -> int:
+    """Take the next number of ``series`` in ``year``, in the current transaction.
+
+    One statement creates the counter or increments it, holding its row lock until the commit: a
+    concurrent receipt of the same series waits, and a rollback gives the number back.
+    """
+    table = ReceiptCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (series, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (series, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [series, year],
+        )
+        return cursor.fetchone()[0]
+
+
+def issue_receipt(
+    *,
+    series: str,
+    debtor: Debtor,
+    lines: list[ReceiptLine],
+    channel: str,
+    channel_label: str,
+    channel_reference: str,
+    received_at: datetime,
+    notice_rf: str = "",
+    cashier=None,
+) -> Receipt:
+    """A numbered receipt for money applied to ``lines``; the caller's transaction is its own.
+
+    The PDF is rendered and emailed once the transaction commits.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issue_receipt numbers receipts inside the payment's transaction")
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year
+    receipt = Receipt.objects.create(
+        series=series,
+        year=year,
+        number=next_number(series, year),
+        verification_code=new_verification_code(),
+        debtor=debtor,
+        payer_afm=debtor.afm,
+        payer_name=debtor.full_name,
+        channel=channel,
+        channel_label=channel_label,
+        channel_reference=channel_reference,
+        received_at=received_at,
+        issued_at=issued_at,
+        cashier=cashier,
+        notice_rf=notice_rf,
+        total=sum((line.principal + line.surcharge for line in lines), Decimal(0)),
+        lines=[line.as_json() for line in lines],
+    )
+    tasks.deliver_on_commit(receipt.pk)
+    return receipt
+
+
+def issue_reversal(original: Receipt, *, reason: str, actor=None) -> Receipt:
+    """The reversing receipt (ακυρωτικό) of ``original``: its lines negated, in its own series."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issue_reversal numbers receipts inside the payment's transaction")
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year
+    reversal = Receipt.objects.create(
+        series=Series.REVERSAL,
+        year=year,
+        number=next_number(Series.REVERSAL, year),
+        verification_code=new_verification_code(),
+        debtor=original.debtor,
+        payer_afm=original.payer_afm,
+        payer_name=original.payer_name,
+        channel=original.channel,
+        channel_label=original.channel_label,
+        channel_reference=original.channel_reference,
+        received_at=original.received_at,
+        issued_at=issued_at,
+        cashier=actor,
+        notice_rf=original.notice_rf,
+        total=-original.total,
+        lines=[
+            {
+                **line,
+                "principal": str(-Decimal(line["principal"])),
+                "surcharge": str(-Decimal(line["surcharge"])),
+            }
+            for line in original.lines
+        ],
+        reverses=original,
+        reason=reason,
+    )
+    tasks.deliver_on_commit(reversal.pk)
+    return reversal

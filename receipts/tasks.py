@@ -1,0 +1,68 @@
+"""Rendering and emailing receipts after the commit that issued them, and the sweep that catches
+what did not happen (the broker down at the commit, a worker gone with the task)."""
+
+from allauth.account.models import EmailAddress
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .delivery import email_receipt
+from .models import Receipt
+from .pdf import stored_pdf
+
+
+# Each step is done at most once whatever runs it (see stored_pdf and email_receipt), so any
+# failure (the mail server, the storage, the database) is retried, from about 5 s to 10 min apart;
+# but not a receipt that is not there: it is queued only once committed, and never deleted.
+@shared_task(
+    autoretry_for=(Exception,),
+    dont_autoretry_for=(Receipt.DoesNotExist,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def deliver_receipt(receipt_id: int) -> None:
+    """Render the receipt's PDF and email it; a repeat does neither twice.
+
+    The PDF is committed before the email is sent: a mail server that fails does not cost the
+    render, and the citizen can download the receipt meanwhile.
+    """
+    stored_pdf(receipt_id)
+    email_receipt(receipt_id)
+
+
+def deliver_on_commit(receipt_id: int) -> None:
+    """Queue the delivery once the current transaction commits; a broker down then loses
+    nothing: the sweep finds receipts without a PDF or an email.
+
+    A function, not a ``functools.partial``: Django logs a failed robust hook by its
+    ``__qualname__``, which a partial lacks, and the commit would raise after all.
+    """
+
+    def queue_delivery():
+        deliver_receipt.delay(receipt_id)
+
+    transaction.on_commit(queue_delivery, robust=True)
+
+
+def undelivered(issued_before):
+    """Receipts issued before then without a PDF, or not emailed though they have somewhere to go."""
+    has_verified_address = Exists(
+        EmailAddress.objects.filter(user_id=OuterRef("debtor__user_id"), verified=True)
+    )
+    return Receipt.objects.filter(issued_at__lt=issued_before).filter(
+        Q(pdf="") | Q(has_verified_address, emailed_at__isnull=True)
+    )
+
+
+@shared_task
+def sweep_undelivered() -> int:
+    """Queue again each receipt left undelivered for ``RECEIPT_SWEEP_AFTER``; how many."""
+    issued_before = timezone.now() - settings.RECEIPT_SWEEP_AFTER
+    receipt_ids = list(undelivered(issued_before).order_by().values_list("pk", flat=True))
+    for receipt_id in receipt_ids:
+        deliver_receipt.delay(receipt_id)
+    return len(receipt_ids)

@@ -1,0 +1,121 @@
+"""What a service writes shows on the citizen's overview the moment it commits, whether or not
+Django's signals fired: every service takes ``lock_debtor`` first, which raises the debtor's
+``ledger_version`` in the statement that locks the row, and the kept page is found by it
+(``thermi_portal.ledger_cache``).
+
+These tests commit (a transactional database), as a real request does: inside a transaction the
+cache is not used.
+"""
+
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
+
+from debts import services
+from debts.models import Debt, Debtor, Installment, NoticeItem, PaymentNotice, Settlement
+from thermi_portal import ledger_cache
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def overview(client) -> str:
+    """The main part of the overview (outside it, each page carries its own CSRF tokens)."""
+    response = client.get(reverse("citizen:overview"))
+    assert response.status_code == 200, response.status_code
+    return re.search(r"<main.*</main>", response.content.decode(), re.DOTALL).group()
+
+
+@pytest.fixture
+def without_signal_bumps():
+    """The ledger cache's signal receivers disconnected, as for a write that sends no signal:
+    only the ledger version can tell the cache that anything changed."""
+    for model in (Debtor, Debt, PaymentNotice, Settlement, NoticeItem, Installment):
+        uid = f"ledger_cache:{model._meta.label}"
+        assert post_save.disconnect(sender=model, dispatch_uid=uid), uid
+        assert post_delete.disconnect(sender=model, dispatch_uid=uid), uid
+    yield
+    ledger_cache.connect()
+
+
+@pytest.fixture
+def debtor(citizen_client):
+    return citizen_client.debtor
+
+
+@pytest.fixture
+def overdue(debtor, make_debt):
+    return make_debt(debtor, "200.00", due_date=date(2024, 12, 31), description="ΤΚΦ 2024")
+
+
+def test_an_update_in_a_transaction_that_locked_the_debtor_shows_at_once(
+    citizen_client, debtor, overdue, without_signal_bumps
+):
+    before = overview(citizen_client)
+    # Without the lock nothing tells the cache: the page kept before is served, which shows the
+    # signals are really off (and why every writer of a ledger takes the lock).
+    Debt.objects.filter(pk=overdue.pk).update(description="ΤΚΦ 2024 (χωρίς κλείδωμα)")
+    assert overview(citizen_client) == before
+
+    with transaction.atomic():
+        services.lock_debtor(debtor.pk)
+        Debt.objects.filter(pk=overdue.pk).update(description="ΤΚΦ 2024 (διορθωμένη)")
+
+    assert "ΤΚΦ 2024 (διορθωμένη)" in overview(citizen_client)
+
+
+def test_notices_built_cancelled_and_expired_show_at_once_without_signals(
+    citizen_client, debtor, overdue, without_signal_bumps
+):
+    assert "ΤΚΦ 2024" in overview(citizen_client)
+    notice = services.build_notice(debtor, debts=[overdue])
+    assert notice.formatted_rf in overview(citizen_client)
+
+    services.cancel_notice(notice, cause="test")
+    assert notice.formatted_rf not in overview(citizen_client)
+
+    renewed = services.build_notice(debtor, debts=[overdue])
+    assert renewed.formatted_rf in overview(citizen_client)
+    assert services.expire_notices(today=renewed.valid_until + timedelta(days=1)) == 1
+    assert renewed.formatted_rf not in overview(citizen_client)
+
+
+def test_locking_the_debtor_raises_its_ledger_version_and_needs_a_transaction(debtor):
+    with transaction.atomic():
+        assert services.lock_debtor(debtor.pk).ledger_version == debtor.ledger_version + 1
+    with pytest.raises(transaction.TransactionManagementError):
+        services.lock_debtor(debtor.pk)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_the_lock_is_for_no_key_update(debtor):
+    """It queues the other writers of the ledger, but not a foreign-key check pointing a row at
+    the debtor (FOR KEY SHARE): the earlier deadlock fix stands on that."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                services.lock_debtor(debtor.pk)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM debts_debtor WHERE id = %s FOR KEY SHARE NOWAIT", [debtor.pk]
+            )
+        with pytest.raises(OperationalError), transaction.atomic():
+            Debtor.objects.select_for_update(no_key=True, nowait=True).get(pk=debtor.pk)
+    finally:
+        release.set()
+        holder.join(timeout=10)
