@@ -46,6 +46,7 @@ RUN DJANGO_ENV=production \
     TAXISNET_BASE_URL=https://build.invalid/oauth2server \
     TAXISNET_CLIENT_ID=build TAXISNET_CLIENT_SECRET=build \
     MUNICIPALITY_IBAN=GR9608100010000001234567890 RF_CREDITOR_CODE=0000 \
+    PORTAL_BASE_URL=https://build.invalid \
     sh -c 'python manage.py collectstatic --no-input \
         && if find . -name "*.po" -not -path "./node_modules/*" | grep -q .; then \
             python manage.py compilemessages; fi'

@@ -57,9 +57,9 @@ class UnappliedReason(models.TextChoices):
     FOR_RETURN = "for_return", _("Προς επιστροφή")
 
     @classmethod
-    def on_arrival(cls) -> set[str]:
-        """The reasons money is held when it arrives."""
-        return {
+    def on_arrival(cls) -> list[str]:
+        """The reasons money is held when it arrives (a list: a constraint's order is fixed)."""
+        return [
             cls.MALFORMED_REFERENCE,
             cls.NO_NOTICE,
             cls.AMOUNT_SHORT,
@@ -68,7 +68,7 @@ class UnappliedReason(models.TextChoices):
             cls.NOTICE_PAID,
             cls.LINE_CLOSED,
             cls.LINE_CORRECTED,
-        }
+        ]
 
 
 class AppendOnly(models.Model):

@@ -1,4 +1,6 @@
-"""Numbered receipts and certificates as PDF, rendered and emailed by Celery tasks.
+"""Numbered receipts as PDF, rendered and emailed by Celery tasks, and verifiable by anyone.
 
-Built by the receipts issue; until then the app holds no models and no code.
+``services`` issues a receipt in the payment's transaction; ``tasks`` renders (``pdf``) and emails
+(``delivery``) it after the commit; ``views`` serve the public verification page and a citizen's
+own PDF; ``admin`` lets staff find and read receipts.
 """

@@ -119,7 +119,11 @@ class Receipt(models.Model):
         verbose_name = _("απόδειξη είσπραξης")
         verbose_name_plural = _("αποδείξεις είσπραξης")
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["debtor", "issued_at"], name="receipt_debtor_issued")]
+        indexes = [
+            models.Index(fields=["debtor", "issued_at"], name="receipt_debtor_issued"),
+            # The delivery sweep, the day's receipts and the admin's dates read by issue time.
+            models.Index(fields=["issued_at"], name="receipt_issued"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "year", "number"], name="receipt_number_unique"

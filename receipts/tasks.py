@@ -1,6 +1,8 @@
 """Rendering and emailing receipts after the commit that issued them, and the sweep that catches
 what did not happen (the broker down at the commit, a worker gone with the task)."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from celery import shared_task
 from django.conf import settings
@@ -48,21 +50,27 @@ def deliver_on_commit(receipt_id: int) -> None:
     transaction.on_commit(queue_delivery, robust=True)
 
 
-def undelivered(issued_before):
-    """Receipts issued before then without a PDF, or not emailed though they have somewhere to go."""
+# The sweep looks back this far, no further: an outage is over long before, its scan stays
+# small, and a citizen who verifies an address only now is not mailed years of receipts at once
+# (they are in the portal).
+SWEEP_WINDOW = timedelta(days=7)
+
+
+def undelivered(now):
+    """Receipts issued between ``SWEEP_WINDOW`` and ``RECEIPT_SWEEP_AFTER`` before ``now``
+    without a PDF, or not emailed though they have somewhere to go."""
     has_verified_address = Exists(
         EmailAddress.objects.filter(user_id=OuterRef("debtor__user_id"), verified=True)
     )
-    return Receipt.objects.filter(issued_at__lt=issued_before).filter(
-        Q(pdf="") | Q(has_verified_address, emailed_at__isnull=True)
-    )
+    return Receipt.objects.filter(
+        issued_at__lt=now - settings.RECEIPT_SWEEP_AFTER, issued_at__gte=now - SWEEP_WINDOW
+    ).filter(Q(pdf="") | Q(has_verified_address, emailed_at__isnull=True))
 
 
 @shared_task
 def sweep_undelivered() -> int:
     """Queue again each receipt left undelivered for ``RECEIPT_SWEEP_AFTER``; how many."""
-    issued_before = timezone.now() - settings.RECEIPT_SWEEP_AFTER
-    receipt_ids = list(undelivered(issued_before).order_by().values_list("pk", flat=True))
+    receipt_ids = list(undelivered(timezone.now()).order_by().values_list("pk", flat=True))
     for receipt_id in receipt_ids:
         deliver_receipt.delay(receipt_id)
     return len(receipt_ids)

@@ -32,6 +32,7 @@ PRODUCTION = {
     "TAXISNET_CLIENT_SECRET": secrets.token_urlsafe(20),
     "MUNICIPALITY_IBAN": "GR96 0810 0010 0000 0123 4567 890",
     "RF_CREDITOR_CODE": "0173",
+    "PORTAL_BASE_URL": "https://pay.thermi.gov.gr",
 }
 
 
@@ -147,6 +148,8 @@ def test_production_health_check_is_served_over_plain_http():
         ({"MUNICIPALITY_IBAN": "GR1601101250000000012300696"}, "not a valid IBAN"),
         ({"RF_CREDITOR_CODE": None}, "RF_CREDITOR_CODE is missing"),
         ({"RF_CREDITOR_CODE": "46"}, "RF_CREDITOR_CODE is missing or not the four digits"),
+        ({"PORTAL_BASE_URL": None}, "PORTAL_BASE_URL is missing or not https://"),
+        ({"PORTAL_BASE_URL": "http://pay.thermi.gov.gr"}, "PORTAL_BASE_URL"),
     ],
 )
 def test_production_refuses_to_start_on_development_conveniences(change, problem):

@@ -6,6 +6,7 @@ SQLite in ``var/``, Celery tasks run in-process, email written to files in ``var
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "payments",
     "taxisnet_auth",
     "receipts",
+    "thermi_portal.apps.PortalConfig",  # the top floor: after the apps it composes
 ]
 
 MIDDLEWARE = [
@@ -127,7 +129,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Athens"
 CELERY_BEAT_SCHEDULE = {
     "expire-notices": {"task": "debts.tasks.expire_notices", "schedule": crontab(hour=0, minute=5)},
+    "sweep-undelivered-receipts": {
+        "task": "receipts.tasks.sweep_undelivered",
+        "schedule": crontab(minute="*/2"),
+    },
 }
+# A receipt still without its PDF, or its email, this many minutes after it was issued is queued
+# again by the sweep (the broker was down at the commit, or a worker died with the task).
+RECEIPT_SWEEP_AFTER = timedelta(minutes=env.int("RECEIPT_SWEEP_AFTER_MINUTES", default=5))
 
 # --- Email ----------------------------------------------------------------------------------
 # The embedded default writes each message to a file in var/mail/ instead of sending it.
@@ -257,6 +266,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # --- The municipality -----------------------------------------------------------------------
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Δήμος Θέρμης")
 MUNICIPALITY_NAME_EN = env.str("MUNICIPALITY_NAME_EN", default="Municipality of Thermi")
+# Where citizens reach the portal, for links that leave it: the QR code on a receipt, an email.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Printed on every notice and put in its QR code; in production the municipality's own account,
 # never the textbook sample that development uses.
 _SAMPLE_IBAN = "GR1601101250000000012300695"
@@ -324,6 +335,9 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append("MUNICIPALITY_IBAN is missing, not a valid IBAN or the sample one")
     if not re.fullmatch(r"\d{4}", RF_CREDITOR_CODE):
         problems.append("RF_CREDITOR_CODE is missing or not the four digits DIAS assigned")
+    if not PORTAL_BASE_URL.startswith("https://"):
+        # Printed in every receipt's verification QR code and link.
+        problems.append("PORTAL_BASE_URL is missing or not https://")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 

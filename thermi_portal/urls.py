@@ -19,8 +19,9 @@ urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("", include("debts.urls")),
+    path("", include("thermi_portal.citizen_urls")),
     path("payments/", include("payments.urls")),
+    path("", include("receipts.urls")),
     path("", HomeView.as_view(), name="home"),
     prefix_default_language=False,
 )
