@@ -13,9 +13,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -38,6 +42,7 @@ from .models import (
     SettlementChange,
     SettlementScheme,
 )
+from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
 
 #: Recorded as the cause of a notice cancelled from the admin (the actor is recorded with it).
@@ -459,6 +464,10 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
             },
             messages.SUCCESS,
         )
+        # On to the new notice: its PDF to print for the debtor, or its payment at the counter.
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:debts_paymentnotice_change", args=[notice.pk])
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.accepts_edits:
@@ -477,7 +486,7 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
 class PaymentNoticeAdmin(ReadOnlyMixin, RfSearchMixin, HistoryAdmin):
     """Notices are issued and closed by the services; here they are read and, if open, cancelled."""
 
-    list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until")
+    list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until", "pdf_link")
     list_filter = ("status", "origin")
     list_select_related = ("debtor",)
     search_fields = ("rf_code", "debtor__afm")
@@ -490,10 +499,33 @@ class PaymentNoticeAdmin(ReadOnlyMixin, RfSearchMixin, HistoryAdmin):
         "issued_at",
         "valid_until",
         "created_by",
+        "pdf_link",
     )
     readonly_fields = fields
     inlines = (NoticeItemInline, NoticeChangeInline)
     actions = ("cancel_notices",)
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, notice):
+        url = reverse(f"{self.admin_site.name}:debts_paymentnotice_pdf", args=[notice.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">PDF</a>', url)
+
+    def get_urls(self):
+        pdf = path(
+            "<int:pk>/pdf/",
+            self.admin_site.admin_view(self.pdf_view),
+            name="debts_paymentnotice_pdf",
+        )
+        return [pdf, *super().get_urls()]
+
+    def pdf_view(self, request, pk):
+        """The notice as the debtor gets it, to print at the counter."""
+        notice = get_object_or_404(PaymentNotice.objects.select_related("debtor"), pk=pk)
+        if not self.has_view_permission(request, notice):
+            raise PermissionDenied
+        response = HttpResponse(render_notice_pdf(notice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{notice.rf_code}.pdf"'
+        return response
 
     def has_cancel_permission(self, request):
         """Cancelling is the one change staff make to a notice."""

@@ -1,32 +1,755 @@
-"""Payments in the staff admin: read by everyone with the right, written only by services."""
+"""Money in the staff admin: the cashier's counter and day, finance's queue of unapplied money,
+receipts reversed by staff correction, and every payment with its history, read-only.
 
-from django.contrib import admin
+Every change of money is made by ``payments.services``: the pages here ask for it, show what the
+services answer (or refuse, with their own ``ValidationError`` message), and check who may ask.
+A payment is "added" only at the counter, so the admin's «add» of a payment opens the counter.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from debts.admin import ReadOnlyMixin, RfSearchMixin
+from debts.admin import ReadOnlyInline, ReadOnlyMixin, RfSearchMixin
+from debts.models import Debt, Debtor, Installment, PaymentNotice
+from debts.selectors import debtor_overview, notice_lines
+from debts.services import preview_notice
+from receipts.models import Receipt
 
-from .models import Payment
+from . import selectors, services
+from .forms import (
+    CashDayForm,
+    CounterPaymentForm,
+    DebtorSearchForm,
+    LinesForm,
+    NoticePickForm,
+    NoticeRfForm,
+    ReturnedForm,
+    ReturnForm,
+    ReverseReceiptForm,
+)
+from .models import (
+    Allocation,
+    Channel,
+    Payment,
+    PaymentReturn,
+    UnappliedEntry,
+    UnappliedPayment,
+    UnappliedReason,
+)
+
+TAKE_COUNTER_PAYMENT = "payments.take_counter_payment"
+RESOLVE_UNAPPLIED = "payments.resolve_unapplied"
+REVERSE_RECEIPT = "payments.reverse_receipt"
+#: Who may look at any cashier's day, not only their own.
+VIEW_ANY_CASH_DAY = "receipts.view_cash_day"
+#: How many debtors a search lists; a cashier narrows a longer list by typing more.
+SEARCH_LIMIT = 20
 
 
-@admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
+def require(request, *permissions: str) -> None:
+    """403 unless the user has one of ``permissions``."""
+    if not any(request.user.has_perm(permission) for permission in permissions):
+        raise PermissionDenied
+
+
+def money(amount) -> str:
+    return f"{number_format(amount, decimal_pos=2)} €"
+
+
+def receipt_links(receipt: Receipt):
+    """The receipt's number, to its admin page, and its PDF."""
+    return format_html(
+        '<a href="{}">{}</a> (<a href="{}" target="_blank" rel="noopener">PDF</a>)',
+        reverse("admin:receipts_receipt_change", args=[receipt.pk]),
+        receipt.display_number,
+        reverse("admin:receipts_receipt_pdf", args=[receipt.pk]),
+    )
+
+
+def reason_label(reason: str | None) -> str:
+    return UnappliedReason(reason).label if reason else ""
+
+
+# --- A payment's history, read-only ---------------------------------------------------------
+
+
+class AllocationInline(ReadOnlyInline):
+    model = Allocation
+    verbose_name_plural = _("εφαρμογή σε οφειλές")
+    fields = ("at", "receipt_link", "notice", "line", "principal", "surcharge")
+    readonly_fields = fields
+    show_change_link = False
+    select_related = ("receipt", "notice", "debt", "installment__settlement")
+
+    @admin.display(description=_("απόδειξη"))
+    def receipt_link(self, allocation):
+        return receipt_links(allocation.receipt)
+
+    @admin.display(description=_("οφειλή ή δόση"))
+    def line(self, allocation):
+        return allocation.debt or allocation.installment
+
+
+class UnappliedEntryInline(ReadOnlyInline):
+    model = UnappliedEntry
+    fields = ("at", "amount", "reason", "notice", "note", "actor")
+    readonly_fields = fields
+    show_change_link = False
+    select_related = ("notice", "actor")
+
+
+class PaymentReturnInline(ReadOnlyInline):
+    model = PaymentReturn
+    fields = (
+        "requested_at",
+        "amount",
+        "reason",
+        "requested_by",
+        "status",
+        "return_reference",
+        "status_history",
+    )
+    readonly_fields = fields
+    show_change_link = False
+    select_related = ("requested_by",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("status_changes__actor")
+
+    @admin.display(description=_("ιστορικό"))
+    def status_history(self, payment_return):
+        labels = dict(PaymentReturn.Status.choices)
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{}: {} ({})",
+                (
+                    (
+                        date_format(timezone.localtime(change.at), "SHORT_DATETIME_FORMAT"),
+                        labels.get(change.to_status, change.to_status),
+                        change.actor or "—",
+                    )
+                    for change in payment_return.status_changes.all()
+                ),
+            )
+            or "—"
+        )
+
+
+class HeldFilter(admin.SimpleListFilter):
+    """Payments that still hold money for a person to resolve."""
+
+    title = _("αδιάθετα")
+    parameter_name = "held"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Αδιάθετα")),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(held__gt=0)
+        return queryset
+
+
+class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
+    """A payment with everything that became of its money; the actions on it are offered on its
+    page to those who may take them."""
+
     rf_lookup = "notice__rf_code"
-
-    list_display = ("received_at", "channel", "amount", "notice", "debtor", "reference")
-    list_filter = ("channel",)
-    list_select_related = ("notice__debtor",)
-    search_fields = ("reference", "=notice__debtor__afm")
+    change_form_template = "admin/payments/payment/change_form.html"
+    list_select_related = ("notice", "debtor")
+    search_fields = ("reference", "named_reference", "payer", "=debtor__afm")
+    search_help_text = _("Αναφορά συναλλαγής, RF, πληρωτής ή ΑΦΜ")
     date_hierarchy = "received_at"
     fields = (
+        "debtor",
         "notice",
         "channel",
+        "tender",
         "amount",
+        "held_amount",
         "received_at",
         "reference",
+        "named_reference",
+        "payer",
         "recorded_at",
         "recorded_by",
     )
+    readonly_fields = fields
+    inlines = (AllocationInline, UnappliedEntryInline, PaymentReturnInline)
 
-    @admin.display(description=_("οφειλέτης"))
-    def debtor(self, payment):
-        return payment.notice.debtor
+    def get_queryset(self, request):
+        return selectors.with_unapplied_balance(super().get_queryset(request))
+
+    @admin.display(description=_("αδιάθετο υπόλοιπο"), ordering="held")
+    def held_amount(self, payment):
+        return money(payment.held)
+
+    @admin.display(description=_("αιτία"))
+    def held_reason(self, payment):
+        return reason_label(payment.held_reason)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payment = self.get_object(request, object_id)
+        if payment is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        user = request.user
+        receipts = selectors.payment_receipts(payment)
+        for receipt in receipts:
+            receipt.reversible = (
+                user.has_perm(REVERSE_RECEIPT)
+                and not receipt.is_reversal
+                and receipt.reversal is None
+            )
+        may_resolve = user.has_perm(RESOLVE_UNAPPLIED)
+        context = {
+            "payment_receipts": receipts,
+            "may_resolve": may_resolve and payment.held > 0,
+            "returns_to_record": (
+                payment.returns.filter(status=PaymentReturn.Status.REQUESTED) if may_resolve else ()
+            ),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+
+@admin.register(Payment)
+class PaymentAdmin(PaymentHistoryAdmin):
+    list_display = (
+        "received_at",
+        "channel",
+        "tender",
+        "amount",
+        "held_amount",
+        "notice",
+        "debtor",
+        "reference",
+    )
+    list_filter = ("channel", "tender", HeldFilter)
+    change_list_template = "admin/payments/payment/change_list.html"
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(TAKE_COUNTER_PAYMENT)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        require(request, TAKE_COUNTER_PAYMENT)
+        return redirect("admin:payments_payment_counter")
+
+    def changelist_view(self, request, extra_context=None):
+        user = request.user
+        context = {
+            "may_take": user.has_perm(TAKE_COUNTER_PAYMENT),
+            "may_see_cash_day": user.has_perm(TAKE_COUNTER_PAYMENT)
+            or user.has_perm(VIEW_ANY_CASH_DAY),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        name = "payments_payment"
+        return [
+            path("counter/", view(self.counter_view), name=f"{name}_counter"),
+            path(
+                "counter/debtor/<int:debtor_id>/",
+                view(self.counter_debtor_view),
+                name=f"{name}_counter_debtor",
+            ),
+            path(
+                "counter/notice/<int:notice_id>/",
+                view(self.counter_notice_view),
+                name=f"{name}_counter_notice",
+            ),
+            path(
+                "counter/done/<int:payment_id>/",
+                view(self.counter_done_view),
+                name=f"{name}_counter_done",
+            ),
+            path("cash-day/", view(self.cash_day_view), name=f"{name}_cash_day"),
+            path("<int:payment_id>/apply/", view(self.apply_view), name=f"{name}_apply"),
+            path(
+                "<int:payment_id>/apply-lines/",
+                view(self.apply_lines_view),
+                name=f"{name}_apply_lines",
+            ),
+            path("<int:payment_id>/return/", view(self.return_view), name=f"{name}_return"),
+            path(
+                "returns/<int:return_id>/returned/",
+                view(self.returned_view),
+                name=f"{name}_returned",
+            ),
+            path(
+                "receipts/<int:receipt_id>/reverse/",
+                view(self.reverse_receipt_view),
+                name=f"{name}_reverse_receipt",
+            ),
+            *super().get_urls(),
+        ]
+
+    def page(self, request, template: str, title, **context):
+        return TemplateResponse(
+            request,
+            f"admin/payments/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.opts,
+                **context,
+            },
+        )
+
+    # --- Finding a debtor and their lines, for the counter and for finance ---------------
+
+    def find_debtors(self, request, term: str, pick_url=None) -> list[Debtor]:
+        """Debtors as the debtors' list finds them: by ΑΦΜ, name (accents and case aside) or
+        the RF of one of their notices; each with ``pick_url(debtor)``, where picking it leads."""
+        debtor_admin = self.admin_site.get_model_admin(Debtor)
+        found, may_repeat = debtor_admin.get_search_results(request, Debtor.objects.all(), term)
+        if may_repeat:
+            found = found.distinct()
+        debtors = list(found.order_by("last_name", "first_name", "afm")[:SEARCH_LIMIT])
+        for debtor in debtors:
+            debtor.pick_url = pick_url(debtor) if pick_url else ""
+        return debtors
+
+    @staticmethod
+    def open_lines(debtor: Debtor) -> dict:
+        """The debtor's open debts and installments that no payable notice holds: what a new
+        notice may be made of."""
+        overview = debtor_overview(debtor)
+        return {
+            "debt_lines": [
+                line for group in overview.debt_groups for line in group.lines if not line.notice
+            ],
+            "installment_lines": [
+                line
+                for view in overview.settlements
+                for line in view.open_installments
+                if not line.notice
+            ],
+        }
+
+    @staticmethod
+    def picked(form: LinesForm) -> dict:
+        return {
+            "debts": [Debt(pk=pk) for pk in form.cleaned_data["debts"]],
+            "installments": [Installment(pk=pk) for pk in form.cleaned_data["installments"]],
+        }
+
+    # --- The counter ---------------------------------------------------------------------
+
+    def counter_view(self, request):
+        """The cashier finds the debtor: by ΑΦΜ, name, or the RF of a notice the payer brought
+        (an open one leads straight to its payment)."""
+        require(request, TAKE_COUNTER_PAYMENT)
+        form = DebtorSearchForm(request.GET or None)
+        debtors = None
+        if form.is_valid():
+            term = form.cleaned_data["q"]
+            notice = selectors.notice_by_rf(term)
+            if (
+                notice is not None
+                and selectors.open_notices(notice.debtor).filter(pk=notice.pk).exists()
+            ):
+                return redirect("admin:payments_payment_counter_notice", notice.pk)
+            debtors = self.find_debtors(
+                request,
+                term,
+                lambda debtor: reverse("admin:payments_payment_counter_debtor", args=[debtor.pk]),
+            )
+            if len(debtors) == 1:
+                return redirect(debtors[0].pick_url)
+        return self.page(
+            request,
+            "counter_find.html",
+            _("Είσπραξη στο ταμείο"),
+            form=form,
+            debtors=debtors,
+        )
+
+    def counter_debtor_view(self, request, debtor_id):
+        """The debtor's open notices, each to be paid; or their open lines, to be put on a notice
+        made on the spot: reviewed first, then paid."""
+        require(request, TAKE_COUNTER_PAYMENT)
+        debtor = get_object_or_404(Debtor, pk=debtor_id)
+        lines = LinesForm(request.POST or None)
+        if lines.is_bound and not lines.is_valid():
+            messages.error(request, " ".join(e for errors in lines.errors.values() for e in errors))
+        elif lines.is_bound:
+            confirm = "confirm" in request.POST and lines.cleaned_data["total"] is not None
+            pay_form = CounterPaymentForm(request.POST if confirm else None)
+            if confirm and pay_form.is_valid():
+                try:
+                    return self.pay_lines(request, debtor, lines, pay_form)
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+            try:
+                draft = preview_notice(debtor, **self.picked(lines))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                return self.page(
+                    request,
+                    "counter_pay.html",
+                    _("Έλεγχος και είσπραξη"),
+                    debtor=debtor,
+                    draft=draft,
+                    form=pay_form,
+                )
+        return self.page(
+            request,
+            "counter_debtor.html",
+            format_html("{}: {}", _("Είσπραξη στο ταμείο"), debtor),
+            debtor=debtor,
+            notices=selectors.open_notices(debtor),
+            **self.open_lines(debtor),
+        )
+
+    def pay_lines(self, request, debtor, lines: LinesForm, pay_form: CounterPaymentForm):
+        """A notice for the reviewed lines and its payment, in one transaction; a form sent twice
+        gets what the first recorded."""
+        settled = services.settle_at_counter(
+            debtor,
+            **self.picked(lines),
+            expected_total=lines.cleaned_data["total"],
+            tender=pay_form.cleaned_data["tender"],
+            reference=pay_form.reference,
+            cashier=request.user,
+        )
+        return self.done(request, settled)
+
+    def counter_notice_view(self, request, notice_id):
+        """A notice's lines and total, and how the payer pays it."""
+        require(request, TAKE_COUNTER_PAYMENT)
+        notice = get_object_or_404(PaymentNotice.objects.select_related("debtor"), pk=notice_id)
+        form = CounterPaymentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                return self.done(request, self.settle_at_counter(request, notice, form))
+            except ValidationError as error:
+                form.add_error(None, error)
+        payable = notice.current_status == PaymentNotice.Status.OPEN
+        return self.page(
+            request,
+            "counter_pay.html",
+            format_html("{} {}", _("Είσπραξη ειδοποιητηρίου"), notice.formatted_rf),
+            debtor=notice.debtor,
+            notice=notice,
+            lines=notice_lines(notice),
+            payable=payable,
+            form=form if payable or form.is_bound else None,
+        )
+
+    def settle_at_counter(self, request, notice, form: CounterPaymentForm, amount=None):
+        return services.settle(
+            channel=Channel.COUNTER,
+            reference=form.reference,
+            amount=notice.total if amount is None else amount,
+            received_at=timezone.now(),
+            notice=notice,
+            tender=form.cleaned_data["tender"],
+            recorded_by=request.user,
+        )
+
+    def done(self, request, settled: services.Settled):
+        if settled.repeated:
+            messages.warning(
+                request,
+                gettext("Η πληρωμή αυτή είχε ήδη καταχωριστεί στις %(at)s: δεν καταχωρίστηκε ξανά.")
+                % {
+                    "at": date_format(
+                        timezone.localtime(settled.payment.recorded_at), "SHORT_DATETIME_FORMAT"
+                    )
+                },
+            )
+        return redirect("admin:payments_payment_counter_done", settled.payment.pk)
+
+    def counter_done_view(self, request, payment_id):
+        """What became of the money: applied, with its receipt to print; or held for finance."""
+        require(request, TAKE_COUNTER_PAYMENT)
+        payment = get_object_or_404(
+            selectors.with_unapplied_balance(Payment.objects.select_related("notice", "debtor")),
+            pk=payment_id,
+            channel=Channel.COUNTER,
+        )
+        receipts = [r for r in selectors.payment_receipts(payment) if not r.is_reversal]
+        return self.page(
+            request,
+            "counter_done.html",
+            _("Αποτέλεσμα είσπραξης"),
+            payment=payment,
+            receipt=receipts[0] if receipts else None,
+            reason=reason_label(payment.held_reason),
+        )
+
+    # --- The cashier's day ---------------------------------------------------------------
+
+    def cash_day_view(self, request):
+        """The cashier's own day at the counter (another's, for those who oversee the tills)."""
+        require(request, TAKE_COUNTER_PAYMENT, VIEW_ANY_CASH_DAY)
+        may_pick = request.user.has_perm(VIEW_ANY_CASH_DAY)
+        day, cashier = timezone.localdate(), request.user
+        form = CashDayForm(
+            request.GET or None,
+            initial={"day": day, "cashier": cashier},
+            cashiers=selectors.counter_cashiers() if may_pick else None,
+        )
+        if form.is_valid():
+            day = form.cleaned_data["day"] or day
+            cashier = form.cleaned_data.get("cashier") or cashier
+        return self.page(
+            request,
+            "cash_day.html",
+            _("Το ταμείο μου σήμερα")
+            if (day, cashier) == (timezone.localdate(), request.user)
+            else _("Ημέρα ταμείου"),
+            form=form,
+            cash_day=selectors.cash_day(cashier, day),
+        )
+
+    # --- Finance's queue: resolving unapplied money ----------------------------------------
+
+    def held_payment(self, request, payment_id) -> Payment:
+        require(request, RESOLVE_UNAPPLIED)
+        return get_object_or_404(
+            selectors.with_unapplied_balance(Payment.objects.select_related("debtor", "notice")),
+            pk=payment_id,
+        )
+
+    def back_to(self, payment) -> str:
+        return reverse("admin:payments_payment_change", args=[payment.pk])
+
+    def applied(self, request, payment, receipt: Receipt):
+        messages.success(
+            request,
+            format_html(
+                "{} {}",
+                gettext("Το ποσό διατέθηκε: εκδόθηκε η απόδειξη"),
+                receipt_links(receipt),
+            ),
+        )
+        return redirect(self.back_to(payment))
+
+    def apply_view(self, request, payment_id):
+        """Held money to a notice, named by its RF or picked among a debtor's open notices;
+        reviewed, then applied."""
+        payment = self.held_payment(request, payment_id)
+        notice, error = None, None
+        rf_form = NoticeRfForm(request.GET if "rf" in request.GET else None)
+        search = DebtorSearchForm(request.GET if "q" in request.GET else None)
+        if rf_form.is_valid():
+            notice = selectors.notice_by_rf(rf_form.cleaned_data["rf"])
+            if notice is None:
+                rf_form.add_error("rf", _("Δεν βρέθηκε ειδοποιητήριο με αυτόν τον κωδικό RF."))
+        picked = NoticePickForm(request.POST if request.method == "POST" else request.GET)
+        if "notice" in picked.data:
+            if picked.is_valid():
+                notice = picked.cleaned_data["notice"]
+            else:
+                error = ValidationError(picked.errors["notice"])
+        if notice is not None and request.method == "POST":
+            try:
+                receipt = services.apply_unapplied(payment, notice, actor=request.user)
+            except ValidationError as refused:
+                error = refused
+            else:
+                return self.applied(request, payment, receipt)
+        debtors = []
+        if search.is_valid():
+            debtors = self.find_debtors(request, search.cleaned_data["q"])
+        if payment.debtor and not debtors:
+            debtors = [payment.debtor]
+        return self.page(
+            request,
+            "apply_notice.html",
+            _("Διάθεση σε ειδοποιητήριο"),
+            payment=payment,
+            rf_form=rf_form,
+            search=search,
+            notice=notice,
+            lines=notice_lines(notice) if notice else None,
+            error=error,
+            debtor_notices=[(debtor, selectors.open_notices(debtor)) for debtor in debtors],
+        )
+
+    def apply_lines_view(self, request, payment_id):
+        """Held money to debts and installments of a debtor, picked, reviewed, then applied
+        (a notice for them is made on the spot)."""
+        payment = self.held_payment(request, payment_id)
+        search = DebtorSearchForm(request.GET if "q" in request.GET else None)
+        debtor_id = request.GET.get("debtor", "")
+        if debtor_id.isdigit():
+            debtor = get_object_or_404(Debtor, pk=debtor_id)
+        else:
+            debtor = None if search.is_bound else payment.debtor
+        context = {"payment": payment, "search": search, "debtor": debtor}
+        if debtor is None:
+            if search.is_valid():
+                context["debtors"] = self.find_debtors(
+                    request, search.cleaned_data["q"], lambda debtor: f"?debtor={debtor.pk}"
+                )
+            return self.page(request, "apply_lines.html", _("Διάθεση σε οφειλές"), **context)
+        if request.method == "POST":
+            lines = LinesForm(request.POST)
+            if lines.is_valid():
+                try:
+                    if "confirm" in request.POST:
+                        receipt = services.apply_unapplied_to_debts(
+                            payment,
+                            debtor,
+                            **self.picked(lines),
+                            expected_total=lines.cleaned_data["total"],
+                            actor=request.user,
+                        )
+                        return self.applied(request, payment, receipt)
+                    context["draft"] = preview_notice(debtor, **self.picked(lines))
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+            else:
+                messages.error(request, " ".join(e for es in lines.errors.values() for e in es))
+        if "draft" not in context:
+            context.update(self.open_lines(debtor))
+        return self.page(request, "apply_lines.html", _("Διάθεση σε οφειλές"), **context)
+
+    def return_view(self, request, payment_id):
+        """Held money set aside to be returned to the payer, with the reason."""
+        payment = self.held_payment(request, payment_id)
+        form = ReturnForm(request.POST or None, initial={"amount": payment.held})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.mark_for_return(
+                    payment,
+                    form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    gettext("Το ποσό %(amount)s σημειώθηκε προς επιστροφή.")
+                    % {"amount": money(form.cleaned_data["amount"])},
+                )
+                return redirect(self.back_to(payment))
+        return self.page(
+            request,
+            "form_page.html",
+            _("Επιστροφή αδιάθετου ποσού"),
+            payment=payment,
+            form=form,
+            submit=_("Σήμανση προς επιστροφή"),
+        )
+
+    def returned_view(self, request, return_id):
+        """Money set aside for return recorded as gone back to the payer."""
+        require(request, RESOLVE_UNAPPLIED)
+        payment_return = get_object_or_404(
+            PaymentReturn.objects.select_related("payment"),
+            pk=return_id,
+            status=PaymentReturn.Status.REQUESTED,
+        )
+        payment = selectors.with_unapplied_balance(Payment.objects.all()).get(
+            pk=payment_return.payment_id
+        )
+        form = ReturnedForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_returned(
+                    payment_return, reference=form.cleaned_data["reference"], actor=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    gettext("Καταγράφηκε η επιστροφή %(amount)s στον πληρωτή.")
+                    % {"amount": money(payment_return.amount)},
+                )
+                return redirect(self.back_to(payment))
+        return self.page(
+            request,
+            "form_page.html",
+            _("Καταγραφή επιστροφής"),
+            payment=payment,
+            payment_return=payment_return,
+            form=form,
+            submit=_("Επιστράφηκε"),
+        )
+
+    # --- Staff correction: reversing a receipt ---------------------------------------------
+
+    def reverse_receipt_view(self, request, receipt_id):
+        """A receipt reversed, with the reason, after the person has seen what it reverses."""
+        require(request, REVERSE_RECEIPT)
+        receipt = get_object_or_404(Receipt, pk=receipt_id)
+        allocation = receipt.allocations.select_related("payment").first()
+        if allocation is None:
+            raise Http404
+        payment = allocation.payment
+        form = ReverseReceiptForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reversal = services.reverse_receipt(
+                    receipt, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    format_html(
+                        "{} {}",
+                        gettext("Η απόδειξη %(number)s ακυρώθηκε με την ακυρωτική")
+                        % {"number": receipt.display_number},
+                        receipt_links(reversal),
+                    ),
+                )
+                return redirect(self.back_to(payment))
+        return self.page(
+            request,
+            "form_page.html",
+            format_html("{} {}", _("Ακύρωση απόδειξης"), receipt.display_number),
+            payment=selectors.with_unapplied_balance(Payment.objects.all()).get(pk=payment.pk),
+            receipt=receipt,
+            form=form,
+            submit=_("Ακύρωση απόδειξης"),
+            warning=_(
+                "Εκδίδεται ακυρωτική απόδειξη· οι οφειλές ανοίγουν ξανά, το ειδοποιητήριο "
+                "ακυρώνεται και το ποσό μένει αδιάθετο, για διάθεση ή επιστροφή."
+            ),
+        )
+
+
+@admin.register(UnappliedPayment)
+class UnappliedPaymentAdmin(PaymentHistoryAdmin):
+    """Finance's queue: money received that a person must apply or return."""
+
+    list_display = (
+        "received_at",
+        "channel",
+        "reference",
+        "amount",
+        "held_amount",
+        "held_reason",
+        "named_reference",
+        "payer",
+        "debtor",
+    )
+    list_filter = ("channel",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(held__gt=0)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(RESOLVE_UNAPPLIED)

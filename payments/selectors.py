@@ -1,12 +1,219 @@
-"""Reads of payments shaped for pages."""
+"""Reads of payments shaped for pages: the citizen's history, the counter, finance's queue and
+the cashier's day. None of them changes anything."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from debts.models import Debtor
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    DecimalField,
+    Exists,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import Payment
+from debts.models import MONEY, Debtor, PaymentNotice
+from debts.money import ZERO
+from debts.rf import InvalidRF, validate_rf
+from receipts.models import Receipt
+
+from .models import Allocation, Channel, Payment, PaymentReturn, Tender, UnappliedEntry
 
 
-def debtor_payments(debtor: Debtor) -> QuerySet[Payment]:
-    """Every payment of ``debtor``, newest first, with the notice each one settled."""
-    return Payment.objects.filter(notice__debtor=debtor).select_related("notice")
+def with_unapplied_balance(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Each payment with ``held``, what it still holds for a person to resolve, and
+    ``held_reason``, why money last came into the queue (on arrival, or a reversal)."""
+    entries = UnappliedEntry.objects.filter(payment=OuterRef("pk"))
+    total = entries.order_by().values("payment").annotate(total=Sum("amount")).values("total")
+    last_in = entries.filter(amount__gt=0).order_by("-at", "-pk").values("reason")[:1]
+    return payments.annotate(
+        held=Coalesce(Subquery(total, output_field=DecimalField(**MONEY)), ZERO),
+        held_reason=Subquery(last_in),
+    )
+
+
+def payment_receipts(payment: Payment) -> list[Receipt]:
+    """The receipts issued for ``payment``, reversing ones included, oldest first; each with
+    ``reversal`` set to the receipt that reverses it, if any."""
+    receipts = list(
+        Receipt.objects.filter(allocations__payment=payment)
+        .distinct()
+        .select_related("reverses")
+        .order_by("issued_at", "pk")
+    )
+    reversed_by = {receipt.reverses_id: receipt for receipt in receipts if receipt.reverses_id}
+    for receipt in receipts:
+        receipt.reversal = reversed_by.get(receipt.pk)
+    return receipts
+
+
+def counter_payment(reference: str) -> Payment | None:
+    """The counter payment recorded under ``reference``, if one is."""
+    return Payment.objects.filter(channel=Channel.COUNTER, reference=reference.strip()).first()
+
+
+def open_notices(debtor: Debtor) -> QuerySet[PaymentNotice]:
+    """The debtor's notices that can be paid today, oldest first."""
+    return PaymentNotice.objects.filter(
+        debtor=debtor,
+        status=PaymentNotice.Status.OPEN,
+        valid_until__gte=timezone.localdate(),
+    ).order_by("issued_at", "pk")
+
+
+def notice_by_rf(text: str) -> PaymentNotice | None:
+    """The notice of the RF typed as ``text`` (any case, in groups of four), if there is one."""
+    try:
+        rf = validate_rf(text)
+    except InvalidRF:
+        return None
+    return PaymentNotice.objects.select_related("debtor").filter(rf_code=rf).first()
+
+
+# --- The citizen's history ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaidWith:
+    """The allocations to each of a debtor's debts and installments, each with its receipt (a
+    reversal's negative rows beside the ones they undo), oldest first."""
+
+    debts: dict[int, list[Allocation]]
+    installments: dict[int, list[Allocation]]
+
+
+def paid_with(debtor: Debtor) -> PaidWith:
+    """What paid each debt and installment of ``debtor``, in one query."""
+    debts: dict[int, list[Allocation]] = {}
+    installments: dict[int, list[Allocation]] = {}
+    found = Allocation.objects.filter(receipt__debtor=debtor).select_related("receipt")
+    for allocation in found.order_by("at", "pk"):
+        if allocation.debt_id:
+            debts.setdefault(allocation.debt_id, []).append(allocation)
+        else:
+            installments.setdefault(allocation.installment_id, []).append(allocation)
+    return PaidWith(debts=debts, installments=installments)
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """A payment as its payer sees it: the receipts issued to them for it (a reversing one
+    beside the one it reverses), the money still held, and any return."""
+
+    payment: Payment
+    receipts: list[Receipt]
+    held: Decimal
+    returns: list[PaymentReturn]
+
+
+def debtor_payments(debtor: Debtor) -> list[PaymentLine]:
+    """Every payment of ``debtor`` or applied to their debts, newest first, in four queries.
+
+    A payment is the debtor's when it named their notice, or when staff applied it to their
+    debts later on; only their own receipts are shown with it.
+    """
+    applied_to_debtor = Allocation.objects.filter(payment=OuterRef("pk"), receipt__debtor=debtor)
+    payments = list(
+        with_unapplied_balance(Payment.objects.filter(Q(debtor=debtor) | Exists(applied_to_debtor)))
+        .select_related("notice")
+        .prefetch_related(Prefetch("returns", PaymentReturn.objects.order_by("requested_at")))
+    )
+    receipts: dict[int, list[Receipt]] = {}
+    found = (
+        Receipt.objects.filter(debtor=debtor, allocations__payment__in=payments)
+        .annotate(payment_id=Min("allocations__payment"))
+        .order_by("issued_at", "pk")
+    )
+    for receipt in found:
+        receipts.setdefault(receipt.payment_id, []).append(receipt)
+    return [
+        PaymentLine(
+            payment=payment,
+            receipts=receipts.get(payment.pk, []),
+            held=payment.held,
+            returns=list(payment.returns.all()),
+        )
+        for payment in payments
+    ]
+
+
+# --- The cashier's day ----------------------------------------------------------------------
+
+
+@dataclass
+class CashDay:
+    """What one cashier took at the counter on one day, and what the till should hold.
+
+    Money counts when it was received, applied or not: cash held as unapplied (the notice paid
+    meanwhile) is in the till all the same.
+    """
+
+    cashier: object
+    day: date
+    payments: list[Payment] = field(default_factory=list)
+    reversals: list[Receipt] = field(default_factory=list)
+
+    def _total(self, tender: str) -> Decimal:
+        return sum((p.amount for p in self.payments if p.tender == tender), ZERO)
+
+    @property
+    def cash_total(self) -> Decimal:
+        return self._total(Tender.CASH)
+
+    @property
+    def pos_total(self) -> Decimal:
+        return self._total(Tender.POS)
+
+    @property
+    def reversals_total(self) -> Decimal:
+        return sum((receipt.total for receipt in self.reversals), ZERO)
+
+
+def cash_day(cashier, day: date) -> CashDay:
+    """The counter payments ``cashier`` recorded on ``day``, each with its receipts
+    (``payment.day_receipts``), and the reversals issued that day of receipts of theirs."""
+    payments = (
+        with_unapplied_balance(
+            Payment.objects.filter(
+                channel=Channel.COUNTER, recorded_by=cashier, received_at__date=day
+            )
+        )
+        .select_related("debtor")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                Allocation.objects.filter(receipt__reverses__isnull=True)
+                .select_related("receipt")
+                .order_by("receipt_id", "pk"),
+                to_attr="original_allocations",
+            )
+        )
+        .order_by("received_at", "pk")
+    )
+    payments = list(payments)
+    for payment in payments:
+        seen = {a.receipt_id: a.receipt for a in payment.original_allocations}
+        payment.day_receipts = list(seen.values())
+    reversals = Receipt.objects.filter(
+        series=Receipt.Series.REVERSAL, reverses__cashier=cashier, issued_at__date=day
+    ).select_related("reverses", "cashier")
+    return CashDay(
+        cashier=cashier,
+        day=day,
+        payments=payments,
+        reversals=list(reversals.order_by("issued_at", "pk")),
+    )
+
+
+def counter_cashiers() -> QuerySet:
+    """The staff who have taken money at the counter, for finance to pick one."""
+    taken = Payment.objects.filter(channel=Channel.COUNTER).values("recorded_by")
+    return get_user_model().objects.filter(pk__in=taken).order_by("username")

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -90,6 +91,47 @@ def settle(
             tender=tender,
             payer=payer,
             actor=recorded_by,
+        )
+
+
+def settle_at_counter(
+    debtor,
+    *,
+    debts=(),
+    installments=(),
+    expected_total: Decimal,
+    tender: str,
+    reference: str,
+    cashier,
+) -> Settled:
+    """Money handed over at the counter for debts and installments the cashier picked: a notice
+    for them made on the spot, with the amounts the cashier reviewed (``expected_total``; a day
+    gone by since refuses it), and its payment, in one transaction.
+
+    The debtor is locked before the reference is looked up, so the same form sent twice waits for
+    the first and then gets what it recorded, never a refusal for lines the first one paid.
+    """
+    reference = reference.strip()
+    with transaction.atomic():
+        lock_debtor(debtor.pk)
+        if Payment.objects.filter(channel=Channel.COUNTER, reference=reference).exists():
+            return _recorded(Channel.COUNTER, reference, expected_total)
+        notice = build_notice(
+            debtor,
+            debts=debts,
+            installments=installments,
+            origin=PaymentNotice.Origin.MUNICIPALITY,
+            created_by=cashier,
+            expected_total=expected_total,
+        )
+        return settle(
+            channel=Channel.COUNTER,
+            reference=reference,
+            amount=notice.total,
+            received_at=timezone.now(),
+            notice=notice,
+            tender=tender,
+            recorded_by=cashier,
         )
 
 
@@ -425,10 +467,17 @@ def apply_unapplied(payment: Payment, notice: PaymentNotice, *, actor) -> Receip
 
 
 def apply_unapplied_to_debts(
-    payment: Payment, debtor, *, debts=(), installments=(), actor
+    payment: Payment,
+    debtor,
+    *,
+    debts=(),
+    installments=(),
+    expected_total: Decimal | None = None,
+    actor,
 ) -> Receipt:
     """Apply held money to debts and installments a person picked: a notice is issued for them
-    on the spot (amounts frozen today) and paid from the payment's balance."""
+    on the spot (amounts frozen today; ``expected_total``, what the person reviewed, refuses it
+    if they moved since) and paid from the payment's balance."""
     with transaction.atomic():
         notice = build_notice(
             debtor,
@@ -436,6 +485,7 @@ def apply_unapplied_to_debts(
             installments=installments,
             origin=PaymentNotice.Origin.MUNICIPALITY,
             created_by=actor,
+            expected_total=expected_total,
         )
         return apply_unapplied(payment, notice, actor=actor)
 

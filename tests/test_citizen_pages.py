@@ -240,13 +240,13 @@ def test_the_card_holds_identity_every_debt_with_history_settlements_and_payment
     debtor.phone = "2310000000"
     debtor.save()
     notice = everything["notice"]
-    settle(
+    receipt = settle(
         channel=Payment.Channel.BANK,
         reference="DIAS-1",
         amount=notice.total,
         received_at=timezone.now(),
         notice=notice,
-    )
+    ).receipt
     Debt.states.advance(everything["water"], Debt.Status.CANCELLED, cause="λάθος χρέωση")
 
     html = html_of(citizen_client.get(reverse("citizen:card")))
@@ -263,6 +263,13 @@ def test_the_card_holds_identity_every_debt_with_history_settlements_and_payment
     assert f"Ρύθμιση {everything['settlement'].number}" in text
     assert notice.formatted_rf in text  # the payments table
     assert f"{notice.total:.2f}".replace(".", ",") in text
+    # The debt shows what paid it: the receipt, principal and surcharge apart.
+    line = receipt.line_amounts[0]
+    principal, surcharge = (f"{line[k]:.2f}".replace(".", ",") for k in ("principal", "surcharge"))
+    assert (
+        f"απόδειξη {receipt.display_number}, κεφάλαιο {principal} €, προσαυξήσεις {surcharge} €"
+        in text
+    )
 
 
 def test_the_card_of_a_citizen_with_nothing(citizen_client):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from debts.models import PaymentNotice
 from debts.services import build_notice
 from payments.models import Payment, UnappliedEntry
-from payments.services import settle
+from payments.services import settle, settle_at_counter
 from receipts.models import Receipt
 from tests.test_concurrency import run_together
 
@@ -97,5 +97,30 @@ def test_a_counter_and_a_bank_payment_of_one_notice_at_once(make_debtor, make_de
     assert held.reason == UnappliedEntry.Reason.NOTICE_PAID
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
+    assert Receipt.objects.count() == 1
+    call_command("check_ledger")
+
+
+def test_a_counter_form_for_picked_debts_sent_twice_at_once(make_debtor, make_debt, admin_user):
+    """The debtor is locked before the reference is looked up: the second waits, then gets the
+    payment the first recorded, not a refusal for the lines the first one paid."""
+    debtor = make_debtor()
+    debts = [make_debt(debtor, "30.00"), make_debt(debtor, "12.50")]
+
+    def submit():
+        return settle_at_counter(
+            debtor,
+            debts=debts,
+            expected_total=Decimal("42.50"),
+            tender="cash",
+            reference="ΤΑΜ-FORM-1",
+            cashier=admin_user,
+        )
+
+    first, second = run_together(submit, submit)
+
+    assert first.payment.pk == second.payment.pk, (first, second)
+    assert {first.repeated, second.repeated} == {False, True}
+    assert PaymentNotice.objects.count() == 1
     assert Receipt.objects.count() == 1
     call_command("check_ledger")

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView, View
 from debts import selectors
 from debts.access import CitizenRequiredMixin, debtor_of
 from debts.models import Debtor
-from payments.selectors import debtor_payments
+from payments.selectors import debtor_payments, paid_with
 
 from . import kept_pages, ledger_cache
 
@@ -73,8 +73,12 @@ class DebtorCardView(CitizenRequiredMixin, TemplateView):
     template_name = "portal/card.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            card=selectors.debtor_card(self.debtor),
-            payments=debtor_payments(self.debtor),
-            **kwargs,
-        )
+        card = selectors.debtor_card(self.debtor)
+        allocations = paid_with(self.debtor)
+        # Each debt and installment carries the allocations (and receipts) that paid it.
+        for row in card.debts:
+            row.debt.paid_with = allocations.debts.get(row.debt.pk, [])
+        for settlement in card.settlements:
+            for installment in settlement.installments.all():
+                installment.paid_with = allocations.installments.get(installment.pk, [])
+        return super().get_context_data(card=card, payments=debtor_payments(self.debtor), **kwargs)

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debts', '0010_notice_debtor_never_changes'),
-        ('receipts', '0002_staff_view_receipts'),
+        ("debts", "0010_notice_debtor_never_changes"),
+        ("receipts", "0002_staff_view_receipts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['issued_at'], name='receipt_issued'),
+            model_name="receipt",
+            index=models.Index(fields=["issued_at"], name="receipt_issued"),
         ),
     ]

@@ -1,0 +1,134 @@
+"""Forms of the staff's pages on money: they parse what was posted; what may be done with the
+money is for ``payments.services`` to judge."""
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from debts.forms import IdListField
+from debts.models import PaymentNotice
+
+from .models import Tender
+
+#: How a cash payment's own reference begins: «ΤΑΜ-» and a UUID, made when the form is shown.
+CASH_REFERENCE_PREFIX = "ΤΑΜ-"
+
+
+def new_cash_reference() -> str:
+    return f"{CASH_REFERENCE_PREFIX}{uuid.uuid4().hex}"
+
+
+class DebtorSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Οφειλέτης"),
+        max_length=100,
+        help_text=_("ΑΦΜ, επώνυμο ή επωνυμία, ή κωδικός RF ειδοποιητηρίου."),
+    )
+
+
+class CounterPaymentForm(forms.Form):
+    """How the payer pays at the counter, and the reference the money is recorded under.
+
+    A cash payment gets its reference when the form is first shown, carried in a hidden field:
+    the same form sent twice names the same money, which is then recorded once. A card payment
+    is recorded under the slip the POS printed.
+    """
+
+    tender = forms.ChoiceField(
+        label=_("Μέσο πληρωμής"),
+        choices=Tender.choices,
+        initial=Tender.CASH,
+        widget=forms.RadioSelect,
+    )
+    pos_slip = forms.CharField(
+        label=_("Αριθμός απόδειξης POS"),
+        max_length=100,
+        required=False,
+        help_text=_("Για πληρωμή με κάρτα: ο αριθμός συναλλαγής (RRN) όπως τον τυπώνει το POS."),
+    )
+    cash_reference = forms.RegexField(
+        regex=rf"^{CASH_REFERENCE_PREFIX}[0-9a-f]{{32}}$",
+        initial=new_cash_reference,
+        widget=forms.HiddenInput,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("tender") == Tender.POS and not cleaned.get("pos_slip", "").strip():
+            self.add_error(
+                "pos_slip", _("Για πληρωμή με κάρτα γράψτε τον αριθμό της απόδειξης του POS.")
+            )
+        return cleaned
+
+    @property
+    def reference(self) -> str:
+        if self.cleaned_data["tender"] == Tender.POS:
+            return self.cleaned_data["pos_slip"].strip()
+        return self.cleaned_data["cash_reference"]
+
+
+class LinesForm(forms.Form):
+    """Debts and installments of one debtor a person ticked, and, once reviewed, the total they
+    were shown (a notice is built only if it is still that total)."""
+
+    debts = IdListField(required=False)
+    installments = IdListField(required=False)
+    total = forms.DecimalField(
+        max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput
+    )
+
+
+class NoticeRfForm(forms.Form):
+    rf = forms.CharField(
+        label=_("Κωδικός RF ειδοποιητηρίου"),
+        max_length=40,
+        help_text=_("Όπως είναι τυπωμένος, με ή χωρίς κενά."),
+    )
+
+
+class NoticePickForm(forms.Form):
+    notice = forms.ModelChoiceField(
+        queryset=PaymentNotice.objects.select_related("debtor"), widget=forms.HiddenInput
+    )
+
+
+class ReturnForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Ποσό προς επιστροφή (€)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    reason = forms.CharField(label=_("Αιτιολογία"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReturnedForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Αναφορά επιστροφής"),
+        max_length=100,
+        help_text=_("Η αναφορά του εμβάσματος, ή ο αριθμός του διπλοτύπου πληρωμής μετρητών."),
+    )
+
+
+class ReverseReceiptForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Αιτιολογία ακύρωσης"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CashDayForm(forms.Form):
+    day = forms.DateField(
+        label=_("Ημέρα"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    cashier = forms.ModelChoiceField(label=_("Ταμίας"), queryset=None, required=False)
+
+    def __init__(self, *args, cashiers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cashiers is None:
+            del self.fields["cashier"]
+        else:
+            self.fields["cashier"].queryset = cashiers
