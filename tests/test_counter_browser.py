@@ -1,7 +1,7 @@
 """The counter end to end in a real headless Chromium: a cashier logs into the admin with a
 password and the authenticator's code, takes a cash payment of a debtor's notice and opens the
 receipt's PDF; then the debtor, logged in, finds it in their payment history and downloads it,
-on pages axe-core finds nothing serious in."""
+and its verification page confirms it, on pages axe-core finds nothing serious in."""
 
 from types import SimpleNamespace
 
@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from debts.services import build_notice
@@ -157,6 +158,15 @@ def test_a_cashier_takes_a_payment_and_the_citizen_downloads_the_receipt(
         page.goto(path)
         assert receipt.display_number in page.locator("main").inner_text(), path
         assert_accessible(page)
+    page.context.close()
+
+    # Anyone holding the paper opens its verification page, as its QR code does, without a login.
+    page = chromium.new_context(base_url=live_server.url).new_page()
+    page.goto(reverse("receipts:verify", args=[receipt.verification_code]))
+    verified = page.locator("main").inner_text()
+    assert "Η απόδειξη είναι γνήσια" in verified and receipt.display_number in verified
+    assert citizen.debtor.afm not in verified
+    assert_accessible(page)
     page.context.close()
 
 
