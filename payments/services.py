@@ -562,6 +562,7 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
         .filter(pk__in=[a.installment_id for a in allocations if a.installment_id])
         .order_by("pk")
     )
+    _refuse_second_unpaid_paravolo(debts)
     _reopen(debts, installments, cause=cause, actor=actor)
     PaymentNotice.states.advance_all(
         [notice], PaymentNotice.Status.CANCELLED, cause=cause, actor=actor
@@ -588,6 +589,28 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
         actor=actor,
     )
     return reversal
+
+
+def _refuse_second_unpaid_paravolo(debts: list[Debt]) -> None:
+    """A παράβολο reopened beside another unpaid one of its type would be two to pay (the
+    database allows one): the newer one is cancelled first, by a person."""
+    for debt in debts:
+        if debt.paravolo_type_id is None:
+            continue
+        other = Debt.objects.filter(
+            debtor_id=debt.debtor_id,
+            paravolo_type_id=debt.paravolo_type_id,
+            status=Debt.Status.OPEN,
+        ).first()
+        if other is not None:
+            raise ValidationError(
+                _(
+                    "Ο οφειλέτης έχει ήδη ανεξόφλητο παράβολο του ίδιου είδους («%(debt)s»): "
+                    "ακυρώστε το πρώτα, ώστε να μη χρωστά δύο."
+                )
+                % {"debt": other.description},
+                "second_unpaid_paravolo",
+            )
 
 
 def _reopen(debts: list[Debt], installments: list[Installment], *, cause: str, actor) -> None:

@@ -545,3 +545,23 @@ def test_settle_counts_its_queries_whatever_the_number_of_lines(make_debtor, mak
         assert settled.applied
         statements = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
         assert len(statements) <= 12, "\n".join(statements)
+
+
+def test_a_paravolo_is_not_reopened_beside_another_unpaid_one_of_its_type(
+    make_debtor, revenue, admin_user
+):
+    from debts.models import ParavoloType
+    from debts.services import issue_paravolo
+
+    debtor = make_debtor()
+    objection = ParavoloType.objects.create(
+        name="Ένσταση", name_en="Objection", revenue_type=revenue["paravolo"], amount="4.50"
+    )
+    receipt = pay(issue_paravolo(debtor, objection).notice, reference="P-1").receipt
+    issue_paravolo(debtor, objection)  # a second one, asked for after the first was paid
+
+    with pytest.raises(ValidationError) as refusal:
+        reverse_receipt(receipt, reason="λάθος", actor=admin_user)
+
+    assert refusal.value.code == "second_unpaid_paravolo"
+    assert not Receipt.objects.filter(series=Receipt.Series.REVERSAL).exists()
