@@ -1,32 +1,36 @@
 """Requests per second and latency of the citizen overview against a trivial view, on gunicorn.
 
     .venv/bin/python bench/overview.py [--debtors 50000] [--citizens 1000] [--keep] [--floors]
+        [--database thermi_bench] [--cache-url redis://127.0.0.1:6379/13] [--off kept-page]
 
 Seeds a dedicated PostgreSQL database (``seed_demo --debtors N``; recreated unless ``--keep``),
-empties the bench's own Redis cache (database 13, as production keeps sessions and overviews in
-Redis), gives random generated debtors an account and a logged-in session, counts the SQL queries of
-their overview in-process, empties the cache again, then serves the portal with gunicorn (sync
-workers, DEBUG off) and measures three things at 32 connections:
+empties the bench's own Redis cache (``--cache-url``, as production keeps sessions and overviews
+in Redis), gives random generated debtors an account and a logged-in session, counts the SQL
+queries of their overview in-process, empties the cache again, then serves the portal with
+gunicorn (sync workers, DEBUG off) and measures three things at 32 connections:
 
 - the trivial view ``/bench/ok/`` (``HttpResponse("ok")``), with wrk;
 - *first visits*: each citizen's overview once, on the empty cache, as on a citizen's first
   visit of the day or the first after a change to their ledger (32 client threads, each request
   timed);
 - *repeat visits*: the overview of a random citizen per request, with wrk, once each has been
-  rendered. This is the figure the targets are checked on; the first visits are printed beside;
+  rendered;
 - with ``--floors``, two floors with the same cookies, with wrk: ``/bench/session/`` only reads
   the session, ``/bench/account/`` only loads the account with its card, as every citizen page
   does first. No page that needs a login can be faster than these on the same server.
 
-Each request carries a citizen's cookies: their session, and the CSRF cookie a browser keeps after
-its first page. A response that is not a 200 overview makes the run invalid. Targets
-(docs/PERFORMANCE.md): overview ≥ 15 % of the trivial view's req/s, p95 < 40 ms at 32
-connections, at most 10 SQL queries per overview.
+``--off`` turns a piece of the design off, to measure what it buys side by side: ``kept-page``
+(every overview rendered, ``OVERVIEW_CACHE = False``), ``session-cache`` (sessions read from the
+database alone). Each request carries a citizen's cookies: their session, and the CSRF cookie a
+browser keeps after its first page. A response that is not a 200 overview makes the run invalid.
+Targets (docs/PERFORMANCE.md): repeat visits ≥ 20 % of the trivial view's req/s, first visits
+≥ 8 %, at most 6 SQL queries per overview.
 
 Exit code: 0 when the run is valid and every target met, 1 otherwise, 2 without wrk.
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -54,15 +58,19 @@ ROOT = Path(__file__).resolve().parent.parent
 LUA_SCRIPT = Path(__file__).with_suffix(".lua")
 LOCAL_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 CACHE_URL = "redis://127.0.0.1:6379/13"
+PIECES = {  # what --off turns off, through bench/settings.py
+    "kept-page": "BENCH_NO_KEPT_PAGE",
+    "session-cache": "BENCH_NO_SESSION_CACHE",
+}
 TRIVIAL_PATH = "/bench/ok/"
 FLOOR_PATHS = ("/bench/session/", "/bench/account/")
 THREADS = 2
 WARM_UP = "3s"
 QUERY_SAMPLE = 100
 LOG_LINES = 20
-TARGET_RATIO = 0.15
-TARGET_P95_MS = 40
-TARGET_QUERIES = 10
+TARGET_RATIO = 0.20
+TARGET_FIRST_RATIO = 0.08
+TARGET_QUERIES = 6
 
 
 def database_url(name: str) -> str:
@@ -250,12 +258,25 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def first_visits(url: str, browsers: list[dict[str, str]], marker: str, connections: int) -> dict:
-    """Each browser's first request of ``url``, ``connections`` at a time; figures as wrk's."""
+    """Each browser's first request of ``url``, ``connections`` at a time; figures as wrk's.
+
+    Through ``http.client``, which costs the shared CPU about half what ``requests`` does (on the
+    trivial view, 1,335 against 690 req/s from 32 threads here): the figure is the page's more
+    than the client's.
+    """
+    parts = urlsplit(url)
 
     def visit(cookies: dict[str, str]) -> tuple[float, bool]:
+        cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
         start = time.perf_counter()
-        response = requests.get(url, cookies=cookies, allow_redirects=False, timeout=60)
-        return time.perf_counter() - start, response.status_code == 200 and marker in response.text
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        try:
+            connection.request("GET", parts.path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            body = response.read().decode()
+        finally:
+            connection.close()
+        return time.perf_counter() - start, response.status == 200 and marker in body
 
     start = time.perf_counter()
     with ThreadPoolExecutor(connections) as pool:
@@ -372,6 +393,8 @@ def report(options: argparse.Namespace, runs: dict, max_queries: int) -> int:
         print(report_line(floor_label, floor))
     print(f"{'ratio (repeat visits)':<28}{ratio:>9.1%}")
     print(f"{'ratio (first visits)':<28}{first['rps'] / trivial['rps']:>9.1%}")
+    if options.off:
+        print(f"turned off: {', '.join(options.off)}")
 
     for label, figures in runs.items():
         if figures["errors"]:
@@ -382,18 +405,18 @@ def report(options: argparse.Namespace, runs: dict, max_queries: int) -> int:
                 f"{figures['timeouts']} timeouts"
             )
     valid = not any(figures["errors"] for figures in runs.values())
+    first_ratio = first["rps"] / trivial["rps"]
     targets = {
-        f"req/s ≥ {TARGET_RATIO:.0%} of the trivial view's ({ratio:.1%})": ratio >= TARGET_RATIO,
-        f"p95 < {TARGET_P95_MS} ms at {options.connections} connections ({page['p95']:.1f} ms; "
-        f"first visits {first['p95']:.1f} ms)": page["p95"] < TARGET_P95_MS,
+        f"repeat visits ≥ {TARGET_RATIO:.0%} of the trivial view's req/s ({ratio:.1%})": (
+            ratio >= TARGET_RATIO
+        ),
+        f"first visits ≥ {TARGET_FIRST_RATIO:.0%} of the trivial view's req/s "
+        f"({first_ratio:.1%})": first_ratio >= TARGET_FIRST_RATIO,
         f"≤ {TARGET_QUERIES} SQL queries per page (max {max_queries})": (
             max_queries <= TARGET_QUERIES
         ),
     }
-    print(
-        "\nTargets, on the repeat visits"
-        + ("" if valid else " (run INVALID: the figures include failed responses)")
-    )
+    print("\nTargets" + ("" if valid else " (run INVALID: the figures include failed responses)"))
     for target, met in targets.items():
         print(f"  {'met' if met else 'MISSED':<7}{target}")
     return 0 if valid and all(targets.values()) else 1
@@ -412,7 +435,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--database", default="thermi_bench", help="dedicated database name")
     parser.add_argument(
+        "--cache-url", default=CACHE_URL, help="the bench's own Redis database, emptied by it"
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="reuse the database and what it already holds"
+    )
+    parser.add_argument(
+        "--off", action="append", default=[], choices=sorted(PIECES), help="turn a piece off"
     )
     parser.add_argument(
         "--page", default="citizen:overview", help="URL name of the citizen page to measure"
@@ -430,9 +459,10 @@ def main() -> int:
 
     os.environ.update(
         DATABASE_URL=database_url(options.database),
-        CACHE_URL=CACHE_URL,
+        CACHE_URL=options.cache_url,
         DJANGO_ENV="test",
         DJANGO_SETTINGS_MODULE="bench.settings",
+        **{PIECES[piece]: "1" for piece in options.off},
     )
     prepare_database(options.database, options.keep)
     manage("migrate", "--no-input", "--verbosity", "0")

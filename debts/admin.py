@@ -8,11 +8,15 @@ write an old row back past the state machines.
 """
 
 import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -42,8 +46,11 @@ from .models import (
     SettlementChange,
     SettlementScheme,
 )
+from .money import ZERO
 from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
+from .selectors import debtor_overview
+from .templatetags.rf_codes import rf_groups
 
 #: Recorded as the cause of a notice cancelled from the admin (the actor is recorded with it).
 ADMIN_CANCEL_CAUSE = "cancelled by staff in the admin"
@@ -107,6 +114,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if request.method != "GET":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class LedgerTouchingMixin:
+    """An admin whose saves change what debtors' overviews show: each save raises the ledger
+    version of the debtors ``ledger_debtors`` names, as read before the save (a debt moved to
+    another debtor bumps both), in the admin's transaction, so the change shows from its commit
+    on. Deletes need no hook: every row an overview shows is protected while referenced, and a
+    deleted debtor has no overview."""
+
+    def ledger_debtors(self, obj) -> QuerySet:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        services.touch_ledgers(self.ledger_debtors(obj))
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyMixin:
@@ -178,7 +200,7 @@ def debt_is_certified(debt: Debt) -> bool:
 
 @admin.display(description=_("κωδικός RF"), ordering="rf_code")
 def notice_rf(notice: PaymentNotice) -> str:
-    return notice.formatted_rf
+    return format_html('<span class="portal-rf">{}</span>', rf_groups(notice.rf_code))
 
 
 @admin.display(description=_("ποσό"))
@@ -226,8 +248,51 @@ class InstallmentInline(ReadOnlyInline):
 # --- Debtors ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OwedRow:
+    label: str
+    principal: Decimal
+    surcharge: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.surcharge
+
+
+def owed_today(debtor: Debtor) -> dict:
+    """The rows of «Οφειλή σήμερα» on a debtor's admin page: each group of the citizen's
+    overview that holds anything (a settlement counts its open installments), and the total."""
+    overview = debtor_overview(debtor)
+    labels = {
+        "certified": _("Βεβαιωμένες οφειλές"),
+        "assessment_notes": _("Βεβαιωτικά σημειώματα"),
+        "uncertified": _("Αβεβαίωτες οφειλές"),
+        "paravola": _("Παράβολα"),
+    }
+    rows = [
+        OwedRow(labels[group.key], group.principal, group.surcharge)
+        for group in overview.debt_groups
+        if group.lines
+    ]
+    installments = [line for view in overview.settlements for line in view.open_installments]
+    if installments:
+        rows.append(
+            OwedRow(
+                _("Οφειλές σε ρύθμιση (ανεξόφλητες δόσεις)"),
+                sum((line.installment.amount for line in installments), ZERO),
+                sum((line.surcharge for line in installments), ZERO),
+            )
+        )
+    total = OwedRow(
+        _("Σύνολο"),
+        sum((row.principal for row in rows), ZERO),
+        sum((row.surcharge for row in rows), ZERO),
+    )
+    return {"as_of": overview.as_of, "rows": rows, "total": total}
+
+
 @admin.register(Debtor)
-class DebtorAdmin(RfSearchMixin, NameSearchMixin, HistoryAdmin):
+class DebtorAdmin(LedgerTouchingMixin, RfSearchMixin, NameSearchMixin, HistoryAdmin):
     rf_lookup, rf_many = "notices__rf_code", True
 
     form = DebtorAdminForm
@@ -251,6 +316,17 @@ class DebtorAdmin(RfSearchMixin, NameSearchMixin, HistoryAdmin):
     def full_name(self, debtor):
         return debtor.full_name
 
+    def ledger_debtors(self, debtor):
+        return Debtor.objects.filter(pk=debtor.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The debts below show their principal; above them, what the debtor owes today with the
+        surcharges, read as the citizen's own page reads it, so staff and citizen see one sum."""
+        debtor = self.get_object(request, unquote(object_id))
+        if debtor is not None:
+            extra_context = {**(extra_context or {}), "owed_today": owed_today(debtor)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         add_debtor = f"debts.{get_permission_codename('add', self.opts)}"
@@ -264,10 +340,15 @@ class DebtorAdmin(RfSearchMixin, NameSearchMixin, HistoryAdmin):
 
 
 @admin.register(RevenueType)
-class RevenueTypeAdmin(HistoryAdmin):
+class RevenueTypeAdmin(LedgerTouchingMixin, HistoryAdmin):
     list_display = ("code", "name", "name_en", "kind", "surchargeable", "active")
     list_filter = ("kind", "surchargeable", "active")
     search_fields = ("code", "name", "name_en")
+
+    def ledger_debtors(self, revenue_type):
+        return Debtor.objects.filter(
+            pk__in=Debt.objects.filter(revenue_type=revenue_type.pk).values("debtor_id")
+        )
 
 
 @admin.register(CertificationRoll)
@@ -279,14 +360,19 @@ class CertificationRollAdmin(HistoryAdmin):
 
 
 @admin.register(AssessmentNote)
-class AssessmentNoteAdmin(HistoryAdmin):
+class AssessmentNoteAdmin(LedgerTouchingMixin, HistoryAdmin):
     list_display = ("number", "issued_on", "reason")
     search_fields = ("number", "reason")
     date_hierarchy = "issued_on"
 
+    def ledger_debtors(self, note):
+        return Debtor.objects.filter(
+            pk__in=Debt.objects.filter(assessment_note=note.pk).values("debtor_id")
+        )
+
 
 @admin.register(SettlementScheme)
-class SettlementSchemeAdmin(HistoryAdmin):
+class SettlementSchemeAdmin(LedgerTouchingMixin, HistoryAdmin):
     list_display = (
         "name",
         "legal_basis",
@@ -300,6 +386,11 @@ class SettlementSchemeAdmin(HistoryAdmin):
     )
     list_filter = ("active",)
     search_fields = ("name", "name_en", "legal_basis")
+
+    def ledger_debtors(self, scheme):
+        return Debtor.objects.filter(
+            pk__in=Settlement.objects.filter(scheme=scheme.pk).values("debtor_id")
+        )
 
 
 @admin.register(ParavoloType)
@@ -348,7 +439,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Debt)
-class DebtAdmin(NameSearchMixin, HistoryAdmin):
+class DebtAdmin(LedgerTouchingMixin, NameSearchMixin, HistoryAdmin):
     list_display = (
         "debtor",
         "revenue_type",
@@ -378,6 +469,12 @@ class DebtAdmin(NameSearchMixin, HistoryAdmin):
     )
 
     actions = ("issue_notice", "settle_in_installments")
+
+    def ledger_debtors(self, debt):
+        """The debt's debtor, and the one it had before when staff move it to another."""
+        return Debtor.objects.filter(
+            Q(pk=debt.debtor_id) | Q(pk__in=Debt.objects.filter(pk=debt.pk).values("debtor_id"))
+        )
 
     def has_issue_notice_permission(self, request):
         return request.user.has_perm("debts.add_paymentnotice")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import (
     Debt,
@@ -33,6 +34,27 @@ class DebtLine:
     @property
     def total(self) -> Decimal:
         return self.debt.principal + self.surcharge
+
+    @property
+    def detail(self) -> str:
+        """The description without the revenue type's name it often starts with, when that is
+        the name the page shows beside it (in the reader's language): it reads once."""
+        description, name = self.debt.description, self.debt.revenue_type.display_name
+        if name and description.startswith(name):
+            return description[len(name) :].lstrip()
+        return description
+
+    @property
+    def period(self) -> str:
+        """The period, a calendar year as its year alone: it fits a line."""
+        start, end = self.debt.period_start, self.debt.period_end
+        if start is None:
+            return ""
+        if end is None:
+            return date_format(start, "SHORT_DATE_FORMAT")
+        if (start.month, start.day, end.month, end.day, start.year) == (1, 1, 12, 31, end.year):
+            return str(start.year)
+        return f"{date_format(start, 'SHORT_DATE_FORMAT')}–{date_format(end, 'SHORT_DATE_FORMAT')}"
 
 
 @dataclass
@@ -138,24 +160,22 @@ def _notice_of(obj, as_of: date) -> PaymentNotice | None:
 
 
 def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview:
-    """Everything ``debtor`` owes on ``as_of`` (today by default), in one or two queries.
+    """Everything ``debtor`` owes on ``as_of`` (today by default), in one to three queries.
 
     The overview is the page every citizen opens first, so its debts come with their open notice
-    and settlement in one query; an active settlement holds its debts (in settlement) until it
-    ends, so only a debtor with such debts costs the second query, for the open installments.
+    in one query; an active settlement holds its debts (in settlement) until it ends, so only a
+    debtor with such debts costs two more, for the settlements and their open installments.
     """
     as_of = as_of or timezone.localdate()
     overview = DebtorOverview(debtor=debtor, as_of=as_of)
     debts = _with_open_notice(
         Debt.objects.filter(debtor=debtor, status__in=[Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT])
-    ).select_related("revenue_type", "assessment_note", "settlement__scheme")
-    settlements: dict[int, Settlement] = {}
+    ).select_related("revenue_type", "assessment_note")
     in_settlement: dict[int, list[Debt]] = {}
-    for debt in debts.order_by("due_date", "pk"):
+    # Ordered here, not in SQL: compiling an ORDER BY costs more than sorting a few rows.
+    for debt in sorted(debts, key=lambda debt: (debt.due_date or date.max, debt.pk)):
         if debt.status == Debt.Status.IN_SETTLEMENT:
-            if debt.settlement.status == Settlement.Status.ACTIVE:
-                settlements.setdefault(debt.settlement_id, debt.settlement)
-                in_settlement.setdefault(debt.settlement_id, []).append(debt)
+            in_settlement.setdefault(debt.settlement_id, []).append(debt)
             continue
         line = DebtLine(debt=debt, surcharge=debt.surcharge(as_of), notice=_notice_of(debt, as_of))
         if debt.assessment_note_id:
@@ -166,9 +186,13 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
             overview.paravola.lines.append(line)
         else:
             overview.uncertified.lines.append(line)
-    if not settlements:
+    if not in_settlement:
         return overview
 
+    active = Settlement.objects.filter(pk__in=in_settlement, status=Settlement.Status.ACTIVE)
+    settlements = {settlement.pk: settlement for settlement in active.select_related("scheme")}
+    if not settlements:
+        return overview
     installments = _with_open_notice(
         Installment.objects.filter(settlement__in=list(settlements), status=Installment.Status.OPEN)
     )

@@ -62,6 +62,15 @@ def lock_debtor(debtor_id: int) -> Debtor:
     return Debtor.objects.get(pk=debtor_id)
 
 
+def touch_ledgers(debtors: QuerySet) -> None:
+    """Raise the ledger version of ``debtors`` in the caller's transaction, for writers that are
+    not services (the admin's saves), so that what they change shows on those debtors' overviews
+    from their commit on. The rows are locked in the order of their ids first, so two such calls
+    never deadlock, then raised in one statement however many there are."""
+    ids = list(debtors.order_by("pk").select_for_update(no_key=True).values_list("pk", flat=True))
+    _raise_and_lock(Debtor.objects.filter(pk__in=ids))
+
+
 def lock_notice(notice_id: int | None = None, *, rf_code: str = "") -> PaymentNotice | None:
     """The notice with this id (or RF), locked after its debtor (as ``lock_debtor`` locks it), with
     the debtor read; None if there is no such notice.

@@ -1,9 +1,6 @@
-"""The logged-in account, kept with its debtor card in the cache (``thermi_portal.auth_backends``),
-changes the moment it or its card does: a password changed, an account deactivated, a card tied
-or moved to another account.
-
-These tests commit (a transactional database), as a real request does: inside a transaction the
-cache is not used, and bumps wait for the commit.
+"""The logged-in account is read from the database with its debtor card on every request
+(``thermi_portal.auth_backends``), never from a cache: a password changed, an account
+deactivated, a card tied or moved to another account counts from the very next request.
 """
 
 import pytest
@@ -12,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from debts.models import Debtor
-from thermi_portal.auth_backends import AccountWithCardFromTheCache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,19 +21,15 @@ def sent_to_log_in(response) -> bool:
     return response.status_code == 302 and response.url.startswith(reverse("account_login"))
 
 
-def test_the_account_is_read_once_then_taken_from_the_cache(citizen_client, monkeypatch):
-    loads = []
-    load = AccountWithCardFromTheCache._load
-    monkeypatch.setattr(
-        AccountWithCardFromTheCache, "_load", staticmethod(lambda pk: loads.append(pk) or load(pk))
-    )
-    for _ in range(3):
+def test_the_account_and_its_card_are_one_query(citizen_client, django_assert_num_queries):
+    assert overview(citizen_client).status_code == 200  # the page is now kept
+    with django_assert_num_queries(1) as context:
         assert overview(citizen_client).status_code == 200
-    assert loads == [citizen_client.debtor.user_id]
+    assert "debts_debtor" in context.captured_queries[0]["sql"]
 
 
 def test_a_new_password_ends_the_other_sessions_at_once(citizen_client):
-    assert overview(citizen_client).status_code == 200  # the account is now in the cache
+    assert overview(citizen_client).status_code == 200  # the page is now kept
     user = get_user_model().objects.get(pk=citizen_client.debtor.user_id)
     user.set_password("a-new-password-of-the-citizen")
     user.save()
@@ -77,7 +69,7 @@ def test_a_card_moved_to_another_account_leaves_the_first_at_once(
 def test_a_card_tied_to_a_logged_in_account_shows_at_once(client, make_debtor, django_user_model):
     user = django_user_model.objects.create_user(username="tameio2", password="x-y-z-123456")
     client.force_login(user)
-    assert overview(client).status_code == 403  # no card yet, and that answer is cached
+    assert overview(client).status_code == 403  # no card yet
 
     debtor = make_debtor()
     debtor.user = user

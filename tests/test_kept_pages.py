@@ -1,9 +1,9 @@
-"""The overview page kept whole in the cache (``thermi_portal.kept_pages``): each response carries a
+"""The overview page kept whole in the cache (``thermi_portal.ledger_cache``): each response carries a
 CSRF token of its own that works, a message shows once and is never kept, and a URL with a query
 string is rendered afresh without keeping anything.
 
-These tests commit (a transactional database), as a real request does: inside a transaction the
-cache is not used.
+These tests commit (a transactional database), as a real request does: inside a transaction
+nothing is kept.
 """
 
 import re
@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import CITIZEN_PASSWORD
-from thermi_portal.kept_pages import CSRF_HOLE
+from thermi_portal.ledger_cache import CSRF_HOLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,7 @@ def test_each_response_of_the_kept_page_carries_its_own_working_token(
 ):
     browser = browser_of(citizen)
     first = browser.get(reverse("citizen:overview")).content.decode()
-    with django_assert_num_queries(1):  # the debtor's ledger version, then the kept page
+    with django_assert_num_queries(1):  # the account with its card, then the kept page
         kept = browser.get(reverse("citizen:overview")).content.decode()
 
     assert CSRF_HOLE not in first and CSRF_HOLE not in kept
@@ -99,7 +99,7 @@ def test_a_query_string_gets_a_fresh_page_and_keeps_nothing(
     with django_assert_max_num_queries(10) as context:
         browser.get(reverse("citizen:overview"))
     assert len(context.captured_queries) > 1  # nothing was kept for the bare URL
-    with django_assert_num_queries(1):  # the debtor's ledger version, then the kept page
+    with django_assert_num_queries(1):  # the account with its card, then the kept page
         browser.get(reverse("citizen:overview"))
 
 

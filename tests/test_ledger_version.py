@@ -1,10 +1,9 @@
-"""What a service writes shows on the citizen's overview the moment it commits, whether or not
-Django's signals fired: every service takes ``lock_debtor`` first, which raises the debtor's
+"""What a service writes shows on the citizen's overview the moment it commits, with Django's
+signals silenced: every service takes ``lock_debtor`` first, which raises the debtor's
 ``ledger_version`` in the statement that locks the row, and the kept page is found by it
-(``thermi_portal.ledger_cache``).
+(``thermi_portal.ledger_cache``). A write without the lock is the one thing that does not show.
 
-These tests commit (a transactional database), as a real request does: inside a transaction the
-cache is not used.
+These tests commit (a transactional database), as a real request does.
 """
 
 import re
@@ -13,12 +12,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 
 from debts import services
-from debts.models import Debt, Debtor, Installment, NoticeItem, PaymentNotice, Settlement
-from thermi_portal import ledger_cache
+from debts.models import Debt, Debtor
+from tests.test_settle_freshness import no_model_signals
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,15 +29,10 @@ def overview(client) -> str:
 
 
 @pytest.fixture
-def without_signal_bumps():
-    """The ledger cache's signal receivers disconnected, as for a write that sends no signal:
-    only the ledger version can tell the cache that anything changed."""
-    for model in (Debtor, Debt, PaymentNotice, Settlement, NoticeItem, Installment):
-        uid = f"ledger_cache:{model._meta.label}"
-        assert post_save.disconnect(sender=model, dispatch_uid=uid), uid
-        assert post_delete.disconnect(sender=model, dispatch_uid=uid), uid
-    yield
-    ledger_cache.connect()
+def without_signals():
+    """No receiver of a model's signals runs, as for a write that sends none."""
+    with no_model_signals():
+        yield
 
 
 @pytest.fixture
@@ -53,11 +46,11 @@ def overdue(debtor, make_debt):
 
 
 def test_an_update_in_a_transaction_that_locked_the_debtor_shows_at_once(
-    citizen_client, debtor, overdue, without_signal_bumps
+    citizen_client, debtor, overdue, without_signals
 ):
     before = overview(citizen_client)
-    # Without the lock nothing tells the cache: the page kept before is served, which shows the
-    # signals are really off (and why every writer of a ledger takes the lock).
+    # Without the lock nothing tells the cache: the page kept before is served (which is why
+    # every writer of a ledger takes the lock).
     Debt.objects.filter(pk=overdue.pk).update(description="ΤΚΦ 2024 (χωρίς κλείδωμα)")
     assert overview(citizen_client) == before
 
@@ -69,7 +62,7 @@ def test_an_update_in_a_transaction_that_locked_the_debtor_shows_at_once(
 
 
 def test_notices_built_cancelled_and_expired_show_at_once_without_signals(
-    citizen_client, debtor, overdue, without_signal_bumps
+    citizen_client, debtor, overdue, without_signals
 ):
     assert "ΤΚΦ 2024" in overview(citizen_client)
     notice = services.build_notice(debtor, debts=[overdue])

@@ -3,16 +3,15 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class PortalConfig(AppConfig):
-    """The top floor: its management commands (``seed_demo``), and the caches of what the other
-    apps hold, which it alone watches (each app below stays unaware of them)."""
+    """The top floor: its management commands (``seed_demo``) and the pages that compose the other
+    apps."""
 
     name = "thermi_portal"
 
     def ready(self):
-        from . import auth_backends, ledger_cache
+        from . import checks
 
-        auth_backends.connect()
-        ledger_cache.connect()
+        checks.log_production_warnings()
 
 
 class PortalAdminConfig(AdminConfig):

@@ -1,130 +1,108 @@
-"""The citizen's overview kept rendered in the cache, and replaced the moment its ledger changes.
+"""The citizen's overview kept rendered in the shared cache, under a key made of what it shows.
 
-The overview is the page every citizen opens first, and it changes only when their ledger does
-(or the day, for surcharges). The whole page is kept rendered, with holes for its CSRF tokens
-(``thermi_portal.kept_pages``), per debtor, day, language, URL, month rule and release
-(``thermi_portal.versioned_cache``), under three versions: the debtor's ``ledger_version`` in the
-database, the debtor's version in the cache and the version of the rows all debtors share
-(revenue types, settlement schemes, assessment notes).
+The key holds the debtor's ``ledger_version`` and ``updated_at``, read from the debtor's row in
+the request's one query for the account (``thermi_portal.auth_backends``), with the day (for the
+surcharges), the language, the path, the month rule and the code's release. A change to the
+ledger commits a new version in its own transaction, so the next request looks for another key:
+nothing is bumped after the commit, nothing listens to signals, and a kept page is never older
+than the version it is kept under (the version is read before the page is rendered).
 
-The rule for writers. A service that writes a debtor's ledger takes ``debts.services.lock_debtor``
-first, which bumps ``Debtor.ledger_version`` in the statement that locks the row: its change shows
-from its commit on, whatever it writes and however (``QuerySet.update``, ``bulk_create``, raw
-SQL), signals or not. Other writes, such as the admin's saves, rely on Django's signals: a save or
-a delete of the models ``connect`` watches bumps the debtor's version in the cache; a write that
-sends none and takes no ``lock_debtor`` calls ``bump(debtor_id)`` itself in its transaction
-(``seed_demo`` bulk-creates only new debtors, of whom nothing is kept). A database restored or
-recreated under a kept cache may reuse debtor ids and versions: clear the cache then.
+The rule for writers: whatever changes what a debtor's overview shows takes
+``debts.services.lock_debtor`` (or ``lock_notice``) in its transaction, as every service does, or
+``debts.services.touch_ledgers`` for the debtors an admin's save concerns (a debt moved to
+another debtor, a revenue type renamed: ``debts.admin.LedgerTouchingMixin``). A write that takes
+neither, such as a bare ``QuerySet.update`` of a debt, does not show until the day changes or
+``TIMEOUT`` passes. A save of the debtor itself shows anyway (its ``updated_at``). A database restored or recreated under a kept
+cache may reuse ids and versions: clear the cache then.
+
+A page kept for many requests carries nothing of one request: it is rendered with a hole where
+each ``{% csrf_token %}`` goes, filled per response with a token masked for it. A request with
+messages waiting or a query string is rendered afresh, as is every page under DEBUG or inside a
+transaction (one that rolls back would leave a page under a version another commit reuses). A
+cache that fails never fails the page: it is rendered as without a cache.
 """
 
+import hashlib
+import logging
 from collections.abc import Callable
 from datetime import date
+from functools import cache as once
+from pathlib import Path
 
+import django
+from django.apps import apps
 from django.conf import settings
-from django.db.models import Model
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from debts.models import (
-    AssessmentNote,
-    Debt,
-    Debtor,
-    Installment,
-    NoticeItem,
-    PaymentNotice,
-    RevenueType,
-    Settlement,
-    SettlementScheme,
-)
+from debts.models import Debtor
 
-from . import versioned_cache
+logger = logging.getLogger(__name__)
 
-# How long an overview page is kept: also the longest a bump lost to a cache outage shows.
+# How long a page is kept: the longest a write that broke the rule for writers shows late.
 TIMEOUT = 60 * 60
-SHARED = "ledger:shared"
+# Escaped text never holds a raw "<": only a hole put there by ``kept_page`` can.
+CSRF_HOLE = mark_safe("<csrf-token-hole>")
 
 
-def _version_key(debtor_id: int) -> str:
-    return f"ledger:{debtor_id}"
+@once
+def release() -> str:
+    """A digest of Django's version and the project's code, templates and translations: part of
+    every key, so a deploy never serves a page of the templates before it."""
+    base = Path(settings.BASE_DIR).resolve()
+    roots = [base / "templates", base / "locale"]
+    roots += [Path(app.path).resolve() for app in apps.get_app_configs()]
+    files = {
+        path
+        for root in roots
+        if root.is_relative_to(base) and ".venv" not in root.parts
+        for pattern in ("*.py", "*.html", "*.mo")
+        for path in root.rglob(pattern)
+    }
+    digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
+    for path in sorted(files):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
-def bump(debtor_id: int | None) -> None:
-    """The debtor's overview changes once the current transaction commits (at once outside one)."""
-    if debtor_id is not None:
-        versioned_cache.bump(_version_key(debtor_id))
+def can_be_kept(request) -> bool:
+    """Whether the page ``request`` asks for is the one kept for its bare URL."""
+    return (
+        settings.OVERVIEW_CACHE
+        and not settings.DEBUG
+        and not request.META.get("QUERY_STRING")
+        and not get_messages(request)
+        and not transaction.get_connection().in_atomic_block
+    )
 
 
-def bump_shared() -> None:
-    """Every overview changes once the current transaction commits: a row they share changed."""
-    versioned_cache.bump(SHARED)
-
-
-def overview_page(debtor_id: int, as_of: date, path: str, render: Callable[[], str]) -> str:
-    """The debtor's overview page at ``path`` on ``as_of`` in the active language, with holes for
-    its CSRF tokens (``thermi_portal.kept_pages``): the page kept in the cache, else ``render()``,
-    which must read the data only when called.
-
-    One query: the debtor's ``ledger_version``, read before anything is rendered, so a page is
-    kept only under a version no older than its data.
-    """
-    ledger_version = Debtor.objects.values_list("ledger_version", flat=True).get(pk=debtor_id)
+def kept_page(
+    request, debtor: Debtor, as_of: date, template_name: str, context: Callable[[], dict]
+) -> HttpResponse:
+    """The debtor's page, as kept for this version of their ledger, else rendered and kept;
+    ``context()`` must read the data only when called. The caller checked ``can_be_kept``."""
     key = (
-        f"overview:{debtor_id}:{ledger_version}:{as_of.isoformat()}:{get_language()}:{path}:"
-        f"{settings.SURCHARGE_MONTH_RULE}:{versioned_cache.release()}"
+        f"overview:{debtor.pk}:{debtor.ledger_version}:{debtor.updated_at.timestamp()}:"
+        f"{as_of.isoformat()}:{get_language()}:{request.path}:{settings.SURCHARGE_MONTH_RULE}:"
+        f"{release()}"
     )
-    return versioned_cache.fetch([_version_key(debtor_id), SHARED], key, render, TIMEOUT)
-
-
-def watch(model: type[Model], debtor_of: Callable[[Model], int | None]) -> None:
-    """Bump the debtor ``debtor_of(row)`` whenever a row of ``model`` is saved or deleted."""
-
-    def changed(sender, instance, **kwargs):
-        bump(debtor_of(instance))
-
-    _connect(model, changed)
-
-
-def watch_owned(model: type[Model]) -> None:
-    """Bump the debtor of a row of ``model``, which has its own ``debtor``, whenever it is saved
-    or deleted, and the debtor it had before when staff move it to another one."""
-
-    def remember(sender, instance, update_fields=None, **kwargs):
-        instance._stored_debtor_id = versioned_cache.stored_before_save(
-            instance, "debtor", update_fields
+    try:
+        page = cache.get(key)
+    except Exception:
+        logger.warning("The cache failed: the overview is rendered without it", exc_info=True)
+        page = None
+    if page is None:
+        page = render_to_string(
+            template_name, {**context(), "csrf_token": CSRF_HOLE, "messages": ()}, request
         )
-
-    def changed(sender, instance, **kwargs):
-        bump(instance.debtor_id)
-        if getattr(instance, "_stored_debtor_id", None) != instance.debtor_id:
-            bump(instance._stored_debtor_id)
-
-    _connect(model, changed)
-    pre_save.connect(
-        remember, sender=model, weak=False, dispatch_uid=f"ledger_cache:{model._meta.label}:was"
-    )
-
-
-def watch_shared(model: type[Model]) -> None:
-    """Bump every overview whenever a row of ``model``, which many overviews show, changes."""
-
-    def changed(sender, instance, **kwargs):
-        bump_shared()
-
-    _connect(model, changed)
-
-
-def _connect(model: type[Model], receiver) -> None:
-    uid = f"ledger_cache:{model._meta.label}"
-    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
-    post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
-
-
-def connect() -> None:
-    """Watch the rows the overview shows (``PortalConfig.ready`` calls it)."""
-    watch(Debtor, lambda debtor: debtor.pk)
-    for model in (Debt, PaymentNotice, Settlement):
-        watch_owned(model)
-    watch(NoticeItem, lambda item: item.notice.debtor_id)
-    watch(Installment, lambda installment: installment.settlement.debtor_id)
-    for model in (RevenueType, SettlementScheme, AssessmentNote):
-        watch_shared(model)
+        try:
+            cache.set(key, page, TIMEOUT)
+        except Exception:
+            logger.warning("The cache failed: the overview is not kept", exc_info=True)
+    return HttpResponse(page.replace(CSRF_HOLE, get_token(request)))

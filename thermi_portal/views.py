@@ -12,10 +12,9 @@ from django.views.generic import TemplateView, View
 
 from debts import selectors
 from debts.access import CitizenRequiredMixin, debtor_of
-from debts.models import Debtor
 from payments.selectors import debtor_payments, paid_with
 
-from . import kept_pages, ledger_cache
+from . import ledger_cache
 
 
 class HomeView(TemplateView):
@@ -39,30 +38,24 @@ def health(request):
 class OverviewView(CitizenRequiredMixin, View):
     """What the citizen owes today, grouped as the municipality presents it.
 
-    The page is kept rendered per debtor, day and language (``thermi_portal.ledger_cache``); a
-    request with messages to show, or a query string, gets it rendered afresh.
+    The page is kept rendered under the version of the debtor's ledger, the day and the language
+    (``thermi_portal.ledger_cache``); a request with messages to show, or a query string, gets it
+    rendered afresh.
     """
 
     template_name = "portal/overview.html"
 
     def get(self, request, *args, **kwargs):
         as_of = timezone.localdate()
-        if not kept_pages.can_be_kept(request):
+        if not ledger_cache.can_be_kept(request):
             return TemplateResponse(request, self.template_name, self._context(as_of))
-        page = ledger_cache.overview_page(
-            self.debtor.pk,
-            as_of,
-            request.path,
-            lambda: kept_pages.render_with_holes(request, self.template_name, self._context(as_of)),
+        return ledger_cache.kept_page(
+            request, self.debtor, as_of, self.template_name, lambda: self._context(as_of)
         )
-        return kept_pages.respond(request, page)
 
     def _context(self, as_of: date) -> dict:
-        # The card is read again: the one loaded with the account may be older than the versions
-        # of the ledger the cache took before calling this.
-        debtor = Debtor.objects.get(pk=self.debtor.pk)
         return {
-            "overview": selectors.debtor_overview(debtor, as_of),
+            "overview": selectors.debtor_overview(self.debtor, as_of),
             "surcharges": selectors.surcharge_explanation(),
         }
 
