@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from .models import Debtor
@@ -29,17 +28,12 @@ class CitizenRequiredMixin(LoginRequiredMixin):
 
     An account without a card (a staff member) gets a page explaining how to tie one; an account
     opened through TaxisNet that has no password yet is sent to set one first. No page is kept
-    by the browser or a proxy: after logging out on a shared computer, Back shows nothing.
+    by the browser or a proxy: the portal's middleware says so for every logged-in user's page.
     """
 
     debtor: Debtor
 
     def dispatch(self, request, *args, **kwargs):
-        response = self._dispatch(request, *args, **kwargs)
-        add_never_cache_headers(response)
-        return response
-
-    def _dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         debtor = debtor_of(request.user)

@@ -117,9 +117,9 @@ def test_production_builds_https_callbacks_and_has_no_gsis_sandbox():
     assert taxisnet["APP"]["client_id"] == PRODUCTION["TAXISNET_CLIENT_ID"]
 
 
-def test_a_redis_cache_keeps_its_clients():
+def test_production_caches_in_redis_with_djangos_own_backend():
     values = settings_values("CACHES", **PRODUCTION)
-    assert values["CACHES"]["default"]["BACKEND"] == "thermi_portal.redis_cache.RedisCache"
+    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert values["CACHES"]["default"]["LOCATION"] == PRODUCTION["CACHE_URL"]
 
 
@@ -140,9 +140,15 @@ def test_production_health_check_is_served_over_plain_http():
         ({"CACHE_URL": None}, "CACHE_URL is missing"),
         ({"EMAIL_URL": None}, "EMAIL_URL is missing"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is empty"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS is *"),
+        ({"ALLOWED_HOSTS": "pay.thermi.gov.gr,*"}, "ALLOWED_HOSTS is *"),
         ({"TAXISNET_SANDBOX": "true"}, "TAXISNET_SANDBOX is on"),
         ({"TAXISNET_CLIENT_SECRET": None}, "TAXISNET_CLIENT_SECRET is missing"),
         ({"TAXISNET_BASE_URL": None}, "TAXISNET_BASE_URL"),
+        (
+            {"TAXISNET_BASE_URL": "http://oauth2.gsis.gr/oauth2server"},
+            "TAXISNET_BASE_URL is not https://",
+        ),
         ({"MUNICIPALITY_IBAN": None}, "MUNICIPALITY_IBAN is missing"),
         ({"MUNICIPALITY_IBAN": "GR1601101250000000012300695"}, "or the sample one"),
         ({"MUNICIPALITY_IBAN": "GR1601101250000000012300696"}, "not a valid IBAN"),
@@ -158,3 +164,32 @@ def test_production_refuses_to_start_on_development_conveniences(change, problem
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
     assert problem in result.stderr
+
+
+def test_production_without_a_second_factor_for_staff_starts_but_warns_loudly():
+    """A municipality may need it for a while (phones not yet handed out): it never goes unseen."""
+    variables = {**PRODUCTION, "ADMIN_REQUIRES_MFA": "false"}
+    check = manage("check", **variables)
+    assert check.returncode == 0, check.stderr
+    assert "thermi_portal.W001" in check.stdout + check.stderr
+    # Every process logs it at start-up, gunicorn's and Celery's too, which run no checks.
+    assert re.search(r"WARNING thermi_portal\.checks thermi_portal\.W001", check.stderr)
+    deploy = manage("check", "--deploy", "--fail-level", "WARNING", **variables)
+    assert deploy.returncode != 0
+    assert "ADMIN_REQUIRES_MFA is off in production" in deploy.stdout + deploy.stderr
+
+
+def test_only_production_warns_about_the_admin_without_a_second_factor():
+    check = manage("check", ADMIN_REQUIRES_MFA="false")
+    assert check.returncode == 0, check.stderr
+    assert "W001" not in check.stdout + check.stderr
+
+
+def test_the_embedded_sqlite_takes_turns_instead_of_failing_a_concurrent_write():
+    """WAL, a busy timeout and BEGIN IMMEDIATE: see test_sqlite_concurrency for the proof."""
+    options = settings_values("DATABASES")["DATABASES"]["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "PRAGMA journal_mode=WAL" in options["init_command"]
+    postgres = settings_values("DATABASES", **PRODUCTION)["DATABASES"]["default"]
+    assert "transaction_mode" not in postgres.get("OPTIONS", {})

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.mfa",
+    "csp",
     "debts",
     "payments",
     "taxisnet_auth",
@@ -56,13 +57,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "thermi_portal.read_ahead.ReadAheadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "thermi_portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -86,7 +88,6 @@ TEMPLATES = [
                 "thermi_portal.context_processors.municipality",
                 "thermi_portal.context_processors.staff_policy",
             ],
-            "libraries": {"fragments": "thermi_portal.templatetags.fragments"},
         },
     },
 ]
@@ -105,18 +106,27 @@ if (
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
+# SQLite serves concurrent requests only with help: readers beside the writer (WAL), a writer
+# waiting its turn instead of failing at once (timeout, in seconds), and every transaction taking
+# the write lock at BEGIN, since a read lock cannot be upgraded while another writer waits
+# ("database is locked" on a double submit).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ---------------------------------------------------------------------
-# One cache shared by every process (Redis in production): sessions, the citizens' overview pages
-# (debts.ledger_cache), allauth's rate limits and used TOTP codes. The embedded default keeps it
-# in process memory, which only one process can see.
+# One cache shared by every process (Redis in production, Django's own backend): sessions, the
+# citizens' overview pages (thermi_portal.ledger_cache), allauth's rate limits and used TOTP
+# codes. The embedded default keeps it in process memory, which only one process can see.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "thermi_portal.redis_cache.RedisCache"
-# Read from the cache, written through to the database: a session outlives a cache flush. Read
-# with the cache keys its last request read (thermi_portal.read_ahead): one round trip a page.
-SESSION_ENGINE = "thermi_portal.read_ahead"
+# Read from the cache, written through to the database: a session outlives a cache flush.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Keep each citizen's overview rendered, keyed by their ledger's version (off: rendered each time).
+OVERVIEW_CACHE = True
 
 # --- Tasks ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -148,7 +158,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Accounts (django-allauth) --------------------------------------------------------------
 # A citizen's account is opened only by a first login with TaxisNet, which ties it to an ΑΦΜ;
 # they then give an email (verified by a mailed link) and set a password for later logins.
-# Django's and allauth's backends, loading the account's debtor card with it (one query a page).
+# Django's and allauth's backends, loading the account with its debtor card in one query a page.
 AUTHENTICATION_BACKENDS = [
     "thermi_portal.auth_backends.ModelBackend",
     "thermi_portal.auth_backends.AuthenticationBackend",
@@ -288,6 +298,28 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Only the portal's own scripts and styles, never inline ones (no template of ours has a <script>
+# body, an on*= or a style= attribute: tests/test_security_headers.py). Card payments will add
+# Stripe.js here: "https://js.stripe.com" to script-src and frame-src, "https://api.stripe.com" to
+# connect-src.
+# form-action is left out: the TaxisNet login and logout redirect a posted form to GSIS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # The one style= attribute the admin renders (django-simple-history's history page:
+        # style="border-top: 0"), allowed by its hash alone.
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",
+        ],
+        "img-src": ["'self'", "data:"],  # data: for the TOTP QR code and the design system's icons
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers and docker-compose ask for /health/ over plain HTTP, behind the TLS proxy.
@@ -316,6 +348,8 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append("SECRET_KEY is missing")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty")
+    if "*" in ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is * (any Host header would build the portal's links)")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         problems.append("DATABASE_URL is missing (the embedded SQLite is for development)")
     if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
@@ -331,6 +365,9 @@ def _refuse_unsafe_production_settings() -> None:
         problems.append(
             "TAXISNET_BASE_URL, TAXISNET_CLIENT_ID or TAXISNET_CLIENT_SECRET is missing"
         )
+    elif not TAXISNET_BASE_URL.startswith("https://"):
+        # The client secret and the citizen's authorization code travel to it.
+        problems.append("TAXISNET_BASE_URL is not https://")
     if not iban.is_valid(MUNICIPALITY_IBAN) or iban.compact(MUNICIPALITY_IBAN) == _SAMPLE_IBAN:
         problems.append("MUNICIPALITY_IBAN is missing, not a valid IBAN or the sample one")
     if not re.fullmatch(r"\d{4}", RF_CREDITOR_CODE):
