@@ -204,7 +204,7 @@ class ParavoloIssueView(CitizenRequiredMixin, ObjectLookupMixin, TemplateView):
         if issued.created:
             messages.success(
                 request,
-                _("Εκδόθηκε το παράβολο «%(name)s». Πληρώστε το με τον κωδικό RF %(rf)s.")
+                _("Εκδόθηκε το παράβολο «%(name)s». Πληρώστε το με τον κωδικό %(rf)s.")
                 % {"name": self.object.display_name, "rf": notice.formatted_rf},
             )
         else:

@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from debts.admin import ReadOnlyMixin
+from debts.admin import NameSearchMixin, ReadOnlyMixin
 
 from .models import SERIES_PREFIX, Receipt
 from .pdf import pdf_filename, stored_pdf
@@ -46,7 +46,7 @@ def number_lookup(term: str) -> dict | None:
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
     list_display = ("display_number", "issued_at", "payer", "channel_label", "total", "pdf_link")
     list_filter = ("series", "year", "channel")
     search_fields = ("=payer_afm", "payer_name")

@@ -127,7 +127,7 @@ def test_a_cashier_takes_a_payment_and_the_citizen_downloads_the_receipt(
     page.get_by_label("Οφειλέτης").fill(citizen.debtor.afm)
     page.get_by_role("button", name="Αναζήτηση").click()
     page.get_by_role("link", name="Είσπραξη ειδοποιητηρίου").click()
-    assert citizen.notice.formatted_rf in page.content()
+    assert citizen.notice.formatted_rf in page.locator("#content").inner_text()
     page.get_by_label("Μετρητά").check()
     page.get_by_role("button", name="Καταχώριση είσπραξης").click()
 

@@ -6,12 +6,22 @@ Unprefixed paths are always Greek, so the admin and the language switch are insi
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from .views import HomeView, health
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the pages link; send them to the municipality's
+    icon (not permanently: the static file's name changes with its content in production)."""
+    return redirect(static("img/favicon.ico"))
+
+
 urlpatterns = [
     path("health/", health, name="health"),
+    path("favicon.ico", favicon),
     # The GSIS stand-in answers only while settings.TAXISNET_SANDBOX is on (404 otherwise).
     path("gsis-sandbox/oauth2server/", include("taxisnet_auth.sandbox.urls")),
 ]

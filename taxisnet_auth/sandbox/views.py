@@ -13,9 +13,11 @@ from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -184,7 +186,9 @@ def userinfo(request):
 @sandbox_only
 @require_GET
 def logout(request, client_id):
-    """GSIS's logout page; it offers the way back only to a URL of this very portal."""
+    """GSIS's logout page; it offers the way back only to a URL of this very portal, and speaks
+    the language of that URL (``/en/`` after logging out of the English site), as the citizen
+    left it: the sandbox lives outside the language prefixes, so it would otherwise be Greek."""
     if not _is_client(client_id):
         return render(
             request, "taxisnet_auth/sandbox/error.html", {"problem": "client_id"}, status=400
@@ -193,4 +197,10 @@ def logout(request, client_id):
     safe = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return render(request, "taxisnet_auth/sandbox/logout.html", {"return_url": url if safe else ""})
+    language = get_language_from_path(urlsplit(url).path) if safe else None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        response = render(
+            request, "taxisnet_auth/sandbox/logout.html", {"return_url": url if safe else ""}
+        )
+        response["Content-Language"] = translation.get_language()
+    return response
