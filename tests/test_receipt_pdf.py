@@ -88,7 +88,7 @@ def test_a_receipt(receipt):
     assert "ΑΦΜ: 068933130" in lines
     assert "Τρόπος πληρωμής: Κάρτα" in lines
     assert "Αναφορά συναλλαγής: pi_3QxTest0001" in lines
-    assert "Κωδικός RF: RF18539007547034" in lines
+    assert "Κωδικός RF: RF18 5390 0754 7034" in lines  # in groups of four, as on the notice
     assert "Εισπράχθηκε: 09/03/2026 17:45" in lines  # 24-hour clock, Athens time
     assert "Ταμίας" not in text
     for line in LINES:
