@@ -9,7 +9,6 @@ import re
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.formats import number_format
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from debts.admin import NameSearchMixin, ReadOnlyMixin
 
 from .models import SERIES_PREFIX, Receipt
-from .pdf import pdf_filename, stored_pdf
+from .pdf import pdf_filename, pdf_response
 from .services import CODE_LENGTH
 from .verification import grouped_code, normalise_code
 
@@ -156,8 +155,4 @@ class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
         receipt = get_object_or_404(Receipt, pk=pk)
         if not self.has_view_permission(request, receipt):
             raise PermissionDenied
-        if not receipt.pdf:
-            receipt = stored_pdf(receipt.pk)
-        return FileResponse(
-            receipt.pdf.open("rb"), filename=pdf_filename(receipt), content_type="application/pdf"
-        )
+        return pdf_response(receipt)

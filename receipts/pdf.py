@@ -1,25 +1,21 @@
 """The receipt as a PDF, rendered by WeasyPrint, and the one copy of it the portal keeps.
 
-As for the notice (``debts/notice_pdf.py``), the fonts and the parsed stylesheet cost several
-times a render (docs/PERFORMANCE.md: about 200 ms a PDF against 27 ms), so both are built once per
-process, on first use, and reused by every render.
+It renders through ``debts.pdf.render_pdf``, as the notice does: the fonts and the stylesheet
+are built once per process.
 """
 
-import threading
 from decimal import Decimal
-from functools import cache
 
 import segno
-import weasyprint
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint.text.fonts import FontConfiguration
 
 from debts.municipality import municipality_name
+from debts.pdf import render_pdf
 
 from .models import Receipt
 from .verification import grouped_code, verification_url
@@ -30,17 +26,6 @@ STYLESHEET = "pdf/receipt.css"
 # Each module of the QR code is this many pixels, with the quiet zone the standard asks for.
 QR_SCALE = 4
 QR_BORDER = 4
-
-# WeasyPrint does not promise that threads may share a FontConfiguration at once. Rendering is
-# Python work under the GIL anyway, so threads taking turns lose little.
-_render_lock = threading.Lock()
-
-
-@cache
-def _fonts_and_stylesheet() -> tuple[FontConfiguration, weasyprint.CSS]:
-    font_config = FontConfiguration()
-    stylesheet = weasyprint.CSS(filename=finders.find(STYLESHEET), font_config=font_config)
-    return font_config, stylesheet
 
 
 def receipt_qr_data_uri(receipt: Receipt) -> str:
@@ -73,13 +58,8 @@ def receipt_html(receipt: Receipt) -> str:
 
 
 def render_html_pdf(html: str) -> bytes:
-    """WeasyPrint's render of ``html`` with the process's fonts and stylesheet."""
-    with _render_lock:
-        font_config, stylesheet = _fonts_and_stylesheet()
-        # Tagged, so a screen reader gets the headings and the table in reading order.
-        return weasyprint.HTML(string=html).write_pdf(
-            stylesheets=[stylesheet], font_config=font_config, pdf_tags=True
-        )
+    """WeasyPrint's render of ``html`` with the process's fonts and the receipt's stylesheet."""
+    return render_pdf(html, STYLESHEET)
 
 
 def render_receipt_pdf(receipt: Receipt) -> bytes:
@@ -116,3 +96,16 @@ def stored_pdf(receipt_id: int) -> Receipt:
             receipt.pdf_rendered_at = timezone.now()
             receipt.save(update_fields=["pdf", "pdf_rendered_at"])
     return receipt
+
+
+def pdf_response(receipt: Receipt, *, as_attachment: bool = False) -> FileResponse:
+    """The receipt's kept PDF, for the citizen's and the staff's views; rendered now (and kept)
+    if the worker has not yet, so asking twice never renders a second PDF."""
+    if not receipt.pdf:
+        receipt = stored_pdf(receipt.pk)
+    return FileResponse(
+        receipt.pdf.open("rb"),
+        as_attachment=as_attachment,
+        filename=pdf_filename(receipt),
+        content_type="application/pdf",
+    )

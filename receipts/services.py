@@ -30,14 +30,14 @@ class ReceiptLine:
     principal: Decimal
     surcharge: Decimal
 
-    def as_json(self, sign: int = 1) -> dict:
+    def as_json(self) -> dict:
         return {
             "revenue_code": self.revenue_code,
             "revenue_name": self.revenue_name,
             "description": self.description,
             "period": self.period,
-            "principal": str(sign * self.principal),
-            "surcharge": str(sign * self.surcharge),
+            "principal": str(self.principal),
+            "surcharge": str(self.surcharge),
         }
 
 
@@ -62,6 +62,26 @@ def next_number(series: str, year: int) -> int:
         return cursor.fetchone()[0]
 
 
+def _issue(series: str, **snapshot) -> Receipt:
+    """The receipt numbered next in ``series``, saying ``snapshot``; its delivery queued for the
+    commit. Only inside the caller's transaction: a number taken outside one could not be given
+    back by a rollback."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receipts are numbered inside the payment's transaction")
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year
+    receipt = Receipt.objects.create(
+        series=series,
+        year=year,
+        number=next_number(series, year),
+        verification_code=new_verification_code(),
+        issued_at=issued_at,
+        **snapshot,
+    )
+    tasks.deliver_on_commit(receipt.pk)
+    return receipt
+
+
 def issue_receipt(
     *,
     series: str,
@@ -78,15 +98,8 @@ def issue_receipt(
 
     The PDF is rendered and emailed once the transaction commits.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("issue_receipt numbers receipts inside the payment's transaction")
-    issued_at = timezone.now()
-    year = timezone.localdate(issued_at).year
-    receipt = Receipt.objects.create(
-        series=series,
-        year=year,
-        number=next_number(series, year),
-        verification_code=new_verification_code(),
+    return _issue(
+        series,
         debtor=debtor,
         payer_afm=debtor.afm,
         payer_name=debtor.full_name,
@@ -94,27 +107,17 @@ def issue_receipt(
         channel_label=channel_label,
         channel_reference=channel_reference,
         received_at=received_at,
-        issued_at=issued_at,
         cashier=cashier,
         notice_rf=notice_rf,
         total=sum((line.principal + line.surcharge for line in lines), Decimal(0)),
         lines=[line.as_json() for line in lines],
     )
-    tasks.deliver_on_commit(receipt.pk)
-    return receipt
 
 
 def issue_reversal(original: Receipt, *, reason: str, actor=None) -> Receipt:
     """The reversing receipt (ακυρωτικό) of ``original``: its lines negated, in its own series."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("issue_reversal numbers receipts inside the payment's transaction")
-    issued_at = timezone.now()
-    year = timezone.localdate(issued_at).year
-    reversal = Receipt.objects.create(
-        series=Series.REVERSAL,
-        year=year,
-        number=next_number(Series.REVERSAL, year),
-        verification_code=new_verification_code(),
+    return _issue(
+        Series.REVERSAL,
         debtor=original.debtor,
         payer_afm=original.payer_afm,
         payer_name=original.payer_name,
@@ -122,7 +125,6 @@ def issue_reversal(original: Receipt, *, reason: str, actor=None) -> Receipt:
         channel_label=original.channel_label,
         channel_reference=original.channel_reference,
         received_at=original.received_at,
-        issued_at=issued_at,
         cashier=actor,
         notice_rf=original.notice_rf,
         total=-original.total,
@@ -137,5 +139,3 @@ def issue_reversal(original: Receipt, *, reason: str, actor=None) -> Receipt:
         reverses=original,
         reason=reason,
     )
-    tasks.deliver_on_commit(reversal.pk)
-    return reversal

@@ -1,12 +1,11 @@
 """The public verification page of a receipt, and a citizen's own receipt as a PDF."""
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView, View
 
 from debts.access import CitizenRequiredMixin
 
-from .pdf import pdf_filename, stored_pdf
+from .pdf import pdf_response
 from .verification import normalise_code, receipt_by_code
 
 
@@ -43,11 +42,4 @@ class ReceiptPdfView(CitizenRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         receipt = get_object_or_404(self.debtor.receipts, pk=kwargs["pk"])
-        if not receipt.pdf:
-            receipt = stored_pdf(receipt.pk)
-        return FileResponse(
-            receipt.pdf.open("rb"),
-            as_attachment=bool(request.GET.get("download")),
-            filename=pdf_filename(receipt),
-            content_type="application/pdf",
-        )
+        return pdf_response(receipt, as_attachment=bool(request.GET.get("download")))

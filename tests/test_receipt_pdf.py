@@ -76,7 +76,9 @@ def test_a_receipt(receipt):
     pdf = render_receipt_pdf(receipt)
 
     assert pdf.startswith(b"%PDF-")
-    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert reader.metadata.title == f"Απόδειξη είσπραξης {receipt.display_number}"
     text = pdf_text(pdf)
     lines = text.splitlines()
     assert "Δήμος Θέρμης" in lines
@@ -109,7 +111,11 @@ def test_a_reversal_names_the_receipt_it_cancels_and_why(receipt, admin_user):
     admin_user.save()
     reversal.refresh_from_db()
 
-    text = pdf_text(render_receipt_pdf(reversal))
+    pdf = render_receipt_pdf(reversal)
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == (
+        f"Ακυρωτική απόδειξη {reversal.display_number}"
+    )
+    text = pdf_text(pdf)
     lines = text.splitlines()
     assert "Ακυρωτική απόδειξη" in lines
     assert "Απόδειξη είσπραξης" not in lines
