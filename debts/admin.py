@@ -7,10 +7,6 @@ audit history is shown with its history, which can be read but not reverted: a r
 write an old row back past the state machines.
 """
 
-import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -45,11 +41,11 @@ from .models import (
     Settlement,
     SettlementChange,
     SettlementScheme,
+    greek_capitals,
 )
-from .money import ZERO
 from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
-from .selectors import debtor_overview
+from .selectors import owed_today
 from .templatetags.rf_codes import rf_groups
 
 #: Recorded as the cause of a notice cancelled from the admin (the actor is recorded with it).
@@ -80,19 +76,14 @@ class RfSearchMixin:
         return results, may_have_duplicates
 
 
-def registry_form(text: str) -> str:
-    """Text as Greek registries keep names: upper case, no accents ("Βαβούλα" → "ΒΑΒΟΥΛΑ")."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
-
-
 class NameSearchMixin:
-    """Search also in the registry form of the term: SQLite folds only ASCII case, and no
-    database folds Greek accents, while the names are kept in upper case without them."""
+    """Search also in the registry form of the term (``greek_capitals``): SQLite folds only ASCII
+    case, and no database folds Greek accents, while the names are kept in capitals without
+    them."""
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        registry_term = registry_form(search_term)
+        registry_term = greek_capitals(search_term)
         if registry_term != search_term:
             more, more_duplicates = super().get_search_results(request, queryset, registry_term)
             results |= more
@@ -246,49 +237,6 @@ class InstallmentInline(ReadOnlyInline):
 
 
 # --- Debtors ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OwedRow:
-    label: str
-    principal: Decimal
-    surcharge: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.principal + self.surcharge
-
-
-def owed_today(debtor: Debtor) -> dict:
-    """The rows of «Οφειλή σήμερα» on a debtor's admin page: each group of the citizen's
-    overview that holds anything (a settlement counts its open installments), and the total."""
-    overview = debtor_overview(debtor)
-    labels = {
-        "certified": _("Βεβαιωμένες οφειλές"),
-        "assessment_notes": _("Βεβαιωτικά σημειώματα"),
-        "uncertified": _("Αβεβαίωτες οφειλές"),
-        "paravola": _("Παράβολα"),
-    }
-    rows = [
-        OwedRow(labels[group.key], group.principal, group.surcharge)
-        for group in overview.debt_groups
-        if group.lines
-    ]
-    installments = [line for view in overview.settlements for line in view.open_installments]
-    if installments:
-        rows.append(
-            OwedRow(
-                _("Οφειλές σε ρύθμιση (ανεξόφλητες δόσεις)"),
-                sum((line.installment.amount for line in installments), ZERO),
-                sum((line.surcharge for line in installments), ZERO),
-            )
-        )
-    total = OwedRow(
-        _("Σύνολο"),
-        sum((row.principal for row in rows), ZERO),
-        sum((row.surcharge for row in rows), ZERO),
-    )
-    return {"as_of": overview.as_of, "rows": rows, "total": total}
 
 
 @admin.register(Debtor)

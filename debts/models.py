@@ -4,6 +4,7 @@ Models hold data and the invariants the database can keep (constraints); state c
 ``debts.services`` and reads shaped for pages through ``debts.selectors``.
 """
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +30,13 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 def in_reader_language(greek: str, english: str) -> str:
     """The English text on English pages when there is one, else the Greek."""
     return english if get_language() == "en" and english else greek
+
+
+def greek_capitals(text: str) -> str:
+    """Capitals as Greek is typeset and as registries keep names: no accent, the diaeresis kept
+    ("Νικολαΐδης" → "ΝΙΚΟΛΑΪΔΗΣ", "Έληξε" → "ΕΛΗΞΕ"); other scripts are only upper-cased."""
+    decomposed = unicodedata.normalize("NFD", text.upper())
+    return unicodedata.normalize("NFC", decomposed.replace("\u0301", ""))
 
 
 class BilingualName(models.Model):

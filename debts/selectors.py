@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Debt,
@@ -370,3 +371,46 @@ def debtor_card(debtor: Debtor) -> DebtorCard:
         ],
         settlements=list(settlements),
     )
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    label: str
+    principal: Decimal
+    surcharge: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.surcharge
+
+
+def owed_today(debtor: Debtor) -> dict:
+    """The rows of «Οφειλή σήμερα» on a debtor's admin page: each group of the citizen's
+    overview that holds anything (a settlement counts its open installments), and the total."""
+    overview = debtor_overview(debtor)
+    labels = {
+        "certified": _("Βεβαιωμένες οφειλές"),
+        "assessment_notes": _("Βεβαιωτικά σημειώματα"),
+        "uncertified": _("Αβεβαίωτες οφειλές"),
+        "paravola": _("Παράβολα"),
+    }
+    rows = [
+        OwedRow(labels[group.key], group.principal, group.surcharge)
+        for group in overview.debt_groups
+        if group.lines
+    ]
+    installments = [line for view in overview.settlements for line in view.open_installments]
+    if installments:
+        rows.append(
+            OwedRow(
+                _("Οφειλές σε ρύθμιση (ανεξόφλητες δόσεις)"),
+                sum((line.installment.amount for line in installments), ZERO),
+                sum((line.surcharge for line in installments), ZERO),
+            )
+        )
+    total = OwedRow(
+        _("Σύνολο"),
+        sum((row.principal for row in rows), ZERO),
+        sum((row.surcharge for row in rows), ZERO),
+    )
+    return {"as_of": overview.as_of, "rows": rows, "total": total}

@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from debts.admin import ReadOnlyInline, ReadOnlyMixin, RfSearchMixin
-from debts.models import Debt, Debtor, Installment, PaymentNotice
+from debts.models import Debtor, PaymentNotice
 from debts.selectors import debtor_overview, notice_lines
 from debts.services import preview_notice
 from receipts.models import Receipt
@@ -205,12 +205,9 @@ class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
             return super().change_view(request, object_id, form_url, extra_context)
         user = request.user
         receipts = selectors.payment_receipts(payment)
+        may_reverse = user.has_perm(REVERSE_RECEIPT)
         for receipt in receipts:
-            receipt.reversible = (
-                user.has_perm(REVERSE_RECEIPT)
-                and not receipt.is_reversal
-                and receipt.reversal is None
-            )
+            receipt.reversible = may_reverse and receipt.reversible
         may_resolve = user.has_perm(RESOLVE_UNAPPLIED)
         context = {
             "payment_receipts": receipts,
@@ -339,13 +336,6 @@ class PaymentAdmin(PaymentHistoryAdmin):
             ],
         }
 
-    @staticmethod
-    def picked(form: LinesForm) -> dict:
-        return {
-            "debts": [Debt(pk=pk) for pk in form.cleaned_data["debts"]],
-            "installments": [Installment(pk=pk) for pk in form.cleaned_data["installments"]],
-        }
-
     # --- The counter ---------------------------------------------------------------------
 
     def counter_view(self, request):
@@ -394,7 +384,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 except ValidationError as error:
                     messages.error(request, " ".join(error.messages))
             try:
-                draft = preview_notice(debtor, **self.picked(lines))
+                draft = preview_notice(debtor, **lines.selection())
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -420,7 +410,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
         gets what the first recorded."""
         settled = services.settle_at_counter(
             debtor,
-            **self.picked(lines),
+            **lines.selection(),
             expected_total=lines.cleaned_data["total"],
             tender=pay_form.cleaned_data["tender"],
             reference=pay_form.reference,
@@ -435,7 +425,13 @@ class PaymentAdmin(PaymentHistoryAdmin):
         form = CounterPaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                return self.done(request, self.settle_at_counter(request, notice, form))
+                settled = services.pay_notice_at_counter(
+                    notice,
+                    tender=form.cleaned_data["tender"],
+                    reference=form.reference,
+                    cashier=request.user,
+                )
+                return self.done(request, settled)
             except ValidationError as error:
                 form.add_error(None, error)
         payable = notice.current_status == PaymentNotice.Status.OPEN
@@ -448,17 +444,6 @@ class PaymentAdmin(PaymentHistoryAdmin):
             lines=notice_lines(notice),
             payable=payable,
             form=form if payable or form.is_bound else None,
-        )
-
-    def settle_at_counter(self, request, notice, form: CounterPaymentForm, amount=None):
-        return services.settle(
-            channel=Channel.COUNTER,
-            reference=form.reference,
-            amount=notice.total if amount is None else amount,
-            received_at=timezone.now(),
-            notice=notice,
-            tender=form.cleaned_data["tender"],
-            recorded_by=request.user,
         )
 
     def done(self, request, settled: services.Settled):
@@ -607,12 +592,12 @@ class PaymentAdmin(PaymentHistoryAdmin):
                         receipt = services.apply_unapplied_to_debts(
                             payment,
                             debtor,
-                            **self.picked(lines),
+                            **lines.selection(),
                             expected_total=lines.cleaned_data["total"],
                             actor=request.user,
                         )
                         return self.applied(request, payment, receipt)
-                    context["draft"] = preview_notice(debtor, **self.picked(lines))
+                    context["draft"] = preview_notice(debtor, **lines.selection())
                 except ValidationError as error:
                     messages.error(request, " ".join(error.messages))
             else:
@@ -624,12 +609,15 @@ class PaymentAdmin(PaymentHistoryAdmin):
     def return_view(self, request, payment_id):
         """Held money set aside to be returned to the payer, with the reason."""
         payment = self.held_payment(request, payment_id)
-        form = ReturnForm(request.POST or None, initial={"amount": payment.held})
+        form = ReturnForm(
+            request.POST or None, initial={"amount": payment.held, "balance": payment.held}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.mark_for_return(
                     payment,
                     form.cleaned_data["amount"],
+                    expected_balance=form.cleaned_data["balance"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
                 )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from debts.forms import IdListField
+from debts.forms import NoticeSelectionForm
 from debts.models import PaymentNotice
 
 from .models import Tender
@@ -69,12 +69,10 @@ class CounterPaymentForm(forms.Form):
         return self.cleaned_data["cash_reference"]
 
 
-class LinesForm(forms.Form):
+class LinesForm(NoticeSelectionForm):
     """Debts and installments of one debtor a person ticked, and, once reviewed, the total they
     were shown (a notice is built only if it is still that total)."""
 
-    debts = IdListField(required=False)
-    installments = IdListField(required=False)
     total = forms.DecimalField(
         max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput
     )
@@ -102,6 +100,8 @@ class ReturnForm(forms.Form):
         min_value=Decimal("0.01"),
     )
     reason = forms.CharField(label=_("Αιτιολογία"), widget=forms.Textarea(attrs={"rows": 3}))
+    # The balance the page showed: a second post, or one after a change, is refused.
+    balance = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
 
 
 class ReturnedForm(forms.Form):

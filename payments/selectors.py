@@ -42,7 +42,8 @@ def with_unapplied_balance(payments: QuerySet[Payment]) -> QuerySet[Payment]:
 
 def payment_receipts(payment: Payment) -> list[Receipt]:
     """The receipts issued for ``payment``, reversing ones included, oldest first; each with
-    ``reversal`` set to the receipt that reverses it, if any."""
+    ``reversal`` set to the receipt that reverses it, if any, and ``reversible``, whether it may
+    still be reversed (a receipt of money in, not reversed yet)."""
     receipts = list(
         Receipt.objects.filter(allocations__payment=payment)
         .distinct()
@@ -52,12 +53,8 @@ def payment_receipts(payment: Payment) -> list[Receipt]:
     reversed_by = {receipt.reverses_id: receipt for receipt in receipts if receipt.reverses_id}
     for receipt in receipts:
         receipt.reversal = reversed_by.get(receipt.pk)
+        receipt.reversible = not receipt.is_reversal and receipt.reversal is None
     return receipts
-
-
-def counter_payment(reference: str) -> Payment | None:
-    """The counter payment recorded under ``reference``, if one is."""
-    return Payment.objects.filter(channel=Channel.COUNTER, reference=reference.strip()).first()
 
 
 def open_notices(debtor: Debtor) -> QuerySet[PaymentNotice]:

@@ -135,6 +135,22 @@ def settle_at_counter(
         )
 
 
+def pay_notice_at_counter(
+    notice: PaymentNotice, *, tender: str, reference: str, cashier
+) -> Settled:
+    """Money handed over at the counter for ``notice``: its total, received now. A notice no
+    longer payable leaves the money held, as ``settle`` holds it."""
+    return settle(
+        channel=Channel.COUNTER,
+        reference=reference,
+        amount=notice.total,
+        received_at=timezone.now(),
+        notice=notice,
+        tender=tender,
+        recorded_by=cashier,
+    )
+
+
 def _settle(*, channel, reference, amount, received_at, notice_id, named, tender, payer, actor):
     notice, reason = None, None
     if notice_id is not None:
@@ -491,10 +507,26 @@ def apply_unapplied_to_debts(
 
 
 @transaction.atomic
-def mark_for_return(payment: Payment, amount: Decimal, *, reason: str, actor) -> PaymentReturn:
-    """Set held money aside to be returned to the payer; ``amount`` is at most the balance."""
+def mark_for_return(
+    payment: Payment, amount: Decimal, *, expected_balance: Decimal, reason: str, actor
+) -> PaymentReturn:
+    """Set held money aside to be returned to the payer; ``amount`` is at most the balance.
+
+    ``expected_balance`` is the balance the person was shown: if it moved since (the same form
+    sent twice, or someone else applied or returned some of it), nothing is set aside, so two
+    people, or two clicks, never return the same money twice.
+    """
     payment = _lock_payment(payment)
     balance = unapplied_balance(payment)
+    if balance != expected_balance:
+        raise ValidationError(
+            _(
+                "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s €): ελέγξτε το πριν "
+                "σημειώσετε επιστροφή."
+            )
+            % {"balance": balance},
+            "balance_changed",
+        )
     if not reason.strip():
         raise ValidationError(_("Γράψτε την αιτιολογία της επιστροφής."), "no_reason")
     if not ZERO < amount <= balance:

@@ -272,3 +272,18 @@ def make_everything(make_debt, revenue, make_settlement):
         }
 
     return make
+
+
+@pytest.fixture
+def debtor(make_debtor):
+    """The debtor of the counter's and finance's pages (a module may define its own)."""
+    return make_debtor(afm="068933130", last_name="ΒΑΒΟΥΛΑ", first_name="ΕΥΤΥΧΙΑ")
+
+
+@pytest.fixture
+def debts(debtor, make_debt):
+    """Two open debts of ``debtor``: an older certified one and a water bill."""
+    return [
+        make_debt(debtor, "120.00", due_date=date(2024, 6, 30), description="ΤΚΦ 2024"),
+        make_debt(debtor, "35.50", description="Λογαριασμός νερού"),
+    ]

@@ -72,7 +72,7 @@ def test_overview_groups_totals_surcharges_and_open_notice(citizen_client, every
     assert "4,50 € 0,00 € 4,50 €" in text
     notice = everything["notice"]
     assert f'href="{reverse("citizen:notice", args=[notice.pk])}"' in html
-    assert notice.formatted_rf in html
+    assert notice.formatted_rf in text_of(html)
 
     settlement = everything["settlement"]
     first = settlement.installments.get(number=1)

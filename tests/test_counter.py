@@ -2,8 +2,6 @@
 spot) paid in cash or by POS card, the receipt printed at once; money that cannot be applied is
 recorded all the same, and said to be on finance's queue."""
 
-from datetime import date
-
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
@@ -51,19 +49,6 @@ def _ledger_stays_clean(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     yield
     assert ledger.check().breaches == []
-
-
-@pytest.fixture
-def debtor(make_debtor):
-    return make_debtor(afm="068933130", last_name="ΒΑΒΟΥΛΑ", first_name="ΕΥΤΥΧΙΑ")
-
-
-@pytest.fixture
-def debts(debtor, make_debt):
-    return [
-        make_debt(debtor, "120.00", due_date=date(2024, 6, 30), description="ΤΚΦ 2024"),
-        make_debt(debtor, "35.50", description="Λογαριασμός νερού"),
-    ]
 
 
 @pytest.fixture

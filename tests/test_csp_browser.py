@@ -106,3 +106,17 @@ def test_the_rf_code_is_still_copied_by_its_own_script(
     expect(page.locator("#copy-status")).to_have_text(button.get_attribute("data-copied"))
     assert page.evaluate("navigator.clipboard.readText()") == notice.rf_code
     assert not page.violations
+
+
+def test_a_violation_is_seen(chromium, live_server):
+    """The tests above pass because no page breaks the policy, not because the console listener
+    misses what the browser refuses: an inline script added to a page is reported."""
+    page = page_of(chromium, live_server)
+    assert_no_violation(page, ["/"])
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.ran = true'; document.body.append(s); }"
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.ran") is None
+    assert page.violations and "script-src" in page.violations[0]

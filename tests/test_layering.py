@@ -58,12 +58,21 @@ def upward_imports(app: str) -> list[str]:
 
 
 def template_files(app: str) -> list[Path]:
+    """The app's templates: its folder of templates/, of templates/admin/, and its own."""
+    folder = TEMPLATE_FOLDERS[app]
     return sorted(
         [
-            *(BASE_DIR / "templates" / TEMPLATE_FOLDERS[app]).rglob("*.html"),
+            *(BASE_DIR / "templates" / folder).rglob("*.html"),
+            *(BASE_DIR / "templates" / "admin" / folder).rglob("*.html"),
             *(BASE_DIR / app / "templates").rglob("*.html"),
         ]
     )
+
+
+def app_of_template(name: str) -> str | None:
+    """The app whose template ``name`` is ("payments/…" or "admin/payments/…"), None if ours of
+    none (base.html, Django's admin/…)."""
+    return APP_OF_FOLDER.get(name.removeprefix("admin/").partition("/")[0])
 
 
 def upward_templates(app: str) -> list[str]:
@@ -71,7 +80,7 @@ def upward_templates(app: str) -> list[str]:
     for path in template_files(app):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             for name in TEMPLATE_TAG.findall(line):
-                target = APP_OF_FOLDER.get(name.partition("/")[0])
+                target = app_of_template(name)
                 if target not in (None, app) and target not in ALLOWED[app]:
                     problems.append(f"{path.relative_to(BASE_DIR)}:{number} uses {name}")
     return problems
@@ -102,17 +111,29 @@ def test_the_walk_sees_imports_inside_functions_and_relative_ones(tmp_path, monk
         "from ..models import Debtor\n"
         "def later():\n"
         "    from payments.services import settle\n"
-        "    import thermi_portal.kept_pages\n"
+        "    import thermi_portal.ledger_cache\n"
     )
     (tmp_path / "templates" / "debts").mkdir(parents=True)
     (tmp_path / "templates" / "debts" / "page.html").write_text(
         '{% extends "base.html" %}{% include "debts/_part.html" %}\n'
         "{% include 'payments/_payment_table.html' %}\n"
     )
+    (tmp_path / "templates" / "admin" / "debts").mkdir(parents=True)
+    (tmp_path / "templates" / "admin" / "debts" / "form.html").write_text(
+        '{% extends "admin/change_form.html" %}\n{% include "admin/payments/_tender.html" %}\n'
+    )
     assert upward_imports("debts") == [
         "debts/sub/module.py:4: from payments.services import settle",
-        "debts/sub/module.py:5: import thermi_portal.kept_pages",
+        "debts/sub/module.py:5: import thermi_portal.ledger_cache",
     ]
     assert upward_templates("debts") == [
-        "templates/debts/page.html:2 uses payments/_payment_table.html"
+        "templates/admin/debts/form.html:2 uses admin/payments/_tender.html",
+        "templates/debts/page.html:2 uses payments/_payment_table.html",
     ]
+
+
+@pytest.mark.parametrize("app", OURS)
+def test_the_walk_reads_each_app_s_real_files(app):
+    """Each app's checks read its modules and its templates, not an empty folder."""
+    assert any(line for path in (BASE_DIR / app).rglob("*.py") for line in imports(path))
+    assert template_files(app)

@@ -6,26 +6,18 @@ signals silenced: every service takes ``lock_debtor`` first, which raises the de
 These tests commit (a transactional database), as a real request does.
 """
 
-import re
 import threading
 from datetime import date, timedelta
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
-from django.urls import reverse
 
 from debts import services
 from debts.models import Debt, Debtor
+from tests.test_overview_cache import overview, shows
 from tests.test_settle_freshness import no_model_signals
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def overview(client) -> str:
-    """The main part of the overview (outside it, each page carries its own CSRF tokens)."""
-    response = client.get(reverse("citizen:overview"))
-    assert response.status_code == 200, response.status_code
-    return re.search(r"<main.*</main>", response.content.decode(), re.DOTALL).group()
 
 
 @pytest.fixture
@@ -66,15 +58,15 @@ def test_notices_built_cancelled_and_expired_show_at_once_without_signals(
 ):
     assert "ΤΚΦ 2024" in overview(citizen_client)
     notice = services.build_notice(debtor, debts=[overdue])
-    assert notice.formatted_rf in overview(citizen_client)
+    assert shows(overview(citizen_client), notice)
 
     services.cancel_notice(notice, cause="test")
-    assert notice.formatted_rf not in overview(citizen_client)
+    assert not shows(overview(citizen_client), notice)
 
     renewed = services.build_notice(debtor, debts=[overdue])
-    assert renewed.formatted_rf in overview(citizen_client)
+    assert shows(overview(citizen_client), renewed)
     assert services.expire_notices(today=renewed.valid_until + timedelta(days=1)) == 1
-    assert renewed.formatted_rf not in overview(citizen_client)
+    assert not shows(overview(citizen_client), renewed)
 
 
 def test_locking_the_debtor_raises_its_ledger_version_and_needs_a_transaction(debtor):

@@ -24,6 +24,7 @@ from debts.services import build_notice, expire_notices
 from payments.models import Payment
 from payments.services import settle
 from tests.test_admin import posted_back
+from thermi_portal import ledger_cache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +35,14 @@ def overview(client, language: str = "el") -> str:
         response = client.get(reverse("citizen:overview"))
     assert response.status_code == 200, response.status_code
     return re.search(r"<main.*</main>", response.content.decode(), re.DOTALL).group()
+
+
+def shows(page: str, notice) -> bool:
+    """Whether the overview shows ``notice``: its RF to read (in groups) and its link."""
+    link = f'href="{reverse("citizen:notice", args=[notice.pk])}"'
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert (link in page) == (notice.formatted_rf in text), "a link without its RF, or back"
+    return link in page
 
 
 def shown_at_once(client, before: str, language: str = "el") -> str:
@@ -81,7 +90,7 @@ def test_a_second_visit_is_served_from_the_cache(
 def test_a_new_notice_shows_at_once(citizen_client, debtor, overdue):
     before = overview(citizen_client)
     notice = build_notice(debtor, debts=[overdue])
-    assert notice.formatted_rf in shown_at_once(citizen_client, before)
+    assert shows(shown_at_once(citizen_client, before), notice)
 
 
 def test_a_payment_shows_at_once(citizen_client, debtor, overdue):
@@ -96,17 +105,17 @@ def test_a_payment_shows_at_once(citizen_client, debtor, overdue):
     )
     page = shown_at_once(citizen_client, before)
     assert "ΤΚΦ 2024" not in page
-    assert notice.formatted_rf not in page
+    assert not shows(page, notice)
 
 
 def test_an_expired_notice_shows_at_once(citizen_client, debtor, overdue):
     notice = build_notice(debtor, debts=[overdue])
     before = overview(citizen_client)
-    assert notice.formatted_rf in before
+    assert shows(before, notice)
     assert expire_notices(today=notice.valid_until + timedelta(days=1)) == 1
     page = shown_at_once(citizen_client, before)
     assert "ΤΚΦ 2024" in page
-    assert notice.formatted_rf not in page
+    assert not shows(page, notice)
 
 
 def test_a_settlement_shows_at_once(citizen_client, debtor, overdue, make_settlement):
@@ -279,3 +288,18 @@ def test_the_overview_is_right_without_a_cache(citizen_client, debtor, make_debt
         make_debt(services.lock_debtor(debtor.pk), "12.00", description="Πρόστιμο στάθμευσης")
     assert "Πρόστιμο στάθμευσης" in overview(citizen_client)
     assert "The cache failed" in caplog.text
+
+
+def test_a_deploy_that_changes_only_static_files_keys_pages_anew(settings, tmp_path):
+    """In production a stylesheet's URL carries its content's hash (the collected files'
+    manifest): a page kept before a deploy that changed only CSS would link a file gone."""
+    settings.STATIC_ROOT = tmp_path
+    manifest = tmp_path / "staticfiles.json"
+    releases = []
+    for content in (None, '{"paths": {"css/portal.css": "css/portal.1.css"}}', '{"paths": {}}'):
+        if content is not None:
+            manifest.write_text(content)
+        ledger_cache.release.cache_clear()
+        releases.append(ledger_cache.release())
+    ledger_cache.release.cache_clear()
+    assert len(set(releases)) == 3

@@ -61,6 +61,7 @@ def citizen_notice(citizen_client, make_everything):
 def test_citizen_pages_show_the_rf_in_groups(citizen_client, citizen_notice):
     groups = citizen_notice.formatted_rf.split()
     for url in (
+        reverse("citizen:overview"),
         reverse("citizen:notice", args=[citizen_notice.pk]),
         reverse("citizen:notices"),
         reverse("citizen:notice_new"),
@@ -166,6 +167,15 @@ def test_a_debtor_s_admin_page_shows_what_they_owe_today_as_the_citizen_sees_it(
     sums = [overview.total - surcharge, surcharge, overview.total]
     shown = " ".join(f"{formats.number_format(amount, decimal_pos=2)} €" for amount in sums)
     assert f"Σύνολο {shown}" in words(owed)
+
+
+def test_the_admin_finds_a_name_typed_with_accents_and_a_diaeresis(admin_client, make_debtor):
+    """Registries keep names in capitals without accents but with the diaeresis (ΝΙΚΟΛΑΪΔΗΣ), as
+    the notice's PDF sets its capitals: one ``greek_capitals`` for both."""
+    debtor = make_debtor(last_name="ΝΙΚΟΛΑΪΔΗΣ")
+    make_debtor(last_name="ΝΙΚΟΛΑΟΥ")
+    found = admin_client.get(reverse("admin:debts_debtor_changelist"), {"q": "Νικολαΐδης"})
+    assert list(found.context["cl"].result_list) == [debtor]
 
 
 # --- Wording -------------------------------------------------------------------------------------

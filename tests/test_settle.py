@@ -466,16 +466,36 @@ def test_held_money_applied_to_debts_a_person_picked(make_debtor, make_debt, adm
 def test_held_money_marked_for_return_then_returned(notice, admin_user):
     held = pay(notice, amount="1.00").payment
     with pytest.raises(ValidationError):
-        mark_for_return(held, Decimal("1.01"), reason="λάθος ποσό", actor=admin_user)
+        mark_for_return(
+            held,
+            Decimal("1.01"),
+            expected_balance=Decimal("1.00"),
+            reason="λάθος ποσό",
+            actor=admin_user,
+        )
 
-    marked = mark_for_return(held, Decimal("1.00"), reason="λάθος ποσό", actor=admin_user)
+    def mark(amount):
+        return mark_for_return(
+            held, amount, expected_balance=Decimal("1.00"), reason="λάθος ποσό", actor=admin_user
+        )
+
+    marked = mark(Decimal("0.60"))
+    # The same request again: the balance shown is no longer the balance, so nothing more.
+    with pytest.raises(ValidationError) as again:
+        mark(Decimal("0.60"))
+    assert again.value.code == "balance_changed"
+    assert unapplied_balance(held) == Decimal("0.40")
+    marked = mark_for_return(
+        held, Decimal("0.40"), expected_balance=Decimal("0.40"), reason="λάθος", actor=admin_user
+    )
     assert unapplied_balance(held) == 0
     assert marked.status == PaymentReturn.Status.REQUESTED
 
     returned = record_returned(marked, reference="SEPA-RET-1", actor=admin_user)
     assert returned.status == PaymentReturn.Status.RETURNED
     assert returned.status_changes.get().actor == admin_user
-    assert PaymentReturn.objects.get().return_reference == "SEPA-RET-1"
+    assert PaymentReturn.objects.get(pk=marked.pk).return_reference == "SEPA-RET-1"
+    assert PaymentReturn.objects.count() == 2
 
 
 def test_a_reversed_receipt_reopens_the_debts_and_holds_the_money(notice, admin_user):

@@ -3,7 +3,6 @@ to a notice or to picked debts (a receipt issued), or returned; a receipt revers
 correction; and each staff group sees and does only what it should."""
 
 import importlib
-from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -40,19 +39,6 @@ def finance(client, staff_user):  # noqa: F811
     user = staff_user(FINANCE)
     client.force_login(user)
     return user
-
-
-@pytest.fixture
-def debtor(make_debtor):
-    return make_debtor(afm="068933130", last_name="ΒΑΒΟΥΛΑ", first_name="ΕΥΤΥΧΙΑ")
-
-
-@pytest.fixture
-def debts(debtor, make_debt):
-    return [
-        make_debt(debtor, "120.00", due_date=date(2024, 6, 30), description="ΤΚΦ 2024"),
-        make_debt(debtor, "35.50", description="Λογαριασμός νερού"),
-    ]
 
 
 def bank(reference: str, amount: str, **fields):
@@ -156,10 +142,13 @@ def test_held_money_is_applied_to_picked_debts(client, finance, held, debtor, de
 
 
 def test_held_money_is_marked_for_return_then_recorded_returned(client, finance, held):
-    response = client.post(
-        url("payment_return", held.pk), {"amount": "500.00", "reason": "Άγνωστος κωδικός"}
-    )
+    posted = {"amount": "500.00", "reason": "Άγνωστος κωδικός", "balance": "500.00"}
+    response = client.post(url("payment_return", held.pk), posted)
     assert response["Location"] == url("payment_change", held.pk)
+    # The same form sent again sets nothing more aside: the balance it showed is gone.
+    again = client.post(url("payment_return", held.pk), posted)
+    assert again.status_code == 200
+    assert "άλλαξε στο μεταξύ" in again.content.decode()
     payment_return = PaymentReturn.objects.get()
     assert payment_return.status == PaymentReturn.Status.REQUESTED
     assert payment_return.requested_by == finance
@@ -170,6 +159,8 @@ def test_held_money_is_marked_for_return_then_recorded_returned(client, finance,
     assert url("payment_returned", payment_return.pk) in page
     refused = client.post(url("payment_returned", payment_return.pk), {"reference": ""})
     assert refused.status_code == 200
+    payment_return.refresh_from_db()
+    assert payment_return.status == PaymentReturn.Status.REQUESTED, "no reference, not returned"
 
     client.post(url("payment_returned", payment_return.pk), {"reference": "SEPA-42"})
 
@@ -184,9 +175,10 @@ def test_held_money_is_marked_for_return_then_recorded_returned(client, finance,
 
 
 def test_a_return_over_the_balance_is_refused(client, finance, held):
-    response = client.post(url("payment_return", held.pk), {"amount": "900.00", "reason": "x"})
+    posted = {"amount": "900.00", "reason": "x", "balance": "500.00"}
+    response = client.post(url("payment_return", held.pk), posted)
     assert response.status_code == 200
-    assert "αδιάθετο υπόλοιπο" in response.content.decode()
+    assert "Επιστρέφεται από 0,01 € έως το αδιάθετο υπόλοιπο" in response.content.decode()
     assert not PaymentReturn.objects.exists()
 
 
@@ -212,6 +204,9 @@ def test_a_receipt_is_reversed_with_a_reason_after_a_confirmation(client, financ
     assert unapplied_balance(applied) == applied.amount
     page = client.get(url("payment_change", applied.pk)).content.decode()
     assert reverse_url not in page, "a reversed receipt is not offered again"
+    client.post(reverse_url, {"reason": "Λάθος οφειλέτης"})
+    assert Receipt.objects.filter(reverses=receipt).count() == 1, "sent twice, reversed once"
+    assert unapplied_balance(applied) == applied.amount
     again = client.post(reverse_url, {"reason": "ξανά"})
     assert "έχει ήδη ακυρωθεί" in again.content.decode()
 

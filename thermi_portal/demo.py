@@ -862,7 +862,6 @@ def _paravolo_notices(
     person: _Generated, issued_at, today: date
 ) -> list[tuple[PaymentNotice, list[NoticeItem]]]:
     """A παράβολο is issued with its own notice (``services.issue_paravolo``), never without."""
-    valid_until = today + timedelta(days=settings.NOTICE_VALIDITY_DAYS)
     made = []
     for debt in person.debts:
         if debt.paravolo_type_id is None:
@@ -871,7 +870,7 @@ def _paravolo_notices(
             debtor=person.debtor,
             origin=PaymentNotice.Origin.CITIZEN,
             issued_at=issued_at,
-            valid_until=valid_until,
+            valid_until=services.default_valid_until([debt], [], today),
             total=debt.principal,
         )
         line = NoticeItem(notice=notice, debt=debt, principal=debt.principal, surcharge=ZERO)

@@ -53,8 +53,10 @@ CSRF_HOLE = mark_safe("<csrf-token-hole>")
 
 @once
 def release() -> str:
-    """A digest of Django's version and the project's code, templates and translations: part of
-    every key, so a deploy never serves a page of the templates before it."""
+    """A digest of Django's version, the project's code, templates and translations, and the
+    collected static files' manifest (production's file names carry their content's hash, so a
+    stylesheet changed alone changes the page): part of every key, so a deploy never serves a
+    page of the code or static files before it."""
     base = Path(settings.BASE_DIR).resolve()
     roots = [base / "templates", base / "locale"]
     roots += [Path(app.path).resolve() for app in apps.get_app_configs()]
@@ -65,6 +67,9 @@ def release() -> str:
         for pattern in ("*.py", "*.html", "*.mo")
         for path in root.rglob(pattern)
     }
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        files.add(manifest)
     digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
     for path in sorted(files):
         digest.update(path.read_bytes())
