@@ -82,24 +82,33 @@ def last_day_before_increase(due_date: date, as_of: date, rule: str | None = Non
     return add_months(due_date, months + 1) - timedelta(days=1)
 
 
-def rate_on(day: date) -> SurchargeRate:
-    """The rate in force on ``day``."""
-    for rate in reversed(RATES):
-        if rate.effective_from <= day:
-            return rate
-    raise NoRateKnown(f"No surcharge rate is known for {day.isoformat()}.")
-
-
 def surcharge(
     principal: Decimal, due_date: date, as_of: date, *, rule: str | None = None
 ) -> Decimal:
-    """The ΚΕΔΕ surcharge on ``principal`` overdue since ``due_date``, as of ``as_of``."""
+    """The ΚΕΔΕ surcharge on ``principal`` overdue since ``due_date``, as of ``as_of``.
+
+    Month k bears the rate in force on its first day. The months are counted per rate, not one by
+    one: the months that started before a day are ``months_counted(…, STARTED)`` of the day
+    before, so each rate's share is a difference of two counts. A cap applied after each month
+    comes to the same as one cap after all that rate's months, since no month subtracts.
+    """
     if principal <= 0:
         return ZERO
+    months = months_counted(due_date, as_of, rule)
+
+    def started_before(day: date) -> int:
+        return min(months, months_counted(due_date, day - timedelta(days=1), STARTED))
+
+    if started_before(RATES[0].effective_from):
+        first = due_date + timedelta(days=1)
+        raise NoRateKnown(f"No surcharge rate is known for {first.isoformat()}.")
     total = Decimal(0)
-    for k in range(1, months_counted(due_date, as_of, rule) + 1):
-        rate = rate_on(add_months(due_date, k - 1) + timedelta(days=1))
-        total += principal * rate.monthly_rate
+    for rate, following in zip(RATES, [*RATES[1:], None], strict=True):
+        begun = started_before(rate.effective_from)
+        if begun >= months:
+            break
+        until = started_before(following.effective_from) if following else months
+        total += principal * rate.monthly_rate * (until - begun)
         if rate.cap is not None:
             total = min(total, principal * rate.cap)
     return round_money(total)

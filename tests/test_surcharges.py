@@ -100,6 +100,29 @@ def test_add_months_clamps_to_month_end(start, months, expected):
 
 dates = st.dates(min_value=date(2014, 1, 1), max_value=date(2040, 12, 31))
 principals = st.integers(min_value=1, max_value=10**9).map(lambda cents: D(cents) / 100)
+any_dates = st.dates(min_value=date(1990, 3, 23), max_value=date(2040, 12, 31))
+
+
+def surcharge_month_by_month(principal, due_date, as_of, rule):
+    """The definition, one month at a time: month k bears the rate in force on its first day,
+    capped after each month while a capped rate is in force."""
+    total = D(0)
+    for k in range(1, months_counted(due_date, as_of, rule) + 1):
+        first_day = add_months(due_date, k - 1) + timedelta(days=1)
+        rate = [rate for rate in surcharges.RATES if rate.effective_from <= first_day][-1]
+        total += principal * rate.monthly_rate
+        if rate.cap is not None:
+            total = min(total, principal * rate.cap)
+    return total.quantize(D("0.01"), rounding="ROUND_HALF_UP")
+
+
+@given(principals, any_dates, st.integers(0, 15000), st.sampled_from([STARTED, COMPLETED]))
+def test_counted_per_rate_as_defined_month_by_month(principal, due, days, rule):
+    """Across every rate change since 1990, the cap of 1990-1991 included."""
+    as_of = due + timedelta(days=days)
+    assert surcharge(principal, due, as_of, rule=rule) == surcharge_month_by_month(
+        principal, due, as_of, rule
+    )
 
 
 @given(principals, dates, st.integers(0, 4000), st.integers(0, 400))
