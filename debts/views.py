@@ -1,4 +1,5 @@
-"""The citizen's pages of the receivables alone: their notices and their παράβολα.
+"""The citizen's pages of the receivables alone: their notices and their παράβολα; and the
+public page that explains how surcharges are computed.
 
 The pages that show what several apps hold (the overview, kept in the cache, and the card with its
 payments) are the portal's (``thermi_portal.views``), which also puts these under the ``citizen``
@@ -217,3 +218,13 @@ class ParavoloIssueView(CitizenRequiredMixin, ObjectLookupMixin, TemplateView):
                 % {"name": self.object.display_name, "rf": notice.formatted_rf},
             )
         return redirect("citizen:notice", pk=notice.pk)
+
+
+class SurchargesView(TemplateView):
+    """How surcharges are computed: the same for everyone, so public, and apart from the overview
+    that links it, which stays the citizen's own figures."""
+
+    template_name = "debts/surcharges.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(surcharges=selectors.surcharge_explanation(), **kwargs)

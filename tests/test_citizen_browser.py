@@ -87,10 +87,11 @@ def test_every_citizen_page_passes_axe(chromium, live_server, citizen):
     assert_accessible(page)
 
 
-def test_the_home_page_and_an_empty_overview_pass_axe(chromium, live_server, make_citizen):
+def test_the_public_pages_and_an_empty_overview_pass_axe(chromium, live_server, make_citizen):
     page = chromium.new_page()
-    page.goto(live_server.url + "/")
-    assert_accessible(page)
+    for path in ("/", "/surcharges/", "/en/surcharges/"):
+        page.goto(live_server.url + path)
+        assert_accessible(page)
     page.close()
     page = logged_in_page(chromium, live_server, make_citizen())
     page.goto(live_server.url + "/debts/")
@@ -102,6 +103,7 @@ def test_a_phone_never_scrolls_sideways(chromium, live_server, citizen):
     page = logged_in_page(chromium, live_server, citizen, viewport=PHONE)
     for path in (
         "/debts/",
+        "/surcharges/",
         "/card/",
         "/notices/",
         "/notices/new/",

@@ -84,9 +84,7 @@ def test_overview_groups_totals_surcharges_and_open_notice(citizen_client, every
     assert f"οφείλετε συνολικά {total:.2f}".replace(".", ",") in text
     assert "Εξοφλημένη οφειλή" not in text
 
-    assert "Πώς υπολογίζονται οι προσαυξήσεις" in text
-    assert "0,73 % του κεφαλαίου για κάθε μήνα" in text
-    assert "παγώνει" in text
+    assert f'href="{reverse("surcharges")}">Πώς υπολογίζονται οι προσαυξήσεις</a>' in html
     assert f'href="{reverse("citizen:notice_new")}"' in html
     assert "κάρτα" not in text.lower()  # no card payment before payments by card exist
 
@@ -109,12 +107,22 @@ def test_overview_in_english(citizen_client, everything):
 def test_overview_of_a_citizen_who_owes_nothing(citizen_client):
     text = text_of(html_of(citizen_client.get(reverse("citizen:overview"))))
     assert "Δεν έχετε ανεξόφλητες οφειλές" in text
+
+
+def test_how_surcharges_are_computed_is_a_public_page(client):
+    """The same for everyone: the overview links it rather than carrying it on every visit."""
+    text = text_of(html_of(client.get(reverse("surcharges"))))
     assert "Πώς υπολογίζονται οι προσαυξήσεις" in text
+    assert "0,73 % του κεφαλαίου για κάθε μήνα" in text
+    assert "παγώνει" in text
+    assert "μετρά 3 μήνες καθυστέρησης" in text
+    english = text_of(html_of(client.get("/en" + reverse("surcharges"))))
+    assert "How late-payment surcharges are calculated" in english
 
 
-def test_overview_explains_the_completed_month_rule_when_set(settings, citizen_client):
+def test_the_surcharges_page_explains_the_completed_month_rule_when_set(settings, client):
     settings.SURCHARGE_MONTH_RULE = "completed"
-    text = text_of(html_of(citizen_client.get(reverse("citizen:overview"))))
+    text = text_of(html_of(client.get(reverse("surcharges"))))
     assert "Μετρούν μόνο οι μήνες που έχουν συμπληρωθεί" in text
     assert "μετρά 2 μήνες καθυστέρησης και επιβαρύνεται με 1,46 €" in text
 

@@ -10,6 +10,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from debts.views import SurchargesView
+
 from .views import HomeView, health
 
 
@@ -29,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("surcharges/", SurchargesView.as_view(), name="surcharges"),
     path("", include("thermi_portal.citizen_urls")),
     path("payments/", include("payments.urls")),
     path("", include("receipts.urls")),

@@ -54,10 +54,7 @@ class OverviewView(CitizenRequiredMixin, View):
         )
 
     def _context(self, as_of: date) -> dict:
-        return {
-            "overview": selectors.debtor_overview(self.debtor, as_of),
-            "surcharges": selectors.surcharge_explanation(),
-        }
+        return {"overview": selectors.debtor_overview(self.debtor, as_of)}
 
 
 class DebtorCardView(CitizenRequiredMixin, TemplateView):
