@@ -1,7 +1,8 @@
 """Requests per second and latency of the citizen overview against a trivial view, on gunicorn.
 
     .venv/bin/python bench/overview.py [--debtors 50000] [--citizens 1000] [--keep] [--floors]
-        [--database thermi_bench] [--cache-url redis://127.0.0.1:6379/13] [--off kept-page]
+        [--first-citizens 4000] [--database thermi_bench] [--cache-url redis://127.0.0.1:6379/13]
+        [--off kept-page]
 
 Seeds a dedicated PostgreSQL database (``seed_demo --debtors N``; recreated unless ``--keep``),
 empties the bench's own Redis cache (``--cache-url``, as production keeps sessions and overviews
@@ -10,9 +11,10 @@ queries of their overview in-process, empties the cache again, then serves the p
 gunicorn (sync workers, DEBUG off) and measures three things at 32 connections:
 
 - the trivial view ``/bench/ok/`` (``HttpResponse("ok")``), with wrk;
-- *first visits*: each citizen's overview once, on the empty cache, as on a citizen's first
-  visit of the day or the first after a change to their ledger (32 client threads, each request
-  timed);
+- *first visits*: other citizens' overviews, each once, on the empty cache, as on a citizen's
+  first visit of the day or the first after a change to their ledger, with wrk too (the
+  same client on both sides of the ratio: a client in Python took a share of the two cores that
+  wrk does not, and a citizen taken twice makes the run invalid);
 - *repeat visits*: the overview of a random citizen per request, with wrk, once each has been
   rendered;
 - with ``--floors``, two floors with the same cookies, with wrk: ``/bench/session/`` only reads
@@ -43,7 +45,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from statistics import mean, quantiles
+from statistics import mean
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -257,53 +259,21 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def first_visits(url: str, browsers: list[dict[str, str]], marker: str, connections: int) -> dict:
-    """Each browser's first request of ``url``, ``connections`` at a time; figures as wrk's.
-
-    Through ``http.client``, which costs the shared CPU about half what ``requests`` does (on the
-    trivial view, 1,335 against 690 req/s from 32 threads here): the figure is the page's more
-    than the client's.
-    """
-    parts = urlsplit(url)
-
-    def visit(cookies: dict[str, str]) -> tuple[float, bool]:
-        cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
-        start = time.perf_counter()
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-        try:
-            connection.request("GET", parts.path, headers={"Cookie": cookie})
-            response = connection.getresponse()
-            body = response.read().decode()
-        finally:
-            connection.close()
-        return time.perf_counter() - start, response.status == 200 and marker in body
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(connections) as pool:
-        results = list(pool.map(visit, browsers))
-    duration = time.perf_counter() - start
-    latencies = [1000 * latency for latency, _ in results]
-    cuts = quantiles(latencies, n=100, method="inclusive")
-    wrong = sum(not ok for _, ok in results)
-    figures = {f"p{n}": cuts[n - 1] for n in (50, 75, 90, 95, 99)}
-    return figures | {
-        "requests": len(results),
-        "rps": len(results) / duration,
-        "errors": wrong,
-        "wrong": wrong,
-        **dict.fromkeys(("status_errors", "socket_errors", "timeouts", "last_status"), 0),
-    }
-
-
 def wrk(
-    url: str, options: argparse.Namespace, duration: str, cookies_file: str, marker: str
+    url: str,
+    options: argparse.Namespace,
+    duration: str,
+    cookies_file: str,
+    marker: str,
+    lines: str = "random",
 ) -> dict:
-    """One wrk run; its figures (latencies in ms) and req/s."""
+    """One wrk run, each request with a random line of ``cookies_file`` or (``lines="once"``)
+    each line once; its figures (latencies in ms) and req/s."""
     result = subprocess.run(
         [
             *("wrk", "--threads", str(THREADS), "--connections", str(options.connections)),
             *("--duration", duration, "--latency", "--script", str(LUA_SCRIPT), url),
-            *("--", cookies_file, marker),
+            *("--", cookies_file, marker, lines, str(THREADS)),
         ],
         capture_output=True,
         text=True,
@@ -315,7 +285,7 @@ def wrk(
         figures[name] /= 1000
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
     figures["errors"] = sum(
-        figures[name] for name in ("wrong", "status_errors", "socket_errors", "timeouts")
+        figures[name] for name in ("wrong", "reused", "status_errors", "socket_errors", "timeouts")
     )
     return figures
 
@@ -328,22 +298,47 @@ def report_line(label: str, figures: dict) -> str:
     )
 
 
+def visit_each_once(url: str, citizens: list[tuple["Debtor", dict[str, str]]]) -> None:
+    """Each citizen's page once, untimed, so the repeat visits find it rendered."""
+    parts = urlsplit(url)
+
+    def visit(cookies: dict[str, str]) -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        try:
+            connection.request("GET", parts.path, headers={"Cookie": cookie_header(cookies)})
+            if (status := connection.getresponse().status) != 200:
+                raise SystemExit(
+                    f"{url} answered {status} to a citizen: figures would mean nothing"
+                )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(visit, (cookies for _, cookies in citizens)))
+
+
+def cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def cookies_file(path: Path, citizens: list[tuple["Debtor", dict[str, str]]]) -> str:
+    """``path`` written with a Cookie header per citizen, one a line, for the wrk script."""
+    path.write_text("".join(cookie_header(cookies) + "\n" for _, cookies in citizens))
+    return str(path)
+
+
 def serve_and_measure(
     options: argparse.Namespace,
     citizens: list[tuple["Debtor", dict[str, str]]],
+    newcomers: list[tuple["Debtor", dict[str, str]]],
     page_url: str,
     marker: str,
 ) -> dict:
-    """The figures of the trivial view, the page's first visits and its repeat visits, on a
-    gunicorn started for them."""
+    """The figures of the trivial view, the page's first visits (each of ``newcomers`` once) and
+    its repeat visits (``citizens`` at random), on a gunicorn started for them."""
     with tempfile.TemporaryDirectory(prefix="bench-overview-") as work:
-        cookies_file = Path(work, "cookies.txt")
-        cookies_file.write_text(
-            "".join(
-                "; ".join(f"{name}={value}" for name, value in cookies.items()) + "\n"
-                for _, cookies in citizens
-            )
-        )
+        repeat_cookies = cookies_file(Path(work, "cookies.txt"), citizens)
+        first_cookies = cookies_file(Path(work, "first.txt"), newcomers)
         port, log_path = free_port(), Path(work, "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         with log_path.open("wb") as log:
@@ -352,20 +347,20 @@ def serve_and_measure(
             wait_until_answers(server, base + TRIVIAL_PATH)
             wrk(base + TRIVIAL_PATH, options, WARM_UP, "", "")
             trivial = wrk(base + TRIVIAL_PATH, options, options.duration, "", "")
-            first = first_visits(
-                base + page_url, [cookies for _, cookies in citizens], marker, options.connections
+            first = wrk(
+                base + page_url, options, options.first_duration, first_cookies, marker, "once"
             )
-            wrk(base + page_url, options, WARM_UP, str(cookies_file), marker)
-            repeat = wrk(base + page_url, options, options.duration, str(cookies_file), marker)
+            visit_each_once(base + page_url, citizens)
+            repeat = wrk(base + page_url, options, options.duration, repeat_cookies, marker)
             runs = {
                 f"trivial view {TRIVIAL_PATH}": trivial,
                 f"{page_url} first visits": first,
                 f"{page_url} repeat visits": repeat,
             }
             for floor in FLOOR_PATHS if options.floors else ():
-                wrk(base + floor, options, WARM_UP, str(cookies_file), "ok")
+                wrk(base + floor, options, WARM_UP, repeat_cookies, "ok")
                 runs[f"floor {floor}"] = wrk(
-                    base + floor, options, options.duration, str(cookies_file), "ok"
+                    base + floor, options, options.duration, repeat_cookies, "ok"
                 )
             return runs
         finally:
@@ -381,8 +376,8 @@ def report(options: argparse.Namespace, runs: dict, max_queries: int) -> int:
     print(
         f"\ngunicorn {options.workers} sync workers, DJANGO_ENV=test (DEBUG off); "
         f"{options.connections} connections; wrk {THREADS} threads, {options.duration} each after "
-        f"a {WARM_UP} warm-up; first visits: each of {first['requests']:,} citizens once, "
-        f"empty cache\n"
+        f"a {WARM_UP} warm-up; first visits: {options.first_duration} of citizens each once "
+        f"({first['requests']:,} of {options.first_citizens:,}), empty cache\n"
     )
     header = "".join(f"{name:>8}" for name in ("p50", "p75", "p90", "p95", "p99"))
     print(f"{'':<28}{'req/s':>9}{header}{'requests':>10}{'errors':>8}   (latencies in ms)")
@@ -400,6 +395,7 @@ def report(options: argparse.Namespace, runs: dict, max_queries: int) -> int:
         if figures["errors"]:
             print(
                 f"INVALID: {label}: {figures['wrong']} responses not a 200 page, "
+                f"{figures['reused']} citizens visiting a second time (raise --first-citizens), "
                 f"{figures['status_errors']} of status 400 or above (last non-200 status: "
                 f"{figures['last_status']}), {figures['socket_errors']} socket errors, "
                 f"{figures['timeouts']} timeouts"
@@ -429,6 +425,16 @@ def main() -> int:
     parser.add_argument("--debtors", type=int, default=50_000, help="generated debtors to seed")
     parser.add_argument(
         "--citizens", type=int, default=1000, help="random debtors given a logged-in session"
+    )
+    parser.add_argument(
+        "--first-citizens",
+        type=int,
+        default=4000,
+        help="other debtors given a session, each visiting once: more than the first-visit run "
+        "can serve",
+    )
+    parser.add_argument(
+        "--first-duration", default="5s", help="of the first-visit run (each citizen once)"
     )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--duration", default="20s", help="of each wrk run, e.g. 20s or 1m")
@@ -492,7 +498,8 @@ def main() -> int:
         f"\n{options.database}: {Debtor.objects.count():,} debtors, {Debt.objects.count():,} "
         f"debts; seed_demo --debtors {options.debtors} took {seeded:.1f} s"
     )
-    citizens = log_in_citizens(options.citizens)
+    logged_in = log_in_citizens(options.citizens + options.first_citizens)
+    citizens, newcomers = logged_in[: options.citizens], logged_in[options.citizens :]
     sample = citizens[:QUERY_SAMPLE]
     debts = sorted(
         Debtor.objects.filter(pk__in=[d.pk for d, _ in sample])
@@ -502,14 +509,14 @@ def main() -> int:
     page_url = reverse(options.page)
     counts, marker = count_queries(options.page, sample)
     print(
-        f"{len(citizens):,} citizens logged in. SQL queries of a first visit of {page_url} for "
+        f"{len(logged_in):,} citizens logged in. SQL queries of a first visit of {page_url} for "
         f"{len(sample)} of them ({debts[0]}–{debts[-1]} debts each): max {max(counts)}, "
         f"mean {mean(counts):.1f}"
     )
     connections.close_all()
     cache.clear()  # the first visits over HTTP find no overview, no account and no session either
 
-    runs = serve_and_measure(options, citizens, page_url, marker)
+    runs = serve_and_measure(options, citizens, newcomers, page_url, marker)
     return report(options, runs, max(counts))
 
 
