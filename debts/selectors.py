@@ -169,11 +169,18 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
     """
     as_of = as_of or timezone.localdate()
     overview = DebtorOverview(debtor=debtor, as_of=as_of)
-    debts = _with_open_notice(
-        Debt.objects.filter(debtor=debtor, status__in=[Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT])
-    ).select_related("revenue_type", "assessment_note")
+    debts = (
+        _with_open_notice(
+            Debt.objects.filter(
+                debtor=debtor, status__in=[Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT]
+            )
+        )
+        .select_related("revenue_type", "assessment_note")
+        .order_by()
+    )
     in_settlement: dict[int, list[Debt]] = {}
-    # Ordered here, not in SQL: compiling an ORDER BY costs more than sorting a few rows.
+    # Ordered here, not in SQL (the model's default ordering cleared above): compiling an ORDER BY
+    # costs more than sorting a few rows.
     for debt in sorted(debts, key=lambda debt: (debt.due_date or date.max, debt.pk)):
         if debt.status == Debt.Status.IN_SETTLEMENT:
             in_settlement.setdefault(debt.settlement_id, []).append(debt)
