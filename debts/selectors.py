@@ -1,6 +1,7 @@
 """Reads shaped for pages, each in a fixed number of queries whatever the number of debts."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ class DebtLine:
     def total(self) -> Decimal:
         return self.debt.principal + self.surcharge
 
-    @property
+    @cached_property
     def detail(self) -> str:
         """The description without the revenue type's name it often starts with, when that is
         the name the page shows beside it (in the reader's language): it reads once."""
