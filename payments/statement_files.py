@@ -6,6 +6,7 @@ a DTD with entities, totals that do not add up) is refused with a clear message 
 nothing. Batched entries (several transactions in one entry) are split into their transactions.
 """
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -140,7 +141,7 @@ def read_statement(path: str | Path) -> StatementFile:
     sha = _file_sha256(path)
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start.startswith(b"<"):
-        statement = _read_camt(path, sha)
+        statement = _read_camt(path, head, sha)
     elif start.startswith((b":20:", b"{1:")) or b"\n:20:" in head or b"\r\n:20:" in head:
         statement = _read_mt940(path, sha)
     else:
@@ -191,39 +192,45 @@ def _check_totals(statement: StatementFile) -> None:
 # --- ISO 20022 camt.053 / camt.054 ---------------------------------------------------------
 
 
-def _read_camt(path: Path, sha: str) -> StatementFile:
-    """Stream the file with lxml, entities and network off, clearing each entry once read."""
+def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
+    """Stream the file with lxml, entities and network off, stopping only at the elements read
+    and clearing each entry once read. The namespace is read from the file's head, so the parser
+    is told which elements to stop at; the root it then finds must be that ``Document``."""
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise BrokenStatement(_("Το αρχείο περιέχει DTD· ένα αρχείο τράπεζας δεν έχει."))
+    declared = re.search(rb'xmlns(?::\w+)?="([^"]+)"', head)
+    found = CAMT_NAMESPACE.match(declared.group(1).decode() if declared else "")
+    if found is None:
+        raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
+    ns = "{" + found.group(0) + "}"
+    statement = StatementFile(
+        format=f"camt.{found.group(1)}", version=found.group(2), message_id="", sha256=sha
+    )
+    reports = {f"{ns}Stmt", f"{ns}Ntfctn", f"{ns}Rpt"}
     events = etree.iterparse(
         str(path),
         events=("start", "end"),
+        tag=[*reports, f"{ns}Ntry", f"{ns}Acct", f"{ns}Bal", f"{ns}TxsSummry", f"{ns}MsgId"],
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
         load_dtd=False,
-        remove_comments=True,
     )
-    statement = None
-    ns = ""
     report = None
     try:
         for event, element in events:
-            if statement is None:
-                statement, ns = _camt_header(element, sha)
-                continue
             tag = element.tag
             if event == "start":
-                if tag in (f"{ns}Stmt", f"{ns}Ntfctn", f"{ns}Rpt"):
+                if tag in reports:
+                    if element.getroottree().getroot().tag != f"{ns}Document":
+                        raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
                     report = Report(account="")
                     statement.reports.append(report)
                 continue
             if tag == f"{ns}Ntry":
                 _read_entry(element, ns, report, statement)
                 _forget(element)
-            elif tag == f"{ns}Acct" and element.getparent().tag in (
-                f"{ns}Stmt",
-                f"{ns}Ntfctn",
-                f"{ns}Rpt",
-            ):
+            elif tag == f"{ns}Acct" and element.getparent().tag in reports:
                 report.account = _account(element, ns)
             elif tag == f"{ns}Bal":
                 _read_balance(element, ns, report)
@@ -237,25 +244,9 @@ def _read_camt(path: Path, sha: str) -> StatementFile:
         raise BrokenStatement(
             _("Το αρχείο δεν είναι έγκυρο ή πλήρες XML: %(error)s") % {"error": error}
         ) from error
-    if statement is None:
-        raise BrokenStatement(_("Το αρχείο είναι κενό."))
+    if not statement.reports:
+        raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
     return statement
-
-
-def _camt_header(root, sha: str) -> tuple[StatementFile, str]:
-    """The format from the root's namespace; a DTD (where entities and bombs live) is refused."""
-    if root.getroottree().docinfo.internalDTD is not None or root.getroottree().docinfo.doctype:
-        raise BrokenStatement(_("Το αρχείο περιέχει DTD· ένα αρχείο τράπεζας δεν έχει."))
-    namespace, _sep, local = root.tag[1:].partition("}")
-    found = CAMT_NAMESPACE.match(namespace) if root.tag.startswith("{") else None
-    if local != "Document" or found is None:
-        raise BrokenStatement(
-            _("Το XML δεν είναι camt.053 ή camt.054 (ρίζα «%(tag)s»).") % {"tag": root.tag}
-        )
-    statement = StatementFile(
-        format=f"camt.{found.group(1)}", version=found.group(2), message_id="", sha256=sha
-    )
-    return statement, "{" + namespace + "}"
 
 
 def _forget(element) -> None:
@@ -267,9 +258,13 @@ def _forget(element) -> None:
             del parent[0]
 
 
+@functools.cache
+def _qualified(path: str, ns: str) -> str:
+    return "/".join(ns + part for part in path.split("/"))
+
+
 def _text(element, path: str, ns: str) -> str:
-    found = element.find("/".join(ns + part for part in path.split("/")))
-    return (found.text or "").strip() if found is not None else ""
+    return (element.findtext(_qualified(path, ns)) or "").strip()
 
 
 def _first(element, ns: str, *paths: str) -> str:
