@@ -164,14 +164,34 @@ def _refuse_items_on_open_notices(debts: list[Debt], installments: list[Installm
 
 def _unused_rf(total: Decimal) -> str:
     """A fresh RF for ``total``; the unique constraint on ``rf_code`` stays the last word."""
-    while True:
-        rf_code = make_rf(
-            secrets.randbelow(10**IDENTIFIER_DIGITS),
-            creditor_code=settings.RF_CREDITOR_CODE,
-            amount=total,
+    return unused_rf_codes([total])[0]
+
+
+def unused_rf_codes(totals: list[Decimal]) -> list[str]:
+    """A fresh RF for each of ``totals``, unique among them and against the database, in one
+    query a round; the unique constraint on ``rf_code`` stays the last word."""
+    codes: list[str] = [""] * len(totals)
+    pending = list(range(len(totals)))
+    used: set[str] = set()
+    while pending:
+        for index in pending:
+            while True:
+                rf_code = make_rf(
+                    secrets.randbelow(10**IDENTIFIER_DIGITS),
+                    creditor_code=settings.RF_CREDITOR_CODE,
+                    amount=totals[index],
+                )
+                if rf_code not in used:
+                    break
+            used.add(rf_code)
+            codes[index] = rf_code
+        taken = set(
+            PaymentNotice.objects.filter(rf_code__in=[codes[i] for i in pending]).values_list(
+                "rf_code", flat=True
+            )
         )
-        if not PaymentNotice.objects.filter(rf_code=rf_code).exists():
-            return rf_code
+        pending = [index for index in pending if codes[index] in taken]
+    return codes
 
 
 def default_valid_until(debts: list[Debt], installments: list[Installment], today: date) -> date:
