@@ -38,7 +38,7 @@ class Kind:
     RETURN = "return"  # a reversal (a credit returned, a debit undone)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transaction:
     """One booked transaction, as the bank told it."""
 
