@@ -255,14 +255,22 @@ def _settle_all(arrivals: list[Arrival], *, actor) -> list[Settled]:
 def _reasons(payments: list[Payment], *, malformed: set[str]) -> dict:
     """Each new payment's (reason it is held, or None; the notice's locked lines when applied),
     judged in order as ``settle`` one at a time would: a notice an earlier payment of the batch
-    pays is paid for the later ones, and so are the lines it pays."""
-    candidates = {
+    pays is paid for the later ones, and so are its lines; and a late payment of an expired
+    notice cancels the newer open notices of its lines (``_cancel_newer_notices``)."""
+    Status = PaymentNotice.Status
+    payable = {
         payment.notice.pk: payment.notice
         for payment in payments
         if payment.notice is not None and _why_not_payable(payment.notice, payment.amount) is None
     }
-    lines = _locked_lines(list(candidates.values()))
-    paid_notices, paid_lines = set(), set()
+    if any(notice.status == Status.EXPIRED for notice in payable.values()):
+        payable |= {
+            payment.notice.pk: payment.notice
+            for payment in payments
+            if payment.notice is not None and payment.notice.status == Status.OPEN
+        }
+    lines = _locked_lines(list(payable.values()))
+    paid_notices, paid_lines, cancelled = set(), set(), set()
     reasons = {}
     for payment in payments:
         notice = payment.notice
@@ -274,7 +282,12 @@ def _reasons(payments: list[Payment], *, malformed: set[str]) -> dict:
             )
             reasons[payment.pk] = (reason, None)
             continue
-        reason = _why_not_payable(notice, payment.amount, paid=notice.pk in paid_notices)
+        status = notice.status
+        if notice.pk in paid_notices:
+            status = Status.PAID
+        elif notice.pk in cancelled:
+            status = Status.CANCELLED
+        reason = _why_not_payable(notice, payment.amount, status=status)
         found = lines.get(notice.pk)
         if reason is None:
             keys = found.keys()
@@ -285,7 +298,13 @@ def _reasons(payments: list[Payment], *, malformed: set[str]) -> dict:
             )
         if reason is None:
             paid_notices.add(notice.pk)
-            paid_lines |= found.keys()
+            paid_lines |= keys
+            if notice.status == Status.EXPIRED:
+                cancelled |= {
+                    pk
+                    for pk, other in lines.items()
+                    if payable[pk].status == Status.OPEN and other.keys() & keys
+                }
         reasons[payment.pk] = (reason, found if reason is None else None)
     return reasons
 
@@ -374,10 +393,10 @@ def _recorded_all(repeats: list[Payment]) -> dict:
     }
 
 
-def _why_not_payable(notice: PaymentNotice, amount: Decimal, *, paid: bool = False) -> str | None:
-    """Why ``amount`` cannot pay ``notice`` as a whole, judged on the notice alone (``paid``: an
-    earlier payment of the batch pays it)."""
-    status = PaymentNotice.Status.PAID if paid else notice.status
+def _why_not_payable(notice: PaymentNotice, amount: Decimal, *, status: str = "") -> str | None:
+    """Why ``amount`` cannot pay ``notice`` as a whole, judged on the notice alone (``status``:
+    the one an earlier payment of the batch leaves it in)."""
+    status = status or notice.status
     if status == PaymentNotice.Status.CANCELLED:
         return UnappliedReason.NOTICE_CANCELLED
     if status == PaymentNotice.Status.PAID:

@@ -3,6 +3,7 @@ its reason; debits and returns apart; every entry once, however often or in whic
 bank sends it; a broken file refused whole. The files are written here, as banks shape them."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,9 +12,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from debts.models import PaymentNotice
+from debts.models import Debt, PaymentNotice
 from debts.rf import format_rf, make_rf
-from debts.services import build_notice, cancel_notice
+from debts.services import build_notice, cancel_notice, expire_notices
 from payments import ledger
 from payments.models import BankStatement, Payment, StatementEntry, UnappliedReason
 from payments.services import Arrival, settle, settle_many
@@ -311,3 +312,34 @@ def test_the_overview_shows_a_bank_file_payment_at_once_without_signals(
     page = shown_at_once(citizen_client, before)
     assert "ΤΚΦ 2026" not in page
     assert NOTHING_OWED in page
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "reason"),
+    [
+        # Late money for the expired notice pays its debts and cancels the newer notice…
+        ("expired", "newer", Reason.NOTICE_CANCELLED),
+        # …even for money short of the newer one, as settle() one by one would say.
+        ("expired", "newer short", Reason.NOTICE_CANCELLED),
+        # The newer notice paid first: the late money finds its debts paid.
+        ("newer", "expired", Reason.LINE_CLOSED),
+    ],
+)
+def test_a_batch_judges_each_payment_after_the_ones_before_it(make_notice, first, then, reason):
+    expired = make_notice()
+    expire_notices(today=expired.valid_until + timedelta(days=1))
+    newer = build_notice(
+        expired.debtor, debts=list(Debt.objects.filter(notice_items__notice=expired))
+    )
+    named = {"expired": expired, "newer": newer, "newer short": newer}
+
+    def arrival(which):
+        notice = named[which]
+        amount = notice.total - (1 if which.endswith("short") else 0)
+        return Arrival("bank", f"B-{which}", amount, notice.issued_at, named=notice.rf_code)
+
+    applied, held = settle_many([arrival(first), arrival(then)])
+
+    assert applied.applied and applied.payment.notice == named[first]
+    assert held.reason == reason
+    assert Receipt.objects.count() == 1
