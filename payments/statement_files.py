@@ -9,7 +9,7 @@ nothing. Batched entries (several transactions in one entry) are split into thei
 import functools
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -347,7 +347,24 @@ def _read_entry(entry, ns: str, report: Report, statement: StatementFile) -> Non
             transaction_id = f"{transaction_id}#{index}"
         seen.add(transaction_id)
         statement.transactions.append(
-            _transaction(detail, entry, ns, report, entry_reference, transaction_id, kind, part)
+            _transaction(
+                detail,
+                ns,
+                Transaction(
+                    account=report.account,
+                    bank_reference=entry_reference,
+                    transaction_id=transaction_id,
+                    kind=kind,
+                    credit=not debit,
+                    amount=part,
+                    booked_on=booked_on,
+                    value_on=value_on,
+                    rf="",
+                    remittance="",
+                    payer="",
+                    payer_account="",
+                ),
+            )
             if detail is not None
             else Transaction(
                 account=report.account,
@@ -374,22 +391,16 @@ def _tx_ids(detail, ns: str) -> str:
     return _first(detail, ns, "Refs/AcctSvcrRef", "Refs/TxId") or end_to_end
 
 
-def _transaction(detail, entry, ns, report, bank_reference, transaction_id, kind, amount):
-    debit = _text(entry, "CdtDbtInd", ns) == "DBIT"
+def _transaction(detail, ns: str, entry: Transaction) -> Transaction:
+    """``entry``'s transaction as one ``TxDtls`` tells it: the payer, and the RF from
+    ``Strd/CdtrRefInf/Ref``, else ``EndToEndId``, else the unstructured text."""
     unstructured = " ".join(
         (element.text or "").strip() for element in detail.findall(f"{ns}RmtInf/{ns}Ustrd")
     )
     structured = _text(detail, "RmtInf/Strd/CdtrRefInf/Ref", ns)
     end_to_end = _text(detail, "Refs/EndToEndId", ns)
-    return Transaction(
-        account=report.account,
-        bank_reference=bank_reference,
-        transaction_id=transaction_id,
-        kind=kind,
-        credit=not debit,
-        amount=amount,
-        booked_on=_date(_first(entry, ns, "BookgDt/Dt", "BookgDt/DtTm")),
-        value_on=_date(_first(entry, ns, "ValDt/Dt", "ValDt/DtTm")),
+    return replace(
+        entry,
         rf=named_rf(structured, end_to_end if end_to_end[:2].upper() == "RF" else "", unstructured),
         remittance=(structured + " " + unstructured).strip()[:500],
         payer=_first(detail, ns, "RltdPties/Dbtr/Pty/Nm", "RltdPties/Dbtr/Nm")[:200],
@@ -435,12 +446,25 @@ def _mt940_fields(path: Path):
 
 def _read_mt940(path: Path, sha: str) -> StatementFile:
     statement = StatementFile(format="mt940", version="", message_id="", sha256=sha)
-    report = None
-    pending = None
     try:
         fields = list(_mt940_fields(path))
     except UnicodeDecodeError as error:
         raise BrokenStatement(_("Το αρχείο MT940 δεν είναι κείμενο UTF-8.")) from error
+    try:
+        _read_mt940_fields(statement, fields)
+    except BrokenStatement:
+        raise
+    except ValueError as error:  # a date that is no date
+        raise BrokenStatement(
+            _("Μη έγκυρη ημερομηνία σε κίνηση MT940: %(error)s") % {"error": error}
+        ) from error
+    if not statement.reports:
+        raise BrokenStatement(_("Το αρχείο MT940 δεν έχει πεδίο :25: (λογαριασμό)."))
+    return statement
+
+
+def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) -> None:
+    report, pending = None, None
     for tag, value in [*fields, ("END", "")]:
         if pending is not None and tag != "86":
             statement.transactions.append(_mt940_transaction(*pending, ""))
@@ -468,9 +492,6 @@ def _read_mt940(path: Path, sha: str) -> StatementFile:
         elif tag == "86" and pending is not None:
             statement.transactions.append(_mt940_transaction(*pending, value))
             pending = None
-    if not statement.reports:
-        raise BrokenStatement(_("Το αρχείο MT940 δεν έχει πεδίο :25: (λογαριασμό)."))
-    return statement
 
 
 def _mt940_transaction(report: Report, line, index: int, text: str) -> Transaction:

@@ -343,3 +343,10 @@ def test_a_batch_judges_each_payment_after_the_ones_before_it(make_notice, first
     assert applied.applied and applied.payment.notice == named[first]
     assert held.reason == reason
     assert Receipt.objects.count() == 1
+
+
+def test_an_mt940_line_with_an_impossible_date_is_refused(write):
+    text = mt940([("C", Decimal("10.00"), "MTREF1", "RF18539007547034")])
+    with pytest.raises(CommandError, match="Μη έγκυρη ημερομηνία"):
+        run(write(text.replace(":61:261204", ":61:261340"), "bad.sta"))
+    assert not BankStatement.objects.exists()
