@@ -145,7 +145,7 @@ def test_the_rf_is_found_in_the_end_to_end_id_or_the_free_text(make_notice, writ
         Entry("B-1", [Tx(first.total, end_to_end=first.rf_code, tx_id="T1")]),
         Entry(
             "B-2",
-            [Tx(second.total, unstructured=f"ΤΕΛΗ {format_rf(second.rf_code)} ΕΥΧΑΡΙΣΤΩ")],
+            [Tx(second.total, unstructured=f"ΤΕΛΗ {format_rf(second.rf_code)} PAYMENT")],
         ),
     ]
     run(write(camt054(entries, version=2)))
