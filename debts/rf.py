@@ -12,6 +12,7 @@ A municipality's RF is 25 characters, all digits after ``RF``::
 With an amount-check digit a bank refuses any other amount, so one RF stands for one amount.
 """
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -62,8 +63,20 @@ def compact_rf(value: str) -> str:
     return iso11649.compact(value)
 
 
+# What ``stdnum.iso11649.compact`` drops, and the shape of an RF once compact.
+_SEPARATORS = str.maketrans("", "", " -.,/:")
+_COMPACT_RF = re.compile(r"RF[0-9A-Z]{3,23}")
+
+
 def validate_rf(value: str) -> str:
-    """Return the compact RF if ``value`` is a valid ISO 11649 reference, else raise InvalidRF."""
+    """Return the compact RF if ``value`` is a valid ISO 11649 reference, else raise InvalidRF.
+
+    An RF in plain ASCII is checked here (a bank file carries thousands, and stdnum's cleaning of
+    any Unicode costs several times the check); anything else goes to stdnum, which says why.
+    """
+    compact = value.translate(_SEPARATORS).upper().strip()
+    if _COMPACT_RF.fullmatch(compact) and mod_97_10.checksum(compact[4:] + compact[:4]) == 1:
+        return compact
     try:
         return iso11649.validate(value)
     except StdnumValidationError as error:

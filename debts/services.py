@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -73,18 +73,30 @@ def touch_ledgers(debtors: QuerySet) -> None:
 
 def lock_notice(notice_id: int | None = None, *, rf_code: str = "") -> PaymentNotice | None:
     """The notice with this id (or RF), locked after its debtor (as ``lock_debtor`` locks it), with
-    the debtor read; None if there is no such notice.
+    the debtor read; None if there is no such notice."""
+    found = lock_notices(ids=[notice_id] if notice_id is not None else [], rf_codes=[rf_code])
+    return found[0] if found else None
 
-    Two statements whatever the way in, since a notice never changes debtor (the database refuses
-    it: migration 0010): the first finds the debtor through the notice and locks it, the second
-    locks and reads the notice.
+
+def lock_notices(*, ids: Iterable[int] = (), rf_codes: Iterable[str] = ()) -> list[PaymentNotice]:
+    """The notices with these ids or RFs, each locked after its debtor, debtors read; the
+    ones that exist, in id order.
+
+    Two statements however many: the first finds the debtors through the notices and locks them in
+    the order of their ids (so two batches never deadlock, nor a batch and a single payment),
+    raising their ledger versions; the second locks and reads the notices, also in id order. A
+    notice never changes debtor (the database refuses it: migration 0010), so the debtors locked
+    are the notices' own.
     """
-    notices = PaymentNotice.objects.filter(
-        **({"rf_code": rf_code} if rf_code else {"pk": notice_id})
-    )
-    if not _raise_and_lock(Debtor.objects.filter(pk__in=notices.values("debtor_id"))):
-        return None
-    return notices.select_for_update(of=("self",)).select_related("debtor").get()
+    ids, rf_codes = [pk for pk in ids if pk is not None], [rf for rf in rf_codes if rf]
+    if not ids and not rf_codes:
+        return []
+    notices = PaymentNotice.objects.filter(Q(pk__in=ids) | Q(rf_code__in=rf_codes))
+    debtors = Debtor.objects.filter(pk__in=notices.values("debtor_id")).order_by("pk")
+    in_order = debtors.select_for_update(no_key=True).values("pk")
+    if not _raise_and_lock(Debtor.objects.filter(pk__in=in_order)):
+        return []
+    return list(notices.select_for_update(of=("self",)).select_related("debtor").order_by("pk"))
 
 
 def _debtors_debts(debtor: Debtor, debts: Iterable[Debt], *, lock: bool = True) -> list[Debt]:
@@ -152,14 +164,34 @@ def _refuse_items_on_open_notices(debts: list[Debt], installments: list[Installm
 
 def _unused_rf(total: Decimal) -> str:
     """A fresh RF for ``total``; the unique constraint on ``rf_code`` stays the last word."""
-    while True:
-        rf_code = make_rf(
-            secrets.randbelow(10**IDENTIFIER_DIGITS),
-            creditor_code=settings.RF_CREDITOR_CODE,
-            amount=total,
+    return unused_rf_codes([total])[0]
+
+
+def unused_rf_codes(totals: list[Decimal]) -> list[str]:
+    """A fresh RF for each of ``totals``, unique among them and against the database, in one
+    query a round; the unique constraint on ``rf_code`` stays the last word."""
+    codes: list[str] = [""] * len(totals)
+    pending = list(range(len(totals)))
+    used: set[str] = set()
+    while pending:
+        for index in pending:
+            while True:
+                rf_code = make_rf(
+                    secrets.randbelow(10**IDENTIFIER_DIGITS),
+                    creditor_code=settings.RF_CREDITOR_CODE,
+                    amount=totals[index],
+                )
+                if rf_code not in used:
+                    break
+            used.add(rf_code)
+            codes[index] = rf_code
+        taken = set(
+            PaymentNotice.objects.filter(rf_code__in=[codes[i] for i in pending]).values_list(
+                "rf_code", flat=True
+            )
         )
-        if not PaymentNotice.objects.filter(rf_code=rf_code).exists():
-            return rf_code
+        pending = [index for index in pending if codes[index] in taken]
+    return codes
 
 
 def default_valid_until(debts: list[Debt], installments: list[Installment], today: date) -> date:

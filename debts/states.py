@@ -65,9 +65,10 @@ class StateMachine:
             actor=actor,
         )
 
-    def advance_all(self, objs: list, target: str, *, cause: str, actor=None) -> None:
+    def advance_all(self, objs: list, target: str, *, cause: str | dict, actor=None) -> None:
         """Move every row of ``objs`` (one model, locked by the caller) to ``target`` and record
-        each move, in two statements whatever their number.
+        each move, in two statements whatever their number. ``cause`` is one for all, or each
+        row's by its id (a batch of payments, each its own cause).
 
         An ``UPDATE`` of the rows, not ``save()``: no signal is sent nor audit-history row
         written; the recorded transitions are the audit of a status.
@@ -78,13 +79,14 @@ class StateMachine:
             self._refuse_unless_allowed(obj, target)
         type(objs[0])._default_manager.filter(pk__in=[obj.pk for obj in objs]).update(status=target)
         now = timezone.now()
+        causes = cause if isinstance(cause, dict) else dict.fromkeys((o.pk for o in objs), cause)
         self.record.objects.bulk_create(
             self.record(
                 **{self.owner_field: obj},
                 from_status=obj.status,
                 to_status=target,
                 at=now,
-                cause=cause,
+                cause=causes[obj.pk],
                 actor=actor,
             )
             for obj in objs

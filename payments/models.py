@@ -333,3 +333,7 @@ class UnappliedPayment(Payment):
         proxy = True
         verbose_name = _("αδιάθετο ποσό")
         verbose_name_plural = _("αδιάθετα ποσά")
+
+
+# Bank statements live in their own module; imported here so Django registers them.
+from .statement_models import BankStatement, StatementEntry  # noqa: E402, F401

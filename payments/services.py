@@ -8,8 +8,7 @@ takes them: the debtor (``lock_debtor``, ``lock_notice``), then the notice, then
 installments, then their settlements, then the payment, and last the receipt series' counter.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,9 +22,9 @@ from django.utils.translation import gettext as _
 from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlement
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
-from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice
+from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from receipts.models import Receipt
-from receipts.services import ReceiptLine, issue_receipt, issue_reversal
+from receipts.services import ReceiptDraft, ReceiptLine, issue_receipts, issue_reversal
 
 from .models import (
     Allocation,
@@ -51,6 +50,21 @@ class Settled:
         return self.receipt is not None
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """Money a channel reports, to be settled: under the channel's own ``reference``, naming a
+    notice (``notice_id``) or what the payer gave (``named``, an RF or nothing)."""
+
+    channel: str
+    reference: str
+    amount: Decimal
+    received_at: datetime
+    notice_id: int | None = None
+    named: str = ""
+    tender: str = ""
+    payer: str = ""
+
+
 def settle(
     *,
     channel: str,
@@ -70,28 +84,45 @@ def settle(
     amount short or over, a notice cancelled or already paid, a debt or installment on it paid,
     settled or corrected since it was issued. The same (channel, reference) seen again returns
     what was recorded the first time; the same reference with another amount is refused.
+    A batch of one of ``settle_many``: one code path for the rules.
     """
-    reference = reference.strip()
+    arrival = Arrival(
+        channel=channel,
+        reference=reference,
+        amount=amount,
+        received_at=received_at,
+        notice_id=notice.pk if notice else None,
+        named=rf.strip() or (notice.rf_code if notice else ""),
+        tender=tender,
+        payer=payer,
+    )
+    return settle_many([arrival], recorded_by=recorded_by)[0]
+
+
+def settle_many(arrivals: list[Arrival], *, recorded_by=None) -> list[Settled]:
+    """``settle`` each of ``arrivals``, in order, in one transaction and a number of queries
+    that does not grow with them: what each becomes is what ``settle`` one by one would make
+    of it (a second payment of a notice the batch pays is held as its overpayment).
+
+    Bad input (no reference, an amount that is not euros and cents) refuses the whole batch
+    before anything is written.
+    """
+    arrivals = [_checked(arrival) for arrival in arrivals]
+    with transaction.atomic():
+        return _settle_all(arrivals, actor=recorded_by)
+
+
+def _checked(arrival: Arrival) -> Arrival:
+    reference = arrival.reference.strip()
     if not reference:
         raise ValidationError(_("Λείπει η αναφορά της συναλλαγής."), "no_reference")
+    amount = arrival.amount
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValidationError(
             _("Το ποσό %(amount)s δεν είναι θετικό ποσό σε ευρώ και λεπτά.") % {"amount": amount},
             "bad_amount",
         )
-    named = rf.strip() or (notice.rf_code if notice else "")
-    with transaction.atomic():
-        return _settle(
-            channel=channel,
-            reference=reference,
-            amount=amount,
-            received_at=received_at,
-            notice_id=notice.pk if notice else None,
-            named=named,
-            tender=tender,
-            payer=payer,
-            actor=recorded_by,
-        )
+    return replace(arrival, reference=reference, named=arrival.named.strip())
 
 
 def settle_at_counter(
@@ -115,7 +146,8 @@ def settle_at_counter(
     with transaction.atomic():
         lock_debtor(debtor.pk)
         if Payment.objects.filter(channel=Channel.COUNTER, reference=reference).exists():
-            return _recorded(Channel.COUNTER, reference, expected_total)
+            repeat = Payment(channel=Channel.COUNTER, reference=reference, amount=expected_total)
+            return _recorded_all([repeat])[(Channel.COUNTER, reference)]
         notice = build_notice(
             debtor,
             debts=debts,
@@ -151,102 +183,223 @@ def pay_notice_at_counter(
     )
 
 
-def _settle(*, channel, reference, amount, received_at, notice_id, named, tender, payer, actor):
-    notice, reason = None, None
-    if notice_id is not None:
-        notice = lock_notice(notice_id)
-    elif named:
-        try:
-            notice = lock_notice(rf_code=validate_rf(named))
-        except InvalidRF:
-            reason = UnappliedReason.MALFORMED_REFERENCE
-    payment = Payment(
-        notice=notice,
-        debtor_id=notice.debtor_id if notice else None,
-        channel=channel,
-        tender=tender,
-        amount=amount,
-        received_at=received_at,
-        reference=reference,
-        named_reference=named[:140],
-        payer=payer[:200],
-        recorded_by=actor,
+def _settle_all(arrivals: list[Arrival], *, actor) -> list[Settled]:
+    rfs = {}
+    for arrival in arrivals:
+        if arrival.notice_id is None and arrival.named:
+            try:
+                rfs[arrival.named] = validate_rf(arrival.named)
+            except InvalidRF:
+                rfs[arrival.named] = None
+    notices = lock_notices(
+        ids=[arrival.notice_id for arrival in arrivals],
+        rf_codes=[rf for rf in rfs.values() if rf],
     )
-    if not _insert_unless_recorded(payment):
-        return _recorded(channel, reference, amount)
-
-    if notice is None:
-        reason = reason or UnappliedReason.NO_NOTICE
-    else:
-        reason = _why_not_payable(notice, amount)
-    lines = None
-    if reason is None:
-        lines = _locked_lines(notice)
-        reason = _why_lines_not_payable(notice, lines)
-    if reason is not None:
-        UnappliedEntry.objects.create(
-            payment=payment, amount=amount, reason=reason, notice=notice, actor=actor
+    by_id = {notice.pk: notice for notice in notices}
+    by_rf = {notice.rf_code: notice for notice in notices}
+    payments = []
+    for arrival in arrivals:
+        if arrival.notice_id is not None:
+            notice = by_id.get(arrival.notice_id)
+        else:
+            notice = by_rf.get(rfs.get(arrival.named))
+        payments.append(
+            Payment(
+                notice=notice,
+                debtor_id=notice.debtor_id if notice else None,
+                channel=arrival.channel,
+                tender=arrival.tender,
+                amount=arrival.amount,
+                received_at=arrival.received_at,
+                reference=arrival.reference,
+                named_reference=arrival.named[:140],
+                payer=arrival.payer[:200],
+                recorded_by=actor,
+            )
         )
-        return Settled(payment=payment, receipt=None, reason=reason)
-    receipt = _apply(payment, notice, lines, cashier=actor)
-    return Settled(payment=payment, receipt=receipt, reason=None)
+    inserted = _insert_unless_recorded(payments)
+    new = [payment for payment, fresh in zip(payments, inserted, strict=True) if fresh]
+    reasons = _reasons(
+        new, malformed={a.named for a in arrivals if a.named in rfs and not rfs[a.named]}
+    )
+    held = [payment for payment in new if reasons[payment.pk][0] is not None]
+    UnappliedEntry.objects.bulk_create(
+        UnappliedEntry(
+            payment=payment,
+            amount=payment.amount,
+            reason=reasons[payment.pk][0],
+            notice=payment.notice,
+            actor=actor,
+        )
+        for payment in held
+    )
+    applied = [payment for payment in new if reasons[payment.pk][0] is None]
+    receipts = _apply_all(
+        [(payment, payment.notice, reasons[payment.pk][1]) for payment in applied], cashier=actor
+    )
+    results = {
+        payment.pk: Settled(payment=payment, receipt=None, reason=reasons[payment.pk][0])
+        for payment in held
+    }
+    results |= {
+        payment.pk: Settled(payment=payment, receipt=receipt, reason=None)
+        for payment, receipt in zip(applied, receipts, strict=True)
+    }
+    repeats = _recorded_all([p for p, fresh in zip(payments, inserted, strict=True) if not fresh])
+    return [
+        results[payment.pk] if fresh else repeats[(payment.channel, payment.reference)]
+        for payment, fresh in zip(payments, inserted, strict=True)
+    ]
 
 
-def _insert_unless_recorded(payment: Payment) -> bool:
-    """Insert ``payment`` unless its (channel, reference) is already recorded; whether it was.
+def _reasons(payments: list[Payment], *, malformed: set[str]) -> dict:
+    """Each new payment's (reason it is held, or None; the notice's locked lines when applied),
+    judged in order as ``settle`` one at a time would: a notice an earlier payment of the batch
+    pays is paid for the later ones, and so are its lines; and a late payment of an expired
+    notice cancels the newer open notices of its lines (``_cancel_newer_notices``)."""
+    Status = PaymentNotice.Status
+    payable = {
+        payment.notice.pk: payment.notice
+        for payment in payments
+        if payment.notice is not None and _why_not_payable(payment.notice, payment.amount) is None
+    }
+    if any(notice.status == Status.EXPIRED for notice in payable.values()):
+        payable |= {
+            payment.notice.pk: payment.notice
+            for payment in payments
+            if payment.notice is not None and payment.notice.status == Status.OPEN
+        }
+    lines = _locked_lines(list(payable.values()))
+    paid_notices, paid_lines, cancelled = set(), set(), set()
+    reasons = {}
+    for payment in payments:
+        notice = payment.notice
+        if notice is None:
+            reason = (
+                UnappliedReason.MALFORMED_REFERENCE
+                if payment.named_reference in malformed
+                else UnappliedReason.NO_NOTICE
+            )
+            reasons[payment.pk] = (reason, None)
+            continue
+        status = notice.status
+        if notice.pk in paid_notices:
+            status = Status.PAID
+        elif notice.pk in cancelled:
+            status = Status.CANCELLED
+        reason = _why_not_payable(notice, payment.amount, status=status)
+        found = lines.get(notice.pk)
+        if reason is None:
+            keys = found.keys()
+            reason = (
+                UnappliedReason.LINE_CLOSED
+                if keys & paid_lines
+                else _why_lines_not_payable(notice, found)
+            )
+        if reason is None:
+            paid_notices.add(notice.pk)
+            paid_lines |= keys
+            if notice.status == Status.EXPIRED:
+                cancelled |= {
+                    pk
+                    for pk, other in lines.items()
+                    if payable[pk].status == Status.OPEN and other.keys() & keys
+                }
+        reasons[payment.pk] = (reason, found if reason is None else None)
+    return reasons
+
+
+def _insert_unless_recorded(payments: list[Payment]) -> list[bool]:
+    """Insert each of ``payments`` unless its (channel, reference) is already recorded (or comes
+    earlier in the list); whether each was.
 
     ``INSERT … ON CONFLICT DO NOTHING``: a concurrent repeat waits for the first to commit and
-    then inserts nothing, with no savepoint to undo, on PostgreSQL and SQLite alike.
+    then inserts nothing, with no savepoint to undo, on PostgreSQL and SQLite alike. One
+    statement per thousand payments.
     """
     fields = [field for field in Payment._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({unique}) DO NOTHING "
-    sql += "RETURNING {pk}"
-    sql = sql.format(
-        table=quote(Payment._meta.db_table),
-        columns=", ".join(quote(field.column) for field in fields),
-        values=", ".join(["%s"] * len(fields)),
-        unique=", ".join(quote(name) for name in ("channel", "reference")),
-        pk=quote(Payment._meta.pk.column),
-    )
-    params = [
-        field.get_db_prep_save(field.pre_save(payment, add=True), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    payment.pk = row[0]
-    payment._state.adding = False
-    payment._state.db = connection.alias
-    return True
-
-
-def _recorded(channel: str, reference: str, amount: Decimal) -> Settled:
-    """What was recorded the first time this money was seen."""
-    payment = Payment.objects.get(channel=channel, reference=reference)
-    if payment.amount != amount:
-        raise ValidationError(
-            _("Η συναλλαγή %(reference)s έχει ήδη καταχωριστεί για άλλο ποσό (%(amount)s €).")
-            % {"reference": reference, "amount": payment.amount},
-            "reference_taken",
+    first = {}
+    for payment in payments:
+        first.setdefault((payment.channel, payment.reference), payment)
+    rows = list(first.values())
+    pks = {}
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = "INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({unique}) DO NOTHING "
+        sql += "RETURNING {pk}, {channel}, {reference}"
+        sql = sql.format(
+            table=quote(Payment._meta.db_table),
+            columns=", ".join(quote(field.column) for field in fields),
+            values=", ".join([row_sql] * len(chunk)),
+            unique=", ".join(quote(name) for name in ("channel", "reference")),
+            pk=quote(Payment._meta.pk.column),
+            channel=quote("channel"),
+            reference=quote("reference"),
         )
-    allocation = payment.allocations.select_related("receipt").order_by("pk").first()
-    entry = payment.unapplied_entries.order_by("pk").first()
-    return Settled(
-        payment=payment,
-        receipt=allocation.receipt if allocation else None,
-        reason=entry.reason if entry and allocation is None else None,
-        repeated=True,
-    )
+        params = [
+            field.get_db_prep_save(field.pre_save(payment, add=True), connection)
+            for payment in chunk
+            for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pks |= {(channel, reference): pk for pk, channel, reference in cursor.fetchall()}
+    inserted = []
+    for payment in payments:
+        key = (payment.channel, payment.reference)
+        fresh = first[key] is payment and key in pks
+        if fresh:
+            payment.pk = pks[key]
+            payment._state.adding = False
+            payment._state.db = connection.alias
+        inserted.append(fresh)
+    return inserted
 
 
-def _why_not_payable(notice: PaymentNotice, amount: Decimal) -> str | None:
-    """Why ``amount`` cannot pay ``notice`` as a whole, judged on the notice alone."""
-    if notice.status == PaymentNotice.Status.CANCELLED:
+def _recorded_all(repeats: list[Payment]) -> dict:
+    """What was recorded the first time each of this money was seen, by (channel, reference);
+    the same reference with another amount refuses the batch."""
+    if not repeats:
+        return {}
+    wanted = Q()
+    for payment in repeats:
+        wanted |= Q(channel=payment.channel, reference=payment.reference)
+    recorded = {(p.channel, p.reference): p for p in Payment.objects.filter(wanted)}
+    for payment in repeats:
+        first = recorded[(payment.channel, payment.reference)]
+        if first.amount != payment.amount:
+            raise ValidationError(
+                _("Η συναλλαγή %(reference)s έχει ήδη καταχωριστεί για άλλο ποσό (%(amount)s €).")
+                % {"reference": payment.reference, "amount": first.amount},
+                "reference_taken",
+            )
+    ids = [payment.pk for payment in recorded.values()]
+    receipts, reasons = {}, {}
+    allocations = Allocation.objects.filter(payment__in=ids).select_related("receipt")
+    for allocation in allocations.order_by("-pk"):
+        receipts[allocation.payment_id] = allocation.receipt
+    for entry in UnappliedEntry.objects.filter(payment__in=ids).order_by("-pk"):
+        reasons[entry.payment_id] = entry.reason
+    return {
+        key: Settled(
+            payment=payment,
+            receipt=receipts.get(payment.pk),
+            reason=None if payment.pk in receipts else reasons.get(payment.pk),
+            repeated=True,
+        )
+        for key, payment in recorded.items()
+    }
+
+
+def _why_not_payable(notice: PaymentNotice, amount: Decimal, *, status: str = "") -> str | None:
+    """Why ``amount`` cannot pay ``notice`` as a whole, judged on the notice alone (``status``:
+    the one an earlier payment of the batch leaves it in)."""
+    status = status or notice.status
+    if status == PaymentNotice.Status.CANCELLED:
         return UnappliedReason.NOTICE_CANCELLED
-    if notice.status == PaymentNotice.Status.PAID:
+    if status == PaymentNotice.Status.PAID:
         return UnappliedReason.NOTICE_PAID
     if amount < notice.total:
         return UnappliedReason.AMOUNT_SHORT
@@ -259,32 +412,50 @@ def _why_not_payable(notice: PaymentNotice, amount: Decimal) -> str | None:
 class NoticeLines:
     """A notice's debts and installments, locked, each with the amounts the notice froze."""
 
-    debts: list[Debt]
-    installments: list[Installment]
+    debts: list[Debt] = field(default_factory=list)
+    installments: list[Installment] = field(default_factory=list)
+
+    def keys(self) -> set[tuple[str, int]]:
+        """Its lines, as keys that tell a debt from an installment of the same id."""
+        return {("debt", d.pk) for d in self.debts} | {("inst", i.pk) for i in self.installments}
 
 
-def _locked_lines(notice: PaymentNotice) -> NoticeLines:
-    """Its debts, then (unless its debts alone make its total: a notice's total is its lines')
-    its installments, each locked and read with what the notice froze of it."""
+def _locked_lines(notices: list[PaymentNotice]) -> dict[int, NoticeLines]:
+    """Their debts, then (for the notices whose debts alone do not make the total: a notice's
+    total is its lines') their installments, each locked and read with what its notice froze,
+    by notice id; two queries at most however many notices."""
+    if not notices:
+        return {}
+    lines = {notice.pk: NoticeLines() for notice in notices}
     frozen = {"frozen_principal": F("notice_items__principal")}
     frozen["frozen_surcharge"] = F("notice_items__surcharge")
-    debts = list(
+    frozen["frozen_on"] = F("notice_items__notice_id")
+    debts = (
         Debt.objects.select_for_update(of=("self",))
-        .filter(notice_items__notice=notice)
+        .filter(notice_items__notice__in=list(lines))
         .select_related("revenue_type")
         .annotate(**frozen)
         .order_by("due_date", "pk")
     )
-    installments = []
-    if sum((d.frozen_principal + d.frozen_surcharge for d in debts), ZERO) != notice.total:
-        installments = list(
+    for debt in debts:
+        lines[debt.frozen_on].debts.append(debt)
+    short = [
+        notice.pk
+        for notice in notices
+        if sum((d.frozen_principal + d.frozen_surcharge for d in lines[notice.pk].debts), ZERO)
+        != notice.total
+    ]
+    if short:
+        installments = (
             Installment.objects.select_for_update(of=("self",))
-            .filter(notice_items__notice=notice)
+            .filter(notice_items__notice__in=short)
             .select_related("settlement")
             .annotate(**frozen)
             .order_by("due_date", "pk")
         )
-    return NoticeLines(debts=debts, installments=installments)
+        for installment in installments:
+            lines[installment.frozen_on].installments.append(installment)
+    return lines
 
 
 def _why_lines_not_payable(notice: PaymentNotice, lines: NoticeLines) -> str | None:
@@ -308,8 +479,9 @@ def _period(debt: Debt) -> str:
     return "–".join(date_format(day, "SHORT_DATE_FORMAT") for day in ends)
 
 
-def _receipt_lines(lines: NoticeLines) -> list[ReceiptLine]:
-    result = [
+def _receipt_lines(lines: NoticeLines, codes: dict[int, str]) -> list[ReceiptLine]:
+    """What the receipt says of each line; ``codes``: the settlements' revenue codes."""
+    return [
         ReceiptLine(
             revenue_code=debt.revenue_type.code,
             revenue_name=debt.revenue_type.name,
@@ -319,25 +491,23 @@ def _receipt_lines(lines: NoticeLines) -> list[ReceiptLine]:
             surcharge=debt.frozen_surcharge,
         )
         for debt in lines.debts
+    ] + [
+        ReceiptLine(
+            revenue_code=codes[installment.settlement_id],
+            revenue_name=_("Ρύθμιση οφειλών"),
+            description=str(installment),
+            period=date_format(installment.due_date, "SHORT_DATE_FORMAT"),
+            principal=installment.frozen_principal,
+            surcharge=installment.frozen_surcharge,
+        )
+        for installment in lines.installments
     ]
-    if lines.installments:
-        codes = _settlement_revenue({i.settlement_id for i in lines.installments})
-        result += [
-            ReceiptLine(
-                revenue_code=codes[installment.settlement_id],
-                revenue_name=_("Ρύθμιση οφειλών"),
-                description=str(installment),
-                period=date_format(installment.due_date, "SHORT_DATE_FORMAT"),
-                principal=installment.frozen_principal,
-                surcharge=installment.frozen_surcharge,
-            )
-            for installment in lines.installments
-        ]
-    return result
 
 
 def _settlement_revenue(settlement_ids: set[int]) -> dict[int, str]:
     """The revenue codes (ΚΑΕ) of the debts each settlement holds, as a receipt prints them."""
+    if not settlement_ids:
+        return {}
     codes: dict[int, set[str]] = {pk: set() for pk in settlement_ids}
     rows = Debt.objects.filter(settlement__in=settlement_ids).values_list(
         "settlement_id", "revenue_type__code"
@@ -347,34 +517,49 @@ def _settlement_revenue(settlement_ids: set[int]) -> dict[int, str]:
     return {pk: ", ".join(sorted(found)) for pk, found in codes.items()}
 
 
-def _apply(payment: Payment, notice: PaymentNotice, lines: NoticeLines, *, cashier) -> Receipt:
-    """Mark the notice and its lines paid, issue the receipt and allocate the money to the lines,
-    from the amounts the notice froze. The caller holds the locks and has checked it all."""
-    cause = f"{payment.channel} payment {payment.reference}"
-    expired = notice.status == PaymentNotice.Status.EXPIRED
+def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
+    """Mark each (payment, notice, lines) notice and its lines paid, issue the receipts and
+    allocate the money to the lines, from the amounts the notices froze, in a number of
+    statements that does not grow with the applications. The caller holds the locks and has
+    checked it all (no line on two of them)."""
+    if not applications:
+        return []
+    notices = [notice for _payment, notice, _lines in applications]
+    causes = {notice.pk: f"{p.channel} payment {p.reference}" for p, notice, _lines in applications}
+    expired = [
+        (notice, lines)
+        for _payment, notice, lines in applications
+        if notice.status == PaymentNotice.Status.EXPIRED
+    ]
+    debt_causes = {d.pk: causes[n.pk] for _p, n, lines in applications for d in lines.debts}
+    installment_causes = {
+        i.pk: causes[n.pk] for _p, n, lines in applications for i in lines.installments
+    }
     PaymentNotice.states.advance_all(
-        [notice], PaymentNotice.Status.PAID, cause=cause, actor=cashier
+        notices, PaymentNotice.Status.PAID, cause=causes, actor=cashier
     )
-    notice.items.update(is_open=False)
-    Debt.states.advance_all(lines.debts, Debt.Status.PAID, cause=cause, actor=cashier)
+    NoticeItem.objects.filter(notice__in=notices).update(is_open=False)
+    Debt.states.advance_all(
+        [d for _p, _n, lines in applications for d in lines.debts],
+        Debt.Status.PAID,
+        cause=debt_causes,
+        actor=cashier,
+    )
     Installment.states.advance_all(
-        lines.installments, Installment.Status.PAID, cause=cause, actor=cashier
+        [i for _p, _n, lines in applications for i in lines.installments],
+        Installment.Status.PAID,
+        cause=installment_causes,
+        actor=cashier,
     )
     if expired:
-        _cancel_newer_notices(notice, lines, actor=cashier)
-    if lines.installments:
-        _complete_paid_off({i.settlement_id for i in lines.installments}, cause, cashier)
-    receipt = issue_receipt(
-        series=payment.channel,
-        debtor=notice.debtor,
-        lines=_receipt_lines(lines),
-        channel=payment.channel,
-        channel_label=str(Channel(payment.channel).label),
-        channel_reference=payment.reference,
-        received_at=payment.received_at,
-        notice_rf=notice.rf_code,
-        cashier=cashier if payment.channel == Channel.COUNTER else None,
-    )
+        _cancel_newer_notices(expired, actor=cashier)
+    settlements = {}
+    for _payment, notice, lines in applications:
+        for installment in lines.installments:
+            settlements.setdefault(installment.settlement_id, causes[notice.pk])
+    if settlements:
+        _complete_paid_off(settlements, cashier)
+    receipts = _issue_receipts(applications, cashier)
     Allocation.objects.bulk_create(
         [
             Allocation(
@@ -385,6 +570,7 @@ def _apply(payment: Payment, notice: PaymentNotice, lines: NoticeLines, *, cashi
                 principal=debt.frozen_principal,
                 surcharge=debt.frozen_surcharge,
             )
+            for (payment, notice, lines), receipt in zip(applications, receipts, strict=True)
             for debt in lines.debts
         ]
         + [
@@ -396,32 +582,76 @@ def _apply(payment: Payment, notice: PaymentNotice, lines: NoticeLines, *, cashi
                 principal=installment.frozen_principal,
                 surcharge=installment.frozen_surcharge,
             )
+            for (payment, notice, lines), receipt in zip(applications, receipts, strict=True)
             for installment in lines.installments
         ]
     )
-    return receipt
+    return receipts
 
 
-def _cancel_newer_notices(notice: PaymentNotice, lines: NoticeLines, *, actor) -> None:
+def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
+    """One receipt per application, numbered in their order within each channel's series."""
+    codes = _settlement_revenue(
+        {i.settlement_id for _p, _n, lines in applications for i in lines.installments}
+    )
+    by_series: dict[str, list[int]] = {}
+    for index, (payment, _notice, _lines) in enumerate(applications):
+        by_series.setdefault(payment.channel, []).append(index)
+    receipts = [None] * len(applications)
+    for series, indexes in by_series.items():
+        drafts = []
+        for index in indexes:
+            payment, notice, lines = applications[index]
+            drafts.append(
+                ReceiptDraft(
+                    debtor=notice.debtor,
+                    lines=_receipt_lines(lines, codes),
+                    channel=payment.channel,
+                    channel_label=str(Channel(payment.channel).label),
+                    channel_reference=payment.reference,
+                    received_at=payment.received_at,
+                    notice_rf=notice.rf_code,
+                    cashier=cashier if payment.channel == Channel.COUNTER else None,
+                )
+            )
+        for index, receipt in zip(indexes, issue_receipts(series, drafts), strict=True):
+            receipts[index] = receipt
+    return receipts
+
+
+def _cancel_newer_notices(expired: list[tuple], *, actor) -> None:
     """Late money for an expired notice pays its lines: a newer open notice of any of them would
     ask for them again."""
-    newer = (
-        NoticeItem.objects.filter(is_open=True)
-        .filter(Q(debt__in=lines.debts) | Q(installment__in=lines.installments))
-        .values_list("notice_id", flat=True)
+    paid_by = {}
+    for notice, lines in expired:
+        paid_by |= {("debt", debt.pk): notice for debt in lines.debts}
+        paid_by |= {("inst", inst.pk): notice for inst in lines.installments}
+    debts = [pk for kind, pk in paid_by if kind == "debt"]
+    installments = [pk for kind, pk in paid_by if kind == "inst"]
+    newer = NoticeItem.objects.filter(is_open=True).filter(
+        Q(debt__in=debts) | Q(installment__in=installments)
     )
-    for other in PaymentNotice.objects.filter(pk__in=set(newer)).order_by("pk"):
-        cancel_notice(other, cause=f"its lines paid by {notice.formatted_rf}", actor=actor)
+    others = {}
+    for notice_id, debt_id, installment_id in newer.values_list(
+        "notice_id", "debt_id", "installment_id"
+    ):
+        key = ("debt", debt_id) if debt_id else ("inst", installment_id)
+        others.setdefault(notice_id, paid_by[key])
+    for other in PaymentNotice.objects.filter(pk__in=others).order_by("pk"):
+        cause = f"its lines paid by {others[other.pk].formatted_rf}"
+        cancel_notice(other, cause=cause, actor=actor)
 
 
-def _complete_paid_off(settlement_ids: Iterable[int], cause: str, actor) -> None:
-    """A settlement whose last installment is paid is completed, and its debts are paid."""
+def _complete_paid_off(causes: dict[int, str], actor) -> None:
+    """A settlement whose last installment is paid is completed, and its debts are paid
+    (``causes``: each settlement's cause, by id)."""
     settlements = Settlement.objects.select_for_update().filter(
-        pk__in=settlement_ids, status=Settlement.Status.ACTIVE
+        pk__in=causes, status=Settlement.Status.ACTIVE
     )
     for settlement in settlements.order_by("pk"):
         if settlement.installments.filter(status=Installment.Status.OPEN).exists():
             continue
+        cause = causes[settlement.pk]
         Settlement.states.advance(settlement, Settlement.Status.COMPLETED, cause=cause, actor=actor)
         debts = settlement.debts.select_for_update().filter(status=Debt.Status.IN_SETTLEMENT)
         Debt.states.advance_all(list(debts), Debt.Status.PAID, cause=cause, actor=actor)
@@ -463,7 +693,7 @@ def apply_unapplied(payment: Payment, notice: PaymentNotice, *, actor) -> Receip
     reason = _why_not_payable(notice, notice.total)
     lines = None
     if reason is None:
-        lines = _locked_lines(notice)
+        lines = _locked_lines([notice])[notice.pk]
         reason = _why_lines_not_payable(notice, lines)
     if reason is not None:
         raise ValidationError(
@@ -471,7 +701,7 @@ def apply_unapplied(payment: Payment, notice: PaymentNotice, *, actor) -> Receip
             % {"rf": notice.formatted_rf, "reason": UnappliedReason(reason).label},
             "notice_not_payable",
         )
-    receipt = _apply(payment, notice, lines, cashier=actor)
+    (receipt,) = _apply_all([(payment, notice, lines)], cashier=actor)
     UnappliedEntry.objects.create(
         payment=payment,
         amount=-notice.total,

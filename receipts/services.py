@@ -45,72 +45,96 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def next_number(series: str, year: int) -> int:
-    """Take the next number of ``series`` in ``year``, in the current transaction.
+def reserve_numbers(series: str, year: int, count: int) -> range:
+    """Take the next ``count`` numbers of ``series`` in ``year``, in the current transaction.
 
-    One statement creates the counter or increments it, holding its row lock until the commit: a
-    concurrent receipt of the same series waits, and a rollback gives the number back.
+    One statement creates the counter or advances it by ``count``, holding its row lock until the
+    commit: a concurrent receipt of the same series waits, and a rollback gives the numbers back.
     """
     table = ReceiptCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (series, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (series, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            f"INSERT INTO {table} (series, year, last_number) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (series, year) DO UPDATE SET last_number = {table}.last_number + %s "
             "RETURNING last_number",
-            [series, year],
+            [series, year, count, count],
         )
-        return cursor.fetchone()[0]
+        last = cursor.fetchone()[0]
+    return range(last - count + 1, last + 1)
+
+
+def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
+    """Receipts numbered next in ``series``, one per snapshot in order, in one statement; their
+    delivery queued for the commit. Only inside the caller's transaction: a number taken outside
+    one could not be given back by a rollback."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receipts are numbered inside the payment's transaction")
+    if not snapshots:
+        return []
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year
+    numbers = reserve_numbers(series, year, len(snapshots))
+    receipts = Receipt.objects.bulk_create(
+        Receipt(
+            series=series,
+            year=year,
+            number=number,
+            verification_code=new_verification_code(),
+            issued_at=issued_at,
+            **snapshot,
+        )
+        for number, snapshot in zip(numbers, snapshots, strict=True)
+    )
+    tasks.deliver_on_commit([receipt.pk for receipt in receipts])
+    return receipts
 
 
 def _issue(series: str, **snapshot) -> Receipt:
-    """The receipt numbered next in ``series``, saying ``snapshot``; its delivery queued for the
-    commit. Only inside the caller's transaction: a number taken outside one could not be given
-    back by a rollback."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("receipts are numbered inside the payment's transaction")
-    issued_at = timezone.now()
-    year = timezone.localdate(issued_at).year
-    receipt = Receipt.objects.create(
-        series=series,
-        year=year,
-        number=next_number(series, year),
-        verification_code=new_verification_code(),
-        issued_at=issued_at,
-        **snapshot,
-    )
-    tasks.deliver_on_commit(receipt.pk)
-    return receipt
+    return _issue_all(series, [snapshot])[0]
 
 
-def issue_receipt(
-    *,
-    series: str,
-    debtor: Debtor,
-    lines: list[ReceiptLine],
-    channel: str,
-    channel_label: str,
-    channel_reference: str,
-    received_at: datetime,
-    notice_rf: str = "",
-    cashier=None,
-) -> Receipt:
+@dataclass(frozen=True)
+class ReceiptDraft:
+    """What one receipt for money applied says, before it is numbered."""
+
+    debtor: Debtor
+    lines: list[ReceiptLine]
+    channel: str
+    channel_label: str
+    channel_reference: str
+    received_at: datetime
+    notice_rf: str = ""
+    cashier: object = None
+
+
+def issue_receipt(*, series: str, **draft) -> Receipt:
     """A numbered receipt for money applied to ``lines``; the caller's transaction is its own.
 
     The PDF is rendered and emailed once the transaction commits.
     """
-    return _issue(
+    return issue_receipts(series, [ReceiptDraft(**draft)])[0]
+
+
+def issue_receipts(series: str, drafts: list[ReceiptDraft]) -> list[Receipt]:
+    """Receipts for ``drafts``, numbered in their order in one reservation of the series."""
+    return _issue_all(
         series,
-        debtor=debtor,
-        payer_afm=debtor.afm,
-        payer_name=debtor.full_name,
-        channel=channel,
-        channel_label=channel_label,
-        channel_reference=channel_reference,
-        received_at=received_at,
-        cashier=cashier,
-        notice_rf=notice_rf,
-        total=sum((line.principal + line.surcharge for line in lines), Decimal(0)),
-        lines=[line.as_json() for line in lines],
+        [
+            {
+                "debtor": draft.debtor,
+                "payer_afm": draft.debtor.afm,
+                "payer_name": draft.debtor.full_name,
+                "channel": draft.channel,
+                "channel_label": draft.channel_label,
+                "channel_reference": draft.channel_reference,
+                "received_at": draft.received_at,
+                "cashier": draft.cashier,
+                "notice_rf": draft.notice_rf,
+                "total": sum((line.principal + line.surcharge for line in draft.lines), Decimal(0)),
+                "lines": [line.as_json() for line in draft.lines],
+            }
+            for draft in drafts
+        ],
     )
 
 

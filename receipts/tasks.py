@@ -36,18 +36,31 @@ def deliver_receipt(receipt_id: int) -> None:
     email_receipt(receipt_id)
 
 
-def deliver_on_commit(receipt_id: int) -> None:
-    """Queue the delivery once the current transaction commits; a broker down then loses
-    nothing: the sweep finds receipts without a PDF or an email.
+def deliver_on_commit(receipt_ids: list[int]) -> None:
+    """Queue the delivery of these receipts once the current transaction commits: one task for
+    one receipt, one fan-out task for a batch (a bank file's thousands of receipts cost the
+    commit one message, not one each). A broker down then loses nothing: the sweep finds
+    receipts without a PDF or an email.
 
     A function, not a ``functools.partial``: Django logs a failed robust hook by its
     ``__qualname__``, which a partial lacks, and the commit would raise after all.
     """
+    receipt_ids = list(receipt_ids)
 
     def queue_delivery():
-        deliver_receipt.delay(receipt_id)
+        if len(receipt_ids) == 1:
+            deliver_receipt.delay(receipt_ids[0])
+        else:
+            deliver_receipts.delay(receipt_ids)
 
     transaction.on_commit(queue_delivery, robust=True)
+
+
+@shared_task
+def deliver_receipts(receipt_ids: list[int]) -> None:
+    """Queue each receipt of a batch for its own delivery, retried on its own."""
+    for receipt_id in receipt_ids:
+        deliver_receipt.delay(receipt_id)
 
 
 # The sweep looks back this far, no further: an outage is over long before, its scan stays

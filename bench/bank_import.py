@@ -1,0 +1,201 @@
+"""Time ``import_bank_statement`` of a camt.054 with N credits against N open notices, beside a
+bare lxml parse of the same file, in the same run.
+
+    .venv/bin/python bench/bank_import.py [--credits 100000] [--batch 2000]
+
+Drops and recreates the PostgreSQL database `thermi_bank_bench` on 127.0.0.1:5432, migrates it,
+loads N debtors each with one open notice of one debt (bulk, not timed), writes the camt.054
+(v08, one RF credit per notice), then in turns: the bare parse (lxml ``iterparse`` reading the
+amount and the RF of each entry, clearing as it goes) and the import (in a child process, so its
+peak memory is its own: ``ru_maxrss``). Prints both times, the ratio and the import's peak
+memory. Targets (docs/PERFORMANCE.md): ratio ≤ 10, peak memory < 500 MB. The receipts'
+deliveries are queued on a Redis database of their own, then purged (the worker is not timed).
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NS = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+
+
+def recreate(server: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        database = sql.Identifier(name)
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(database))
+
+
+def load_notices(count: int) -> list[tuple[str, Decimal]]:
+    """``count`` debtors with one open notice each, in bulk; their (RF, total)."""
+    from django.conf import settings
+    from django.utils import timezone
+    from stdnum.gr import vat
+
+    from debts.models import Debt, Debtor, NoticeItem, PaymentNotice, RevenueType
+    from debts.rf import make_rf
+
+    revenue = RevenueType.objects.create(
+        code="0311", name="Τέλη καθαριότητας", name_en="Cleaning fees", kind="fee"
+    )
+    afms, serial = [], 30_000_000
+    while len(afms) < count:
+        serial += 1
+        afm = f"{serial:08d}" + vat.calc_check_digit(f"{serial:08d}")
+        if vat.is_valid(afm):
+            afms.append(afm)
+    debtors = Debtor.objects.bulk_create(
+        Debtor(afm=afm, last_name="ΔΟΚΙΜΑΣΤΙΚΟΣ", first_name="ΟΦΕΙΛΕΤΗΣ") for afm in afms
+    )
+    amounts = [Decimal("20.00") + Decimal(n % 5000) / 100 for n in range(count)]
+    debts = Debt.objects.bulk_create(
+        Debt(debtor=d, revenue_type=revenue, description="Τέλη 2026", principal=amount)
+        for d, amount in zip(debtors, amounts, strict=True)
+    )
+    until = timezone.localdate() + timedelta(days=30)
+    rfs = [
+        make_rf(n + 1, creditor_code=settings.RF_CREDITOR_CODE, amount=amount)
+        for n, amount in enumerate(amounts)
+    ]
+    notices = PaymentNotice.objects.bulk_create(
+        PaymentNotice(debtor=d, rf_code=rf, origin="municipality", valid_until=until, total=a)
+        for d, rf, a in zip(debtors, rfs, amounts, strict=True)
+    )
+    NoticeItem.objects.bulk_create(
+        NoticeItem(notice=n, debt=d, principal=d.principal, surcharge=Decimal(0))
+        for n, d in zip(notices, debts, strict=True)
+    )
+    return list(zip(rfs, amounts, strict=True))
+
+
+def write_camt054(path: Path, credits: list[tuple[str, Decimal]]) -> None:
+    """One booked credit entry per notice, with its RF in ``Strd/CdtrRefInf/Ref``."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{NS}">')
+        out.write("<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>BENCH-1</MsgId>")
+        out.write("<CreDtTm>2026-12-04T18:00:00</CreDtTm></GrpHdr><Ntfctn><Id>BENCH-1-1</Id>")
+        out.write("<Acct><Id><IBAN>GR1601101250000000012300695</IBAN></Id></Acct>")
+        for n, (rf, amount) in enumerate(credits):
+            out.write(
+                f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+                "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-12-04</Dt></BookgDt>"
+                f"<ValDt><Dt>2026-12-04</Dt></ValDt><AcctSvcrRef>BR{n:09d}</AcctSvcrRef>"
+                "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd>"
+                f"</Fmly></Domn></BkTxCd><NtryDtls><TxDtls><Refs><EndToEndId>E2E{n:09d}"
+                f'</EndToEndId><TxId>TX{n:09d}</TxId></Refs><Amt Ccy="EUR">{amount}</Amt>'
+                "<RltdPties><Dbtr><Pty><Nm>ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ</Nm></Pty></Dbtr><DbtrAcct>"
+                "<Id><IBAN>GR9608100010000001234567890</IBAN></Id></DbtrAcct></RltdPties>"
+                "<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry>"
+                f"<Issr>ISO</Issr></Tp><Ref>{rf}</Ref></CdtrRefInf></Strd></RmtInf>"
+                "</TxDtls></NtryDtls></Ntry>"
+            )
+        out.write("</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>")
+
+
+def bare_parse(path: Path) -> tuple[float, int, Decimal]:
+    """The reference: lxml iterparse reading amount and RF of each entry, clearing as it goes."""
+    from lxml import etree
+
+    start = time.perf_counter()
+    count, total = 0, Decimal(0)
+    ntry, amt, ref = f"{{{NS}}}Ntry", f"{{{NS}}}Amt", f".//{{{NS}}}Ref"
+    for _event, element in etree.iterparse(str(path), tag=ntry, resolve_entities=False):
+        total += Decimal(element.findtext(amt))
+        count += bool(element.findtext(ref))
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return time.perf_counter() - start, count, total
+
+
+CHILD = """
+import os, resource, sys, time
+import django
+django.setup()
+from payments.statement_import import import_bank_statement
+start = time.perf_counter()
+summary = import_bank_statement(sys.argv[1], batch_size=int(sys.argv[2]))
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(elapsed, summary.settled, summary.settled_amount, sum(summary.held.values()), peak)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--credits", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="thermi_bank_bench")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
+    options = parser.parse_args()
+
+    recreate(options.server, options.database)
+    os.environ.update(
+        DATABASE_URL=f"{options.server}/{options.database}",
+        CELERY_BROKER_URL=options.broker,
+        DJANGO_SETTINGS_MODULE="thermi_portal.settings",
+        # As in production: DEBUG keeps every query's text, which a bulk import must not pay.
+        DEBUG="false",
+        PYTHONPATH=str(ROOT),
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    credits = load_notices(options.credits)
+    print(f"loaded {options.credits} open notices in {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "camt054.xml"
+        write_camt054(path, credits)
+        size = path.stat().st_size / 1e6
+        bare, found, total = bare_parse(path)
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), str(options.batch)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        bare_after, _found, _total = bare_parse(path)
+    elapsed, settled, amount, held, peak = child.stdout.split()
+    reference = min(bare, bare_after)
+    ratio = float(elapsed) / reference
+    print(f"camt.054 of {options.credits} credits, {size:.1f} MB, {total} € in all")
+    print(
+        f"bare lxml parse: {reference:.2f} s ({found} RFs read; {bare:.2f} s before, "
+        f"{bare_after:.2f} s after the import)"
+    )
+    print(
+        f"import: {float(elapsed):.2f} s, {settled} settled ({amount} €), {held} held; "
+        f"peak memory {float(peak):.0f} MB"
+    )
+    print(
+        f"ratio import / bare parse: {ratio:.1f} (target ≤ 10); "
+        f"memory target < 500 MB: {'met' if float(peak) < 500 else 'MISSED'}"
+    )
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"(children's peak by the parent's count: {children:.0f} MB)")
+    from thermi_portal.celery import app
+
+    app.control.purge()
+    return 0 if ratio <= 10 and float(peak) < 500 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""``manage.py import_debts FILE``: certify a roll (βεβαιωτικός κατάλογος) from CSV or XLSX."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from debts.rolls import BadRoll, Notices, import_roll, read_roll
+
+
+def euros(amount) -> str:
+    return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} €"
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a certification roll (CSV or XLSX: ΑΦΜ, name, revenue code, period, description, "
+        "principal, due date, certification date, roll number). Every row is checked first; if "
+        "any is bad nothing is imported and every bad row is listed with its line number."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE")
+        parser.add_argument(
+            "--notices",
+            choices=Notices.CHOICES,
+            default=Notices.PER_DEBTOR,
+            help="notices to issue: one per debtor and roll (default), one per debt, or none",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check every row; import nothing"
+        )
+
+    def handle(self, *args, file, notices, dry_run, **options):
+        try:
+            rows = read_roll(file)
+        except FileNotFoundError as error:
+            raise CommandError(_("Δεν βρέθηκε το αρχείο %(path)s.") % {"path": file}) from error
+        except BadRoll as error:
+            for line, reason in error.errors:
+                self.stderr.write(
+                    _("Γραμμή %(line)s: %(reason)s.") % {"line": line, "reason": reason}
+                )
+            raise CommandError(
+                _("%(count)s σφάλματα στο %(path)s: δεν εισήχθη τίποτα.")
+                % {"count": len(error.errors), "path": file}
+            ) from error
+        if dry_run:
+            self.stdout.write(
+                _("%(rows)s γραμμές χωρίς σφάλμα· δοκιμαστική εκτέλεση, δεν εισήχθη τίποτα.")
+                % {"rows": len(rows)}
+            )
+            return
+        summary = import_roll(rows, notices=notices)
+        write = self.stdout.write
+        write(
+            _("Κατάλογοι: %(rolls)s (%(numbers)s)")
+            % {"rolls": summary.rolls, "numbers": ", ".join(summary.roll_numbers)}
+        )
+        write(
+            _("Οφειλέτες: %(created)s νέοι, %(matched)s υπάρχοντες")
+            % {"created": summary.debtors_created, "matched": summary.debtors_matched}
+        )
+        write(
+            _("Οφειλές βεβαιώθηκαν: %(n)s (%(sum)s)")
+            % {"n": summary.debts, "sum": euros(summary.principal)}
+        )
+        write(
+            _("Ειδοποιητήρια με RF: %(n)s (%(sum)s)")
+            % {"n": summary.notices, "sum": euros(summary.notice_total)}
+        )

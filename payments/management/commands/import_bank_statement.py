@@ -1,0 +1,118 @@
+"""``manage.py import_bank_statement FILE...``: turn the bank's camt.054, camt.053 or MT940 files
+into payments, receipts and the queue of unapplied money, each credit once."""
+
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from payments.models import StatementEntry, UnappliedReason
+from payments.statement_files import BrokenStatement
+from payments.statement_import import import_bank_statement
+
+
+def euros(amount) -> str:
+    return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} €"
+
+
+class Command(BaseCommand):
+    help = (
+        "Import bank statements (camt.054, camt.053 any version, MT940): each booked credit is "
+        "settled by its RF as a bank/DIAS payment, or held as unapplied with its reason; debits "
+        "and returns are recorded apart. Importing a file again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show what would happen; record nothing"
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="no progress bar even on a terminal"
+        )
+
+    def handle(self, *args, files, dry_run, no_progress, **options):
+        for path in files:
+            try:
+                summary = self._import(path, dry_run, no_progress)
+            except FileNotFoundError as error:
+                raise CommandError(_("Δεν βρέθηκε το αρχείο %(path)s.") % {"path": path}) from error
+            except BrokenStatement as error:
+                raise CommandError(
+                    _("Το αρχείο %(path)s απορρίφθηκε, δεν καταχωρίστηκε τίποτα: %(why)s")
+                    % {"path": path, "why": error}
+                ) from error
+            except ValidationError as error:
+                raise CommandError(
+                    _("Το αρχείο %(path)s απορρίφθηκε: %(why)s")
+                    % {"path": path, "why": " ".join(error.messages)}
+                ) from error
+            self._report(path, summary, dry_run)
+
+    def _import(self, path, dry_run, no_progress):
+        bar = None
+        if not no_progress and sys.stderr.isatty():
+            bar = tqdm(desc=path, unit=" εγγραφές", file=sys.stderr)
+        try:
+            return import_bank_statement(
+                path, dry_run=dry_run, progress=bar.update if bar else None
+            )
+        finally:
+            if bar:
+                bar.close()
+
+    def _report(self, path, summary, dry_run):
+        statement = summary.statement
+        write = self.stdout.write
+        version = f" v{statement.version}" if statement.version else ""
+        write(f"{path}: {statement.format}{version} {statement.message_id}".rstrip())
+        write(_("Κινήσεις που διαβάστηκαν: %(n)s") % {"n": summary.read})
+        write(
+            _("Εξοφλήθηκαν: %(n)s (%(sum)s)")
+            % {"n": summary.settled, "sum": euros(summary.settled_amount)}
+        )
+        for reason, count in sorted(summary.held.items()):
+            write(
+                _("Αδιάθετα, %(reason)s: %(n)s (%(sum)s)")
+                % {
+                    "reason": UnappliedReason(reason).label,
+                    "n": count,
+                    "sum": euros(summary.held_amount[reason]),
+                }
+            )
+        for kind, count in sorted(summary.other.items()):
+            write(
+                _("%(kind)s, χωριστά: %(n)s (%(sum)s)")
+                % {
+                    "kind": StatementEntry.Kind(kind).label,
+                    "n": count,
+                    "sum": euros(summary.other_amount[kind]),
+                }
+            )
+        write(_("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s") % {"n": summary.skipped})
+        if statement.not_booked:
+            write(_("Μη λογιστικοποιημένες, αγνοήθηκαν: %(n)s") % {"n": statement.not_booked})
+        for report in statement.reports:
+            if report.opening is not None and report.closing is not None:
+                write(
+                    _(
+                        "Λογαριασμός %(account)s: αρχικό υπόλοιπο %(opening)s + κινήσεις "
+                        "%(net)s = τελικό υπόλοιπο %(closing)s: συμφωνεί."
+                    )
+                    % {
+                        "account": report.account,
+                        "opening": euros(report.opening),
+                        "net": euros(report.net),
+                        "closing": euros(report.closing),
+                    }
+                )
+            else:
+                write(
+                    _("Λογαριασμός %(account)s: %(n)s κινήσεις, καθαρό σύνολο %(net)s.")
+                    % {"account": report.account, "n": report.entries, "net": euros(report.net)}
+                )
+        if dry_run:
+            write(self.style.WARNING(_("Δοκιμαστική εκτέλεση: δεν καταχωρίστηκε τίποτα.")))

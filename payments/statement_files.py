@@ -1,0 +1,529 @@
+"""Reading bank statements: ISO 20022 camt.054 and camt.053 (any version) and SWIFT MT940.
+
+Reads only, writes nothing: a file is read whole (streamed, never held as a tree) into plain
+transactions before anything is recorded, so a broken file (not XML, another schema, truncated,
+a DTD with entities, totals that do not add up) is refused with a clear message and changes
+nothing. Batched entries (several transactions in one entry) are split into their transactions.
+"""
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from debts.money import ZERO
+from debts.rf import InvalidRF, validate_rf
+
+CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d{2})$")
+# An RF in free text: "RF" and two check digits, then up to 21 characters, maybe in groups.
+RF_IN_TEXT = re.compile(r"RF\s?\d{2}(?:\s?[0-9A-Z]){1,21}", re.IGNORECASE)
+CENTS = Decimal("0.01")
+
+
+class BrokenStatement(ValueError):
+    """A file that is not a bank statement this portal reads; the message says why."""
+
+
+class Kind:
+    """What a booked transaction is to the municipality: only a payment is money to settle."""
+
+    PAYMENT = "payment"  # a credit: money paid in
+    DEBIT = "debit"  # money paid out of the account
+    RETURN = "return"  # a reversal (a credit returned, a debit undone)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One booked transaction, as the bank told it."""
+
+    account: str
+    bank_reference: str
+    transaction_id: str
+    kind: str
+    credit: bool
+    amount: Decimal
+    booked_on: date
+    value_on: date | None
+    rf: str
+    remittance: str
+    payer: str
+    payer_account: str
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """What it did to the account's balance."""
+        return self.amount if self.credit else -self.amount
+
+
+@dataclass
+class Report:
+    """One account's part of a file (a camt ``Stmt``/``Ntfctn``, an MT940 statement), with the
+    totals the bank declared for it, to check the transactions against."""
+
+    account: str
+    opening: Decimal | None = None
+    closing: Decimal | None = None
+    declared_count: int | None = None
+    declared_net: Decimal | None = None
+    net: Decimal = ZERO
+    entries: int = 0
+
+
+@dataclass
+class StatementFile:
+    """What a file holds: its format and message id, the reports, and every booked transaction."""
+
+    format: str
+    version: str
+    message_id: str
+    sha256: str
+    reports: list[Report] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+    not_booked: int = 0
+
+
+def named_rf(*candidates: str) -> str:
+    """The first RF the payer gave: a whole candidate that is an RF, else one found in the text
+    of any; else the first thing that looks like an RF (malformed, for a person), else ""."""
+    texts = [text.strip() for text in candidates if text and text.strip()]
+    for text in texts:
+        try:
+            return validate_rf(text)
+        except InvalidRF:
+            pass
+    found = [match.group(0) for text in texts for match in RF_IN_TEXT.finditer(text)]
+    for candidate in found:
+        try:
+            return validate_rf(candidate)
+        except InvalidRF:
+            pass
+    looks_like_rf = [text for text in texts if text[:2].upper() == "RF"]
+    return (found or looks_like_rf or [""])[0].replace(" ", "")[:140]
+
+
+def _money(text: str | None, what: str) -> Decimal:
+    try:
+        value = Decimal((text or "").strip().replace(",", "."))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value != value.quantize(CENTS):
+        raise BrokenStatement(
+            _("Μη έγκυρο ποσό «%(value)s» (%(what)s).") % {"value": text, "what": what}
+        )
+    return value
+
+
+def _date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()[:10]).date()
+    except ValueError as error:
+        raise BrokenStatement(_("Μη έγκυρη ημερομηνία «%(value)s».") % {"value": text}) from error
+
+
+def _fallback_reference(*parts) -> str:
+    """For an entry the bank gave no reference of its own: a checksum of what identifies it."""
+    return "SHA-" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def read_statement(path: str | Path) -> StatementFile:
+    """Read a statement file of any supported format, or raise ``BrokenStatement``."""
+    path = Path(path)
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+    sha = _file_sha256(path)
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"<"):
+        statement = _read_camt(path, head, sha)
+    elif start.startswith((b":20:", b"{1:")) or b"\n:20:" in head or b"\r\n:20:" in head:
+        statement = _read_mt940(path, sha)
+    else:
+        raise BrokenStatement(_("Το αρχείο δεν είναι camt.053, camt.054 ή MT940."))
+    _check_totals(statement)
+    return statement
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_totals(statement: StatementFile) -> None:
+    """Refuse a file whose transactions disagree with its own totals: it was cut or altered."""
+    for report in statement.reports:
+        balances = report.opening is not None and report.closing is not None
+        if balances and report.opening + report.net != report.closing:
+            raise BrokenStatement(
+                _(
+                    "Τα υπόλοιπα του λογαριασμού %(account)s δεν συμφωνούν με τις κινήσεις: "
+                    "αρχικό %(opening)s + κινήσεις %(net)s ≠ τελικό %(closing)s."
+                )
+                % {
+                    "account": report.account,
+                    "opening": report.opening,
+                    "net": report.net,
+                    "closing": report.closing,
+                }
+            )
+        if report.declared_count is not None and report.declared_count != report.entries:
+            raise BrokenStatement(
+                _("Το αρχείο δηλώνει %(declared)s εγγραφές αλλά περιέχει %(found)s.")
+                % {"declared": report.declared_count, "found": report.entries}
+            )
+        if report.declared_net is not None and report.declared_net != report.net:
+            raise BrokenStatement(
+                _(
+                    "Το αρχείο δηλώνει καθαρό σύνολο %(declared)s αλλά οι κινήσεις του κάνουν %(net)s."
+                )
+                % {"declared": report.declared_net, "net": report.net}
+            )
+
+
+# --- ISO 20022 camt.053 / camt.054 ---------------------------------------------------------
+
+
+def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
+    """Stream the file with lxml, entities and network off, stopping only at the elements read
+    and clearing each entry once read. The namespace is read from the file's head, so the parser
+    is told which elements to stop at; the root it then finds must be that ``Document``."""
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise BrokenStatement(_("Το αρχείο περιέχει DTD· ένα αρχείο τράπεζας δεν έχει."))
+    declared = re.search(rb'xmlns(?::\w+)?="([^"]+)"', head)
+    found = CAMT_NAMESPACE.match(declared.group(1).decode() if declared else "")
+    if found is None:
+        raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
+    ns = "{" + found.group(0) + "}"
+    statement = StatementFile(
+        format=f"camt.{found.group(1)}", version=found.group(2), message_id="", sha256=sha
+    )
+    reports = {f"{ns}Stmt", f"{ns}Ntfctn", f"{ns}Rpt"}
+    events = etree.iterparse(
+        str(path),
+        events=("start", "end"),
+        tag=[*reports, f"{ns}Ntry", f"{ns}Acct", f"{ns}Bal", f"{ns}TxsSummry", f"{ns}MsgId"],
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+    )
+    report = None
+    try:
+        for event, element in events:
+            tag = element.tag
+            if event == "start":
+                if tag in reports:
+                    if element.getroottree().getroot().tag != f"{ns}Document":
+                        raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
+                    report = Report(account="")
+                    statement.reports.append(report)
+                continue
+            if tag == f"{ns}Ntry":
+                _read_entry(element, ns, report, statement)
+                _forget(element)
+            elif tag == f"{ns}Acct" and element.getparent().tag in reports:
+                report.account = _account(element, ns)
+            elif tag == f"{ns}Bal":
+                _read_balance(element, ns, report)
+                _forget(element)
+            elif tag == f"{ns}TxsSummry":
+                _read_summary(element, ns, report)
+                _forget(element)
+            elif tag == f"{ns}MsgId" and element.getparent().tag == f"{ns}GrpHdr":
+                statement.message_id = (element.text or "").strip()
+    except etree.XMLSyntaxError as error:
+        raise BrokenStatement(
+            _("Το αρχείο δεν είναι έγκυρο ή πλήρες XML: %(error)s") % {"error": error}
+        ) from error
+    if not statement.reports:
+        raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
+    return statement
+
+
+def _forget(element) -> None:
+    """Free a read element and the siblings before it: the tree never grows with the file."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+@functools.cache
+def _qualified(path: str, ns: str) -> str:
+    return "/".join(ns + part for part in path.split("/"))
+
+
+def _text(element, path: str, ns: str) -> str:
+    return (element.findtext(_qualified(path, ns)) or "").strip()
+
+
+def _first(element, ns: str, *paths: str) -> str:
+    for path in paths:
+        value = _text(element, path, ns)
+        if value:
+            return value
+    return ""
+
+
+def _account(element, ns: str) -> str:
+    return _first(element, ns, "Id/IBAN", "Id/Othr/Id")
+
+
+def _read_balance(element, ns: str, report: Report) -> None:
+    code = _first(element, ns, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
+    amount = _money(_text(element, "Amt", ns), "Bal")
+    if _text(element, "CdtDbtInd", ns) == "DBIT":
+        amount = -amount
+    if code in ("OPBD", "PRCD") and report.opening is None:
+        report.opening = amount
+    elif code == "CLBD":
+        report.closing = amount
+
+
+def _read_summary(element, ns: str, report: Report) -> None:
+    count = _text(element, "TtlNtries/NbOfNtries", ns)
+    net = _text(element, "TtlNtries/TtlNetNtry/Amt", ns)
+    if count:
+        report.declared_count = int(count)
+    if net:
+        sign = -1 if _text(element, "TtlNtries/TtlNetNtry/CdtDbtInd", ns) == "DBIT" else 1
+        report.declared_net = sign * _money(net, "TtlNetNtry")
+
+
+def _read_entry(entry, ns: str, report: Report, statement: StatementFile) -> None:
+    """Split one ``Ntry`` into its booked transactions."""
+    if report is None:
+        raise BrokenStatement(_("Εγγραφή εκτός κατάστασης λογαριασμού."))
+    status = _first(entry, ns, "Sts/Cd", "Sts")
+    if status != "BOOK":
+        statement.not_booked += 1
+        return
+    report.entries += 1
+    currency = entry.find(f"{ns}Amt").get("Ccy") if entry.find(f"{ns}Amt") is not None else ""
+    amount = _money(_text(entry, "Amt", ns), "Ntry/Amt")
+    if currency != "EUR":
+        raise BrokenStatement(
+            _("Εγγραφή σε νόμισμα «%(currency)s»: ο λογαριασμός του Δήμου είναι σε ευρώ.")
+            % {"currency": currency}
+        )
+    debit = _text(entry, "CdtDbtInd", ns) == "DBIT"
+    reversal = _text(entry, "RvslInd", ns).lower() == "true"
+    kind = Kind.RETURN if reversal else Kind.DEBIT if debit else Kind.PAYMENT
+    signed = -amount if debit else amount
+    report.net += signed
+    booked_on = _date(_first(entry, ns, "BookgDt/Dt", "BookgDt/DtTm"))
+    value_on = _date(_first(entry, ns, "ValDt/Dt", "ValDt/DtTm"))
+    if booked_on is None:
+        raise BrokenStatement(_("Εγγραφή χωρίς ημερομηνία λογιστικοποίησης."))
+    details = entry.findall(f"{ns}NtryDtls/{ns}TxDtls")
+    entry_reference = _first(entry, ns, "AcctSvcrRef", "NtryRef")
+    if len(details) > 1:
+        amounts = [_money(_text(d, "Amt", ns) or None, "TxDtls/Amt") for d in details]
+        if sum(amounts, ZERO) != amount:
+            raise BrokenStatement(
+                _("Η ομαδική εγγραφή %(ref)s: οι συναλλαγές της δεν αθροίζουν το ποσό της.")
+                % {"ref": entry_reference or booked_on}
+            )
+    else:
+        amounts = [amount]
+    if not entry_reference:
+        entry_reference = _fallback_reference(
+            report.account, booked_on, amount, *(_tx_ids(d, ns) for d in details)
+        )
+    seen = set()
+    for index, (detail, part) in enumerate(zip(details or [None], amounts, strict=True), 1):
+        transaction_id = _tx_ids(detail, ns) if detail is not None else ""
+        if not transaction_id or transaction_id in seen:
+            transaction_id = f"{transaction_id}#{index}"
+        seen.add(transaction_id)
+        statement.transactions.append(
+            _transaction(
+                detail,
+                ns,
+                Transaction(
+                    account=report.account,
+                    bank_reference=entry_reference,
+                    transaction_id=transaction_id,
+                    kind=kind,
+                    credit=not debit,
+                    amount=part,
+                    booked_on=booked_on,
+                    value_on=value_on,
+                    rf="",
+                    remittance="",
+                    payer="",
+                    payer_account="",
+                ),
+            )
+            if detail is not None
+            else Transaction(
+                account=report.account,
+                bank_reference=entry_reference,
+                transaction_id=transaction_id,
+                kind=kind,
+                credit=not debit,
+                amount=part,
+                booked_on=booked_on,
+                value_on=value_on,
+                rf=named_rf(_text(entry, "AddtlNtryInf", ns)),
+                remittance=_text(entry, "AddtlNtryInf", ns)[:500],
+                payer="",
+                payer_account="",
+            )
+        )
+
+
+def _tx_ids(detail, ns: str) -> str:
+    """A transaction's own id in the entry: the bank's, else the payer's end-to-end id."""
+    end_to_end = _text(detail, "Refs/EndToEndId", ns)
+    if end_to_end == "NOTPROVIDED":
+        end_to_end = ""
+    return _first(detail, ns, "Refs/AcctSvcrRef", "Refs/TxId") or end_to_end
+
+
+def _transaction(detail, ns: str, entry: Transaction) -> Transaction:
+    """``entry``'s transaction as one ``TxDtls`` tells it: the payer, and the RF from
+    ``Strd/CdtrRefInf/Ref``, else ``EndToEndId``, else the unstructured text."""
+    unstructured = " ".join(
+        (element.text or "").strip() for element in detail.findall(f"{ns}RmtInf/{ns}Ustrd")
+    )
+    structured = _text(detail, "RmtInf/Strd/CdtrRefInf/Ref", ns)
+    end_to_end = _text(detail, "Refs/EndToEndId", ns)
+    return replace(
+        entry,
+        rf=named_rf(structured, end_to_end if end_to_end[:2].upper() == "RF" else "", unstructured),
+        remittance=(structured + " " + unstructured).strip()[:500],
+        payer=_first(detail, ns, "RltdPties/Dbtr/Pty/Nm", "RltdPties/Dbtr/Nm")[:200],
+        payer_account=_first(detail, ns, "RltdPties/DbtrAcct/Id/IBAN")[:34],
+    )
+
+
+# --- SWIFT MT940 ---------------------------------------------------------------------------
+
+MT940_LINE = re.compile(
+    r"^(?P<value>\d{6})(?P<booked>\d{4})?(?P<mark>R?[CD])[A-Z]?(?P<amount>\d+,\d{0,2})"
+    r"(?P<type>[NSF][A-Z0-9]{3})(?P<customer>[^/\r\n]*?)(?://(?P<bank>[^\r\n]*))?$"
+)
+MT940_BALANCE = re.compile(
+    r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>\d+,\d{0,2})$"
+)
+
+
+def _mt940_date(text: str) -> date:
+    return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
+
+
+def _mt940_fields(path: Path):
+    """(tag, value) pairs, continuation lines joined to their field."""
+    tag, lines = None, []
+    with path.open(encoding="utf-8", errors="strict") as stream:
+        for raw in stream:
+            line = raw.rstrip("\r\n")
+            found = re.match(r"^:(\d{2}[A-Z]?):(.*)$", line)
+            if found:
+                if tag:
+                    yield tag, "\n".join(lines)
+                tag, lines = found.group(1), [found.group(2)]
+            elif line.strip() in ("-", "-}") or line.startswith("{"):
+                if tag:
+                    yield tag, "\n".join(lines)
+                tag, lines = None, []
+            elif tag:
+                lines.append(line)
+    if tag:
+        yield tag, "\n".join(lines)
+
+
+def _read_mt940(path: Path, sha: str) -> StatementFile:
+    statement = StatementFile(format="mt940", version="", message_id="", sha256=sha)
+    try:
+        fields = list(_mt940_fields(path))
+    except UnicodeDecodeError as error:
+        raise BrokenStatement(_("Το αρχείο MT940 δεν είναι κείμενο UTF-8.")) from error
+    try:
+        _read_mt940_fields(statement, fields)
+    except BrokenStatement:
+        raise
+    except ValueError as error:  # a date that is no date
+        raise BrokenStatement(
+            _("Μη έγκυρη ημερομηνία σε κίνηση MT940: %(error)s") % {"error": error}
+        ) from error
+    if not statement.reports:
+        raise BrokenStatement(_("Το αρχείο MT940 δεν έχει πεδίο :25: (λογαριασμό)."))
+    return statement
+
+
+def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) -> None:
+    report, pending = None, None
+    for tag, value in [*fields, ("END", "")]:
+        if pending is not None and tag != "86":
+            statement.transactions.append(_mt940_transaction(*pending, ""))
+            pending = None
+        if tag == "20":
+            statement.message_id = statement.message_id or value.strip()
+        elif tag == "25":
+            report = Report(account=value.strip().split("/")[-1])
+            statement.reports.append(report)
+        elif tag in ("60F", "60M", "62F", "62M"):
+            balance = MT940_BALANCE.match(value.strip())
+            if report is None or balance is None:
+                raise BrokenStatement(_("Μη έγκυρο υπόλοιπο MT940 «%(value)s».") % {"value": value})
+            amount = _money(balance.group("amount"), tag)
+            amount = -amount if balance.group("mark") == "D" else amount
+            if tag.startswith("60") and report.opening is None:
+                report.opening = amount
+            elif tag.startswith("62"):
+                report.closing = amount
+        elif tag == "61":
+            line = MT940_LINE.match(value.split("\n")[0].strip())
+            if report is None or line is None:
+                raise BrokenStatement(_("Μη έγκυρη κίνηση MT940 «%(value)s».") % {"value": value})
+            pending = (report, line, len(statement.transactions) + 1)
+        elif tag == "86" and pending is not None:
+            statement.transactions.append(_mt940_transaction(*pending, value))
+            pending = None
+
+
+def _mt940_transaction(report: Report, line, index: int, text: str) -> Transaction:
+    mark = line.group("mark")
+    amount = _money(line.group("amount"), ":61:")
+    kind = Kind.RETURN if mark.startswith("R") else Kind.DEBIT if mark == "D" else Kind.PAYMENT
+    # A reversed credit (RC) takes money out; a reversed debit (RD) puts it back.
+    credit = mark in ("C", "RD")
+    report.net += amount if credit else -amount
+    report.entries += 1
+    value_on = _mt940_date(line.group("value"))
+    booked_on = value_on
+    if line.group("booked"):
+        booked_on = value_on.replace(
+            month=int(line.group("booked")[:2]), day=int(line.group("booked")[2:])
+        )
+    customer = (line.group("customer") or "").strip()
+    bank = (line.group("bank") or "").strip()
+    reference = bank or (customer if customer and customer != "NONREF" else "")
+    reference = reference or _fallback_reference(report.account, value_on, amount, text, index)
+    flat = " ".join(text.split())
+    return Transaction(
+        account=report.account,
+        bank_reference=reference[:100],
+        transaction_id=customer if customer and customer != "NONREF" and bank else "#1",
+        kind=kind,
+        credit=credit,
+        amount=amount,
+        booked_on=booked_on,
+        value_on=value_on,
+        rf=named_rf(flat),
+        remittance=flat[:500],
+        payer="",
+        payer_account="",
+    )

@@ -1,0 +1,204 @@
+"""Importing a bank statement: each booked credit settled as bank/DIAS money, debits and returns
+recorded apart, each entry once.
+
+The file is read whole first (``statement_files``), so a broken one changes nothing. Then the
+transactions go through ``settle_many`` in batches, each batch one transaction: the entries the
+database already holds (the same file again, a camt.053 after its camt.054) are skipped, and the
+rest are recorded with the payments they became. A run cut short is finished by running it again.
+"""
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from debts.money import ZERO
+
+from .models import BankStatement, Channel, StatementEntry
+from .services import Arrival, settle_many
+from .statement_files import Kind, StatementFile, Transaction, read_statement
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, dry, would do), with the file's own totals to check it against."""
+
+    statement: StatementFile
+    skipped: int = 0
+    settled: int = 0
+    settled_amount: Decimal = ZERO
+    held: Counter = field(default_factory=Counter)
+    held_amount: Counter = field(default_factory=Counter)
+    other: Counter = field(default_factory=Counter)
+    other_amount: Counter = field(default_factory=Counter)
+
+    @property
+    def read(self) -> int:
+        return len(self.statement.transactions)
+
+
+def payment_reference(transaction: Transaction) -> str:
+    """The bank payment's reference, unique per channel: the entry's own key, shortened to a
+    checksum when the bank's references are long."""
+    reference = f"{transaction.account}/{transaction.bank_reference}/{transaction.transaction_id}"
+    if len(reference) <= 100:
+        return reference
+    digest = hashlib.sha256(reference.encode()).hexdigest()[:48]
+    return f"{transaction.account}/{digest}"
+
+
+def received_at(transaction: Transaction) -> datetime:
+    """When the money reached the account: the start of its booking day, local time."""
+    return timezone.make_aware(datetime.combine(transaction.booked_on, time()))
+
+
+def import_bank_statement(
+    path: str | Path,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read); ``dry_run``
+    does it all in a transaction rolled back at the end; ``progress`` is told each batch's size."""
+    statement = read_statement(path)
+    summary = ImportSummary(statement=statement)
+    if dry_run:
+        with transaction.atomic():
+            _import(statement, Path(path).name, summary, actor, batch_size, progress)
+            transaction.set_rollback(True)
+    else:
+        _import(statement, Path(path).name, summary, actor, batch_size, progress)
+    return summary
+
+
+def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
+    record = None
+    transactions = _unique(statement.transactions)
+    summary.skipped += len(statement.transactions) - len(transactions)
+    for start in range(0, len(transactions), batch_size):
+        batch = transactions[start : start + batch_size]
+        with transaction.atomic():
+            record = record or _statement_record(statement, file_name, actor)
+            _import_batch(record, batch, summary, actor)
+        if progress:
+            progress(len(batch))
+
+
+def _unique(transactions: list[Transaction]) -> list[Transaction]:
+    """The file's transactions, one per key (a file that repeats one carries it once)."""
+    seen = {}
+    for item in transactions:
+        seen.setdefault((item.account, item.bank_reference, item.transaction_id), item)
+    return list(seen.values())
+
+
+def _statement_record(statement: StatementFile, file_name: str, actor) -> BankStatement:
+    single = statement.reports[0] if len(statement.reports) == 1 else None
+    record, _created = BankStatement.objects.get_or_create(
+        file_sha256=statement.sha256,
+        defaults={
+            "format": statement.format,
+            "version": statement.version,
+            "message_id": statement.message_id[:100],
+            "file_name": file_name[:255],
+            "opening_balance": single.opening if single else None,
+            "closing_balance": single.closing if single else None,
+            "imported_by": actor,
+        },
+    )
+    return record
+
+
+def _known(batch: list[Transaction]) -> dict[tuple, Decimal]:
+    """The amounts of the entries of ``batch`` the database already holds, by key."""
+    wanted = Q()
+    for accounts in {item.account for item in batch}:
+        refs = {item.bank_reference for item in batch if item.account == accounts}
+        wanted |= Q(account=accounts, bank_reference__in=refs)
+    rows = StatementEntry.objects.filter(wanted).values_list(
+        "account", "bank_reference", "transaction_id", "amount"
+    )
+    return {(account, ref, tx): amount for account, ref, tx, amount in rows}
+
+
+def _import_batch(record, batch, summary, actor) -> None:
+    known = _known(batch)
+    new = []
+    for item in batch:
+        key = (item.account, item.bank_reference, item.transaction_id)
+        if key not in known:
+            new.append(item)
+        elif known[key] != item.amount:
+            raise ValidationError(
+                _(
+                    "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "
+                    "%(known)s €, όχι %(amount)s €: ελέγξτε το αρχείο με την τράπεζα."
+                )
+                % {
+                    "ref": item.bank_reference,
+                    "account": item.account,
+                    "known": known[key],
+                    "amount": item.amount,
+                },
+                "entry_changed",
+            )
+    summary.skipped += len(batch) - len(new)
+    credits = [item for item in new if item.kind == Kind.PAYMENT]
+    settled = settle_many(
+        [
+            Arrival(
+                channel=Channel.BANK,
+                reference=payment_reference(item),
+                amount=item.amount,
+                received_at=received_at(item),
+                named=item.rf,
+                payer=item.payer,
+            )
+            for item in credits
+        ],
+        recorded_by=actor,
+    )
+    payments = {id(item): result.payment for item, result in zip(credits, settled, strict=True)}
+    StatementEntry.objects.bulk_create(
+        StatementEntry(
+            statement=record,
+            account=item.account,
+            bank_reference=item.bank_reference,
+            transaction_id=item.transaction_id,
+            kind=item.kind,
+            credit=item.credit,
+            amount=item.amount,
+            booked_on=item.booked_on,
+            value_on=item.value_on,
+            named_reference=item.rf[:140],
+            remittance=item.remittance[:500],
+            payer=item.payer[:200],
+            payer_account=item.payer_account[:34],
+            payment=payments.get(id(item)),
+        )
+        for item in new
+    )
+    for result in settled:
+        if result.applied:
+            summary.settled += 1
+            summary.settled_amount += result.payment.amount
+        else:
+            summary.held[result.reason] += 1
+            summary.held_amount[result.reason] += result.payment.amount
+    for item in new:
+        if item.kind != Kind.PAYMENT:
+            summary.other[item.kind] += 1
+            summary.other_amount[item.kind] += item.amount

@@ -1,0 +1,121 @@
+"""``manage.py collections_report --from D --to D [--format csv|xlsx]``: collections by day,
+channel and revenue code, with the receipt numbers issued, for the accounts office."""
+
+import csv
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from receipts.models import Series
+from receipts.reports import collections
+
+
+def day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(
+            _("Μη έγκυρη ημερομηνία «%(value)s»: γράψτε ΕΕΕΕ-ΜΜ-ΗΗ.") % {"value": value}
+        ) from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Collections by day of issue, channel and revenue code (principal and surcharge apart), "
+        "then the receipt number ranges per series and day; totals agree with the receipts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="first", required=True, metavar="ΕΕΕΕ-ΜΜ-ΗΗ")
+        parser.add_argument("--to", dest="last", required=True, metavar="ΕΕΕΕ-ΜΜ-ΗΗ")
+        parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+        parser.add_argument(
+            "--output", "-o", metavar="FILE", help="where to write (CSV: standard output)"
+        )
+
+    def handle(self, *args, first, last, format, output, **options):
+        first, last = day(first), day(last)
+        if last < first:
+            raise CommandError(_("Η αρχή της περιόδου είναι μετά το τέλος της."))
+        if format == "xlsx" and not output:
+            raise CommandError(_("Για XLSX δώστε αρχείο με --output."))
+        report = collections(first, last)
+        if report.total != report.receipts_total:
+            raise CommandError(
+                _(
+                    "Οι γραμμές των αποδείξεων (%(lines)s €) δεν συμφωνούν με τα σύνολά τους (%(receipts)s €)."
+                )
+                % {"lines": report.total, "receipts": report.receipts_total}
+            )
+        tables = self._tables(report)
+        if format == "xlsx":
+            self._xlsx(tables, output)
+        elif output:
+            with open(output, "w", newline="", encoding="utf-8-sig") as stream:
+                self._csv(tables, stream)
+        else:
+            self._csv(tables, self.stdout)
+
+    def _tables(self, report):
+        labels = dict(Series.choices)
+        collected = (
+            [
+                [
+                    _("Ημερομηνία"),
+                    _("Τρόπος πληρωμής"),
+                    _("ΚΑΕ"),
+                    _("Κεφάλαιο"),
+                    _("Προσαυξήσεις"),
+                    _("Σύνολο"),
+                ]
+            ]
+            + [
+                [
+                    line.day,
+                    str(labels.get(line.channel, line.channel)),
+                    line.revenue_code,
+                    line.principal,
+                    line.surcharge,
+                    line.total,
+                ]
+                for line in report.lines
+            ]
+            + [[_("Σύνολο"), "", "", report.principal, report.surcharge, report.total]]
+        )
+        numbers = (
+            [[_("Ημερομηνία"), _("Σειρά"), _("Από"), _("Έως"), _("Αποδείξεις"), _("Σύνολο")]]
+            + [
+                [r.day, str(labels[r.series]), r.first, r.last, r.count, r.total]
+                for r in report.ranges
+            ]
+            + [
+                [
+                    _("Σύνολο"),
+                    "",
+                    "",
+                    "",
+                    sum(r.count for r in report.ranges),
+                    report.receipts_total,
+                ]
+            ]
+        )
+        return {_("Εισπράξεις"): collected, _("Αποδείξεις"): numbers}
+
+    def _csv(self, tables, stream):
+        writer = csv.writer(stream, delimiter=";", lineterminator="\n")
+        for index, rows in enumerate(tables.values()):
+            if index:
+                writer.writerow([])
+            writer.writerows([[str(cell) for cell in row] for row in rows])
+
+    def _xlsx(self, tables, output):
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.remove(book.active)
+        for title, rows in tables.items():
+            sheet = book.create_sheet(title)
+            for row in rows:
+                sheet.append(row)
+        book.save(output)

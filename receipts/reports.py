@@ -1,0 +1,105 @@
+"""Collections for the accounts office, read from the receipts alone: what they say is what was
+collected (a reversing receipt counts negative, on the day it was issued)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .models import SERIES_PREFIX, Receipt
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class CollectionLine:
+    """Collected on one day through one channel for one revenue code (ΚΑΕ)."""
+
+    day: date
+    channel: str
+    revenue_code: str
+    principal: Decimal
+    surcharge: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.surcharge
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The receipts of one series issued on one day: first and last number, how many, total."""
+
+    day: date
+    series: str
+    first: int
+    last: int
+    count: int
+    total: Decimal
+
+    @property
+    def display(self) -> str:
+        return f"{SERIES_PREFIX[self.series]}-{self.day.year}/{self.first:06d}–{self.last:06d}"
+
+
+@dataclass(frozen=True)
+class Collections:
+    lines: list[CollectionLine]
+    ranges: list[NumberRange]
+
+    @property
+    def principal(self) -> Decimal:
+        return sum((line.principal for line in self.lines), ZERO)
+
+    @property
+    def surcharge(self) -> Decimal:
+        return sum((line.surcharge for line in self.lines), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.surcharge
+
+    @property
+    def receipts_total(self) -> Decimal:
+        """The receipts' own totals: the lines must add up to them."""
+        return sum((numbers.total for numbers in self.ranges), ZERO)
+
+
+def collections(first_day: date, last_day: date) -> Collections:
+    """Collections by day of issue (local time), channel and revenue code, principal and
+    surcharge apart, and the receipt numbers issued each day per series."""
+    start = timezone.make_aware(datetime.combine(first_day, time()))
+    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time()))
+    sums = defaultdict(lambda: [ZERO, ZERO])
+    numbers = defaultdict(list)
+    receipts = (
+        Receipt.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        .order_by("issued_at", "pk")
+        .values_list("issued_at", "series", "number", "channel", "total", "lines")
+    )
+    for issued_at, series, number, channel, total, lines in receipts.iterator(chunk_size=2000):
+        day = timezone.localtime(issued_at).date()
+        numbers[(day, series)].append((number, total))
+        for line in lines:
+            amounts = sums[(day, channel, line["revenue_code"])]
+            amounts[0] += Decimal(line["principal"])
+            amounts[1] += Decimal(line["surcharge"])
+    return Collections(
+        lines=[
+            CollectionLine(day, channel, code, principal, surcharge)
+            for (day, channel, code), (principal, surcharge) in sorted(sums.items())
+        ],
+        ranges=[
+            NumberRange(
+                day,
+                series,
+                min(n for n, _total in issued),
+                max(n for n, _total in issued),
+                len(issued),
+                sum((t for _n, t in issued), ZERO),
+            )
+            for (day, series), issued in sorted(numbers.items())
+        ],
+    )

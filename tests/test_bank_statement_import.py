@@ -1,0 +1,352 @@
+"""``import_bank_statement``: each booked credit settled by its RF as bank money, or held with
+its reason; debits and returns apart; every entry once, however often or in whichever file the
+bank sends it; a broken file refused whole. The files are written here, as banks shape them."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from debts.models import Debt, PaymentNotice
+from debts.rf import format_rf, make_rf
+from debts.services import build_notice, cancel_notice, expire_notices
+from payments import ledger
+from payments.models import BankStatement, Payment, StatementEntry, UnappliedReason
+from payments.services import Arrival, settle, settle_many
+from receipts.models import Receipt
+from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940
+from tests.test_overview_cache import overview, shown_at_once
+from tests.test_pages_polish import words
+from tests.test_settle_freshness import NOTHING_OWED, no_model_signals
+
+Reason = UnappliedReason
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_clean(db):
+    """Whatever a test did, no cent went missing."""
+    yield
+    assert ledger.check().breaches == []
+
+
+@pytest.fixture
+def make_notice(make_debtor, make_debt):
+    def make(principal="120.00", debtor=None):
+        debtor = debtor or make_debtor()
+        debt = make_debt(debtor, principal)
+        return build_notice(debtor, debts=[debt])
+
+    return make
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(text: str | bytes, name="statement.xml"):
+        path = tmp_path / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        return str(path)
+
+    return write
+
+
+def run(*paths, **options) -> str:
+    out = io.StringIO()
+    call_command("import_bank_statement", *paths, stdout=out, no_progress=True, **options)
+    return out.getvalue()
+
+
+def held_reason(reference_suffix: str) -> str:
+    payment = Payment.objects.get(reference__endswith=reference_suffix)
+    assert not payment.allocations.exists()
+    return payment.unapplied_entries.get().reason
+
+
+@pytest.mark.parametrize("version", [2, 8])
+def test_an_exact_credit_pays_its_notice_with_a_bank_receipt(make_notice, write, version):
+    notice = make_notice()
+    output = run(
+        write(camt054([credit("BR-1", notice.total, format_rf(notice.rf_code))], version=version))
+    )
+
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    payment = Payment.objects.get()
+    assert payment.channel == Payment.Channel.BANK
+    assert payment.payer == "ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ"
+    receipt = Receipt.objects.get()
+    assert (receipt.series, receipt.total, receipt.notice_rf) == (
+        "bank",
+        notice.total,
+        notice.rf_code,
+    )
+    entry = StatementEntry.objects.get()
+    assert (entry.payment, entry.kind, entry.account) == (payment, "payment", ACCOUNT)
+    assert entry.statement.format == "camt.054"
+    assert entry.statement.version == f"{version:02d}"
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+
+
+def test_every_reason_money_is_held_and_debits_and_returns_apart(make_notice, write):
+    exact, short, over, paid, cancelled = (make_notice() for _ in range(5))
+    cancel_notice(cancelled, cause="test")
+    settle(
+        channel="card",
+        reference="pi_1",
+        amount=paid.total,
+        received_at=paid.issued_at,
+        notice=paid,
+    )
+    unknown = make_rf(123, creditor_code=settings.RF_CREDITOR_CODE, amount=Decimal("5.00"))
+    entries = [
+        credit("E-EXACT", exact.total, exact.rf_code),
+        credit("E-TWICE", exact.total, exact.rf_code),
+        credit("E-SHORT", short.total - 1, short.rf_code),
+        credit("E-OVER", over.total + 1, over.rf_code),
+        credit("E-PAID", paid.total, paid.rf_code),
+        credit("E-CANCELLED", cancelled.total, cancelled.rf_code),
+        credit("E-UNKNOWN", "5.00", unknown),
+        credit("E-MALFORMED", "7.00", "RF18 5390 0754 7035"),
+        credit("E-NONE", "9.00", unstructured="ΔΗΜΟΤΙΚΑ ΤΕΛΗ"),
+        Entry("E-DEBIT", [Tx(Decimal("30.00"), tx_id="D1")], debit=True),
+        Entry("E-RETURN", [Tx(Decimal("12.00"), tx_id="R1")], debit=True, reversal=True),
+        Entry("E-PENDING", [Tx(Decimal("99.00"), exact.rf_code)], status="PDNG"),
+    ]
+    output = run(write(camt054(entries)))
+
+    assert Receipt.objects.filter(series="bank").count() == 1
+    assert held_reason("E-TWICE-T") == Reason.NOTICE_PAID
+    assert held_reason("E-SHORT-T") == Reason.AMOUNT_SHORT
+    assert held_reason("E-OVER-T") == Reason.AMOUNT_OVER
+    assert held_reason("E-PAID-T") == Reason.NOTICE_PAID
+    assert held_reason("E-CANCELLED-T") == Reason.NOTICE_CANCELLED
+    assert held_reason("E-UNKNOWN-T") == Reason.NO_NOTICE
+    assert held_reason("E-MALFORMED-T") == Reason.MALFORMED_REFERENCE
+    assert held_reason("E-NONE-T") == Reason.NO_NOTICE
+    assert StatementEntry.objects.count() == 11  # the pending one is not booked yet
+    apart = StatementEntry.objects.filter(payment__isnull=True)
+    assert sorted(apart.values_list("kind", "amount")) == [
+        ("debit", Decimal("30.00")),
+        ("return", Decimal("12.00")),
+    ]
+    assert Payment.objects.filter(channel="bank").count() == 9
+    assert "Κινήσεις που διαβάστηκαν: 11" in output
+    assert "Μη λογιστικοποιημένες, αγνοήθηκαν: 1" in output
+    assert "Χρέωση, χωριστά: 1 (30,00 €)" in output
+
+
+def test_the_rf_is_found_in_the_end_to_end_id_or_the_free_text(make_notice, write):
+    first, second = make_notice(), make_notice("80.00")
+    entries = [
+        Entry("B-1", [Tx(first.total, end_to_end=first.rf_code, tx_id="T1")]),
+        Entry(
+            "B-2",
+            [Tx(second.total, unstructured=f"ΤΕΛΗ {format_rf(second.rf_code)} PAYMENT")],
+        ),
+    ]
+    run(write(camt054(entries, version=2)))
+    assert set(PaymentNotice.objects.values_list("status", flat=True)) == {"paid"}
+
+
+def test_a_batched_entry_is_split_into_its_transactions(make_notice, write):
+    first, second = make_notice(), make_notice("45.00")
+    batched = Entry(
+        "BATCH-1",
+        [
+            Tx(first.total, rf=first.rf_code, tx_id="B1"),
+            Tx(second.total, rf=second.rf_code, tx_id="B2"),
+        ],
+    )
+    run(write(camt054([batched])))
+    assert Receipt.objects.count() == 2
+    assert StatementEntry.objects.filter(bank_reference="BATCH-1").count() == 2
+
+
+def test_a_batched_entry_whose_parts_do_not_add_up_is_refused(make_notice, write):
+    notice = make_notice()
+    entry = Entry("BAD-1", [Tx(notice.total, rf=notice.rf_code, tx_id="B1"), Tx(Decimal(1))])
+    text = camt054([entry]).replace(
+        f'<Amt Ccy="EUR">{entry.amount}</Amt><CdtDbtInd>', '<Amt Ccy="EUR">500.00</Amt><CdtDbtInd>'
+    )
+    with pytest.raises(CommandError, match="αθροίζουν"):
+        run(write(text))
+    assert not Payment.objects.exists()
+
+
+def test_importing_again_and_a_statement_after_its_notification_create_nothing_twice(
+    make_notice, write
+):
+    first, second = make_notice(), make_notice("60.00")
+    notification = [credit("DAY-1", first.total, first.rf_code)]
+    run(write(camt054(notification), "camt054.xml"))
+    output = run(write(camt054(notification), "camt054.xml"))
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert "Εξοφλήθηκαν: 0" in output
+
+    statement = [*notification, credit("DAY-2", second.total, second.rf_code)]
+    output = run(write(camt053(statement, opening=Decimal("1000.00")), "camt053.xml"))
+
+    assert Payment.objects.count() == 2
+    assert Receipt.objects.count() == 2
+    assert StatementEntry.objects.count() == 2
+    assert BankStatement.objects.count() == 2
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert "Εξοφλήθηκαν: 1 (60,00 €)" in output
+    assert "αρχικό υπόλοιπο 1.000,00 € + κινήσεις 180,00 € = τελικό υπόλοιπο 1.180,00 €" in output
+
+
+def test_a_known_entry_with_another_amount_is_refused(make_notice, write):
+    notice = make_notice()
+    run(write(camt054([credit("X-1", notice.total, notice.rf_code)]), "a.xml"))
+    with pytest.raises(CommandError, match="έχει ήδη εισαχθεί"):
+        run(write(camt054([credit("X-1", "1.00", notice.rf_code)]), "b.xml"))
+    assert Payment.objects.count() == 1
+
+
+def test_mt940_with_the_rf_in_field_86(make_notice, write):
+    notice = make_notice()
+    text = mt940(
+        [
+            ("C", notice.total, "MTREF1", f"?20{format_rf(notice.rf_code)}\n?32ΠΑΠΑΔΟΠΟΥΛΟΣ"),
+            ("D", Decimal("20.00"), "MTREF2", "ΠΡΟΜΗΘΕΙΑ"),
+        ]
+    )
+    output = run(write(text, "statement.sta"))
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    assert list(StatementEntry.objects.values_list("kind", flat=True).order_by("amount")) == [
+        "debit",
+        "payment",
+    ]
+    assert BankStatement.objects.get().format == "mt940"
+    assert "= τελικό υπόλοιπο 600,00 €: συμφωνεί" in output
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE Document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><X>&d;</X></Document>"""
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("Ημερομηνία;Ποσό\n2026-12-04;10,00\n", "δεν είναι camt.053, camt.054 ή MT940"),
+        (
+            '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>',
+            "δεν είναι camt.053 ή camt.054",
+        ),
+        ("TRUNCATED", "έγκυρο ή πλήρες XML"),
+        (BILLION_LAUGHS, "DTD"),
+        ("BAD-CLOSING", "δεν συμφωνούν"),
+    ],
+)
+def test_a_broken_file_is_refused_and_changes_nothing(make_notice, write, content, message):
+    notice = make_notice()
+    entries = [credit("OK-1", notice.total, notice.rf_code), credit("OK-2", "3.00", "")]
+    if content == "TRUNCATED":
+        whole = camt054(entries)
+        content = whole[: whole.index("OK-2")]
+    elif content == "BAD-CLOSING":
+        content = camt053(entries, closing=Decimal("1.00"))
+    with pytest.raises(CommandError, match=message):
+        run(write(content))
+    assert not Payment.objects.exists()
+    assert not BankStatement.objects.exists()
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.OPEN
+
+
+def test_a_dry_run_shows_what_would_happen_and_records_nothing(make_notice, write):
+    notice = make_notice()
+    output = run(write(camt054([credit("DRY-1", notice.total, notice.rf_code)])), dry_run=True)
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert "Δοκιμαστική εκτέλεση" in output
+    assert not Payment.objects.exists()
+    assert not StatementEntry.objects.exists()
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.OPEN
+
+
+def test_a_batch_costs_the_queries_of_a_few_payments_whatever_its_size(make_notice):
+    def batch(notices, prefix):
+        arrivals = [
+            Arrival(
+                channel="bank",
+                reference=f"{prefix}-{n.pk}",
+                amount=n.total,
+                received_at=n.issued_at,
+                named=n.rf_code,
+            )
+            for n in notices
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            results = settle_many(arrivals)
+        assert all(result.applied for result in results)
+        return len(queries)
+
+    two = batch([make_notice() for _ in range(2)], "S")
+    twenty = batch([make_notice() for _ in range(20)], "L")
+    assert twenty == two
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 23))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_overview_shows_a_bank_file_payment_at_once_without_signals(
+    citizen_client, make_debt, write
+):
+    debtor = citizen_client.debtor
+    make_debt(debtor, "200.00", description="ΤΚΦ 2026")
+    notice = build_notice(debtor, debts=list(debtor.debts.all()))
+    before = overview(citizen_client)
+    assert "ΤΚΦ 2026" in words(before)
+
+    with no_model_signals():
+        run(write(camt054([credit("FRESH-1", notice.total, notice.rf_code)])))
+
+    page = shown_at_once(citizen_client, before)
+    assert "ΤΚΦ 2026" not in page
+    assert NOTHING_OWED in page
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "reason"),
+    [
+        # Late money for the expired notice pays its debts and cancels the newer notice…
+        ("expired", "newer", Reason.NOTICE_CANCELLED),
+        # …even for money short of the newer one, as settle() one by one would say.
+        ("expired", "newer short", Reason.NOTICE_CANCELLED),
+        # The newer notice paid first: the late money finds its debts paid.
+        ("newer", "expired", Reason.LINE_CLOSED),
+    ],
+)
+def test_a_batch_judges_each_payment_after_the_ones_before_it(make_notice, first, then, reason):
+    expired = make_notice()
+    expire_notices(today=expired.valid_until + timedelta(days=1))
+    newer = build_notice(
+        expired.debtor, debts=list(Debt.objects.filter(notice_items__notice=expired))
+    )
+    named = {"expired": expired, "newer": newer, "newer short": newer}
+
+    def arrival(which):
+        notice = named[which]
+        amount = notice.total - (1 if which.endswith("short") else 0)
+        return Arrival("bank", f"B-{which}", amount, notice.issued_at, named=notice.rf_code)
+
+    applied, held = settle_many([arrival(first), arrival(then)])
+
+    assert applied.applied and applied.payment.notice == named[first]
+    assert held.reason == reason
+    assert Receipt.objects.count() == 1
+
+
+def test_an_mt940_line_with_an_impossible_date_is_refused(write):
+    text = mt940([("C", Decimal("10.00"), "MTREF1", "RF18539007547034")])
+    with pytest.raises(CommandError, match="Μη έγκυρη ημερομηνία"):
+        run(write(text.replace(":61:261204", ":61:261340"), "bad.sta"))
+    assert not BankStatement.objects.exists()

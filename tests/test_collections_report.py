@@ -1,0 +1,84 @@
+"""``collections_report``: what the receipts of a period say, by day, channel and revenue code,
+principal and surcharge apart, with the receipt numbers issued; its totals are the receipts'."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from debts.services import build_notice
+from payments.services import reverse_receipt, settle
+from receipts.models import Receipt
+
+
+@pytest.fixture
+def paid(make_debtor, make_debt, admin_user):
+    """Three receipts today: two by bank (one with a surcharge), one at the counter, reversed."""
+    debtor = make_debtor()
+    receipts = []
+    for channel, debts in [
+        ("bank", [make_debt(debtor, "100.00", due_date=date(2025, 6, 30))]),
+        ("bank", [make_debt(debtor, "40.00", kind="nursery")]),
+        ("counter", [make_debt(debtor, "25.00")]),
+    ]:
+        notice = build_notice(debtor, debts=debts)
+        settled = settle(
+            channel=channel,
+            reference=f"R-{notice.pk}",
+            amount=notice.total,
+            received_at=timezone.now(),
+            notice=notice,
+            tender="cash" if channel == "counter" else "",
+        )
+        receipts.append(settled.receipt)
+    reverse_receipt(receipts[2], reason="λάθος", actor=admin_user)
+    return receipts
+
+
+def report(*args) -> str:
+    out = io.StringIO()
+    today = timezone.localdate().isoformat()
+    call_command("collections_report", "--from", today, "--to", today, *args, stdout=out)
+    return out.getvalue()
+
+
+def test_collections_by_day_channel_and_revenue_code_agree_with_the_receipts(paid):
+    rows = [line.split(";") for line in report().splitlines()]
+    collected = rows[1 : rows.index([""])]
+    by_code = {(row[1], row[2]): row[3:] for row in collected[:-1]}
+    surcharge = paid[0].total - Decimal("100.00")
+    assert surcharge > 0
+    assert by_code[("Τράπεζα (RF μέσω ΔΙΑΣ)", "0311")] == [
+        "100.00",
+        str(surcharge),
+        str(paid[0].total),
+    ]
+    assert by_code[("Τράπεζα (RF μέσω ΔΙΑΣ)", "0461")] == ["40.00", "0.00", "40.00"]
+    # The counter's receipt and its reversal cancel out under the counter's channel.
+    assert by_code[("Ταμείο του Δήμου", "0311")] == ["0.00", "0.00", "0.00"]
+    total = sum(Receipt.objects.values_list("total", flat=True))
+    assert collected[-1][-1] == str(total)
+
+    numbers = rows[rows.index([""]) + 2 :]
+    series = {row[1]: row[2:5] for row in numbers[:-1]}
+    assert series["Τράπεζα (RF μέσω ΔΙΑΣ)"] == ["1", "2", "2"]
+    assert series["Ταμείο του Δήμου"] == ["1", "1", "1"]
+    assert series["Ακυρωτικό"] == ["1", "1", "1"]
+    assert numbers[-1][-2:] == ["4", str(total)]
+
+
+def test_xlsx_has_both_tables(paid, tmp_path):
+    path = tmp_path / "collections.xlsx"
+    report("--format", "xlsx", "--output", str(path))
+    book = load_workbook(path)
+    assert book.sheetnames == ["Εισπράξεις", "Αποδείξεις"]
+    assert book["Αποδείξεις"].max_row == 5  # header, three series, total
+
+
+def test_a_period_backwards_is_refused(db):
+    with pytest.raises(CommandError, match="μετά το τέλος"):
+        call_command("collections_report", "--from", "2026-12-05", "--to", "2026-12-01")

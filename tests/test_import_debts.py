@@ -1,0 +1,141 @@
+"""``import_debts``: a certification roll from CSV or XLSX; every row checked first, every bad row
+reported with its line, nothing imported then; otherwise debts certified on their roll, debtors
+created or matched by ΑΦΜ, and one notice with its RF per debtor and roll (or as asked)."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from debts.models import CertificationRoll, Debt, Debtor, PaymentNotice
+from debts.rf import validate_rf
+from tests.conftest import valid_afm
+
+HEADER = (
+    "ΑΦΜ;Ονοματεπώνυμο;ΚΑΕ;Περίοδος;Περιγραφή;Κεφάλαιο;Λήξη;Ημερομηνία βεβαίωσης;Αριθμός καταλόγου"
+)
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(lines: list[str], name="roll.csv"):
+        path = tmp_path / name
+        path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+        return str(path)
+
+    return write
+
+
+def run(path, **options):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_debts", path, stdout=out, stderr=err, **options)
+    return out.getvalue()
+
+
+def test_a_roll_certifies_debts_and_issues_one_notice_per_debtor(revenue, make_debtor, write):
+    known = make_debtor(last_name="ΓΝΩΣΤΟΣ")
+    new_afm = valid_afm()
+    path = write(
+        [
+            f"{known.afm};ΓΝΩΣΤΟΣ ΚΩΣΤΑΣ;0311;2026;ΤΚΦ ακινήτου 1;120,50;31/12/2026;01/12/2026;ΒΚ-7/2026",
+            f"{known.afm};ΓΝΩΣΤΟΣ ΚΩΣΤΑΣ;0313;2026;ΤΑΠ ακινήτου 1;30.00;2026-12-31;2026-12-01;ΒΚ-7/2026",
+            f"{new_afm};ΝΕΟΣ ΝΙΚΟΣ;0311;01/01/2026 - 30/06/2026;ΤΚΦ Α΄ εξαμήνου;80,00;31/12/2026;01/12/2026;ΒΚ-7/2026",
+        ]
+    )
+    output = run(path)
+
+    roll = CertificationRoll.objects.get(number="ΒΚ-7/2026")
+    assert roll.certified_on == date(2026, 12, 1)
+    assert roll.debts.count() == 3
+    assert Debtor.objects.get(afm=new_afm).last_name == "ΝΕΟΣ ΝΙΚΟΣ"
+    assert Debtor.objects.get(afm=known.afm).last_name == "ΓΝΩΣΤΟΣ"  # matched, not renamed
+    notices = PaymentNotice.objects.order_by("total")
+    assert [n.total for n in notices] == [Decimal("80.00"), Decimal("150.50")]
+    assert all(validate_rf(n.rf_code) == n.rf_code for n in notices)
+    assert notices[1].items.count() == 2
+    debt = Debt.objects.get(description="ΤΚΦ Α΄ εξαμήνου")
+    assert (debt.period_start, debt.period_end) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert debt.status == Debt.Status.OPEN and debt.is_certified
+    assert "Οφειλέτες: 1 νέοι, 1 υπάρχοντες" in output
+    assert "Ειδοποιητήρια με RF: 2 (230,50 €)" in output
+
+
+@pytest.mark.parametrize(("notices", "count"), [("per-debt", 2), ("none", 0), ("per-debtor", 1)])
+def test_notices_as_asked(revenue, write, notices, count):
+    afm = valid_afm()
+    row = f"{afm};ΑΛΦΑ;0311;2026;%s;10,00;31/12/2026;01/12/2026;ΒΚ-8/2026"
+    run(write([row % "Α", row % "Β"]), notices=notices)
+    assert PaymentNotice.objects.count() == count
+    assert Debt.objects.count() == 2
+
+
+def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(revenue, write, capsys):
+    good = valid_afm()
+    path = write(
+        [
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-9/2026",
+            "012345678;ΛΑΘΟΣ ΑΦΜ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;9999;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;-5,00;31/12/2026;01/12/2026;ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;1,005;31/12/2026;01/12/2026;ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;10,00;31/13/2026;01/12/2026;ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;1699;2026;ΠΑΡΑΒΟΛΟ;4,50;31/12/2026;01/12/2026;ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;10,00;31/12/2026;02/12/2026;ΒΚ-9/2026",
+        ]
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="7 σφάλματα"):
+        call_command("import_debts", path, stdout=out, stderr=err)
+    report = err.getvalue()
+    for line, words in [
+        (3, "ΑΦΜ «012345678»"),
+        (4, "άγνωστος ή ανενεργός ΚΑΕ «9999»"),
+        (5, "δεν είναι θετικό ποσό"),
+        (6, "«1,005»"),
+        (7, "ημερομηνία λήξη «31/13/2026»"),
+        (8, "παραβόλου"),
+        (9, "άλλη ημερομηνία βεβαίωσης στη γραμμή 2"),
+    ]:
+        assert f"Γραμμή {line}: " in report and words in report, (line, words, report)
+    assert not Debt.objects.exists()
+    assert not Debtor.objects.exists()
+    assert not CertificationRoll.objects.exists()
+
+
+def test_a_roll_is_imported_once(revenue, write):
+    path = write([f"{valid_afm()};ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-10/2026"])
+    run(path)
+    with pytest.raises(CommandError, match="1 σφάλματα"):
+        run(path)
+    assert Debt.objects.count() == 1
+
+
+def test_missing_columns_are_named(revenue, tmp_path):
+    path = tmp_path / "roll.csv"
+    path.write_text("ΑΦΜ;Περιγραφή\n068933130;ΤΚΦ\n", encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_debts", str(path), stderr=err)
+    assert "Λείπουν οι στήλες: Ονοματεπώνυμο ή επωνυμία, ΚΑΕ" in err.getvalue()
+
+
+def test_an_xlsx_roll_with_typed_cells(revenue, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(";"))
+    afm = valid_afm()
+    sheet.append(
+        [afm, "ΒΗΤΑ", "0311", 2026, "ΤΚΦ", 42.5, date(2026, 12, 31), date(2026, 12, 1), "ΒΚ-11"]
+    )
+    path = tmp_path / "roll.xlsx"
+    book.save(path)
+    run(str(path))
+    debt = Debt.objects.get()
+    assert (debt.debtor.afm, debt.principal, debt.due_date) == (
+        afm,
+        Decimal("42.50"),
+        date(2026, 12, 31),
+    )
