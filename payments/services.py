@@ -24,6 +24,7 @@ from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlemen
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice
+from receipts.certificates import issue_awaiting_certificates
 from receipts.models import Receipt
 from receipts.services import ReceiptLine, issue_receipt, issue_reversal
 
@@ -399,6 +400,7 @@ def _apply(payment: Payment, notice: PaymentNotice, lines: NoticeLines, *, cashi
             for installment in lines.installments
         ]
     )
+    issue_awaiting_certificates([notice])
     return receipt
 
 

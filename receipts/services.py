@@ -45,19 +45,20 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def next_number(series: str, year: int) -> int:
-    """Take the next number of ``series`` in ``year``, in the current transaction.
+def next_number(series: str, year: int, count: int = 1) -> int:
+    """Take the next ``count`` numbers of ``series`` in ``year``, in the current transaction;
+    the last of them.
 
-    One statement creates the counter or increments it, holding its row lock until the commit: a
-    concurrent receipt of the same series waits, and a rollback gives the number back.
+    One statement creates the counter or advances it, holding its row lock until the commit: a
+    concurrent receipt of the same series waits, and a rollback gives the numbers back.
     """
     table = ReceiptCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (series, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (series, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            f"INSERT INTO {table} (series, year, last_number) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (series, year) DO UPDATE SET last_number = {table}.last_number + %s "
             "RETURNING last_number",
-            [series, year],
+            [series, year, count, count],
         )
         return cursor.fetchone()[0]
 
