@@ -68,9 +68,7 @@ def tap_owed(property: Property) -> TapOwed:
             .select_related("settlement")
             .order_by("due_date", "pk")
         )
-    return TapOwed(
-        property=property, debts=debts, settled_debts=settled, installments=installments
-    )
+    return TapOwed(property=property, debts=debts, settled_debts=settled, installments=installments)
 
 
 def properties_owing_tap(property_ids: set[int]) -> set[int]:

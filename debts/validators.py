@@ -51,7 +51,9 @@ def validate_kaek(value: str) -> None:
     """The cadastral code (ΚΑΕΚ): 12 digits, and /floor/number for a horizontal property."""
     if not KAEK.fullmatch(value):
         raise ValidationError(
-            _("Ο ΚΑΕΚ «%(value)s» δεν είναι έγκυρος: 12 ψηφία, π.χ. 190451816008 ή 190451816008/0/2."),
+            _(
+                "Ο ΚΑΕΚ «%(value)s» δεν είναι έγκυρος: 12 ψηφία, π.χ. 190451816008 ή 190451816008/0/2."
+            ),
             code="invalid_kaek",
             params={"value": value},
         )

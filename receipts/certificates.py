@@ -82,6 +82,7 @@ def request_certificate(
             )
         notice = _notice_of(debtor, owed, created_by=requested_by, origin=origin)
         PaymentNotice.objects.filter(pk=notice.pk).update(awaited_by_certificate=True)
+        notice.awaited_by_certificate = True
         request = CertificateRequest.objects.create(
             debtor=debtor, tap_property=property, notice=notice, requested_by=requested_by
         )

@@ -195,9 +195,7 @@ def masked_name(name: str) -> str:
 
 
 class CertificateRequestChange(StatusChange):
-    request = models.ForeignKey(
-        "CertificateRequest", models.PROTECT, related_name="status_changes"
-    )
+    request = models.ForeignKey("CertificateRequest", models.PROTECT, related_name="status_changes")
 
     class Meta(StatusChange.Meta):
         verbose_name = _("αλλαγή κατάστασης αίτησης βεβαίωσης")
@@ -381,6 +379,9 @@ class CertificateRevocation(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="revocation_has_reason"),
         ]
+
+    def __str__(self):
+        return f"{self.certificate}: {self.reason}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

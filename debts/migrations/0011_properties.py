@@ -9,92 +9,230 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debts', '0010_notice_debtor_never_changes'),
+        ("debts", "0010_notice_debtor_never_changes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpaymentnotice',
-            name='awaited_by_certificate',
-            field=models.BooleanField(default=False, editable=False, verbose_name='αναμένεται για βεβαίωση μη οφειλής ΤΑΠ'),
+            model_name="historicalpaymentnotice",
+            name="awaited_by_certificate",
+            field=models.BooleanField(
+                default=False, editable=False, verbose_name="αναμένεται για βεβαίωση μη οφειλής ΤΑΠ"
+            ),
         ),
         migrations.AddField(
-            model_name='paymentnotice',
-            name='awaited_by_certificate',
-            field=models.BooleanField(default=False, editable=False, verbose_name='αναμένεται για βεβαίωση μη οφειλής ΤΑΠ'),
+            model_name="paymentnotice",
+            name="awaited_by_certificate",
+            field=models.BooleanField(
+                default=False, editable=False, verbose_name="αναμένεται για βεβαίωση μη οφειλής ΤΑΠ"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalProperty',
+            name="HistoricalProperty",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('address', models.CharField(max_length=300, verbose_name='διεύθυνση')),
-                ('kaek', models.CharField(blank=True, help_text='12 ψηφία, με /όροφο/αριθμό για οριζόντια ιδιοκτησία, π.χ. 190451816008/0/2', max_length=24, validators=[debts.validators.validate_kaek], verbose_name='ΚΑΕΚ')),
-                ('supply_number', models.CharField(help_text='8 έως 12 ψηφία, χωρίς κενά', max_length=12, validators=[debts.validators.validate_supply_number], verbose_name='αριθμός παροχής ρεύματος')),
-                ('area', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='επιφάνεια (τ.μ.)')),
-                ('share', models.DecimalField(decimal_places=2, default=Decimal('100'), max_digits=5, verbose_name='ποσοστό συνιδιοκτησίας (%)')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('debtor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='debts.debtor', verbose_name='οφειλέτης')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=300, verbose_name="διεύθυνση")),
+                (
+                    "kaek",
+                    models.CharField(
+                        blank=True,
+                        help_text="12 ψηφία, με /όροφο/αριθμό για οριζόντια ιδιοκτησία, π.χ. 190451816008/0/2",
+                        max_length=24,
+                        validators=[debts.validators.validate_kaek],
+                        verbose_name="ΚΑΕΚ",
+                    ),
+                ),
+                (
+                    "supply_number",
+                    models.CharField(
+                        help_text="8 έως 12 ψηφία, χωρίς κενά",
+                        max_length=12,
+                        validators=[debts.validators.validate_supply_number],
+                        verbose_name="αριθμός παροχής ρεύματος",
+                    ),
+                ),
+                (
+                    "area",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="επιφάνεια (τ.μ.)"
+                    ),
+                ),
+                (
+                    "share",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("100"),
+                        max_digits=5,
+                        verbose_name="ποσοστό συνιδιοκτησίας (%)",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "debtor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="debts.debtor",
+                        verbose_name="οφειλέτης",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical ακίνητο',
-                'verbose_name_plural': 'historical ακίνητα',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical ακίνητο",
+                "verbose_name_plural": "historical ακίνητα",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Property',
+            name="Property",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=300, verbose_name='διεύθυνση')),
-                ('kaek', models.CharField(blank=True, help_text='12 ψηφία, με /όροφο/αριθμό για οριζόντια ιδιοκτησία, π.χ. 190451816008/0/2', max_length=24, validators=[debts.validators.validate_kaek], verbose_name='ΚΑΕΚ')),
-                ('supply_number', models.CharField(help_text='8 έως 12 ψηφία, χωρίς κενά', max_length=12, validators=[debts.validators.validate_supply_number], verbose_name='αριθμός παροχής ρεύματος')),
-                ('area', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='επιφάνεια (τ.μ.)')),
-                ('share', models.DecimalField(decimal_places=2, default=Decimal('100'), max_digits=5, verbose_name='ποσοστό συνιδιοκτησίας (%)')),
-                ('debtor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='properties', to='debts.debtor', verbose_name='οφειλέτης')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=300, verbose_name="διεύθυνση")),
+                (
+                    "kaek",
+                    models.CharField(
+                        blank=True,
+                        help_text="12 ψηφία, με /όροφο/αριθμό για οριζόντια ιδιοκτησία, π.χ. 190451816008/0/2",
+                        max_length=24,
+                        validators=[debts.validators.validate_kaek],
+                        verbose_name="ΚΑΕΚ",
+                    ),
+                ),
+                (
+                    "supply_number",
+                    models.CharField(
+                        help_text="8 έως 12 ψηφία, χωρίς κενά",
+                        max_length=12,
+                        validators=[debts.validators.validate_supply_number],
+                        verbose_name="αριθμός παροχής ρεύματος",
+                    ),
+                ),
+                (
+                    "area",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="επιφάνεια (τ.μ.)"
+                    ),
+                ),
+                (
+                    "share",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("100"),
+                        max_digits=5,
+                        verbose_name="ποσοστό συνιδιοκτησίας (%)",
+                    ),
+                ),
+                (
+                    "debtor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="properties",
+                        to="debts.debtor",
+                        verbose_name="οφειλέτης",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ακίνητο',
-                'verbose_name_plural': 'ακίνητα',
-                'ordering': ['debtor', 'address', 'id'],
+                "verbose_name": "ακίνητο",
+                "verbose_name_plural": "ακίνητα",
+                "ordering": ["debtor", "address", "id"],
             },
         ),
         migrations.AddField(
-            model_name='debt',
-            name='tap_property',
-            field=models.ForeignKey(blank=True, help_text='μόνο για οφειλές ΤΑΠ', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='debts', to='debts.property', verbose_name='ακίνητο'),
+            model_name="debt",
+            name="tap_property",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="μόνο για οφειλές ΤΑΠ",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="debts",
+                to="debts.property",
+                verbose_name="ακίνητο",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaldebt',
-            name='tap_property',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='μόνο για οφειλές ΤΑΠ', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='debts.property', verbose_name='ακίνητο'),
+            model_name="historicaldebt",
+            name="tap_property",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="μόνο για οφειλές ΤΑΠ",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="debts.property",
+                verbose_name="ακίνητο",
+            ),
         ),
         migrations.AddIndex(
-            model_name='debt',
-            index=models.Index(fields=['tap_property', 'status'], name='debt_property_status'),
+            model_name="debt",
+            index=models.Index(fields=["tap_property", "status"], name="debt_property_status"),
         ),
         migrations.AddConstraint(
-            model_name='property',
-            constraint=models.UniqueConstraint(fields=('debtor', 'supply_number'), name='property_one_supply_per_debtor', violation_error_message='Ο οφειλέτης έχει ήδη ακίνητο με αυτή την παροχή.'),
+            model_name="property",
+            constraint=models.UniqueConstraint(
+                fields=("debtor", "supply_number"),
+                name="property_one_supply_per_debtor",
+                violation_error_message="Ο οφειλέτης έχει ήδη ακίνητο με αυτή την παροχή.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='property',
-            constraint=models.CheckConstraint(condition=models.Q(('area__gt', 0), ('share__gt', 0), ('share__lte', 100)), name='property_area_and_share', violation_error_message='Η επιφάνεια είναι θετική και το ποσοστό από 0,01 έως 100.'),
+            model_name="property",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("area__gt", 0), ("share__gt", 0), ("share__lte", 100)),
+                name="property_area_and_share",
+                violation_error_message="Η επιφάνεια είναι θετική και το ποσοστό από 0,01 έως 100.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='property',
-            constraint=models.CheckConstraint(condition=models.Q(('supply_number__regex', '^[0-9]{8,12}$')), name='property_supply_number_digits'),
+            model_name="property",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("supply_number__regex", "^[0-9]{8,12}$")),
+                name="property_supply_number_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='property',
-            constraint=models.CheckConstraint(condition=models.Q(('kaek', ''), ('kaek__regex', '^[0-9]{12}(/[0-9]+/[0-9]+)?$'), _connector='OR'), name='property_kaek_format'),
+            model_name="property",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kaek", ""), ("kaek__regex", "^[0-9]{12}(/[0-9]+/[0-9]+)?$"), _connector="OR"
+                ),
+                name="property_kaek_format",
+            ),
         ),
     ]

@@ -7,121 +7,335 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debts', '0011_properties'),
-        ('receipts', '0003_receipts_by_issue_time'),
+        ("debts", "0011_properties"),
+        ("receipts", "0003_receipts_by_issue_time"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='receiptcounter',
-            name='series',
-            field=models.CharField(choices=[('bank', 'Τράπεζα (RF μέσω ΔΙΑΣ)'), ('card', 'Κάρτα'), ('counter', 'Ταμείο του Δήμου'), ('reversal', 'Ακυρωτικό'), ('tap', 'Βεβαιώσεις μη οφειλής ΤΑΠ')], max_length=16, verbose_name='σειρά'),
+            model_name="receiptcounter",
+            name="series",
+            field=models.CharField(
+                choices=[
+                    ("bank", "Τράπεζα (RF μέσω ΔΙΑΣ)"),
+                    ("card", "Κάρτα"),
+                    ("counter", "Ταμείο του Δήμου"),
+                    ("reversal", "Ακυρωτικό"),
+                    ("tap", "Βεβαιώσεις μη οφειλής ΤΑΠ"),
+                ],
+                max_length=16,
+                verbose_name="σειρά",
+            ),
         ),
         migrations.CreateModel(
-            name='CertificateRequest',
+            name="CertificateRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('awaiting', 'Αναμένει πληρωμή'), ('issued', 'Εκδόθηκε'), ('lapsed', 'Έπαυσε')], default='awaiting', editable=False, max_length=16, verbose_name='κατάσταση')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='υποβλήθηκε')),
-                ('debtor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificate_requests', to='debts.debtor', verbose_name='οφειλέτης')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificate_requests', to='debts.paymentnotice', verbose_name='ειδοποιητήριο')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='από')),
-                ('tap_property', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificate_requests', to='debts.property', verbose_name='ακίνητο')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting", "Αναμένει πληρωμή"),
+                            ("issued", "Εκδόθηκε"),
+                            ("lapsed", "Έπαυσε"),
+                        ],
+                        default="awaiting",
+                        editable=False,
+                        max_length=16,
+                        verbose_name="κατάσταση",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="υποβλήθηκε"
+                    ),
+                ),
+                (
+                    "debtor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate_requests",
+                        to="debts.debtor",
+                        verbose_name="οφειλέτης",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate_requests",
+                        to="debts.paymentnotice",
+                        verbose_name="ειδοποιητήριο",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="από",
+                    ),
+                ),
+                (
+                    "tap_property",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate_requests",
+                        to="debts.property",
+                        verbose_name="ακίνητο",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'αίτηση βεβαίωσης μη οφειλής ΤΑΠ',
-                'verbose_name_plural': 'αιτήσεις βεβαίωσης μη οφειλής ΤΑΠ',
-                'ordering': ['-requested_at', '-id'],
+                "verbose_name": "αίτηση βεβαίωσης μη οφειλής ΤΑΠ",
+                "verbose_name_plural": "αιτήσεις βεβαίωσης μη οφειλής ΤΑΠ",
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(editable=False, verbose_name='έτος')),
-                ('number', models.PositiveIntegerField(editable=False, verbose_name='αριθμός')),
-                ('verification_code', models.CharField(editable=False, max_length=16, unique=True, verbose_name='κωδικός επαλήθευσης')),
-                ('holder_afm', models.CharField(max_length=9, verbose_name='ΑΦΜ')),
-                ('holder_name', models.CharField(max_length=300, verbose_name='ονοματεπώνυμο ή επωνυμία')),
-                ('property_address', models.CharField(max_length=300, verbose_name='διεύθυνση ακινήτου')),
-                ('property_kaek', models.CharField(blank=True, max_length=24, verbose_name='ΚΑΕΚ')),
-                ('property_supply_number', models.CharField(max_length=12, verbose_name='αριθμός παροχής ρεύματος')),
-                ('property_area', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='επιφάνεια (τ.μ.)')),
-                ('property_share', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='ποσοστό συνιδιοκτησίας (%)')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='εκδόθηκε')),
-                ('valid_until', models.DateField(verbose_name='ισχύει έως')),
-                ('pdf', models.FileField(blank=True, upload_to='certificates/%Y/', verbose_name='PDF')),
-                ('pdf_rendered_at', models.DateTimeField(blank=True, null=True, verbose_name='PDF δημιουργήθηκε')),
-                ('emailed_to', models.EmailField(blank=True, max_length=254, verbose_name='στάλθηκε στο')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='στάλθηκε με email')),
-                ('debtor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='debts.debtor', verbose_name='οφειλέτης')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='εκδόθηκε από')),
-                ('tap_property', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='debts.property', verbose_name='ακίνητο')),
-                ('request', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='receipts.certificaterequest', verbose_name='αίτηση')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(editable=False, verbose_name="έτος")),
+                ("number", models.PositiveIntegerField(editable=False, verbose_name="αριθμός")),
+                (
+                    "verification_code",
+                    models.CharField(
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                        verbose_name="κωδικός επαλήθευσης",
+                    ),
+                ),
+                ("holder_afm", models.CharField(max_length=9, verbose_name="ΑΦΜ")),
+                (
+                    "holder_name",
+                    models.CharField(max_length=300, verbose_name="ονοματεπώνυμο ή επωνυμία"),
+                ),
+                (
+                    "property_address",
+                    models.CharField(max_length=300, verbose_name="διεύθυνση ακινήτου"),
+                ),
+                ("property_kaek", models.CharField(blank=True, max_length=24, verbose_name="ΚΑΕΚ")),
+                (
+                    "property_supply_number",
+                    models.CharField(max_length=12, verbose_name="αριθμός παροχής ρεύματος"),
+                ),
+                (
+                    "property_area",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="επιφάνεια (τ.μ.)"
+                    ),
+                ),
+                (
+                    "property_share",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="ποσοστό συνιδιοκτησίας (%)"
+                    ),
+                ),
+                (
+                    "issued_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="εκδόθηκε"
+                    ),
+                ),
+                ("valid_until", models.DateField(verbose_name="ισχύει έως")),
+                (
+                    "pdf",
+                    models.FileField(blank=True, upload_to="certificates/%Y/", verbose_name="PDF"),
+                ),
+                (
+                    "pdf_rendered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="PDF δημιουργήθηκε"),
+                ),
+                (
+                    "emailed_to",
+                    models.EmailField(blank=True, max_length=254, verbose_name="στάλθηκε στο"),
+                ),
+                (
+                    "emailed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="στάλθηκε με email"),
+                ),
+                (
+                    "debtor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="debts.debtor",
+                        verbose_name="οφειλέτης",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="εκδόθηκε από",
+                    ),
+                ),
+                (
+                    "tap_property",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="debts.property",
+                        verbose_name="ακίνητο",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate",
+                        to="receipts.certificaterequest",
+                        verbose_name="αίτηση",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'βεβαίωση μη οφειλής ΤΑΠ',
-                'verbose_name_plural': 'βεβαιώσεις μη οφειλής ΤΑΠ',
-                'ordering': ['-issued_at', '-id'],
+                "verbose_name": "βεβαίωση μη οφειλής ΤΑΠ",
+                "verbose_name_plural": "βεβαιώσεις μη οφειλής ΤΑΠ",
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CertificateRequestChange',
+            name="CertificateRequestChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(max_length=16, verbose_name='από')),
-                ('to_status', models.CharField(max_length=16, verbose_name='σε')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='χρονική στιγμή')),
-                ('cause', models.CharField(max_length=200, verbose_name='αιτία')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='χρήστης')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='receipts.certificaterequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_status", models.CharField(max_length=16, verbose_name="από")),
+                ("to_status", models.CharField(max_length=16, verbose_name="σε")),
+                (
+                    "at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="χρονική στιγμή"
+                    ),
+                ),
+                ("cause", models.CharField(max_length=200, verbose_name="αιτία")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="χρήστης",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="receipts.certificaterequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'αλλαγή κατάστασης αίτησης βεβαίωσης',
-                'verbose_name_plural': 'αλλαγές κατάστασης αιτήσεων βεβαίωσης',
-                'ordering': ['at', 'id'],
-                'abstract': False,
+                "verbose_name": "αλλαγή κατάστασης αίτησης βεβαίωσης",
+                "verbose_name_plural": "αλλαγές κατάστασης αιτήσεων βεβαίωσης",
+                "ordering": ["at", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CertificateRevocation',
+            name="CertificateRevocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revoked_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='ανακλήθηκε')),
-                ('reason', models.TextField(verbose_name='αιτιολογία')),
-                ('certificate', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='revocation', to='receipts.certificate', verbose_name='βεβαίωση')),
-                ('revoked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ανακλήθηκε από')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="ανακλήθηκε"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="αιτιολογία")),
+                (
+                    "certificate",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revocation",
+                        to="receipts.certificate",
+                        verbose_name="βεβαίωση",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ανακλήθηκε από",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ανάκληση βεβαίωσης',
-                'verbose_name_plural': 'ανακλήσεις βεβαιώσεων',
+                "verbose_name": "ανάκληση βεβαίωσης",
+                "verbose_name_plural": "ανακλήσεις βεβαιώσεων",
             },
         ),
         migrations.AddConstraint(
-            model_name='certificaterequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'awaiting')), fields=('debtor', 'tap_property'), name='certificaterequest_one_awaiting_per_property'),
+            model_name="certificaterequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "awaiting")),
+                fields=("debtor", "tap_property"),
+                name="certificaterequest_one_awaiting_per_property",
+            ),
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['debtor', 'issued_at'], name='certificate_debtor_issued'),
+            model_name="certificate",
+            index=models.Index(fields=["debtor", "issued_at"], name="certificate_debtor_issued"),
         ),
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['issued_at'], name='certificate_issued'),
+            model_name="certificate",
+            index=models.Index(fields=["issued_at"], name="certificate_issued"),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.UniqueConstraint(fields=('year', 'number'), name='certificate_number_unique'),
+            model_name="certificate",
+            constraint=models.UniqueConstraint(
+                fields=("year", "number"), name="certificate_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='certificate_number_positive'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__gte", 1)), name="certificate_number_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificaterevocation',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='revocation_has_reason'),
+            model_name="certificaterevocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="revocation_has_reason"
+            ),
         ),
     ]
