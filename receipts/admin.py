@@ -170,8 +170,8 @@ class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
 
 # --- Certificates of no ΤΑΠ debt ---------------------------------------------------------------
 
-ISSUE_CERTIFICATE = "receipts.add_certificate"
-REVOKE_CERTIFICATE = "receipts.add_certificaterevocation"
+ISSUE_CERTIFICATE = "receipts.issue_certificate"
+REVOKE_CERTIFICATE = "receipts.revoke_certificate"
 
 
 class CertificateIssueForm(forms.Form):

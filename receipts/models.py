@@ -326,6 +326,11 @@ class Certificate(models.Model):
             models.UniqueConstraint(fields=["year", "number"], name="certificate_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="certificate_number_positive"),
         ]
+        # Staff never add one as a form would: they issue by the rule, or revoke with a reason.
+        permissions = [
+            ("issue_certificate", _("Μπορεί να εκδώσει βεβαίωση μη οφειλής ΤΑΠ")),
+            ("revoke_certificate", _("Μπορεί να ανακαλέσει βεβαίωση μη οφειλής ΤΑΠ")),
+        ]
 
     def __str__(self):
         return self.display_number

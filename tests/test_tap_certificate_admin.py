@@ -7,6 +7,7 @@ import pytest
 
 from debts.models import Property
 from receipts.models import Certificate, CertificateRequest
+from tests.test_admin import staff_user  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +77,24 @@ def test_the_debtor_page_keeps_properties_and_debts_filter_by_them(admin_client,
     assert home.supply_number in page
     listing = admin_client.get("/admin/debts/debt/?tap_property__isempty=0")
     assert listing.status_code == 200
+
+
+def test_the_cashier_issues_and_revenue_keeps_properties_and_revokes(
+    staff_user,
+    client,
+    debtor,
+    home,  # noqa: F811
+):
+    cashier, revenue = staff_user("Ταμείο"), staff_user("Τμήμα Εσόδων")
+
+    assert cashier.has_perms(["receipts.issue_certificate", "debts.view_property"])
+    assert not cashier.has_perm("receipts.revoke_certificate")
+    assert revenue.has_perms(
+        ["receipts.revoke_certificate", "debts.add_property", "debts.change_property"]
+    )
+    assert not revenue.has_perm("receipts.issue_certificate")
+    client.force_login(cashier)
+    client.post(
+        "/admin/receipts/certificate/issue/", {"afm": debtor.afm, "supply_number": "55566677"}
+    )
+    assert Certificate.objects.get().issued_by == cashier

@@ -43,9 +43,12 @@ def test_ask_pay_and_download_the_certificate(chromium, live_server, make_citize
 
     page.get_by_role("heading", name="Τι πληρώνετε").wait_for()
     assert_accessible(page)
-    assert page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    ) <= 0
+    assert (
+        page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        <= 0
+    )
     notice = user.debtor.notices.get()
     assert "52,40" in page.content()
     settle(

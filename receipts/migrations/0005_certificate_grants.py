@@ -14,12 +14,12 @@ READ = {
     "receipts": {"view_certificate", "view_certificaterequest"},
 }
 GRANTS = {
-    CASHIER: {"debts": READ["debts"], "receipts": READ["receipts"] | {"add_certificate"}},
+    CASHIER: {"debts": READ["debts"], "receipts": READ["receipts"] | {"issue_certificate"}},
     REVENUE: {
         "debts": READ["debts"] | {"add_property", "change_property"},
-        "receipts": READ["receipts"] | {"add_certificaterevocation"},
+        "receipts": READ["receipts"] | {"revoke_certificate"},
     },
-    FINANCE: {"debts": READ["debts"], "receipts": READ["receipts"] | {"add_certificaterevocation"}},
+    FINANCE: {"debts": READ["debts"], "receipts": READ["receipts"] | {"revoke_certificate"}},
 }
 
 
