@@ -47,7 +47,8 @@ class Asked:
 def request_certificate(
     debtor: Debtor, property_id: int, *, requested_by=None, origin=PaymentNotice.Origin.CITIZEN
 ) -> Asked:
-    """Ask for the certificate of one of ``debtor``'s properties: issued now if it owes no ΤΑΠ,
+    """Ask for the certificate of one of ``debtor``'s properties, as the citizen or (``origin``
+    municipality) a cashier: issued now if it owes no ΤΑΠ,
     else a request waiting on a notice of what it owes (the same one when asked again while it is
     payable). Refused, changing nothing, when the property is not the debtor's or what it owes
     cannot be paid by a notice (a settlement lost or cancelled: a person must look at it)."""
@@ -58,7 +59,9 @@ def request_certificate(
             raise ValidationError(_("Το ακίνητο δεν βρέθηκε στην καρτέλα σας."), "unknown_property")
         owed = tap_owed(property)
         if owed.is_clear:
-            [certificate] = _issue([(property, None)], debtor=debtor, issued_by=requested_by)
+            # A cashier is named on the certificate as its issuer; a citizen is its holder.
+            issuer = requested_by if origin == PaymentNotice.Origin.MUNICIPALITY else None
+            [certificate] = _issue([(property, None)], debtor=debtor, issued_by=issuer)
             return Asked(owed=owed, certificate=certificate)
         waiting = (
             CertificateRequest.objects.select_for_update(of=("self",))

@@ -79,12 +79,7 @@ def test_the_debtor_page_keeps_properties_and_debts_filter_by_them(admin_client,
     assert listing.status_code == 200
 
 
-def test_the_cashier_issues_and_revenue_keeps_properties_and_revokes(
-    staff_user,
-    client,
-    debtor,
-    home,  # noqa: F811
-):
+def test_cashier_issues_revenue_revokes(staff_user, client, debtor, home):  # noqa: F811
     cashier, revenue = staff_user("Ταμείο"), staff_user("Τμήμα Εσόδων")
 
     assert cashier.has_perms(["receipts.issue_certificate", "debts.view_property"])

@@ -47,6 +47,7 @@ def test_nothing_owed_issues_at_once_and_downloads(citizen_client):
 
     assert response.status_code == 302
     certificate = Certificate.objects.get()
+    assert certificate.issued_by is None  # the citizen holds it; no one at the counter issued it
     page = citizen_client.get(response.url).content.decode()
     assert f"Εκδόθηκε η βεβαίωση μη οφειλής ΤΑΠ {certificate.display_number}" in page
     pdf = citizen_client.get(f"/certificates/{certificate.pk}/pdf/?download=1")
