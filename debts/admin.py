@@ -37,6 +37,7 @@ from .models import (
     NoticeItem,
     ParavoloType,
     PaymentNotice,
+    Property,
     RevenueType,
     Settlement,
     SettlementChange,
@@ -239,6 +240,23 @@ class InstallmentInline(ReadOnlyInline):
 # --- Debtors ----------------------------------------------------------------------------------
 
 
+class PropertyInline(admin.TabularInline):
+    """The debtor's properties, kept by staff on the debtor's page; one a ΤΑΠ debt names is
+    not deleted (the database protects it)."""
+
+    model = Property
+    extra = 0
+    fields = ("address", "supply_number", "kaek", "area", "share")
+
+
+@admin.register(Property)
+class PropertyAdmin(HistoryAdmin):
+    list_display = ("address", "supply_number", "kaek", "debtor", "area", "share")
+    list_select_related = ("debtor",)
+    search_fields = ("=supply_number", "kaek", "address", "=debtor__afm", "debtor__last_name")
+    autocomplete_fields = ("debtor",)
+
+
 @admin.register(Debtor)
 class DebtorAdmin(LedgerTouchingMixin, RfSearchMixin, NameSearchMixin, HistoryAdmin):
     rf_lookup, rf_many = "notices__rf_code", True
@@ -248,7 +266,7 @@ class DebtorAdmin(LedgerTouchingMixin, RfSearchMixin, NameSearchMixin, HistoryAd
     list_filter = ("kind",)
     search_fields = ("afm", "last_name", "first_name")
     readonly_fields = ("created_at", "updated_at")
-    inlines = (DebtInline, NoticeInline, SettlementInline)
+    inlines = (PropertyInline, DebtInline, NoticeInline, SettlementInline)
     fieldsets = (
         (None, {"fields": ("afm", "kind", "last_name", "first_name", "father_name", "tax_office")}),
         (
@@ -397,7 +415,13 @@ class DebtAdmin(LedgerTouchingMixin, NameSearchMixin, HistoryAdmin):
         debt_is_certified,
         "status",
     )
-    list_filter = ("status", "revenue_type", CertificationFilter, OverdueFilter)
+    list_filter = (
+        "status",
+        "revenue_type",
+        CertificationFilter,
+        OverdueFilter,
+        ("tap_property", admin.EmptyFieldListFilter),
+    )
     list_select_related = ("debtor", "revenue_type")
     search_fields = (
         "debtor__afm",
@@ -405,12 +429,14 @@ class DebtAdmin(LedgerTouchingMixin, NameSearchMixin, HistoryAdmin):
         "debtor__first_name",
         "description",
         "reference",
+        "=tap_property__supply_number",
+        "tap_property__kaek",
     )
-    autocomplete_fields = ("debtor", "roll", "assessment_note")
+    autocomplete_fields = ("debtor", "roll", "assessment_note", "tap_property")
     readonly_fields = ("status", "settlement", "created_at")
     inlines = (DebtChangeInline,)
     fieldsets = (
-        (None, {"fields": ("debtor", "revenue_type", "description", "reference")}),
+        (None, {"fields": ("debtor", "revenue_type", "description", "reference", "tap_property")}),
         (_("Ποσό και περίοδος"), {"fields": ("principal", "period_start", "period_end")}),
         (_("Βεβαίωση"), {"fields": ("certified_on", "due_date", "roll", "assessment_note")}),
         (_("Κατάσταση"), {"fields": ("status", "settlement", "created_at")}),

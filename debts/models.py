@@ -22,7 +22,7 @@ from .money import ZERO, round_money
 from .rf import format_rf
 from .states import StateMachine, StatusChange
 from .surcharges import RATES, months_counted, surcharge
-from .validators import validate_afm, validate_rf_code
+from .validators import validate_afm, validate_kaek, validate_rf_code, validate_supply_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -107,6 +107,68 @@ class Debtor(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.last_name, self.first_name) if part)
+
+
+class Property(models.Model):
+    """A property (ακίνητο) on the debtor's card. ΤΑΠ is billed per electricity supply, so the
+    supply number is what a ΤΑΠ debt and a certificate of no ΤΑΠ debt name it by; the cadastral
+    code (ΚΑΕΚ) is kept where known."""
+
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="properties", verbose_name=_("οφειλέτης")
+    )
+    address = models.CharField(_("διεύθυνση"), max_length=300)
+    kaek = models.CharField(
+        _("ΚΑΕΚ"),
+        max_length=24,
+        blank=True,
+        validators=[validate_kaek],
+        help_text=_("12 ψηφία, με /όροφο/αριθμό για οριζόντια ιδιοκτησία, π.χ. 190451816008/0/2"),
+    )
+    supply_number = models.CharField(
+        _("αριθμός παροχής ρεύματος"),
+        max_length=12,
+        validators=[validate_supply_number],
+        help_text=_("8 έως 12 ψηφία, χωρίς κενά"),
+    )
+    area = models.DecimalField(_("επιφάνεια (τ.μ.)"), max_digits=9, decimal_places=2)
+    share = models.DecimalField(
+        _("ποσοστό συνιδιοκτησίας (%)"), max_digits=5, decimal_places=2, default=Decimal(100)
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ακίνητο")
+        verbose_name_plural = _("ακίνητα")
+        ordering = ["debtor", "address", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "supply_number"],
+                name="property_one_supply_per_debtor",
+                violation_error_message=_("Ο οφειλέτης έχει ήδη ακίνητο με αυτή την παροχή."),
+            ),
+            models.CheckConstraint(
+                condition=Q(area__gt=0, share__gt=0, share__lte=100),
+                name="property_area_and_share",
+                violation_error_message=_(
+                    "Η επιφάνεια είναι θετική και το ποσοστό από 0,01 έως 100."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(supply_number__regex=r"^[0-9]{8,12}$"),
+                name="property_supply_number_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(kaek="") | Q(kaek__regex=r"^[0-9]{12}(/[0-9]+/[0-9]+)?$"),
+                name="property_kaek_format",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(address)s (παροχή %(supply)s)") % {
+            "address": self.address,
+            "supply": self.supply_number,
+        }
 
 
 class RevenueType(BilingualName):
@@ -441,6 +503,16 @@ class Debt(models.Model):
         related_name="debts",
         verbose_name=_("είδος παραβόλου"),
     )
+    # The property a ΤΑΠ debt is for: what a certificate of no ΤΑΠ debt looks up.
+    tap_property = models.ForeignKey(
+        Property,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="debts",
+        verbose_name=_("ακίνητο"),
+        help_text=_("μόνο για οφειλές ΤΑΠ"),
+    )
     status = models.CharField(
         _("κατάσταση"), max_length=16, choices=Status, default=Status.OPEN, editable=False
     )
@@ -451,7 +523,10 @@ class Debt(models.Model):
         verbose_name = _("οφειλή")
         verbose_name_plural = _("οφειλές")
         ordering = ["due_date", "id"]
-        indexes = [models.Index(fields=["debtor", "status"], name="debt_debtor_status")]
+        indexes = [
+            models.Index(fields=["debtor", "status"], name="debt_debtor_status"),
+            models.Index(fields=["tap_property", "status"], name="debt_property_status"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(principal__gt=0), name="debt_principal_positive"),
             models.CheckConstraint(
@@ -535,6 +610,7 @@ class Debt(models.Model):
                 "ελέγξτε την ημερομηνία."
             ) % {"date": date_format(RATES[0].effective_from, "SHORT_DATE_FORMAT")}
             raise ValidationError({"due_date": ValidationError(message, "due_date_too_old")})
+        self._clean_property()
         if self.pk is None:
             return
         stored = Debt.objects.only("status", "settlement", *self.SETTLED_FIELDS)
@@ -563,6 +639,21 @@ class Debt(models.Model):
                 _("Η οφειλή είναι στο ανοικτό ειδοποιητήριο %(rf)s: ακυρώστε το πρώτα.")
                 % {"rf": item.notice.formatted_rf},
                 code="on_open_notice",
+            )
+
+    def _clean_property(self) -> None:
+        """Only a ΤΑΠ debt names a property, and only one of its own debtor's."""
+        if self.tap_property_id is None:
+            return
+        if self.revenue_type_id and self.revenue_type.code not in settings.TAP_REVENUE_CODES:
+            raise ValidationError(
+                {"tap_property": _("Ακίνητο ορίζεται μόνο σε οφειλή ΤΑΠ.")},
+                code="property_not_tap",
+            )
+        if self.tap_property.debtor_id != self.debtor_id:
+            raise ValidationError(
+                {"tap_property": _("Το ακίνητο ανήκει σε άλλον οφειλέτη.")},
+                code="property_of_other",
             )
 
     @property
@@ -675,6 +766,11 @@ class PaymentNotice(models.Model):
         editable=False,
         related_name="+",
         verbose_name=_("εκδόθηκε από"),
+    )
+    # Set when a request for a certificate of no ΤΑΠ debt waits on this notice: paying a notice
+    # none waits on then costs no query to look for one (``receipts.certificates``).
+    awaited_by_certificate = models.BooleanField(
+        _("αναμένεται για βεβαίωση μη οφειλής ΤΑΠ"), default=False, editable=False
     )
     history = HistoricalRecords()
 

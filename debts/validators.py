@@ -1,4 +1,6 @@
-"""Validation of Greek tax ids (ΑΦΜ) and RF codes for model fields and forms."""
+"""Validation of Greek tax ids (ΑΦΜ), RF codes and property identifiers for fields and forms."""
+
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -39,3 +41,29 @@ def validate_rf_code(value: str) -> None:
             code="invalid_rf",
             params={"value": value},
         ) from error
+
+
+KAEK = re.compile(r"[0-9]{12}(/[0-9]+/[0-9]+)?")
+SUPPLY_NUMBER = re.compile(r"[0-9]{8,12}")
+
+
+def validate_kaek(value: str) -> None:
+    """The cadastral code (ΚΑΕΚ): 12 digits, and /floor/number for a horizontal property."""
+    if not KAEK.fullmatch(value):
+        raise ValidationError(
+            _(
+                "Ο ΚΑΕΚ «%(value)s» δεν είναι έγκυρος: 12 ψηφία, π.χ. 190451816008 ή 190451816008/0/2."
+            ),
+            code="invalid_kaek",
+            params={"value": value},
+        )
+
+
+def validate_supply_number(value: str) -> None:
+    """The electricity supply number (αριθμός παροχής), digits only as stored."""
+    if not SUPPLY_NUMBER.fullmatch(value):
+        raise ValidationError(
+            _("Ο αριθμός παροχής «%(value)s» δεν είναι έγκυρος: 8 έως 12 ψηφία."),
+            code="invalid_supply_number",
+            params={"value": value},
+        )

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from debts.models import MONEY, PaymentNotice
-from receipts.models import Receipt, ReceiptCounter
+from receipts.models import CERTIFICATE_SERIES, Certificate, Receipt, ReceiptCounter
 
 from .models import Allocation, Payment, PaymentReturn, UnappliedEntry
 
@@ -109,13 +109,18 @@ def _receipts_match_allocations(report: LedgerReport) -> None:
 
 
 def _receipt_numbers_gapless(report: LedgerReport) -> None:
-    """Per series and year the numbers run 1…n with no gap (unique by constraint), and the
-    counter stands at n."""
-    series = (
-        Receipt.objects.order_by()
-        .values("series", "year")
-        .annotate(first=Min("number"), last=Max("number"), count=Sum(Value(1)))
-    )
+    """Per series and year the numbers of receipts (and of certificates) run 1…n with no gap
+    (unique by constraint), and the counter stands at n."""
+    numbered = {"first": Min("number"), "last": Max("number"), "count": Sum(Value(1))}
+    series = [
+        *Receipt.objects.order_by().values("series", "year").annotate(**numbered),
+        # Certificates of no ΤΑΠ debt take their numbers from the same counters, in a series
+        # of their own.
+        *(
+            {**row, "series": CERTIFICATE_SERIES}
+            for row in Certificate.objects.order_by().values("year").annotate(**numbered)
+        ),
+    ]
     counters = {(c.series, c.year): c.last_number for c in ReceiptCounter.objects.all()}
     report.checked["receipt series"] = len(counters)
     seen = set()

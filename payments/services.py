@@ -23,6 +23,7 @@ from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlemen
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
+from receipts.certificates import issue_awaiting_certificates
 from receipts.models import Receipt
 from receipts.services import ReceiptDraft, ReceiptLine, issue_receipts, issue_reversal
 
@@ -586,6 +587,7 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
             for installment in lines.installments
         ]
     )
+    issue_awaiting_certificates(notices)
     return receipts
 
 

@@ -1,4 +1,5 @@
-"""Emailing a receipt to its payer, once: the step after its PDF (``receipts.pdf.stored_pdf``)."""
+"""Emailing a receipt to its payer, or a certificate to its holder, once: the step after its PDF
+(``receipts.pdf.stored_pdf``, ``receipts.certificate_pdf.stored_pdf``)."""
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -10,7 +11,8 @@ from django.utils import timezone, translation
 from debts.models import Debtor
 from debts.municipality import municipality_name
 
-from .models import Receipt
+from . import certificate_pdf
+from .models import Certificate, Receipt
 from .pdf import pdf_filename
 from .verification import grouped_code, verification_url
 
@@ -69,3 +71,39 @@ def email_receipt(receipt_id: int) -> None:
         receipt.emailed_to = address
         receipt.emailed_at = timezone.now()
         receipt.save(update_fields=["emailed_to", "emailed_at"])
+
+
+def certificate_message(certificate: Certificate, to: str) -> EmailMessage:
+    """The email carrying the certificate's stored PDF, in the portal's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "certificate": certificate,
+            "code": grouped_code(certificate.verification_code),
+            "verification_url": verification_url(certificate),
+            "municipality_name": municipality_name(),
+        }
+        subject = render_to_string("receipts/email/certificate_subject.txt", context)
+        body = render_to_string("receipts/email/certificate_message.txt", context)
+    message = EmailMessage(" ".join(subject.split()), body, to=[to])
+    with certificate.pdf.open("rb") as pdf:
+        message.attach(certificate_pdf.pdf_filename(certificate), pdf.read(), "application/pdf")
+    return message
+
+
+def email_certificate(certificate_id: int) -> None:
+    """Email the certificate, with its PDF, once, as ``email_receipt`` emails a receipt."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("debtor")
+            .get(pk=certificate_id)
+        )
+        if certificate.emailed_at is not None:
+            return
+        address = verified_email(certificate.debtor)
+        if address is None:
+            return
+        certificate_message(certificate, address).send()
+        certificate.emailed_to = address
+        certificate.emailed_at = timezone.now()
+        certificate.save(update_fields=["emailed_to", "emailed_at"])

@@ -1,4 +1,5 @@
-"""Receipts (διπλότυπα είσπραξης): numbered, immutable snapshots of money applied to debts.
+"""Receipts (διπλότυπα είσπραξης): numbered, immutable snapshots of money applied to debts; and
+certificates of no ΤΑΠ debt, numbered from the same counters, with the requests that await them.
 
 A receipt holds its own copy of what was paid (payer, lines, amounts, channel), handed to it by
 ``payments.services``, so it reads the same whatever happens to the debts afterwards. It is never
@@ -15,7 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from debts.models import MONEY, Debtor
+from debts.models import MONEY, Debtor, PaymentNotice, Property
+from debts.states import StateMachine, StatusChange
 
 
 class Series(models.TextChoices):
@@ -39,15 +41,21 @@ SERIES_PREFIX = {
 }
 
 
+# The numbering series of certificates of no ΤΑΠ debt, beside the receipts' in the counters.
+CERTIFICATE_SERIES = "tap"
+CERTIFICATE_PREFIX = "ΒΤ"
+COUNTER_SERIES = [*Series.choices, (CERTIFICATE_SERIES, _("Βεβαιώσεις μη οφειλής ΤΑΠ"))]
+
+
 class ReceiptCounter(models.Model):
-    """The last number taken in a series and year.
+    """The last number taken in a series and year (of receipts, or of certificates).
 
     Taken and incremented in the transaction that issues the receipt (``receipts.services``), so
     the row lock serialises concurrent receipts of one series and a rolled-back receipt gives its
     number back: numbers are gapless and never repeat.
     """
 
-    series = models.CharField(_("σειρά"), max_length=16, choices=Series)
+    series = models.CharField(_("σειρά"), max_length=16, choices=COUNTER_SERIES)
     year = models.PositiveSmallIntegerField(_("έτος"))
     last_number = models.PositiveIntegerField(_("τελευταίος αριθμός"))
 
@@ -59,7 +67,8 @@ class ReceiptCounter(models.Model):
         ]
 
     def __str__(self):
-        return f"{SERIES_PREFIX[self.series]}-{self.year}: {self.last_number}"
+        prefix = SERIES_PREFIX.get(self.series, CERTIFICATE_PREFIX)
+        return f"{prefix}-{self.year}: {self.last_number}"
 
 
 class Receipt(models.Model):
@@ -164,7 +173,7 @@ class Receipt(models.Model):
     @property
     def masked_payer(self) -> str:
         """What the public verification page shows of the payer: initials only."""
-        return " ".join(f"{word[0]}{'*' * (len(word) - 1)}" for word in self.payer_name.split())
+        return masked_name(self.payer_name)
 
     @property
     def line_amounts(self) -> list[dict]:
@@ -178,3 +187,211 @@ class Receipt(models.Model):
             }
             for line in self.lines
         ]
+
+
+def masked_name(name: str) -> str:
+    """What a public verification page shows of a person: initials only."""
+    return " ".join(f"{word[0]}{'*' * (len(word) - 1)}" for word in name.split())
+
+
+class CertificateRequestChange(StatusChange):
+    request = models.ForeignKey("CertificateRequest", models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης αίτησης βεβαίωσης")
+        verbose_name_plural = _("αλλαγές κατάστασης αιτήσεων βεβαίωσης")
+
+
+class CertificateRequest(models.Model):
+    """A request for a certificate of no ΤΑΠ debt for a property that still owes some: it waits
+    on the notice that pays what is owed, and becomes a certificate when that notice is paid,
+    through any channel (``receipts.certificates.issue_awaiting_certificates``)."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Αναμένει πληρωμή")
+        ISSUED = "issued", _("Εκδόθηκε")
+        # Its notice expired or was cancelled and the request was made again, or it was paid
+        # while the property came to owe more ΤΑΠ meanwhile.
+        LAPSED = "lapsed", _("Έπαυσε")
+
+    states = StateMachine(
+        {Status.AWAITING: {Status.ISSUED, Status.LAPSED}},
+        record=CertificateRequestChange,
+        owner_field="request",
+    )
+
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="certificate_requests", verbose_name=_("οφειλέτης")
+    )
+    tap_property = models.ForeignKey(
+        Property, models.PROTECT, related_name="certificate_requests", verbose_name=_("ακίνητο")
+    )
+    notice = models.ForeignKey(
+        PaymentNotice,
+        models.PROTECT,
+        related_name="certificate_requests",
+        verbose_name=_("ειδοποιητήριο"),
+    )
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.AWAITING, editable=False
+    )
+    requested_at = models.DateTimeField(_("υποβλήθηκε"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("από"),
+    )
+
+    class Meta:
+        verbose_name = _("αίτηση βεβαίωσης μη οφειλής ΤΑΠ")
+        verbose_name_plural = _("αιτήσεις βεβαίωσης μη οφειλής ΤΑΠ")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "tap_property"],
+                condition=Q(status="awaiting"),
+                name="certificaterequest_one_awaiting_per_property",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tap_property} · {self.get_status_display()}"
+
+
+class Certificate(models.Model):
+    """A certificate of no ΤΑΠ debt (βεβαίωση μη οφειλής ΤΑΠ): numbered per year without gaps,
+    an immutable snapshot of holder and property on the day of issue. Never edited nor deleted;
+    one issued in error is revoked by a ``CertificateRevocation``, which its verification page
+    shows. Only its delivery (PDF, email) is filled in later, by ``receipts.tasks``."""
+
+    DELIVERY_FIELDS = frozenset({"pdf", "pdf_rendered_at", "emailed_to", "emailed_at"})
+
+    year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
+    number = models.PositiveIntegerField(_("αριθμός"), editable=False)
+    verification_code = models.CharField(
+        _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
+    )
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="certificates", verbose_name=_("οφειλέτης")
+    )
+    tap_property = models.ForeignKey(
+        Property, models.PROTECT, related_name="certificates", verbose_name=_("ακίνητο")
+    )
+    # The request it answers, when the property owed at first: one certificate per request,
+    # however many payments of its notice race (the database refuses a second).
+    request = models.OneToOneField(
+        CertificateRequest,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
+        verbose_name=_("αίτηση"),
+    )
+    holder_afm = models.CharField(_("ΑΦΜ"), max_length=9)
+    holder_name = models.CharField(_("ονοματεπώνυμο ή επωνυμία"), max_length=300)
+    property_address = models.CharField(_("διεύθυνση ακινήτου"), max_length=300)
+    property_kaek = models.CharField(_("ΚΑΕΚ"), max_length=24, blank=True)
+    property_supply_number = models.CharField(_("αριθμός παροχής ρεύματος"), max_length=12)
+    property_area = models.DecimalField(_("επιφάνεια (τ.μ.)"), max_digits=9, decimal_places=2)
+    property_share = models.DecimalField(
+        _("ποσοστό συνιδιοκτησίας (%)"), max_digits=5, decimal_places=2
+    )
+    issued_at = models.DateTimeField(_("εκδόθηκε"), default=timezone.now)
+    valid_until = models.DateField(_("ισχύει έως"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("εκδόθηκε από"),
+    )
+    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF δημιουργήθηκε"), null=True, blank=True)
+    emailed_to = models.EmailField(_("στάλθηκε στο"), blank=True)
+    emailed_at = models.DateTimeField(_("στάλθηκε με email"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("βεβαίωση μη οφειλής ΤΑΠ")
+        verbose_name_plural = _("βεβαιώσεις μη οφειλής ΤΑΠ")
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["debtor", "issued_at"], name="certificate_debtor_issued"),
+            models.Index(fields=["issued_at"], name="certificate_issued"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="certificate_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="certificate_number_positive"),
+        ]
+        # Staff never add one as a form would: they issue by the rule, or revoke with a reason.
+        permissions = [
+            ("issue_certificate", _("Μπορεί να εκδώσει βεβαίωση μη οφειλής ΤΑΠ")),
+            ("revoke_certificate", _("Μπορεί να ανακαλέσει βεβαίωση μη οφειλής ΤΑΠ")),
+        ]
+
+    def __str__(self):
+        return self.display_number
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            changed = kwargs.get("update_fields")
+            if changed is None or not set(changed) <= self.DELIVERY_FIELDS:
+                raise ValidationError(
+                    _("Μια βεβαίωση που εκδόθηκε δεν αλλάζει: ανακαλέστε την."), "append_only"
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Μια βεβαίωση δεν διαγράφεται: ανακαλέστε την."), "append_only")
+
+    @property
+    def display_number(self) -> str:
+        return f"{CERTIFICATE_PREFIX}-{self.year}/{self.number:06d}"
+
+    @property
+    def masked_holder(self) -> str:
+        return masked_name(self.holder_name)
+
+    @property
+    def revocation_or_none(self):
+        try:
+            return self.revocation
+        except CertificateRevocation.DoesNotExist:
+            return None
+
+
+class CertificateRevocation(models.Model):
+    """The revocation of a certificate issued in error: who, when and why. Never edited."""
+
+    certificate = models.OneToOneField(
+        Certificate, models.PROTECT, related_name="revocation", verbose_name=_("βεβαίωση")
+    )
+    revoked_at = models.DateTimeField(_("ανακλήθηκε"), default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("ανακλήθηκε από"),
+    )
+    reason = models.TextField(_("αιτιολογία"))
+
+    class Meta:
+        verbose_name = _("ανάκληση βεβαίωσης")
+        verbose_name_plural = _("ανακλήσεις βεβαιώσεων")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="revocation_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.certificate}: {self.reason}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Μια ανάκληση δεν αλλάζει."), "append_only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Μια ανάκληση δεν διαγράφεται."), "append_only")

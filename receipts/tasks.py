@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .delivery import email_receipt
-from .models import Receipt
+from . import certificate_pdf
+from .delivery import email_certificate, email_receipt
+from .models import Certificate, Receipt
 from .pdf import stored_pdf
 
 
@@ -63,27 +64,55 @@ def deliver_receipts(receipt_ids: list[int]) -> None:
         deliver_receipt.delay(receipt_id)
 
 
+@shared_task(
+    autoretry_for=(Exception,),
+    dont_autoretry_for=(Certificate.DoesNotExist,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def deliver_certificate(certificate_id: int) -> None:
+    """Render the certificate's PDF and email it, as ``deliver_receipt`` does a receipt."""
+    certificate_pdf.stored_pdf(certificate_id)
+    email_certificate(certificate_id)
+
+
+def deliver_certificate_on_commit(certificate_id: int) -> None:
+    """Queue the certificate's delivery once the current transaction commits."""
+
+    def queue_delivery():
+        deliver_certificate.delay(certificate_id)
+
+    transaction.on_commit(queue_delivery, robust=True)
+
+
 # The sweep looks back this far, no further: an outage is over long before, its scan stays
 # small, and a citizen who verifies an address only now is not mailed years of receipts at once
 # (they are in the portal).
 SWEEP_WINDOW = timedelta(days=7)
 
 
-def undelivered(now):
-    """Receipts issued between ``SWEEP_WINDOW`` and ``RECEIPT_SWEEP_AFTER`` before ``now``
-    without a PDF, or not emailed though they have somewhere to go."""
+def undelivered(now, model=Receipt):
+    """Receipts (or certificates) issued between ``SWEEP_WINDOW`` and ``RECEIPT_SWEEP_AFTER``
+    before ``now`` without a PDF, or not emailed though they have somewhere to go."""
     has_verified_address = Exists(
         EmailAddress.objects.filter(user_id=OuterRef("debtor__user_id"), verified=True)
     )
-    return Receipt.objects.filter(
+    return model.objects.filter(
         issued_at__lt=now - settings.RECEIPT_SWEEP_AFTER, issued_at__gte=now - SWEEP_WINDOW
     ).filter(Q(pdf="") | Q(has_verified_address, emailed_at__isnull=True))
 
 
 @shared_task
 def sweep_undelivered() -> int:
-    """Queue again each receipt left undelivered for ``RECEIPT_SWEEP_AFTER``; how many."""
-    receipt_ids = list(undelivered(timezone.now()).order_by().values_list("pk", flat=True))
-    for receipt_id in receipt_ids:
-        deliver_receipt.delay(receipt_id)
-    return len(receipt_ids)
+    """Queue again each receipt and certificate left undelivered for ``RECEIPT_SWEEP_AFTER``;
+    how many."""
+    now = timezone.now()
+    queued = 0
+    for model, task in ((Receipt, deliver_receipt), (Certificate, deliver_certificate)):
+        ids = list(undelivered(now, model).order_by().values_list("pk", flat=True))
+        for pk in ids:
+            task.delay(pk)
+        queued += len(ids)
+    return queued

@@ -5,7 +5,7 @@ import re
 from django.conf import settings
 from django.urls import reverse
 
-from .models import Receipt
+from .models import Certificate, Receipt
 
 GROUP = 4
 # A code typed with the Greek keyboard layout on: each Greek letter read as the Latin letter of
@@ -27,9 +27,10 @@ def grouped_code(code: str) -> str:
     return " ".join(code[start : start + GROUP] for start in range(0, len(code), GROUP))
 
 
-def verification_url(receipt: Receipt) -> str:
-    """The absolute address of the receipt's public verification page, in the active language."""
-    path = reverse("receipts:verify", args=[receipt.verification_code])
+def verification_url(document: Receipt | Certificate) -> str:
+    """The absolute address of a receipt's or certificate's public verification page, in the
+    active language."""
+    path = reverse("receipts:verify", args=[document.verification_code])
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
@@ -41,3 +42,12 @@ def receipt_by_code(typed: str) -> Receipt | None:
         )
     except Receipt.DoesNotExist:
         return None
+
+
+def certificate_by_code(typed: str) -> Certificate | None:
+    """The certificate whose code was typed, with its revocation if any."""
+    return (
+        Certificate.objects.select_related("revocation")
+        .filter(verification_code=normalise_code(typed))
+        .first()
+    )

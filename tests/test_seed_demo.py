@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import models
 from django.db.models import Count, Sum
 from django.utils import timezone
 from stdnum.gr import vat
@@ -20,6 +21,7 @@ from debts.models import (
     NoticeItem,
     ParavoloType,
     PaymentNotice,
+    Property,
     RevenueType,
     Settlement,
     SettlementScheme,
@@ -44,6 +46,7 @@ MODELS = (
     Installment,
     PaymentNotice,
     NoticeItem,
+    Property,
     User,
 )
 
@@ -123,6 +126,24 @@ def test_named_citizens_are_in_their_situations():
     payment = Payment.objects.get(notice__debtor=paid_up)
     assert payment.notice.status == PaymentNotice.Status.PAID
     assert not RevenueType.objects.filter(kind=RevenueType.Kind.PARAVOLO, surchargeable=True)
+
+
+def test_demo_properties_owe_tap_or_not():
+    from debts.tap import properties_owing_tap
+
+    seed("--debtors", "20")
+
+    home = Debtor.objects.get(afm="068933130").properties.get()
+    paid = Debtor.objects.get(afm="057318625").properties.get()
+    assert properties_owing_tap({home.pk, paid.pk}) == {home.pk}
+    karagiannis = Debtor.objects.get(afm="094014201").properties.get()
+    assert karagiannis.debts.filter(status=Debt.Status.IN_SETTLEMENT).exists()
+    generated = Property.objects.exclude(debtor__afm__in=demo.NAMED_AFMS)
+    assert generated.count() == 20
+    assert properties_owing_tap(set(generated.values_list("pk", flat=True)))
+    tap = Debt.objects.filter(revenue_type__code="0313")
+    assert not tap.filter(tap_property__isnull=True).exists()
+    assert not tap.exclude(tap_property__debtor=models.F("debtor")).exists()
 
 
 def test_generated_debtors_are_idempotent_and_extend():

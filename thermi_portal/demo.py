@@ -32,6 +32,7 @@ from debts.models import (
     NoticeItem,
     ParavoloType,
     PaymentNotice,
+    Property,
     RevenueType,
     SettlementScheme,
 )
@@ -335,6 +336,13 @@ def _vavoula(debtor: Debtor, ref: Reference, today: date) -> None:
     municipality) and this year's uncertified bill."""
     area, zone, age = 96, VILLAGES["Θέρμη"][1], Decimal("0.85")
     place = "Μεγάλου Αλεξάνδρου 14, Θέρμη"
+    home = Property.objects.create(
+        debtor=debtor,
+        address=place,
+        kaek="190451816008/0/2",
+        supply_number="123456789",
+        area=area,
+    )
     for year in range(2019, 2025):
         roll = ref.rolls["property", year]
         for key, principal in (("tkf", _tkf(area)), ("tap", _tap(area, zone, age))):
@@ -346,6 +354,7 @@ def _vavoula(debtor: Debtor, ref: Reference, today: date) -> None:
                 period_start=date(year, 1, 1),
                 period_end=date(year, 12, 31),
                 principal=principal,
+                tap_property=home if key == "tap" else None,
                 **_certified(roll, date(year, 6, 30)),
             )
     issued = today - timedelta(days=40)
@@ -368,6 +377,7 @@ def _vavoula(debtor: Debtor, ref: Reference, today: date) -> None:
         certified_on=issued,
         due_date=issued + timedelta(days=30),
         assessment_note=note,
+        tap_property=home,
     )
     Debt.objects.create(
         debtor=debtor,
@@ -387,6 +397,9 @@ def _karagiannis(debtor: Debtor, ref: Reference, today: date) -> None:
     a notice, plus this month's nursery fee and a recent parking fine."""
     area, zone, age = 110, VILLAGES["Τριάδι"][1], Decimal("0.90")
     place = "Αγίου Νικολάου 7, Τριάδι"
+    home = Property.objects.create(
+        debtor=debtor, address=place, supply_number="234567891", area=area, share=Decimal(50)
+    )
     debts = [
         Debt.objects.create(
             debtor=debtor,
@@ -396,6 +409,7 @@ def _karagiannis(debtor: Debtor, ref: Reference, today: date) -> None:
             period_start=date(year, 1, 1),
             period_end=date(year, 12, 31),
             principal=principal,
+            tap_property=home if key == "tap" else None,
             **_certified(ref.rolls["property", year], date(year, 6, 30)),
         )
         for year in range(2021, 2025)
@@ -500,8 +514,19 @@ def _nikolaou(debtor: Debtor, ref: Reference, today: date) -> None:
 
 
 def _paid_up(debtor: Debtor, ref: Reference, today: date) -> None:
-    """Owes nothing: this year's cleaning fees, paid at a bank with the notice's RF."""
+    """Owes nothing: this year's cleaning fees and ΤΑΠ, paid at a bank with the notice's RF; the
+    certificate of no ΤΑΠ debt for the property is issued at once."""
     place = "Σμύρνης 5, Ταγαράδες"
+    home = Property.objects.create(debtor=debtor, address=place, supply_number="345678912", area=82)
+    tap = Debt.objects.create(
+        debtor=debtor,
+        revenue_type=ref.revenue["tap"],
+        description=f"Τέλος ακίνητης περιουσίας {today.year}: {place} (82 τ.μ.)",
+        period_start=date(today.year, 1, 1),
+        period_end=date(today.year, 12, 31),
+        principal=_tap(82, VILLAGES["Ταγαράδες"][1], Decimal("0.90")),
+        tap_property=home,
+    )
     debt = Debt.objects.create(
         debtor=debtor,
         revenue_type=ref.revenue["tkf"],
@@ -512,7 +537,7 @@ def _paid_up(debtor: Debtor, ref: Reference, today: date) -> None:
         principal=_tkf(82),
         due_date=today + timedelta(days=25),
     )
-    notice = services.build_notice(debtor, debts=[debt])
+    notice = services.build_notice(debtor, debts=[debt, tap])
     settle(
         channel=Channel.BANK,
         reference=f"DEMO-DIAS-{debtor.afm}-{today:%Y%m%d}",
@@ -674,6 +699,7 @@ def generated_debtors():
 @dataclass
 class _Generated:
     debtor: Debtor
+    home: Property
     debts: list[Debt] = field(default_factory=list)
     with_notice: bool = False
 
@@ -705,7 +731,14 @@ def _generate(serial: int, afm: str, ref: Reference, today: date) -> _Generated:
         )
     debtor.street, debtor.postal_code, debtor.city = street, POSTAL_CODE, city
     debtor.phone = f"69{rng.randrange(10**8):08d}"
-    generated = _Generated(debtor, with_notice=rng.random() < 0.2)
+    area = rng.randint(45, 160)
+    home = Property(
+        debtor=debtor,
+        address=f"{street}, {city}",
+        supply_number=f"1{serial:08d}",
+        area=area,
+    )
+    generated = _Generated(debtor, home, with_notice=rng.random() < 0.2)
 
     def add(key: str, principal: Decimal, description: str, **fields) -> None:
         generated.debts.append(
@@ -718,7 +751,6 @@ def _generate(serial: int, afm: str, ref: Reference, today: date) -> _Generated:
             )
         )
 
-    area = rng.randint(45, 160)
     age = rng.choice(AGE_FACTORS)
     place = f"{street}, {city} ({area} τ.μ.)"
     property_fees = (
@@ -735,6 +767,7 @@ def _generate(serial: int, afm: str, ref: Reference, today: date) -> _Generated:
                 reference=reference,
                 period_start=date(year, 1, 1),
                 period_end=date(year, 12, 31),
+                tap_property=home if key == "tap" else None,
                 **_certified(ref.rolls["property", year], date(year, 6, 30)),
             )
     year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
@@ -756,6 +789,7 @@ def _generate(serial: int, afm: str, ref: Reference, today: date) -> _Generated:
         reference=reference,
         period_start=year_start,
         period_end=year_end,
+        tap_property=home,
         due_date=today + timedelta(days=rng.randint(10, 60)),
     )
     if business:
@@ -888,6 +922,7 @@ def _seed_batch(batch: list[tuple[int, str]], ref: Reference, today: date, surch
     if not people:
         return 0
     Debtor.objects.bulk_create([person.debtor for person in people])
+    Property.objects.bulk_create([person.home for person in people])
     Debt.objects.bulk_create([debt for person in people for debt in person.debts])
 
     issued_at = timezone.now()

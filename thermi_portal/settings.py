@@ -289,6 +289,10 @@ NOTICE_VALIDITY_DAYS = env.int("NOTICE_VALIDITY_DAYS", default=7)
 # How many days back a settlement approved on paper may still be entered: its surcharges are
 # counted to the approval date, so an older date would erase what accrued since.
 SETTLEMENT_BACKDATE_DAYS = env.int("SETTLEMENT_BACKDATE_DAYS", default=30)
+# The budget codes (ΚΑΕ) of ΤΑΠ: only debts of these name a property.
+TAP_REVENUE_CODES = env.list("TAP_REVENUE_CODES", default=["0313"])
+# How long a certificate of no ΤΑΠ debt is valid: one year (ν.2130/1993 art. 24 §18α).
+TAP_CERTIFICATE_VALIDITY_DAYS = env.int("TAP_CERTIFICATE_VALIDITY_DAYS", default=365)
 # ΚΕΔΕ month counting: "started" counts each started month in full, "completed" only whole ones.
 SURCHARGE_MONTH_RULE = env.str("SURCHARGE_MONTH_RULE", default="started")
 

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView, View
 
 from debts import selectors
 from debts.access import CitizenRequiredMixin, debtor_of
+from debts.tap import debtor_properties
 from payments.selectors import debtor_payments, paid_with
 
 from . import ledger_cache
@@ -71,4 +72,9 @@ class DebtorCardView(CitizenRequiredMixin, TemplateView):
         for settlement in card.settlements:
             for installment in settlement.installments.all():
                 installment.paid_with = allocations.installments.get(installment.pk, [])
-        return super().get_context_data(card=card, payments=debtor_payments(self.debtor), **kwargs)
+        return super().get_context_data(
+            card=card,
+            payments=debtor_payments(self.debtor),
+            properties=debtor_properties(self.debtor),
+            **kwargs,
+        )

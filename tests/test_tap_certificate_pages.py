@@ -1,0 +1,102 @@
+"""The citizen's pages of the certificate of no ΤΑΠ debt: ask, see what to pay, download; and
+nothing of another citizen's."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from debts.models import Property
+from debts.rf import format_rf
+from payments.models import Channel
+from payments.services import settle
+from receipts.models import Certificate
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def make_home(debtor, supply="112233445"):
+    return Property.objects.create(
+        debtor=debtor, address="Ολυμπιάδος 7, Θέρμη", supply_number=supply, area=Decimal(90)
+    )
+
+
+def ask(client, home):
+    return client.post("/certificates/request/", {"property": home.pk})
+
+
+def test_the_page_lists_properties_with_the_rule(citizen_client, make_debt):
+    home = make_home(citizen_client.debtor)
+    make_debt(citizen_client.debtor, "30.00", kind="tap", tap_property=home)
+
+    html = citizen_client.get("/certificates/").content.decode()
+
+    assert home.address in html and home.supply_number in html
+    assert "Οφείλεται" in html
+    assert "ούτε οφειλή ΤΑΠ σε ρύθμιση" in html
+    assert "/certificates/" in citizen_client.get("/card/").content.decode()
+
+
+def test_nothing_owed_issues_at_once_and_downloads(citizen_client):
+    home = make_home(citizen_client.debtor)
+
+    response = ask(citizen_client, home)
+
+    assert response.status_code == 302
+    certificate = Certificate.objects.get()
+    assert certificate.issued_by is None  # the citizen holds it; no one at the counter issued it
+    page = citizen_client.get(response.url).content.decode()
+    assert f"Εκδόθηκε η βεβαίωση μη οφειλής ΤΑΠ {certificate.display_number}" in page
+    pdf = citizen_client.get(f"/certificates/{certificate.pk}/pdf/?download=1")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "attachment" in pdf["Content-Disposition"]
+
+
+def test_owed_shows_exactly_what_to_pay_then_the_certificate(citizen_client, make_debt):
+    home = make_home(citizen_client.debtor)
+    make_debt(citizen_client.debtor, "30.00", kind="tap", tap_property=home)
+
+    response = ask(citizen_client, home)
+    html = citizen_client.get(response.url).content.decode()
+
+    notice = citizen_client.debtor.notices.get()
+    assert format_rf(notice.rf_code).split()[1] in html
+    assert "30,00&nbsp;€" in html or "30.00&nbsp;€" in html
+    assert "data:image/png;base64," in html  # the EPC QR code
+    settle(
+        channel=Channel.BANK,
+        reference="DIAS-9",
+        amount=notice.total,
+        received_at=timezone.now(),
+        rf=notice.rf_code,
+    )
+    html = citizen_client.get(response.url).content.decode()
+    assert "η βεβαίωση εκδόθηκε" in html
+    assert Certificate.objects.get().display_number in html
+
+
+def test_english_page(citizen_client):
+    make_home(citizen_client.debtor)
+    html = citizen_client.get("/en/certificates/").content.decode()
+    assert "Certificate of no TAP debt" in html
+
+
+def test_another_citizens_property_request_and_certificate_are_not_found(
+    citizen_client, make_debtor, make_debt
+):
+    from receipts.certificates import request_certificate
+
+    other = make_debtor()
+    theirs = make_home(other, supply="998877665")
+    certificate = request_certificate(other, theirs.pk).certificate
+    make_debt(other, "12.00", kind="tap", tap_property=theirs)
+    waiting = request_certificate(other, theirs.pk).request
+
+    response = ask(citizen_client, theirs)
+    assert "δεν βρέθηκε" in citizen_client.get(response.url).content.decode()
+    assert citizen_client.get(f"/certificates/{certificate.pk}/pdf/").status_code == 404
+    assert citizen_client.get(f"/certificates/requests/{waiting.pk}/").status_code == 404
+    assert Certificate.objects.count() == 1

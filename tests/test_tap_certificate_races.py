@@ -1,0 +1,58 @@
+"""Two payments of the notice a certificate request waits on, at the same instant, on
+PostgreSQL: the notice's lock and the unique request of a certificate leave exactly one."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+
+from debts.models import Property
+from payments.models import Channel
+from receipts.certificates import _issue, request_certificate
+from receipts.models import Certificate, CertificateRequest
+from tests.test_concurrency import run_together
+from tests.test_settle_races import paying
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
+]
+
+
+@pytest.fixture
+def awaiting(debtor, make_debt):
+    home = Property.objects.create(
+        debtor=debtor, address="Βασ. Όλγας 3", supply_number="123456789", area=Decimal(70)
+    )
+    make_debt(debtor, "55.00", kind="tap", tap_property=home)
+    return request_certificate(debtor, home.pk).request
+
+
+def test_a_bank_and_a_counter_payment_at_once_issue_one_certificate(awaiting):
+    outcomes = run_together(
+        paying(awaiting.notice, "DIAS-1"),
+        paying(awaiting.notice, "ΤΑΜ-1", channel=Channel.COUNTER, tender="cash"),
+    )
+
+    assert sorted(outcome.applied for outcome in outcomes) == [False, True]
+    assert Certificate.objects.get().request == awaiting
+    call_command("check_ledger")
+
+
+def test_the_database_refuses_a_second_certificate_of_one_request(awaiting):
+    with transaction.atomic():
+        _issue([(awaiting.tap_property, awaiting)], issued_by=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _issue([(awaiting.tap_property, awaiting)], issued_by=None)
+    assert Certificate.objects.count() == 1
+
+
+def test_two_requests_for_one_property_at_once_wait_on_one_notice(awaiting, debtor):
+    outcomes = run_together(
+        lambda: request_certificate(debtor, awaiting.tap_property_id),
+        lambda: request_certificate(debtor, awaiting.tap_property_id),
+    )
+
+    assert {outcome.request for outcome in outcomes} == {awaiting}
+    assert CertificateRequest.objects.count() == 1
