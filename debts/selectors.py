@@ -1,9 +1,9 @@
 """Reads shaped for pages, each in a fixed number of queries whatever the number of debts."""
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, FilteredRelation, Q, QuerySet
