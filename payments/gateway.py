@@ -150,13 +150,13 @@ def create_intent(
         "metadata": metadata,
     }
     try:
-        obj = _client().payment_intents.create(params, {"idempotency_key": f"attempt-{key}"})
+        obj = _client().v1.payment_intents.create(params, {"idempotency_key": f"attempt-{key}"})
     except stripe.CardError as error:
         # Stripe names the declined intent in the error; localstripe names only its charge.
         body = (error.json_body or {}).get("error") or {}
         intent_id = (body.get("payment_intent") or {}).get("id")
         if not intent_id and body.get("charge"):
-            intent_id = _client().charges.retrieve(body["charge"]).to_dict()["payment_intent"]
+            intent_id = _client().v1.charges.retrieve(body["charge"]).to_dict()["payment_intent"]
         if not intent_id:
             raise
         return retrieve_intent(intent_id)
@@ -164,7 +164,7 @@ def create_intent(
 
 
 def retrieve_intent(intent_id: str) -> Intent:
-    return _intent(_client().payment_intents.retrieve(intent_id))
+    return _intent(_client().v1.payment_intents.retrieve(intent_id))
 
 
 def cancel_intent(intent_id: str) -> Intent:
@@ -172,7 +172,7 @@ def cancel_intent(intent_id: str) -> Intent:
     intent = retrieve_intent(intent_id)
     if intent.status in {"succeeded", "canceled", "processing"}:
         return intent
-    return _intent(_client().payment_intents.cancel(intent_id))
+    return _intent(_client().v1.payment_intents.cancel(intent_id))
 
 
 def _refund(obj, intent_id: str = "") -> Refund:
@@ -193,10 +193,10 @@ def refund(*, intent_id: str, amount: Decimal, key: str) -> Refund:
     keys, and a retry after a lost answer must not refund twice.
     """
     client = _client()
-    for existing in client.refunds.list({"payment_intent": intent_id, "limit": 100}).data:
+    for existing in client.v1.refunds.list({"payment_intent": intent_id, "limit": 100}).data:
         if (existing.to_dict().get("metadata") or {}).get("return") == key:
             return _refund(existing, intent_id)
-    obj = client.refunds.create(
+    obj = client.v1.refunds.create(
         {"payment_intent": intent_id, "amount": to_cents(amount), "metadata": {"return": key}},
         {"idempotency_key": f"return-{key}"},
     )
@@ -237,13 +237,13 @@ def charges_of(day: date) -> list[Charge]:
     client = _client()
     bounds = _day_bounds(day)
     found = []
-    for obj in client.charges.list(_listing(bounds)).auto_paging_iter():
+    for obj in client.v1.charges.list(_listing(bounds)).auto_paging_iter():
         obj = obj.to_dict()
         if not bounds["gte"] <= obj["created"] < bounds["lt"]:
             continue
         fee = Decimal("0.00")
         if obj.get("balance_transaction"):
-            txn = client.balance_transactions.retrieve(obj["balance_transaction"])
+            txn = client.v1.balance_transactions.retrieve(obj["balance_transaction"])
             fee = from_cents(txn.to_dict().get("fee") or 0)
         found.append(
             Charge(
@@ -261,7 +261,7 @@ def refunds_of(day: date) -> list[Refund]:
     """The gateway's refunds created on ``day`` (the portal's time zone)."""
     bounds = _day_bounds(day)
     found = []
-    for obj in _client().refunds.list(_listing(bounds)).auto_paging_iter():
+    for obj in _client().v1.refunds.list(_listing(bounds)).auto_paging_iter():
         if bounds["gte"] <= obj["created"] < bounds["lt"]:
             found.append(_refund(obj))
     return found

@@ -430,7 +430,8 @@ class CardAttempt(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="card_attempt_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status="created") | Q(intent_id__isnull=False),
+                condition=Q(intent_id__isnull=False)
+                | Q(status__in=["created", "cancelled", "expired"]),
                 name="card_attempt_submitted_has_intent",
             ),
             models.CheckConstraint(
