@@ -2,6 +2,8 @@
 they come back to, the "in progress" page that polls, and the outcome. Each attempt is looked up
 among the logged-in citizen's own (404 otherwise); the rules live in ``payments.card``."""
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -113,10 +115,8 @@ class CardStatusView(CitizenRequiredMixin, OwnAttemptMixin, View):
     def get(self, request, *args, **kwargs):
         attempt = self.attempt()
         if attempt.status == CardAttempt.Status.PENDING:
-            try:
+            with contextlib.suppress(gateway.GatewayError):
                 attempt = card.refresh_attempt(attempt, via="status page")
-            except gateway.GatewayError:
-                pass
         return JsonResponse({"status": attempt.status, "done": not attempt.is_live})
 
 

@@ -381,7 +381,9 @@ class CardAttempt(models.Model):
         owner_field="attempt",
     )
 
-    public_id = models.UUIDField(_("αναγνωριστικό"), default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        _("αναγνωριστικό"), default=uuid.uuid4, unique=True, editable=False
+    )
     notice = models.ForeignKey(
         PaymentNotice,
         models.PROTECT,
@@ -455,7 +457,9 @@ class GatewayEvent(models.Model):
     signature held, and what processing it did. A signed event is processed once (its id is
     unique); an unsigned or forged one is kept with no id, never processed."""
 
-    event_id = models.CharField(_("αναγνωριστικό συμβάντος"), max_length=100, unique=True, null=True)
+    event_id = models.CharField(
+        _("αναγνωριστικό συμβάντος"), max_length=100, unique=True, null=True
+    )
     type = models.CharField(_("είδος"), max_length=100, blank=True)
     body = models.TextField(_("σώμα όπως ελήφθη"))
     signature_valid = models.BooleanField(_("έγκυρη υπογραφή"))

@@ -55,6 +55,14 @@ def webhook(client, body, header):
     )
 
 
+def intent_of(answer: dict) -> str:
+    return answer["client_secret"].split("_secret_")[0]
+
+
+def pass_3ds(base: str, answer: dict) -> None:
+    authenticate(base, intent_of(answer), answer["client_secret"], success=True)
+
+
 def test_a_card_payment_settles_the_notice_once(citizen_client, notice, stripe_gateway):
     attempt = start(citizen_client, notice)
     answer = submit(citizen_client, attempt, card_id(stripe_gateway)).json()
@@ -134,11 +142,11 @@ def test_the_webhook_settles_a_payment_the_citizen_never_came_back_from(
 ):
     attempt = start(citizen_client, notice)
     answer = submit(citizen_client, attempt, card_id(stripe_gateway, "3ds")).json()
-    authenticate(stripe_gateway, answer["client_secret"].split("_secret_")[0], answer["client_secret"], success=True)
+    pass_3ds(stripe_gateway, answer)
     status = citizen_client.get(reverse("payments:card_status", args=[attempt.public_id]))
     # the status page asks the gateway too; here the webhook comes first
     assert status.json()["done"] is True
-    body, header = signed_event(attempt.intent_id)
+    body, header = signed_event(intent_of(answer))
     assert webhook(citizen_client, body, header).status_code == 200
     assert Payment.objects.count() == 1
     ledger_clean()
@@ -154,8 +162,8 @@ def test_an_unsigned_forged_or_stale_webhook_is_refused_and_not_processed(
 ):
     attempt = start(citizen_client, notice)
     answer = submit(citizen_client, attempt, card_id(stripe_gateway, "3ds")).json()
-    authenticate(stripe_gateway, attempt.intent_id if False else answer["client_secret"].split("_secret_")[0], answer["client_secret"], success=True)
-    body, good = signed_event(answer["client_secret"].split("_secret_")[0], age=age)
+    pass_3ds(stripe_gateway, answer)
+    body, good = signed_event(intent_of(answer), age=age)
     response = webhook(client, body, good if header == "sign" else header)
     assert response.status_code == 400
     event = GatewayEvent.objects.get()
@@ -210,7 +218,7 @@ def test_the_sweep_expires_unfinished_attempts_and_recovers_a_lost_webhook(
 ):
     lost = start(citizen_client, notice)
     answer = submit(citizen_client, lost, card_id(stripe_gateway, "3ds")).json()
-    authenticate(stripe_gateway, answer["client_secret"].split("_secret_")[0], answer["client_secret"], success=True)
+    pass_3ds(stripe_gateway, answer)
     other = build_notice(citizen_client.debtor, debts=[make_debt(citizen_client.debtor, "9.00")])
     abandoned = start(citizen_client, other)
     CardAttempt.objects.filter(pk=lost.pk).update(
@@ -235,7 +243,7 @@ def test_money_for_a_notice_paid_meanwhile_is_refunded_automatically(
     attempt = start(citizen_client, notice)
     answer = submit(citizen_client, attempt, card_id(stripe_gateway, "3ds")).json()
     pay_notice_at_counter(notice, tender="cash", reference="Τ-1", cashier=admin_user)
-    authenticate(stripe_gateway, answer["client_secret"].split("_secret_")[0], answer["client_secret"], success=True)
+    pass_3ds(stripe_gateway, answer)
     citizen_client.get(answer["next"])
     attempt.refresh_from_db()
     assert attempt.status == "succeeded"
@@ -259,7 +267,9 @@ def paid(citizen_client, notice, stripe_gateway) -> Payment:
     return attempt.payment
 
 
-def test_staff_refund_in_full_reverses_the_receipt(citizen_client, notice, stripe_gateway, admin_user):
+def test_staff_refund_in_full_reverses_the_receipt(
+    citizen_client, notice, stripe_gateway, admin_user
+):
     payment = paid(citizen_client, notice, stripe_gateway)
     returned = card.refund_card_payment(
         payment,
@@ -273,7 +283,11 @@ def test_staff_refund_in_full_reverses_the_receipt(citizen_client, notice, strip
     refund_through_gateway(returned.pk)
     returned.refresh_from_db()
     assert returned.status == PaymentReturn.Status.RETURNED
-    assert [r.amount for r in gateway.refunds_of(timezone.localdate()) if r.intent_id == payment.reference] == [notice.total]
+    assert [
+        r.amount
+        for r in gateway.refunds_of(timezone.localdate())
+        if r.intent_id == payment.reference
+    ] == [notice.total]
     assert Receipt.objects.filter(reverses__isnull=False).count() == 1
     assert card.refundable(payment) == Decimal("0.00")
     ledger_clean()
@@ -316,7 +330,9 @@ def test_staff_refund_in_part_and_a_stale_amount_refused(
     ledger_clean()
 
 
-def test_another_citizens_attempt_is_not_found(client, make_citizen, citizen_client, notice, stripe_gateway):
+def test_another_citizens_attempt_is_not_found(
+    client, make_citizen, citizen_client, notice, stripe_gateway
+):
     attempt = start(citizen_client, notice)
     client.force_login(make_citizen())
     for name in ("payments:card", "payments:card_status", "payments:card_return"):
@@ -324,7 +340,9 @@ def test_another_citizens_attempt_is_not_found(client, make_citizen, citizen_cli
     assert client.post(reverse("payments:card_start", args=[notice.pk])).status_code == 404
 
 
-def test_the_payment_page_loads_the_gateways_script_only_there(citizen_client, notice, stripe_gateway):
+def test_the_payment_page_loads_the_gateways_script_only_there(
+    citizen_client, notice, stripe_gateway
+):
     detail = citizen_client.get(reverse("citizen:notice", args=[notice.pk]))
     assert "Πληρωμή με κάρτα" in detail.text
     assert stripe_gateway not in detail.headers["Content-Security-Policy"]

@@ -159,7 +159,7 @@ RECEIPT_SWEEP_AFTER = timedelta(minutes=env.int("RECEIPT_SWEEP_AFTER_MINUTES", d
 STRIPE_API_BASE = env.str(
     "STRIPE_API_BASE", default="https://api.stripe.com" if PRODUCTION else "http://127.0.0.1:8420"
 )
-_LOCAL_STRIPE_KEY = "sk_test_localstripe"  # noqa: S105 (localstripe takes any sk_test_ key)
+_LOCAL_STRIPE_KEY = "sk_test_localstripe"
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="" if PRODUCTION else _LOCAL_STRIPE_KEY)
 STRIPE_PUBLISHABLE_KEY = env.str(
     "STRIPE_PUBLISHABLE_KEY", default="" if PRODUCTION else "pk_test_localstripe"

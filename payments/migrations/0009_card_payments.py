@@ -8,92 +8,258 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debts', '0010_notice_debtor_never_changes'),
-        ('payments', '0008_receipts_for_earlier_payments'),
+        ("debts", "0010_notice_debtor_never_changes"),
+        ("payments", "0008_receipts_for_earlier_payments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CardAttempt',
+            name="CardAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='αναγνωριστικό')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='ποσό')),
-                ('status', models.CharField(choices=[('created', 'Δημιουργήθηκε'), ('pending', 'Σε επεξεργασία'), ('succeeded', 'Πληρώθηκε'), ('failed', 'Απορρίφθηκε'), ('cancelled', 'Ακυρώθηκε'), ('expired', 'Έληξε')], default='created', editable=False, max_length=16, verbose_name='κατάσταση')),
-                ('intent_id', models.CharField(blank=True, max_length=100, null=True, unique=True, verbose_name='αναγνωριστικό πληρωμής στην Stripe')),
-                ('failure_code', models.CharField(blank=True, max_length=64, verbose_name='κωδικός απόρριψης')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='δημιουργήθηκε')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='υποβλήθηκε')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='χρήστης')),
-                ('debtor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_attempts', to='debts.debtor', verbose_name='οφειλέτης')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_attempts', to='debts.paymentnotice', verbose_name='ειδοποιητήριο')),
-                ('payment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='card_attempt', to='payments.payment', verbose_name='πληρωμή')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        unique=True,
+                        verbose_name="αναγνωριστικό",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="ποσό"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Δημιουργήθηκε"),
+                            ("pending", "Σε επεξεργασία"),
+                            ("succeeded", "Πληρώθηκε"),
+                            ("failed", "Απορρίφθηκε"),
+                            ("cancelled", "Ακυρώθηκε"),
+                            ("expired", "Έληξε"),
+                        ],
+                        default="created",
+                        editable=False,
+                        max_length=16,
+                        verbose_name="κατάσταση",
+                    ),
+                ),
+                (
+                    "intent_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="αναγνωριστικό πληρωμής στην Stripe",
+                    ),
+                ),
+                (
+                    "failure_code",
+                    models.CharField(blank=True, max_length=64, verbose_name="κωδικός απόρριψης"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="δημιουργήθηκε"
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="υποβλήθηκε"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="χρήστης",
+                    ),
+                ),
+                (
+                    "debtor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_attempts",
+                        to="debts.debtor",
+                        verbose_name="οφειλέτης",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_attempts",
+                        to="debts.paymentnotice",
+                        verbose_name="ειδοποιητήριο",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_attempt",
+                        to="payments.payment",
+                        verbose_name="πληρωμή",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'πληρωμή με κάρτα',
-                'verbose_name_plural': 'πληρωμές με κάρτα',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('refund_card_payment', 'Μπορεί να επιστρέφει πληρωμές με κάρτα')],
+                "verbose_name": "πληρωμή με κάρτα",
+                "verbose_name_plural": "πληρωμές με κάρτα",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("refund_card_payment", "Μπορεί να επιστρέφει πληρωμές με κάρτα")],
             },
         ),
         migrations.CreateModel(
-            name='CardAttemptChange',
+            name="CardAttemptChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(max_length=16, verbose_name='από')),
-                ('to_status', models.CharField(max_length=16, verbose_name='σε')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='χρονική στιγμή')),
-                ('cause', models.CharField(max_length=200, verbose_name='αιτία')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='χρήστης')),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='payments.cardattempt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_status", models.CharField(max_length=16, verbose_name="από")),
+                ("to_status", models.CharField(max_length=16, verbose_name="σε")),
+                (
+                    "at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="χρονική στιγμή"
+                    ),
+                ),
+                ("cause", models.CharField(max_length=200, verbose_name="αιτία")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="χρήστης",
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="payments.cardattempt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'αλλαγή κατάστασης πληρωμής με κάρτα',
-                'verbose_name_plural': 'αλλαγές κατάστασης πληρωμών με κάρτα',
-                'ordering': ['at', 'id'],
-                'abstract': False,
+                "verbose_name": "αλλαγή κατάστασης πληρωμής με κάρτα",
+                "verbose_name_plural": "αλλαγές κατάστασης πληρωμών με κάρτα",
+                "ordering": ["at", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='GatewayEvent',
+            name="GatewayEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=100, null=True, unique=True, verbose_name='αναγνωριστικό συμβάντος')),
-                ('type', models.CharField(blank=True, max_length=100, verbose_name='είδος')),
-                ('body', models.TextField(verbose_name='σώμα όπως ελήφθη')),
-                ('signature_valid', models.BooleanField(verbose_name='έγκυρη υπογραφή')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='ελήφθη')),
-                ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='επεξεργάστηκε')),
-                ('result', models.CharField(blank=True, max_length=200, verbose_name='αποτέλεσμα')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="αναγνωριστικό συμβάντος",
+                    ),
+                ),
+                ("type", models.CharField(blank=True, max_length=100, verbose_name="είδος")),
+                ("body", models.TextField(verbose_name="σώμα όπως ελήφθη")),
+                ("signature_valid", models.BooleanField(verbose_name="έγκυρη υπογραφή")),
+                (
+                    "received_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="ελήφθη"),
+                ),
+                (
+                    "processed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="επεξεργάστηκε"),
+                ),
+                ("result", models.CharField(blank=True, max_length=200, verbose_name="αποτέλεσμα")),
             ],
             options={
-                'verbose_name': 'συμβάν της Stripe',
-                'verbose_name_plural': 'συμβάντα της Stripe',
-                'ordering': ['-received_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('event_id__isnull', False), ('signature_valid', True)), models.Q(('event_id__isnull', True), ('processed_at__isnull', True), ('signature_valid', False)), _connector='OR'), name='gateway_event_processed_only_if_signed')],
+                "verbose_name": "συμβάν της Stripe",
+                "verbose_name_plural": "συμβάντα της Stripe",
+                "ordering": ["-received_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("event_id__isnull", False), ("signature_valid", True)),
+                            models.Q(
+                                ("event_id__isnull", True),
+                                ("processed_at__isnull", True),
+                                ("signature_valid", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="gateway_event_processed_only_if_signed",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='cardattempt',
-            index=models.Index(fields=['status', 'created_at'], name='card_attempt_status'),
+            model_name="cardattempt",
+            index=models.Index(fields=["status", "created_at"], name="card_attempt_status"),
         ),
         migrations.AddConstraint(
-            model_name='cardattempt',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['created', 'pending'])), fields=('notice',), name='card_attempt_one_live_per_notice'),
+            model_name="cardattempt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["created", "pending"])),
+                fields=("notice",),
+                name="card_attempt_one_live_per_notice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='card_attempt_amount_positive'),
+            model_name="cardattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="card_attempt_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('intent_id__isnull', False), ('status__in', ['created', 'cancelled', 'expired']), _connector='OR'), name='card_attempt_submitted_has_intent'),
+            model_name="cardattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("intent_id__isnull", False),
+                    ("status__in", ["created", "cancelled", "expired"]),
+                    _connector="OR",
+                ),
+                name="card_attempt_submitted_has_intent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardattempt',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'succeeded'), _negated=True), ('payment__isnull', False), _connector='OR'), name='card_attempt_succeeded_has_payment'),
+            model_name="cardattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "succeeded"), _negated=True),
+                    ("payment__isnull", False),
+                    _connector="OR",
+                ),
+                name="card_attempt_succeeded_has_payment",
+            ),
         ),
     ]
