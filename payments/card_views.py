@@ -101,10 +101,9 @@ class CardReturnView(CitizenRequiredMixin, OwnAttemptMixin, View):
 
     def get(self, request, *args, **kwargs):
         attempt = self.attempt()
-        try:
+        # The gateway down: the page polls, and the webhook or the sweep settle it.
+        with contextlib.suppress(gateway.GatewayError):
             card.refresh_attempt(attempt, via="return page")
-        except gateway.GatewayError:
-            pass  # the page polls, and the webhook or the sweep settle it
         return redirect("payments:card", attempt.public_id)
 
 
