@@ -401,6 +401,8 @@ class CardAttempt(models.Model):
         _("αναγνωριστικό πληρωμής στην Stripe"), max_length=100, unique=True, null=True, blank=True
     )
     failure_code = models.CharField(_("κωδικός απόρριψης"), max_length=64, blank=True)
+    # The gateway's fee for the charge, as reconcile_gateway found it in its balance.
+    fee = models.DecimalField(_("προμήθεια"), null=True, blank=True, **MONEY)
     created_at = models.DateTimeField(_("δημιουργήθηκε"), default=timezone.now)
     submitted_at = models.DateTimeField(_("υποβλήθηκε"), null=True, blank=True)
     payment = models.OneToOneField(
