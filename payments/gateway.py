@@ -109,16 +109,22 @@ def stripe_js_url() -> str:
 
 def csp_origins() -> dict[str, list[str]]:
     """What the payment page's Content-Security-Policy must add for the gateway's script, its
-    frames (the card fields, 3-D Secure) and its API."""
+    frames (the card fields, 3-D Secure) and its API. The portal's own origin is named again
+    where the policy has no directive of its own (connect-src, frame-src): a directive added
+    replaces the default-src fallback, and the page posts the card's id to the portal."""
     if is_stripe():
         return {
             "script-src": ["https://js.stripe.com"],
-            "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
-            "connect-src": [STRIPE_API],
+            "frame-src": ["'self'", "https://js.stripe.com", "https://hooks.stripe.com"],
+            "connect-src": ["'self'", STRIPE_API],
         }
     parts = urlsplit(settings.STRIPE_API_BASE)
     origin = f"{parts.scheme}://{parts.netloc}"
-    return {"script-src": [origin], "frame-src": [origin], "connect-src": [origin]}
+    return {
+        "script-src": [origin],
+        "frame-src": ["'self'", origin],
+        "connect-src": ["'self'", origin],
+    }
 
 
 def _intent(obj) -> Intent:

@@ -352,6 +352,8 @@ def test_the_payment_page_loads_the_gateways_script_only_there(
     assert 'data-flow="token"' in page.text
     policy = page.headers["Content-Security-Policy"]
     assert f"script-src 'self' {stripe_gateway}" in policy
+    # the page posts the card's id to the portal itself
+    assert f"connect-src 'self' {stripe_gateway}" in policy
     assert notice.rf_code[:4] in page.text
 
 

@@ -71,7 +71,8 @@
         });
       })
       .catch(function (problem) {
-        fail(problem.message || form.dataset.invalid);
+        // A failed fetch is the browser's (English) TypeError: the page's own words instead.
+        fail(problem instanceof TypeError ? form.dataset.network : problem.message || form.dataset.invalid);
       });
   });
 })();
