@@ -11,11 +11,13 @@ its server takes as the payment method.
 Amounts cross this boundary as ``Decimal`` euros; cents exist only here.
 """
 
+import time as clock
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+import requests
 import stripe
 from django.conf import settings
 from django.utils import timezone
@@ -271,3 +273,25 @@ def refunds_of(day: date) -> list[Refund]:
         if bounds["gte"] <= obj["created"] < bounds["lt"]:
             found.append(_refund(obj))
     return found
+
+
+def register_local_webhook(url: str, *, wait: float = 30) -> None:
+    """Point localstripe's webhooks at ``url``, signed with ``STRIPE_WEBHOOK_SECRET``, once it
+    answers (``make run`` starts it a moment before). Stripe's own webhooks are registered in
+    its dashboard, never from here."""
+    if is_stripe():
+        raise ValueError("webhooks of Stripe itself are registered in its dashboard")
+    deadline = clock.monotonic() + wait
+    while True:
+        try:
+            response = requests.post(
+                settings.STRIPE_API_BASE.rstrip("/") + "/_config/webhooks/portal",
+                data={"url": url, "secret": settings.STRIPE_WEBHOOK_SECRET},
+                timeout=5,
+            )
+            break
+        except requests.ConnectionError:
+            if clock.monotonic() > deadline:
+                raise
+            clock.sleep(0.2)
+    response.raise_for_status()
