@@ -6,14 +6,13 @@ import io
 from datetime import date
 
 import pytest
-import requests
+from django.core.management import call_command
 from django.db import connection
 from pypdf import PdfReader
 
 from payments.models import CardAttempt
 from receipts.models import Receipt
 from tests.browser import assert_accessible
-from tests.card_gateway import WEBHOOK_SECRET
 from tests.test_citizen_browser import PHONE, logged_in_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,12 +28,8 @@ def _close_connections_after_each_request(monkeypatch):
 
 @pytest.fixture
 def webhook_to_live_server(stripe_gateway, live_server):
-    """localstripe's webhooks sent to the live portal, signed with the tests' secret."""
-    requests.post(
-        f"{stripe_gateway}/_config/webhooks/portal",
-        data={"url": f"{live_server.url}/payments/stripe/webhook/", "secret": WEBHOOK_SECRET},
-        timeout=10,
-    ).raise_for_status()
+    """localstripe's webhooks sent to the live portal, as ``make run`` registers them."""
+    call_command("localstripe_webhook", "--url", f"{live_server.url}/payments/stripe/webhook/")
     return live_server
 
 
