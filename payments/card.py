@@ -53,9 +53,11 @@ def live_attempt(notice: PaymentNotice, *, actor=None) -> CardAttempt:
     notice = lock_notice(notice.pk)
     _refuse_unless_payable(notice)
     live = CardAttempt.objects.filter(notice=notice, status__in=CardAttempt.LIVE).first()
-    if live is not None and not _past_expiry(live, timezone.now()):
-        return live
     if live is not None:
+        # A submitted one is never replaced here: its card may be charged yet (the sweep asks
+        # the gateway before it expires it); the citizen sees it in progress, or cancels it.
+        if live.status == CardAttempt.Status.PENDING or not _past_expiry(live, timezone.now()):
+            return live
         CardAttempt.states.advance(live, CardAttempt.Status.EXPIRED, cause="expired unused")
     return CardAttempt.objects.create(
         notice=notice, debtor_id=notice.debtor_id, amount=notice.total, created_by=actor

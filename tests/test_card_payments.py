@@ -361,3 +361,19 @@ def test_the_payment_pages_in_english(citizen_client, notice, stripe_gateway):
     attempt = start(citizen_client, notice)
     page = citizen_client.get("/en" + reverse("payments:card", args=[attempt.public_id]))
     assert "Pay by card" in page.text
+
+
+def test_an_old_unsubmitted_attempt_is_replaced_but_a_submitted_one_is_kept(
+    citizen_client, notice, stripe_gateway, settings
+):
+    old = start(citizen_client, notice)
+    long_ago = timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1)
+    CardAttempt.objects.filter(pk=old.pk).update(created_at=long_ago)
+    fresh = start(citizen_client, notice)
+    old.refresh_from_db()
+    assert (old.status, fresh.status) == ("expired", "created")
+    submit(citizen_client, fresh, card_id(stripe_gateway, "3ds"))
+    CardAttempt.objects.filter(pk=fresh.pk).update(created_at=long_ago)
+    assert start(citizen_client, notice).pk == fresh.pk
+    page = citizen_client.get(reverse("payments:card", args=[fresh.public_id]))
+    assert reverse("payments:card_cancel", args=[fresh.public_id]) in page.text
