@@ -23,11 +23,20 @@ from .models import CardAttempt
 GATEWAY_DOWN = _("Η υπηρεσία πληρωμών με κάρτα δεν απαντά. Δοκιμάστε ξανά σε λίγο.")
 
 
-class CardStartView(CitizenRequiredMixin, View):
+class OwnNoticeMixin:
+    """After ``CitizenRequiredMixin``: the URL's notice among the citizen's own, looked up
+    before any method runs."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.notice = get_object_or_404(debtor_notices(self.debtor), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CardStartView(CitizenRequiredMixin, OwnNoticeMixin, View):
     """The «Πληρωμή με κάρτα» button of a notice: its live attempt, or a new one."""
 
     def post(self, request, *args, **kwargs):
-        notice = get_object_or_404(debtor_notices(self.debtor), pk=kwargs["notice"])
+        notice = self.notice
         try:
             attempt = card.live_attempt(notice, actor=request.user)
         except ValidationError as error:
@@ -37,13 +46,18 @@ class CardStartView(CitizenRequiredMixin, View):
 
 
 class OwnAttemptMixin:
-    """After ``CitizenRequiredMixin``: the URL's attempt among the citizen's own."""
+    """After ``CitizenRequiredMixin``: the URL's attempt among the citizen's own, looked up
+    before any method runs, so another's id is 404 whatever the method."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = get_object_or_404(
+            CardAttempt.objects.filter(debtor=self.debtor).select_related("notice", "payment"),
+            public_id=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
 
     def attempt(self) -> CardAttempt:
-        return get_object_or_404(
-            CardAttempt.objects.filter(debtor=self.debtor).select_related("notice", "payment"),
-            public_id=self.kwargs["attempt"],
-        )
+        return self.object
 
 
 class CardAttemptView(CitizenRequiredMixin, OwnAttemptMixin, TemplateView):
