@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from payments.models import CardAttempt, Channel, GatewayEvent, Payment, Payment
 from payments.services import pay_notice_at_counter
 from payments.tasks import refund_through_gateway, sweep_card_attempts
 from receipts.models import Receipt
-from tests.card_gateway import authenticate, card_id, signed_event
+from tests.card_gateway import SECRET_KEY, authenticate, card_id, signed_event
 
 pytestmark = pytest.mark.django_db
 
@@ -377,3 +378,41 @@ def test_an_old_unsubmitted_attempt_is_replaced_but_a_submitted_one_is_kept(
     assert start(citizen_client, notice).pk == fresh.pk
     page = citizen_client.get(reverse("payments:card", args=[fresh.public_id]))
     assert reverse("payments:card_cancel", args=[fresh.public_id]) in page.text
+
+
+def test_stripes_own_flow_a_payment_method_charged_by_the_server(
+    citizen_client, notice, stripe_gateway
+):
+    """Real Stripe.js gives a PaymentMethod (``pm_…``), not a token's card: the server's side
+    of that flow, against localstripe's PaymentMethods."""
+    response = requests.post(
+        f"{stripe_gateway}/v1/payment_methods",
+        data={
+            "type": "card",
+            "card[number]": "4242424242424242",
+            "card[exp_month]": "12",
+            "card[exp_year]": "2030",
+            "card[cvc]": "123",
+        },
+        auth=(SECRET_KEY, ""),
+        timeout=10,
+    )
+    payment_method = response.json()["id"]
+    assert payment_method.startswith("pm_")
+    attempt = start(citizen_client, notice)
+    assert submit(citizen_client, attempt, payment_method).json()["status"] == "succeeded"
+    ledger_clean()
+
+
+def test_against_stripe_the_page_loads_stripe_js_and_makes_a_payment_method(
+    citizen_client, notice, settings
+):
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+    attempt = start(citizen_client, notice)  # no call to the gateway before the card is sent
+    page = citizen_client.get(reverse("payments:card", args=[attempt.public_id]))
+    assert 'src="https://js.stripe.com/v3/"' in page.text
+    assert 'data-flow="payment_method"' in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' https://js.stripe.com" in policy
+    assert "connect-src 'self' https://api.stripe.com" in policy
+    assert "frame-src 'self' https://js.stripe.com https://hooks.stripe.com" in policy
