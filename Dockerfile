@@ -47,6 +47,7 @@ RUN DJANGO_ENV=production \
     TAXISNET_CLIENT_ID=build TAXISNET_CLIENT_SECRET=build \
     MUNICIPALITY_IBAN=GR9608100010000001234567890 RF_CREDITOR_CODE=0000 \
     PORTAL_BASE_URL=https://build.invalid \
+    STRIPE_SECRET_KEY=build STRIPE_PUBLISHABLE_KEY=build STRIPE_WEBHOOK_SECRET=build \
     sh -c 'python manage.py collectstatic --no-input \
         && if find . -name "*.po" -not -path "./node_modules/*" | grep -q .; then \
             python manage.py compilemessages; fi'

@@ -38,11 +38,18 @@ node_modules/.installed: package.json package-lock.json
 %.mo: %.po | .make/apt $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
-## run: the portal at http://$(HOST):$(PORT) on the embedded default, with demo data
+## run: the portal at http://$(HOST):$(PORT) on the embedded default, with demo data, and
+## localstripe (the card gateway's stand-in) on a free local port, its webhooks sent to the portal
 run: setup
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
+	@port=$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(VENV)/bin/localstripe --port $$port --from-scratch >var/localstripe.log 2>&1 & \
+	localstripe=$$!; trap 'kill $$localstripe 2>/dev/null; exit' EXIT INT TERM; \
+	export STRIPE_API_BASE=http://127.0.0.1:$$port; \
+	echo "localstripe (card payments) at $$STRIPE_API_BASE, its log in var/localstripe.log"; \
+	$(PY) manage.py localstripe_webhook --url http://$(HOST):$(PORT)/payments/stripe/webhook/ && \
 	TAXISNET_BASE_URL=$${TAXISNET_BASE_URL:-http://$(HOST):$(PORT)/gsis-sandbox/oauth2server} \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 

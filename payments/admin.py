@@ -741,3 +741,6 @@ class UnappliedPaymentAdmin(PaymentHistoryAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(RESOLVE_UNAPPLIED)
+
+
+from . import card_admin  # noqa: E402, F401 (registers the card payments in the admin)

@@ -15,6 +15,8 @@ told by append-only rows beside it, so that for every payment
 ``manage.py check_ledger`` verifies this for every payment.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -333,6 +335,154 @@ class UnappliedPayment(Payment):
         proxy = True
         verbose_name = _("αδιάθετο ποσό")
         verbose_name_plural = _("αδιάθετα ποσά")
+
+
+# --- Card payments --------------------------------------------------------------------------
+
+
+class CardAttemptChange(StatusChange):
+    attempt = models.ForeignKey("CardAttempt", models.PROTECT, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("αλλαγή κατάστασης πληρωμής με κάρτα")
+        verbose_name_plural = _("αλλαγές κατάστασης πληρωμών με κάρτα")
+
+
+class CardAttempt(models.Model):
+    """One try of a citizen to pay a notice by card: changeable, unlike the money it may bring
+    (a ``Payment``, once the gateway says the card was charged).
+
+    ``public_id`` is ours: in the citizen's URLs, the gateway's idempotency key and its metadata.
+    ``intent_id`` is the gateway's PaymentIntent, unique, set when the card is submitted. At most
+    one attempt per notice is live (created or pending): a second tab gets the same one.
+    """
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Δημιουργήθηκε")
+        PENDING = "pending", _("Σε επεξεργασία")
+        SUCCEEDED = "succeeded", _("Πληρώθηκε")
+        FAILED = "failed", _("Απορρίφθηκε")
+        CANCELLED = "cancelled", _("Ακυρώθηκε")
+        EXPIRED = "expired", _("Έληξε")
+
+    LIVE = (Status.CREATED, Status.PENDING)
+    # Money received wins (pretix's lesson): the gateway may report a charge after the portal
+    # gave up on the attempt (declined then retried in the same intent, expired while 3-D Secure
+    # was finishing); it is recorded, and refunded if the notice was paid meanwhile.
+    states = StateMachine(
+        {
+            Status.CREATED: {Status.PENDING, Status.CANCELLED, Status.EXPIRED},
+            Status.PENDING: {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.EXPIRED},
+            Status.FAILED: {Status.SUCCEEDED},
+            Status.CANCELLED: {Status.SUCCEEDED},
+            Status.EXPIRED: {Status.SUCCEEDED},
+        },
+        record=CardAttemptChange,
+        owner_field="attempt",
+    )
+
+    public_id = models.UUIDField(
+        _("αναγνωριστικό"), default=uuid.uuid4, unique=True, editable=False
+    )
+    notice = models.ForeignKey(
+        PaymentNotice,
+        models.PROTECT,
+        related_name="card_attempts",
+        verbose_name=_("ειδοποιητήριο"),
+    )
+    debtor = models.ForeignKey(
+        Debtor, models.PROTECT, related_name="card_attempts", verbose_name=_("οφειλέτης")
+    )
+    amount = models.DecimalField(_("ποσό"), **MONEY)
+    status = models.CharField(
+        _("κατάσταση"), max_length=16, choices=Status, default=Status.CREATED, editable=False
+    )
+    intent_id = models.CharField(
+        _("αναγνωριστικό πληρωμής στην Stripe"), max_length=100, unique=True, null=True, blank=True
+    )
+    failure_code = models.CharField(_("κωδικός απόρριψης"), max_length=64, blank=True)
+    # The gateway's fee for the charge, as reconcile_gateway found it in its balance.
+    fee = models.DecimalField(_("προμήθεια"), null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField(_("δημιουργήθηκε"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("υποβλήθηκε"), null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="card_attempt",
+        verbose_name=_("πληρωμή"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("χρήστης"),
+    )
+
+    class Meta:
+        verbose_name = _("πληρωμή με κάρτα")
+        verbose_name_plural = _("πληρωμές με κάρτα")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice"],
+                condition=Q(status__in=["created", "pending"]),
+                name="card_attempt_one_live_per_notice",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="card_attempt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(intent_id__isnull=False)
+                | Q(status__in=["created", "cancelled", "expired"]),
+                name="card_attempt_submitted_has_intent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | Q(payment__isnull=False),
+                name="card_attempt_succeeded_has_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="card_attempt_status")]
+        permissions = [("refund_card_payment", _("Μπορεί να επιστρέφει πληρωμές με κάρτα"))]
+
+    def __str__(self):
+        return f"{self.notice.formatted_rf} {self.amount} € ({self.get_status_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE
+
+
+class GatewayEvent(models.Model):
+    """Every event the gateway sent to the webhook, as received: the raw body, whether its
+    signature held, and what processing it did. A signed event is processed once (its id is
+    unique); an unsigned or forged one is kept with no id, never processed."""
+
+    event_id = models.CharField(
+        _("αναγνωριστικό συμβάντος"), max_length=100, unique=True, null=True
+    )
+    type = models.CharField(_("είδος"), max_length=100, blank=True)
+    body = models.TextField(_("σώμα όπως ελήφθη"))
+    signature_valid = models.BooleanField(_("έγκυρη υπογραφή"))
+    received_at = models.DateTimeField(_("ελήφθη"), default=timezone.now)
+    processed_at = models.DateTimeField(_("επεξεργάστηκε"), null=True, blank=True)
+    result = models.CharField(_("αποτέλεσμα"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("συμβάν της Stripe")
+        verbose_name_plural = _("συμβάντα της Stripe")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signature_valid=True, event_id__isnull=False)
+                | Q(signature_valid=False, event_id__isnull=True, processed_at__isnull=True),
+                name="gateway_event_processed_only_if_signed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.type or '?'} {self.event_id or ''}".strip()
 
 
 # Bank statements live in their own module; imported here so Django registers them.

@@ -20,6 +20,7 @@ from debts.models import (
 )
 from debts.services import build_notice, create_settlement
 from tests.browser import chromium  # noqa: F401 (a fixture for the browser tests)
+from tests.card_gateway import localstripe_url, stripe_gateway  # noqa: F401 (card gateway)
 
 _afm_serial = itertools.count(10_000_000)
 

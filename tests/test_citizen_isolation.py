@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from debts.models import ParavoloType
 from debts.services import build_notice
+from payments.models import CardAttempt
 
 NAMESPACES = ("citizen", "payments")
 
@@ -38,7 +39,9 @@ def owner(citizen_client, make_debt):
     """The owner's client and one object of each kind an id in a URL can name."""
     debtor = citizen_client.debtor
     notice = build_notice(debtor, debts=[make_debt(debtor, "20.00", due_date=date(2024, 1, 31))])
-    citizen_client.objects = {"notice": notice}
+    other = build_notice(debtor, debts=[make_debt(debtor, "30.00", due_date=date(2024, 1, 31))])
+    attempt = CardAttempt.objects.create(notice=other, debtor=debtor, amount=other.total)
+    citizen_client.objects = {"notice": notice, "attempt": attempt}
     return citizen_client
 
 
@@ -59,8 +62,30 @@ def paravolo_type(revenue):
 
 # An id names either an object of one citizen (the other must get 404) or an entry of a catalogue
 # every citizen may use (then both get it). Each URL taking an id must be listed in one of them.
-OWNED = {"citizen:notice": "notice", "citizen:notice_pdf": "notice"}
+OWNED = {
+    "citizen:notice": "notice",
+    "citizen:notice_pdf": "notice",
+    "payments:card_start": "notice",
+    "payments:card": "attempt",
+    "payments:card_submit": "attempt",
+    "payments:card_return": "attempt",
+    "payments:card_status": "attempt",
+    "payments:card_cancel": "attempt",
+}
 SHARED = {"citizen:paravolo_issue"}
+# What the owner's GET answers where it is not the page itself: a form's target takes only a
+# POST (405), the return page redirects.
+OWNER_GET = {
+    "payments:card_start": 405,
+    "payments:card_submit": 405,
+    "payments:card_cancel": 405,
+    "payments:card_return": 302,
+}
+
+
+def url_id(obj):
+    """What a URL names the object by: a card attempt by its public id, the rest by pk."""
+    return getattr(obj, "public_id", obj.pk)
 
 
 def test_every_id_in_a_url_is_looked_up_among_the_citizens_own(owner, stranger, paravolo_type):
@@ -76,8 +101,9 @@ def test_every_id_in_a_url_is_looked_up_among_the_citizens_own(owner, stranger, 
             assert stranger.get(url).status_code == 200, name
         else:
             assert name in OWNED, f"{name}: say in OWNED or SHARED whose object its id names"
-            url = reverse(name, kwargs={"pk": owner.objects[OWNED[name]].pk})
-            assert owner.get(url).status_code == 200, name
+            url = reverse(name, kwargs={"pk": url_id(owner.objects[OWNED[name]])})
+            expected = OWNER_GET.get(name, 200)
+            assert owner.get(url).status_code == expected, name
             assert "no-store" in owner.get(url)["Cache-Control"], f"{name}: kept by the browser"
             assert stranger.get(url).status_code == 404, name
             assert stranger.post(url).status_code == 404, name

@@ -399,7 +399,7 @@ def test_build_a_notice_choose_review_confirm(citizen_client, debtor, everything
     }
     page = text_of(html_of(response))
     assert f"Δημιουργήθηκε το ειδοποιητήριο {built.formatted_rf}" in page
-    assert "Πληρωμή με κάρτα" not in page
+    assert "Πληρωμή με κάρτα" in page  # the button, on the notice just built
 
 
 def test_the_review_shows_the_surcharge_frozen_to_the_validity_date(citizen_client, everything):

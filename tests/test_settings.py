@@ -33,6 +33,9 @@ PRODUCTION = {
     "MUNICIPALITY_IBAN": "GR96 0810 0010 0000 0123 4567 890",
     "RF_CREDITOR_CODE": "0173",
     "PORTAL_BASE_URL": "https://pay.thermi.gov.gr",
+    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_urlsafe(20),
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_urlsafe(20),
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(20),
 }
 
 
@@ -117,6 +120,12 @@ def test_production_builds_https_callbacks_and_has_no_gsis_sandbox():
     assert taxisnet["APP"]["client_id"] == PRODUCTION["TAXISNET_CLIENT_ID"]
 
 
+def test_production_points_at_stripe_itself():
+    values = settings_values("STRIPE_API_BASE", "STRIPE_SECRET_KEY", **PRODUCTION)
+    assert values["STRIPE_API_BASE"] == "https://api.stripe.com"
+    assert values["STRIPE_SECRET_KEY"] == PRODUCTION["STRIPE_SECRET_KEY"]
+
+
 def test_production_caches_in_redis_with_djangos_own_backend():
     values = settings_values("CACHES", **PRODUCTION)
     assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
@@ -156,6 +165,10 @@ def test_production_health_check_is_served_over_plain_http():
         ({"RF_CREDITOR_CODE": "46"}, "RF_CREDITOR_CODE is missing or not the four digits"),
         ({"PORTAL_BASE_URL": None}, "PORTAL_BASE_URL is missing or not https://"),
         ({"PORTAL_BASE_URL": "http://pay.thermi.gov.gr"}, "PORTAL_BASE_URL"),
+        ({"STRIPE_SECRET_KEY": None}, "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY or"),
+        ({"STRIPE_PUBLISHABLE_KEY": None}, "STRIPE_PUBLISHABLE_KEY or STRIPE_WEBHOOK_SECRET"),
+        ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET is missing"),
+        ({"STRIPE_API_BASE": "http://127.0.0.1:8420"}, "STRIPE_API_BASE is not https://"),
     ],
 )
 def test_production_refuses_to_start_on_development_conveniences(change, problem):

@@ -143,10 +143,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "receipts.tasks.sweep_undelivered",
         "schedule": crontab(minute="*/2"),
     },
+    "sweep-card-attempts": {
+        "task": "payments.tasks.sweep_card_attempts",
+        "schedule": crontab(minute="*/2"),
+    },
 }
 # A receipt still without its PDF, or its email, this many minutes after it was issued is queued
 # again by the sweep (the broker was down at the commit, or a worker died with the task).
 RECEIPT_SWEEP_AFTER = timedelta(minutes=env.int("RECEIPT_SWEEP_AFTER_MINUTES", default=5))
+
+# --- Card payments (Stripe) -------------------------------------------------------------------
+# Production talks to Stripe itself (the API base below, live or test keys); development and the
+# tests talk to localstripe, the stand-in `make run` and the test session start on a free port
+# and point STRIPE_API_BASE at. Production refuses to start without the keys and the secret.
+STRIPE_API_BASE = env.str(
+    "STRIPE_API_BASE", default="https://api.stripe.com" if PRODUCTION else "http://127.0.0.1:8420"
+)
+_LOCAL_STRIPE_KEY = "sk_test_localstripe"
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="" if PRODUCTION else _LOCAL_STRIPE_KEY)
+STRIPE_PUBLISHABLE_KEY = env.str(
+    "STRIPE_PUBLISHABLE_KEY", default="" if PRODUCTION else "pk_test_localstripe"
+)
+STRIPE_WEBHOOK_SECRET = env.str(
+    "STRIPE_WEBHOOK_SECRET", default="" if PRODUCTION else "whsec_localstripe"
+)
+# A card attempt the gateway has not settled this many minutes after it was submitted is asked
+# about by the sweep (a lost webhook must not lose a receipt); one never finished this long after
+# it began expires (GOV.UK Pay: 90 minutes), its intent cancelled at the gateway.
+CARD_SWEEP_AFTER = timedelta(minutes=env.int("CARD_SWEEP_AFTER_MINUTES", default=5))
+CARD_ATTEMPT_EXPIRY = timedelta(minutes=env.int("CARD_ATTEMPT_EXPIRY_MINUTES", default=90))
 
 # --- Email ----------------------------------------------------------------------------------
 # The embedded default writes each message to a file in var/mail/ instead of sending it.
@@ -304,8 +329,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Only the portal's own scripts and styles, never inline ones (no template of ours has a <script>
 # body, an on*= or a style= attribute: tests/test_security_headers.py). Card payments will add
-# Stripe.js here: "https://js.stripe.com" to script-src and frame-src, "https://api.stripe.com" to
-# connect-src.
+# Stripe.js on the card payment page only: that view adds the gateway's origins to its own
+# response's policy (payments.gateway.csp_origins), so the rest of the portal loads no script of
+# Stripe's.
 # form-action is left out: the TaxisNet login and logout redirect a posted form to GSIS.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -379,6 +405,13 @@ def _refuse_unsafe_production_settings() -> None:
     if not PORTAL_BASE_URL.startswith("https://"):
         # Printed in every receipt's verification QR code and link.
         problems.append("PORTAL_BASE_URL is missing or not https://")
+    if not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
+        problems.append(
+            "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY or STRIPE_WEBHOOK_SECRET is missing"
+        )
+    if not STRIPE_API_BASE.startswith("https://"):
+        # The secret key travels to it, and card payments with it.
+        problems.append("STRIPE_API_BASE is not https://")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 

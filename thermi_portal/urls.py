@@ -11,6 +11,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from debts.views import SurchargesView
+from payments.urls import webhook_urlpatterns
 
 from .views import HomeView, health
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     # The GSIS stand-in answers only while settings.TAXISNET_SANDBOX is on (404 otherwise).
     path("gsis-sandbox/oauth2server/", include("taxisnet_auth.sandbox.urls")),
+    path("payments/", include(webhook_urlpatterns)),
 ]
 urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),

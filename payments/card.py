@@ -1,0 +1,362 @@
+"""Card payments: a citizen's attempt to pay a notice by card, from the click to the money.
+
+An attempt (``CardAttempt``) is created before the gateway is called; the card is submitted
+with the attempt locked, so a double click or a second tab never charges twice. Its outcome comes
+from the gateway, by whichever way arrives first (the webhook, the page the citizen returns to,
+the sweep, ``reconcile_gateway``), all through ``sync_attempt``: a charge is recorded through
+``settle()`` (channel card, the intent's id as reference) exactly once, and money ``settle`` could
+not apply (the notice paid meanwhile at a bank, its lines corrected) is set aside for return and
+refunded through the gateway, never kept silently.
+
+Locks are taken as every money service takes them: the debtor first, then the attempt.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from debts.money import ZERO
+from debts.services import lock_debtor, lock_notice
+from receipts.models import Receipt
+
+from . import gateway
+from .models import CardAttempt, Channel, Payment, PaymentNotice, PaymentReturn
+from .services import mark_for_return, record_returned, reverse_receipt, settle, unapplied_balance
+
+
+def _lock_attempt(attempt: CardAttempt) -> CardAttempt:
+    """The attempt locked after its debtor, read again."""
+    lock_debtor(attempt.debtor_id)
+    return CardAttempt.objects.select_for_update().select_related("notice").get(pk=attempt.pk)
+
+
+def _refuse_unless_payable(notice: PaymentNotice) -> None:
+    if notice.current_status != PaymentNotice.Status.OPEN:
+        raise ValidationError(
+            _("Το ειδοποιητήριο %(rf)s δεν πληρώνεται πια (%(status)s).")
+            % {"rf": notice.formatted_rf, "status": notice.get_current_status_display()},
+            "notice_not_payable",
+        )
+
+
+@transaction.atomic
+def live_attempt(notice: PaymentNotice, *, actor=None) -> CardAttempt:
+    """The notice's live attempt, or a new one: a second tab, or a second click, gets the
+    first's (the database holds at most one per notice). Refused for a notice not payable."""
+    notice = lock_notice(notice.pk)
+    _refuse_unless_payable(notice)
+    live = CardAttempt.objects.filter(notice=notice, status__in=CardAttempt.LIVE).first()
+    if live is not None:
+        # A submitted one is never replaced here: its card may be charged yet (the sweep asks
+        # the gateway before it expires it); the citizen sees it in progress, or cancels it.
+        if live.status == CardAttempt.Status.PENDING or not _past_expiry(live, timezone.now()):
+            return live
+        CardAttempt.states.advance(live, CardAttempt.Status.EXPIRED, cause="expired unused")
+    return CardAttempt.objects.create(
+        notice=notice, debtor_id=notice.debtor_id, amount=notice.total, created_by=actor
+    )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    attempt: CardAttempt
+    intent: gateway.Intent | None
+
+
+@transaction.atomic
+def submit_card(attempt: CardAttempt, payment_method: str) -> Submitted:
+    """Charge the card (``payment_method``, the id the browser got for it) for the attempt.
+
+    The attempt stays locked across the gateway's call: a second submission waits, then finds it
+    submitted and gets its intent, never a second charge. A declined card fails the attempt (the
+    citizen starts another); one that needs 3-D Secure leaves it pending for the browser.
+    """
+    attempt = _lock_attempt(attempt)
+    if attempt.status != CardAttempt.Status.CREATED:
+        intent = gateway.retrieve_intent(attempt.intent_id) if attempt.intent_id else None
+        return Submitted(attempt, intent)
+    notice = attempt.notice
+    if notice.current_status != PaymentNotice.Status.OPEN:
+        CardAttempt.states.advance(attempt, CardAttempt.Status.CANCELLED, cause="notice closed")
+        _refuse_unless_payable(notice)
+    intent = gateway.create_intent(
+        amount=attempt.amount,
+        payment_method=payment_method,
+        key=str(attempt.public_id),
+        metadata={
+            "attempt": str(attempt.public_id),
+            "notice": str(notice.pk),
+            "rf": notice.rf_code,
+            "debtor": str(attempt.debtor_id),
+        },
+    )
+    attempt.intent_id = intent.id
+    attempt.submitted_at = timezone.now()
+    CardAttempt.states.advance(
+        attempt,
+        CardAttempt.Status.PENDING,
+        cause=f"card submitted, intent {intent.id}",
+        also_update=("intent_id", "submitted_at"),
+    )
+    _apply_outcome(attempt, intent, via="submission")
+    return Submitted(attempt, intent)
+
+
+@transaction.atomic
+def sync_attempt(attempt: CardAttempt, intent: gateway.Intent, *, via: str) -> CardAttempt:
+    """Bring the attempt to what the gateway says of its intent; ``via`` names who asked (the
+    webhook, the return page, the sweep). Any number of calls, in any order, record one outcome."""
+    attempt = _lock_attempt(attempt)
+    _apply_outcome(attempt, intent, via=via)
+    return attempt
+
+
+def refresh_attempt(attempt: CardAttempt, *, via: str) -> CardAttempt:
+    """Ask the gateway about a submitted attempt and record what it says."""
+    if not attempt.intent_id:
+        return attempt
+    return sync_attempt(attempt, gateway.retrieve_intent(attempt.intent_id), via=via)
+
+
+def _apply_outcome(attempt: CardAttempt, intent: gateway.Intent, *, via: str) -> None:
+    Status = CardAttempt.Status
+    if intent.id != attempt.intent_id:
+        raise ValueError(f"intent {intent.id} is not attempt {attempt.public_id}'s")
+    if intent.succeeded and attempt.status != Status.SUCCEEDED:
+        _record_charge(attempt, intent, via=via)
+    elif attempt.status != Status.PENDING:
+        return
+    elif intent.failed:
+        attempt.failure_code = intent.failure_code[:64]
+        CardAttempt.states.advance(
+            attempt,
+            Status.FAILED,
+            cause=f"{intent.failure_code} ({via})",
+            also_update=("failure_code",),
+        )
+    elif intent.cancelled:
+        CardAttempt.states.advance(attempt, Status.CANCELLED, cause=f"cancelled at gateway ({via})")
+
+
+def _record_charge(attempt: CardAttempt, intent: gateway.Intent, *, via: str) -> None:
+    """The card was charged: the money is settled against the notice, and refunded if it could
+    not be applied."""
+    settled = settle(
+        channel=Channel.CARD,
+        reference=intent.id,
+        amount=intent.amount,
+        received_at=timezone.now(),
+        notice=attempt.notice,
+        payer=_("Κάρτα, πληρωμή %(id)s") % {"id": attempt.public_id},
+    )
+    attempt.payment = settled.payment
+    CardAttempt.states.advance(
+        attempt,
+        CardAttempt.Status.SUCCEEDED,
+        cause=f"charged ({via})",
+        also_update=("payment",),
+    )
+    balance = unapplied_balance(settled.payment)
+    if not settled.applied and balance > ZERO:
+        reason = _("Αυτόματη επιστροφή στην κάρτα: %(reason)s") % {
+            "reason": settled.payment.unapplied_entries.first().get_reason_display()
+        }
+        payment_return = mark_for_return(
+            settled.payment, balance, expected_balance=balance, reason=reason, actor=None
+        )
+        refund_on_commit(payment_return)
+
+
+def refund_on_commit(payment_return: PaymentReturn) -> None:
+    """Send the return to the gateway once the commit has recorded it; a failure there leaves it
+    requested, for the sweep to send again."""
+    from .tasks import refund_through_gateway
+
+    return_id = payment_return.pk
+
+    def queue_refund():
+        refund_through_gateway.delay(return_id)
+
+    transaction.on_commit(queue_refund, robust=True)
+
+
+def send_refund(payment_return: PaymentReturn) -> PaymentReturn:
+    """Refund a card payment's return through the gateway and record it returned, with the
+    gateway's refund id; once, however often it is called (the gateway's refunds are looked up
+    by our return's id first)."""
+    payment = payment_return.payment
+    if payment.channel != Channel.CARD:
+        raise ValueError("only card payments are refunded through the gateway")
+    if payment_return.status == PaymentReturn.Status.RETURNED:
+        return payment_return
+    refund = gateway.refund(
+        intent_id=payment.reference, amount=payment_return.amount, key=str(payment_return.pk)
+    )
+    with transaction.atomic():
+        current = PaymentReturn.objects.select_for_update().get(pk=payment_return.pk)
+        if current.status == PaymentReturn.Status.RETURNED:
+            return current
+        return record_returned(current, reference=refund.id, actor=None)
+
+
+@transaction.atomic
+def cancel_attempt(attempt: CardAttempt, *, cause: str) -> CardAttempt:
+    """The citizen gives up: the intent is cancelled at the gateway unless it charged (then the
+    charge is recorded instead; money received wins)."""
+    attempt = _lock_attempt(attempt)
+    if not attempt.is_live:
+        return attempt
+    if attempt.intent_id:
+        intent = gateway.cancel_intent(attempt.intent_id)
+        _apply_outcome(attempt, intent, via=cause)
+        if attempt.status == CardAttempt.Status.PENDING:  # still running at the gateway
+            return attempt
+    if attempt.is_live:
+        CardAttempt.states.advance(attempt, CardAttempt.Status.CANCELLED, cause=cause)
+    return attempt
+
+
+def _past_expiry(attempt: CardAttempt, now: datetime) -> bool:
+    return attempt.created_at < now - settings.CARD_ATTEMPT_EXPIRY
+
+
+def expire_attempt(attempt: CardAttempt) -> CardAttempt:
+    """An attempt left unfinished past ``CARD_ATTEMPT_EXPIRY`` expires; its intent is cancelled
+    at the gateway first, unless it charged meanwhile (then the charge is recorded)."""
+    with transaction.atomic():
+        attempt = _lock_attempt(attempt)
+        if not attempt.is_live:
+            return attempt
+        if attempt.intent_id:
+            _apply_outcome(attempt, gateway.cancel_intent(attempt.intent_id), via="expiry")
+        if attempt.is_live:
+            CardAttempt.states.advance(attempt, CardAttempt.Status.EXPIRED, cause="expired")
+        return attempt
+
+
+def attempts_to_sweep(now: datetime):
+    """Pending attempts the gateway has not settled ``CARD_SWEEP_AFTER`` after submission."""
+    return CardAttempt.objects.filter(
+        status=CardAttempt.Status.PENDING, submitted_at__lt=now - settings.CARD_SWEEP_AFTER
+    )
+
+
+def attempts_to_expire(now: datetime):
+    return CardAttempt.objects.filter(
+        status__in=CardAttempt.LIVE, created_at__lt=now - settings.CARD_ATTEMPT_EXPIRY
+    )
+
+
+def returns_to_send():
+    """Card money set aside for return that has not reached the gateway yet."""
+    return PaymentReturn.objects.filter(
+        status=PaymentReturn.Status.REQUESTED, payment__channel=Channel.CARD
+    ).select_related("payment")
+
+
+def attempt_for_intent(intent: gateway.Intent) -> CardAttempt | None:
+    """The attempt an intent belongs to: by its id, or by our id in its metadata when the
+    portal's commit after creating it was lost (then the id is recorded now)."""
+    attempt = CardAttempt.objects.filter(intent_id=intent.id).first()
+    if attempt is not None or not intent.metadata.get("attempt"):
+        return attempt
+    with transaction.atomic():
+        found = CardAttempt.objects.filter(public_id=intent.metadata["attempt"]).first()
+        if found is None:
+            return None
+        attempt = _lock_attempt(found)
+        if attempt.intent_id is None and attempt.status == CardAttempt.Status.CREATED:
+            attempt.intent_id = intent.id
+            attempt.submitted_at = intent.created
+            CardAttempt.states.advance(
+                attempt,
+                CardAttempt.Status.PENDING,
+                cause=f"intent {intent.id} found at the gateway",
+                also_update=("intent_id", "submitted_at"),
+            )
+        return attempt if attempt.intent_id == intent.id else None
+
+
+# --- Refunds by finance staff -----------------------------------------------------------------
+
+
+def refundable(payment: Payment) -> Decimal:
+    """What of a card payment has not been set aside for return yet."""
+    returned = payment.returns.aggregate(total=Sum("amount"))["total"] or ZERO
+    return payment.amount - returned
+
+
+def applied_receipt(payment: Payment) -> Receipt | None:
+    """The payment's receipt still standing (issued and not reversed), if any."""
+    return (
+        Receipt.objects.filter(
+            allocations__payment=payment, reverses__isnull=True, reversed_by__isnull=True
+        )
+        .distinct()
+        .first()
+    )
+
+
+def refund_card_payment(
+    payment: Payment,
+    *,
+    amount: Decimal,
+    expected_refundable: Decimal,
+    reverse: bool,
+    reason: str,
+    actor,
+) -> PaymentReturn:
+    """Refund ``amount`` of a card payment to the card, by finance staff.
+
+    ``expected_refundable`` is what the person was shown: if it changed meanwhile (someone else
+    refunded), nothing happens, so two people never refund the same money. Money still held
+    (unapplied) is refunded first; beyond it, the payment's receipt is reversed only when
+    ``reverse`` says so (its debts open again), and what the refund leaves of it stays held for
+    finance to apply again. The gateway is called after the commit.
+    """
+    if payment.channel != Channel.CARD:
+        raise ValidationError(_("Επιστρέφονται στην κάρτα μόνο πληρωμές με κάρτα."), "not_card")
+    with transaction.atomic():
+        if payment.debtor_id:
+            lock_debtor(payment.debtor_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        left = refundable(payment)
+        if left != expected_refundable:
+            raise ValidationError(
+                _(
+                    "Το ποσό που μπορεί να επιστραφεί άλλαξε στο μεταξύ (τώρα %(left)s €): "
+                    "ελέγξτε το πριν επιστρέψετε."
+                )
+                % {"left": left},
+                "refundable_changed",
+            )
+        if not ZERO < amount <= left:
+            raise ValidationError(
+                _("Επιστρέφεται από 0,01 € έως %(left)s €.") % {"left": left}, "refund_amount"
+            )
+        balance = unapplied_balance(payment)
+        if amount > balance:
+            receipt = applied_receipt(payment)
+            if not reverse or receipt is None:
+                raise ValidationError(
+                    _(
+                        "Από την πληρωμή είναι αδιάθετα %(balance)s €· το υπόλοιπο έχει εξοφλήσει "
+                        "οφειλές. Για να επιστραφεί, επιλέξτε και την ακύρωση της απόδειξης."
+                    )
+                    % {"balance": balance},
+                    "applied",
+                )
+            reverse_receipt(receipt, reason=reason, actor=actor)
+            balance = unapplied_balance(payment)
+        payment_return = mark_for_return(
+            payment, amount, expected_balance=balance, reason=reason, actor=actor
+        )
+        refund_on_commit(payment_return)
+        return payment_return

@@ -1,0 +1,97 @@
+"""The gateway's day against the portal's (``manage.py reconcile_gateway``): every charge the
+gateway made is a payment here, every refund it made a return recorded here, with the same
+amounts. What the portal missed (a webhook lost, then the sweep too) is settled now; what
+cannot be explained is listed for a person. The charges' fees are recorded on their attempts."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from debts.money import ZERO
+
+from . import card, gateway
+from .models import CardAttempt, Channel, Payment, PaymentReturn
+
+
+@dataclass
+class Reconciliation:
+    day: date
+    charges: int = 0
+    refunds: int = 0
+    settled_now: list[str] = field(default_factory=list)
+    returned_now: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+    fees: Decimal = ZERO
+
+
+def reconcile_gateway(day: date) -> Reconciliation:
+    result = Reconciliation(day=day)
+    charged = set()
+    for charge in gateway.charges_of(day):
+        if not charge.succeeded:
+            continue
+        result.charges += 1
+        charged.add(charge.intent_id)
+        _reconcile_charge(charge, result)
+    for refund in gateway.refunds_of(day):
+        result.refunds += 1
+        _reconcile_refund(refund, result)
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    ours = Payment.objects.filter(
+        channel=Channel.CARD,
+        received_at__gte=start,
+        received_at__lt=start + timedelta(days=1),
+    ).exclude(reference__in=charged)
+    for payment in ours:
+        result.differences.append(
+            f"payment {payment.reference} ({payment.amount} €) has no charge at the gateway "
+            "that day"
+        )
+    return result
+
+
+def _reconcile_charge(charge: gateway.Charge, result: Reconciliation) -> None:
+    payment = Payment.objects.filter(channel=Channel.CARD, reference=charge.intent_id).first()
+    if payment is None:
+        intent = gateway.retrieve_intent(charge.intent_id)
+        attempt = card.attempt_for_intent(intent)
+        if attempt is None:
+            result.differences.append(
+                f"charge {charge.intent_id} ({charge.amount} €) belongs to no attempt"
+            )
+            return
+        attempt = card.sync_attempt(attempt, intent, via="reconcile_gateway")
+        payment = attempt.payment
+        result.settled_now.append(charge.intent_id)
+    if payment.amount != charge.amount:
+        result.differences.append(
+            f"charge {charge.intent_id}: {charge.amount} € at the gateway, {payment.amount} € here"
+        )
+    result.fees += charge.fee
+    CardAttempt.objects.filter(payment=payment).update(fee=charge.fee)
+
+
+def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
+    payment_return = (
+        PaymentReturn.objects.filter(payment__channel=Channel.CARD)
+        .filter(return_reference=refund.id)
+        .first()
+    )
+    if payment_return is None and refund.metadata.get("return", "").isdigit():
+        payment_return = PaymentReturn.objects.filter(
+            pk=int(refund.metadata["return"]), payment__reference=refund.intent_id
+        ).first()
+        if payment_return is not None and payment_return.status == PaymentReturn.Status.REQUESTED:
+            card.send_refund(payment_return)
+            result.returned_now.append(refund.id)
+            payment_return.refresh_from_db()
+    if payment_return is None:
+        result.differences.append(
+            f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) has no return here"
+        )
+    elif payment_return.amount != refund.amount:
+        result.differences.append(
+            f"refund {refund.id}: {refund.amount} € at the gateway, {payment_return.amount} € here"
+        )

@@ -1,0 +1,73 @@
+"""``reconcile_gateway`` against localstripe: a charge whose webhook and sweep were both lost is
+settled, refunds are matched to returns, and what the portal cannot explain is listed."""
+
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from debts.services import build_notice
+from payments import card, gateway
+from payments.models import CardAttempt, PaymentReturn
+from payments.reconciliation import reconcile_gateway
+from receipts.models import Receipt
+from tests.card_gateway import authenticate, card_id
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def notice(make_debtor, make_debt):
+    debtor = make_debtor()
+    return build_notice(debtor, debts=[make_debt(debtor, "33.00", due_date=date(2024, 6, 30))])
+
+
+def test_a_lost_webhook_is_recovered_and_the_day_matches(notice, stripe_gateway):
+    attempt = card.live_attempt(notice)
+    intent = card.submit_card(attempt, card_id(stripe_gateway, "3ds")).intent
+    authenticate(stripe_gateway, intent.id, intent.client_secret, success=True)
+    attempt.refresh_from_db()
+    assert attempt.status == CardAttempt.Status.PENDING  # no webhook, no return page
+
+    result = reconcile_gateway(timezone.localdate())
+
+    assert intent.id in result.settled_now
+    attempt.refresh_from_db()
+    assert attempt.status == CardAttempt.Status.SUCCEEDED
+    assert attempt.fee is not None
+    assert Receipt.objects.filter(channel_reference=intent.id).exists()
+    # a second run finds nothing more to do for it
+    again = reconcile_gateway(timezone.localdate())
+    assert intent.id not in again.settled_now
+    assert not [d for d in again.differences if intent.id in d]
+    call_command("check_ledger")
+
+
+def test_refunds_are_matched_and_a_charge_of_no_attempt_is_a_difference(notice, stripe_gateway):
+    attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
+    payment_return = card.refund_card_payment(
+        attempt.payment,
+        amount=attempt.payment.amount,
+        expected_refundable=attempt.payment.amount,
+        reverse=True,
+        reason="Δοκιμή",
+        actor=None,
+    )
+    # the refund reached the gateway, but the portal's record of it was lost
+    refund = gateway.refund(
+        intent_id=attempt.intent_id, amount=payment_return.amount, key=str(payment_return.pk)
+    )
+    stranger = gateway.create_intent(
+        amount=attempt.amount, payment_method=card_id(stripe_gateway), key="other", metadata={}
+    )
+
+    result = reconcile_gateway(timezone.localdate())
+
+    assert refund.id in result.returned_now
+    payment_return.refresh_from_db()
+    assert payment_return.status == PaymentReturn.Status.RETURNED
+    assert payment_return.return_reference == refund.id
+    assert any(stranger.id in d and "no attempt" in d for d in result.differences)
+    with pytest.raises(CommandError):
+        call_command("reconcile_gateway", "--date", timezone.localdate().isoformat())
