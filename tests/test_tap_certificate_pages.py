@@ -4,13 +4,15 @@ nothing of another citizen's."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from debts.models import Property
 from debts.rf import format_rf
-from payments.models import Channel
+from payments.models import CardAttempt, Channel
 from payments.services import settle
 from receipts.models import Certificate
+from tests.card_gateway import card_id
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +102,25 @@ def test_another_citizens_property_request_and_certificate_are_not_found(
     assert citizen_client.get(f"/certificates/{certificate.pk}/pdf/").status_code == 404
     assert citizen_client.get(f"/certificates/requests/{waiting.pk}/").status_code == 404
     assert Certificate.objects.count() == 1
+
+
+def test_owed_paid_by_card_issues_the_certificate(citizen_client, make_debt, stripe_gateway):
+    """The request page's card button, through localstripe: the applied card payment issues it."""
+    home = make_home(citizen_client.debtor)
+    make_debt(citizen_client.debtor, "30.00", kind="tap", tap_property=home)
+    request_page = ask(citizen_client, home).url
+    notice = citizen_client.debtor.notices.get()
+    start = reverse("payments:card_start", args=[notice.pk])
+    assert f'action="{start}"' in citizen_client.get(request_page).content.decode()
+
+    citizen_client.post(start)
+    attempt = CardAttempt.objects.get(notice=notice)
+    submitted = citizen_client.post(
+        reverse("payments:card_submit", args=[attempt.public_id]),
+        {"payment_method": card_id(stripe_gateway)},
+    )
+
+    assert submitted.json()["status"] == "succeeded"
+    certificate = Certificate.objects.get()
+    assert certificate.request.notice == notice
+    assert certificate.display_number in citizen_client.get(request_page).content.decode()
