@@ -23,7 +23,7 @@ from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlemen
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
-from receipts.certificates import issue_awaiting_certificates
+from receipts.certificates import issue_awaiting_certificates, revoke_certificates_since
 from receipts.models import Receipt
 from receipts.services import ReceiptDraft, ReceiptLine, issue_receipts, issue_reversal
 
@@ -801,7 +801,8 @@ def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> 
 def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
     """Undo the application of money by staff correction: a reversing receipt, negative
     allocations, the lines open again (or back in their settlement), the notice cancelled so its
-    RF is not paid twice, and the money held again for a person (to apply or return)."""
+    RF is not paid twice, the money held again for a person (to apply or return), and any
+    certificate of no ΤΑΠ debt issued since for a property whose ΤΑΠ it paid revoked."""
     if not reason.strip():
         raise ValidationError(_("Γράψτε την αιτιολογία της ακύρωσης."), "no_reason")
     receipt = Receipt.objects.select_related("debtor").get(pk=receipt.pk)
@@ -832,6 +833,18 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
         [notice], PaymentNotice.Status.CANCELLED, cause=cause, actor=actor
     )
     reversal = issue_reversal(receipt, reason=reason, actor=actor)
+    owing_again = Debt.objects.filter(
+        Q(pk__in=[debt.pk for debt in debts])
+        | Q(settlement__in={installment.settlement_id for installment in installments}),
+        tap_property__isnull=False,
+    ).values_list("tap_property_id", flat=True)
+    revoke_certificates_since(
+        set(owing_again),
+        receipt.issued_at,
+        reason=_("Η πληρωμή της ακυρώθηκε με την απόδειξη %(number)s: %(reason)s")
+        % {"number": reversal, "reason": reason},
+        actor=actor,
+    )
     Allocation.objects.bulk_create(
         Allocation(
             payment=payment,

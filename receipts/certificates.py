@@ -199,3 +199,19 @@ def revoke_certificate(certificate: Certificate, *, reason: str, actor) -> Certi
     return CertificateRevocation.objects.create(
         certificate=certificate, reason=reason.strip(), revoked_by=actor
     )
+
+
+def revoke_certificates_since(property_ids, since, *, reason: str, actor) -> list[Certificate]:
+    """Revoke the certificates of these properties issued from ``since`` on and not revoked yet:
+    a payment undone (its receipt reversed, a card refunded) leaves their ΤΑΠ owed again, so what
+    they state stopped being true. They stay kept, and their verification page says so."""
+    certificates = list(
+        Certificate.objects.select_for_update(of=("self",))
+        .filter(tap_property__in=property_ids, issued_at__gte=since, revocation__isnull=True)
+        .order_by("pk")
+    )
+    CertificateRevocation.objects.bulk_create(
+        CertificateRevocation(certificate=certificate, reason=reason, revoked_by=actor)
+        for certificate in certificates
+    )
+    return certificates

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from debts.models import Debt, PaymentNotice, Property
 from debts.tap import properties_owing_tap, tap_owed
 from payments.models import Channel
-from payments.services import pay_notice_at_counter, settle
+from payments.services import pay_notice_at_counter, reverse_receipt, settle
 from receipts import certificate_pdf
 from receipts.certificates import (
     issue_awaiting_certificates,
@@ -335,6 +335,27 @@ def test_a_revoked_certificate_says_so(client, home, debtor, admin_user):
     assert "λάθος ακίνητο" not in html
     english = client.get(f"/en/verify/{certificate.verification_code}/").content.decode()
     assert "genuine, but revoked" in english
+
+
+def test_a_reversed_payment_revokes_the_certificate_it_issued(
+    client, home, debtor, make_property, make_tap, admin_user
+):
+    """Its ΤΑΠ owed again, the certificate no longer holds; another property's is left alone."""
+    other = make_property(debtor)
+    untouched = request_certificate(debtor, other.pk).certificate
+    make_tap(home, "40.00")
+    notice = request_certificate(debtor, home.pk).request.notice
+    receipt = bank_payment(notice).receipt
+    certificate = Certificate.objects.get(tap_property=home)
+
+    reverse_receipt(receipt, reason="Πιστώθηκε σε λάθος λογαριασμό", actor=admin_user)
+
+    certificate.refresh_from_db()
+    assert "Πιστώθηκε σε λάθος λογαριασμό" in certificate.revocation.reason
+    assert not Certificate.objects.filter(pk=untouched.pk, revocation__isnull=False).exists()
+    assert not tap_owed(home).is_clear
+    html = client.get(f"/verify/{certificate.verification_code}/").content.decode()
+    assert "Η βεβαίωση είναι γνήσια, αλλά ανακλήθηκε" in html
 
 
 def test_an_unknown_code_is_404(client, db):
