@@ -743,4 +743,5 @@ class UnappliedPaymentAdmin(PaymentHistoryAdmin):
         return request.user.has_perm(RESOLVE_UNAPPLIED)
 
 
-from . import card_admin  # noqa: E402, F401 (registers the card payments in the admin)
+# Registered in the admin: the card payments, and the bank statements imported.
+from . import card_admin, statement_admin  # noqa: E402, F401

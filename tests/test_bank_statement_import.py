@@ -10,7 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from debts.models import Debt, PaymentNotice
 from debts.rf import format_rf, make_rf
@@ -20,6 +22,7 @@ from payments.models import BankStatement, Payment, StatementEntry, UnappliedRea
 from payments.services import Arrival, settle, settle_many
 from receipts.models import Receipt
 from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940
+from tests.test_counter import CASHIER, FINANCE, staff_user  # noqa: F401 (fixture)
 from tests.test_overview_cache import overview, shown_at_once
 from tests.test_pages_polish import words
 from tests.test_settle_freshness import NOTHING_OWED, no_model_signals
@@ -350,3 +353,36 @@ def test_an_mt940_line_with_an_impossible_date_is_refused(write):
     with pytest.raises(CommandError, match="Μη έγκυρη ημερομηνία"):
         run(write(text.replace(":61:261204", ":61:261340"), "bad.sta"))
     assert not BankStatement.objects.exists()
+
+
+def test_finance_traces_an_entry_to_its_payment_in_the_admin(
+    make_notice,
+    write,
+    staff_user,  # noqa: F811 (the fixture imported above)
+):
+    """Read only, for finance: the file, its entries, each with the payment it became."""
+    notice = make_notice()
+    run(write(camt054([credit("BANK-ADMIN-1", notice.total, rf=notice.rf_code)])))
+    statement = BankStatement.objects.get()
+    payment = Payment.objects.get(reference__contains="BANK-ADMIN-1")
+
+    finance = Client()
+    finance.force_login(staff_user(FINANCE))
+    statements = finance.get(reverse("admin:payments_bankstatement_changelist"))
+    assert statements.status_code == 200
+    assert statement.file_name in statements.text
+    entries = finance.get(
+        reverse("admin:payments_statemententry_changelist"),
+        {"statement__id__exact": statement.pk},
+    )
+    assert reverse("admin:payments_payment_change", args=[payment.pk]) in entries.text
+    assert (
+        finance.get(
+            reverse("admin:payments_statemententry_change", args=[payment.statement_entry.pk])
+        ).status_code
+        == 200
+    )
+
+    cashier = Client()
+    cashier.force_login(staff_user(CASHIER))
+    assert cashier.get(reverse("admin:payments_bankstatement_changelist")).status_code == 403
