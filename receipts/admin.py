@@ -27,8 +27,9 @@ from debts.validators import normalize_afm
 
 from . import certificate_pdf
 from .certificates import request_certificate, revoke_certificate
+from .documents import pdf_filename
 from .models import SERIES_PREFIX, Certificate, CertificateRequest, Receipt
-from .pdf import pdf_filename, pdf_response
+from .pdf import pdf_response
 from .services import CODE_LENGTH
 from .verification import grouped_code, normalise_code
 

@@ -1,20 +1,15 @@
 """The certificate of no ΤΑΠ debt as a PDF, rendered by WeasyPrint through
 ``debts.pdf.render_pdf`` as receipts are, and the one copy of it the portal keeps."""
 
-import segno
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.http import FileResponse
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
 from debts.municipality import municipality_name
 from debts.pdf import render_pdf
 from debts.tap import TAP_RULE
 
+from . import documents
 from .models import Certificate
-from .pdf import QR_BORDER, QR_SCALE, STYLESHEET
+from .pdf import STYLESHEET
 from .verification import grouped_code, verification_url
 
 TEMPLATE = "receipts/certificate_pdf.html"
@@ -32,7 +27,7 @@ def certificate_html(certificate: Certificate) -> str:
             "issuer_name": (issuer.get_full_name() or issuer.get_username()) if issuer else "",
             "code": grouped_code(certificate.verification_code),
             "verification_url": url,
-            "qr_code": segno.make(url, error="m").png_data_uri(scale=QR_SCALE, border=QR_BORDER),
+            "qr_code": documents.verification_qr(certificate),
         },
     )
 
@@ -42,35 +37,13 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
     return render_pdf(certificate_html(certificate), STYLESHEET)
 
 
-def pdf_filename(certificate: Certificate) -> str:
-    """«ΒΤ-2026-000012.pdf»."""
-    return certificate.display_number.replace("/", "-") + ".pdf"
-
-
 def stored_pdf(certificate_id: int) -> Certificate:
-    """The certificate with its PDF kept, rendered now (row locked, so once) if it has none."""
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(of=("self",))
-            .select_related("issued_by")
-            .get(pk=certificate_id)
-        )
-        if not certificate.pdf:
-            with translation.override(settings.LANGUAGE_CODE):
-                pdf = render_certificate_pdf(certificate)
-            certificate.pdf.save(pdf_filename(certificate), ContentFile(pdf), save=False)
-            certificate.pdf_rendered_at = timezone.now()
-            certificate.save(update_fields=["pdf", "pdf_rendered_at"])
-    return certificate
-
-
-def pdf_response(certificate: Certificate, *, as_attachment: bool = False) -> FileResponse:
-    """The certificate's kept PDF, rendered now if the worker has not yet."""
-    if not certificate.pdf:
-        certificate = stored_pdf(certificate.pk)
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=as_attachment,
-        filename=pdf_filename(certificate),
-        content_type="application/pdf",
+    """The certificate with its PDF kept, rendered now if it has none yet."""
+    return documents.stored_pdf(
+        Certificate, certificate_id, related=("issued_by",), render=render_certificate_pdf
     )
+
+
+def pdf_response(certificate: Certificate, *, as_attachment: bool = False):
+    """The certificate's kept PDF, rendered now (and kept) if the worker has not yet."""
+    return documents.pdf_response(certificate, stored_pdf, as_attachment=as_attachment)

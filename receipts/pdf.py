@@ -1,4 +1,5 @@
-"""The receipt as a PDF, rendered by WeasyPrint, and the one copy of it the portal keeps.
+"""The receipt as a PDF, rendered by WeasyPrint, and the one copy of it the portal keeps
+(``receipts.documents``, shared with the certificates).
 
 It renders through ``debts.pdf.render_pdf``, as the notice does: the fonts and the stylesheet
 are built once per process.
@@ -6,33 +7,18 @@ are built once per process.
 
 from decimal import Decimal
 
-import segno
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.http import FileResponse
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
 from debts.municipality import municipality_name
 from debts.pdf import render_pdf
 
+from . import documents
 from .models import Receipt
 from .verification import grouped_code, verification_url
 from .words import amount_in_words
 
 TEMPLATE = "receipts/receipt_pdf.html"
 STYLESHEET = "pdf/receipt.css"
-# Each module of the QR code is this many pixels, with the quiet zone the standard asks for.
-QR_SCALE = 4
-QR_BORDER = 4
-
-
-def receipt_qr_data_uri(receipt: Receipt) -> str:
-    """A QR code of the verification page's address, as a PNG data URI for the PDF's HTML."""
-    return segno.make(verification_url(receipt), error="m").png_data_uri(
-        scale=QR_SCALE, border=QR_BORDER
-    )
 
 
 def receipt_html(receipt: Receipt) -> str:
@@ -52,7 +38,7 @@ def receipt_html(receipt: Receipt) -> str:
             "cashier_name": (cashier.get_full_name() or cashier.get_username()) if cashier else "",
             "code": grouped_code(receipt.verification_code),
             "verification_url": verification_url(receipt),
-            "qr_code": receipt_qr_data_uri(receipt),
+            "qr_code": documents.verification_qr(receipt),
         },
     )
 
@@ -71,41 +57,13 @@ def render_receipt_pdf(receipt: Receipt) -> bytes:
     return render_html_pdf(receipt_html(receipt))
 
 
-def pdf_filename(receipt: Receipt) -> str:
-    """«ΚΡ-2026-000123.pdf»: the receipt's number, without the slash no file name may hold."""
-    return receipt.display_number.replace("/", "-") + ".pdf"
-
-
 def stored_pdf(receipt_id: int) -> Receipt:
-    """The receipt with its PDF kept in storage, rendered now if it has none yet.
-
-    The row is locked while it is rendered, so the worker and a citizen asking for the PDF at the
-    same moment render it once between them: the second finds the first one's file. The kept
-    copy is the receipt as issued, in the portal's language whoever asked first.
-    """
-    with transaction.atomic():
-        receipt = (
-            Receipt.objects.select_for_update(of=("self",))
-            .select_related("reverses", "cashier")
-            .get(pk=receipt_id)
-        )
-        if not receipt.pdf:
-            with translation.override(settings.LANGUAGE_CODE):
-                pdf = render_receipt_pdf(receipt)
-            receipt.pdf.save(pdf_filename(receipt), ContentFile(pdf), save=False)
-            receipt.pdf_rendered_at = timezone.now()
-            receipt.save(update_fields=["pdf", "pdf_rendered_at"])
-    return receipt
-
-
-def pdf_response(receipt: Receipt, *, as_attachment: bool = False) -> FileResponse:
-    """The receipt's kept PDF, for the citizen's and the staff's views; rendered now (and kept)
-    if the worker has not yet, so asking twice never renders a second PDF."""
-    if not receipt.pdf:
-        receipt = stored_pdf(receipt.pk)
-    return FileResponse(
-        receipt.pdf.open("rb"),
-        as_attachment=as_attachment,
-        filename=pdf_filename(receipt),
-        content_type="application/pdf",
+    """The receipt with its PDF kept in storage, rendered now if it has none yet."""
+    return documents.stored_pdf(
+        Receipt, receipt_id, related=("reverses", "cashier"), render=render_receipt_pdf
     )
+
+
+def pdf_response(receipt: Receipt, *, as_attachment: bool = False):
+    """The receipt's kept PDF, rendered now (and kept) if the worker has not yet."""
+    return documents.pdf_response(receipt, stored_pdf, as_attachment=as_attachment)

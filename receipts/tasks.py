@@ -10,31 +10,30 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import certificate_pdf
-from .delivery import email_certificate, email_receipt
+from . import certificate_pdf, documents, pdf
 from .models import Certificate, Receipt
-from .pdf import stored_pdf
+
+# Each step is done at most once whatever runs it (``receipts.documents``), so any failure (the
+# mail server, the storage, the database) is retried, from about 5 s to 10 min apart; but not a
+# document that is not there: it is queued only once committed, and never deleted.
+RETRIED = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
-# Each step is done at most once whatever runs it (see stored_pdf and email_receipt), so any
-# failure (the mail server, the storage, the database) is retried, from about 5 s to 10 min apart;
-# but not a receipt that is not there: it is queued only once committed, and never deleted.
-@shared_task(
-    autoretry_for=(Exception,),
-    dont_autoretry_for=(Receipt.DoesNotExist,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(dont_autoretry_for=(Receipt.DoesNotExist,), **RETRIED)
 def deliver_receipt(receipt_id: int) -> None:
     """Render the receipt's PDF and email it; a repeat does neither twice.
 
     The PDF is committed before the email is sent: a mail server that fails does not cost the
     render, and the citizen can download the receipt meanwhile.
     """
-    stored_pdf(receipt_id)
-    email_receipt(receipt_id)
+    pdf.stored_pdf(receipt_id)
+    documents.email_once(Receipt, receipt_id, related=("reverses",), kind="receipt")
 
 
 def deliver_on_commit(receipt_ids: list[int]) -> None:
@@ -64,18 +63,11 @@ def deliver_receipts(receipt_ids: list[int]) -> None:
         deliver_receipt.delay(receipt_id)
 
 
-@shared_task(
-    autoretry_for=(Exception,),
-    dont_autoretry_for=(Certificate.DoesNotExist,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(dont_autoretry_for=(Certificate.DoesNotExist,), **RETRIED)
 def deliver_certificate(certificate_id: int) -> None:
     """Render the certificate's PDF and email it, as ``deliver_receipt`` does a receipt."""
     certificate_pdf.stored_pdf(certificate_id)
-    email_certificate(certificate_id)
+    documents.email_once(Certificate, certificate_id, related=(), kind="certificate")
 
 
 def deliver_certificate_on_commit(certificate_id: int) -> None:

@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from receipts import pdf as receipt_pdf
-from receipts.pdf import QR_BORDER, QR_SCALE, render_receipt_pdf, stored_pdf
+from receipts.documents import QR_BORDER, QR_SCALE
+from receipts.pdf import render_receipt_pdf, stored_pdf
 from receipts.services import ReceiptLine, issue_receipt, issue_reversal
 from receipts.verification import grouped_code, verification_url
 

@@ -15,7 +15,7 @@ from debts.models import Debt, PaymentNotice, Property
 from debts.tap import properties_owing_tap, tap_owed
 from payments.models import Channel
 from payments.services import pay_notice_at_counter, reverse_receipt, settle
-from receipts import certificate_pdf
+from receipts import certificate_pdf, documents
 from receipts.certificates import (
     issue_awaiting_certificates,
     request_certificate,
@@ -302,7 +302,7 @@ def test_delivery_renders_and_emails_the_certificate_once(home, make_citizen, de
     assert certificate.pdf and certificate.emailed_at
     assert len(mailoutbox) == 1
     assert certificate.display_number in mailoutbox[0].subject
-    assert mailoutbox[0].attachments[0][0] == certificate_pdf.pdf_filename(certificate)
+    assert mailoutbox[0].attachments[0][0] == documents.pdf_filename(certificate)
 
 
 def test_a_genuine_certificate_verifies(client, home, debtor):
