@@ -189,20 +189,22 @@ def refund_on_commit(payment_return: PaymentReturn) -> None:
 
 def send_refund(payment_return: PaymentReturn) -> PaymentReturn:
     """Refund a card payment's return through the gateway and record it returned, with the
-    gateway's refund id; once, however often it is called (the gateway's refunds are looked up
-    by our return's id first)."""
-    payment = payment_return.payment
-    if payment.channel != Channel.CARD:
+    gateway's refund id; once, however often and however concurrently it is called (the task
+    after the commit and the sweep may meet): the return stays locked across the gateway's call,
+    and the gateway's refunds are looked up by our return's id first."""
+    if payment_return.payment.channel != Channel.CARD:
         raise ValueError("only card payments are refunded through the gateway")
-    if payment_return.status == PaymentReturn.Status.RETURNED:
-        return payment_return
-    refund = gateway.refund(
-        intent_id=payment.reference, amount=payment_return.amount, key=str(payment_return.pk)
-    )
     with transaction.atomic():
-        current = PaymentReturn.objects.select_for_update().get(pk=payment_return.pk)
+        current = (
+            PaymentReturn.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=payment_return.pk)
+        )
         if current.status == PaymentReturn.Status.RETURNED:
             return current
+        refund = gateway.refund(
+            intent_id=current.payment.reference, amount=current.amount, key=str(current.pk)
+        )
         return record_returned(current, reference=refund.id, actor=None)
 
 

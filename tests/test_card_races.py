@@ -4,6 +4,7 @@ payment, one receipt, money never applied twice nor kept; ``check_ledger`` clean
 from datetime import date
 
 import pytest
+import requests
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -16,7 +17,7 @@ from payments.models import CardAttempt, Channel, Payment, PaymentReturn
 from payments.services import settle
 from payments.tasks import sweep_card_attempts
 from receipts.models import Receipt
-from tests.card_gateway import authenticate, card_id, signed_event
+from tests.card_gateway import SECRET_KEY, authenticate, card_id, signed_event
 from tests.test_concurrency import run_together
 
 pytestmark = [
@@ -113,4 +114,32 @@ def test_a_bank_payment_and_a_card_payment_at_once_one_applied_the_other_held_or
         refund.refresh_from_db()
         assert refund.status == PaymentReturn.Status.RETURNED
         assert refund.amount == notice.total
+    call_command("check_ledger")
+
+
+def test_the_refund_task_and_the_sweep_at_once_refund_once(notice, stripe_gateway):
+    """Money for a notice paid meanwhile at the bank goes back once, not once per runner."""
+    attempt = charged_after_3ds(notice, stripe_gateway)
+    settle(
+        channel=Channel.BANK,
+        reference="DIAS-FIRST",
+        amount=notice.total,
+        received_at=timezone.now(),
+        rf=notice.rf_code,
+    )
+    card.refresh_attempt(attempt, via="return page")
+    refund = PaymentReturn.objects.get(payment__channel=Channel.CARD)
+
+    outcomes = run_together(lambda: card.send_refund(refund), lambda: card.send_refund(refund))
+
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    refund.refresh_from_db()
+    assert refund.status == PaymentReturn.Status.RETURNED
+    at_gateway = requests.get(
+        f"{stripe_gateway}/v1/refunds",
+        params={"payment_intent": attempt.intent_id},
+        auth=(SECRET_KEY, ""),
+        timeout=10,
+    ).json()["data"]
+    assert len(at_gateway) == 1
     call_command("check_ledger")
