@@ -71,15 +71,38 @@ class ReceiptCounter(models.Model):
         return f"{prefix}-{self.year}: {self.last_number}"
 
 
-class Receipt(models.Model):
+class IssuedDocument(models.Model):
+    """A document the municipality issued (a receipt, a certificate): what it says never changes
+    and it is never deleted; only its delivery (PDF, email) is filled in later."""
+
+    DELIVERY_FIELDS = frozenset({"pdf", "pdf_rendered_at", "emailed_to", "emailed_at"})
+    # What staff are told when they try: each kind says how it is corrected instead.
+    refused_change: str
+    refused_deletion: str
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            changed = kwargs.get("update_fields")
+            if changed is None or not set(changed) <= self.DELIVERY_FIELDS:
+                raise ValidationError(self.refused_change, "append_only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.refused_deletion, "append_only")
+
+
+class Receipt(IssuedDocument):
     """A collection receipt, or a reversing one (series «reversal», negative amounts).
 
     ``lines`` is the snapshot of what was paid, one entry per debt or installment: revenue code
     (ΚΑΕ) and name, description, period, principal and surcharge (amounts as decimal strings).
     """
 
-    # Set once the receipt exists: its delivery, not what it says.
-    DELIVERY_FIELDS = frozenset({"pdf", "pdf_rendered_at", "emailed_to", "emailed_at"})
+    refused_change = _("Μια απόδειξη που εκδόθηκε δεν αλλάζει: εκδώστε ακυρωτική.")
+    refused_deletion = _("Μια απόδειξη δεν διαγράφεται: εκδώστε ακυρωτική.")
 
     Series = Series
 
@@ -149,18 +172,6 @@ class Receipt(models.Model):
 
     def __str__(self):
         return self.display_number
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            changed = kwargs.get("update_fields")
-            if changed is None or not set(changed) <= self.DELIVERY_FIELDS:
-                raise ValidationError(
-                    _("Μια απόδειξη που εκδόθηκε δεν αλλάζει: εκδώστε ακυρωτική."), "append_only"
-                )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Μια απόδειξη δεν διαγράφεται: εκδώστε ακυρωτική."), "append_only")
 
     @property
     def display_number(self) -> str:
@@ -261,13 +272,14 @@ class CertificateRequest(models.Model):
         return f"{self.tap_property} · {self.get_status_display()}"
 
 
-class Certificate(models.Model):
+class Certificate(IssuedDocument):
     """A certificate of no ΤΑΠ debt (βεβαίωση μη οφειλής ΤΑΠ): numbered per year without gaps,
     an immutable snapshot of holder and property on the day of issue. Never edited nor deleted;
     one issued in error is revoked by a ``CertificateRevocation``, which its verification page
     shows. Only its delivery (PDF, email) is filled in later, by ``receipts.tasks``."""
 
-    DELIVERY_FIELDS = frozenset({"pdf", "pdf_rendered_at", "emailed_to", "emailed_at"})
+    refused_change = _("Μια βεβαίωση που εκδόθηκε δεν αλλάζει: ανακαλέστε την.")
+    refused_deletion = _("Μια βεβαίωση δεν διαγράφεται: ανακαλέστε την.")
 
     year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
     number = models.PositiveIntegerField(_("αριθμός"), editable=False)
@@ -334,18 +346,6 @@ class Certificate(models.Model):
 
     def __str__(self):
         return self.display_number
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            changed = kwargs.get("update_fields")
-            if changed is None or not set(changed) <= self.DELIVERY_FIELDS:
-                raise ValidationError(
-                    _("Μια βεβαίωση που εκδόθηκε δεν αλλάζει: ανακαλέστε την."), "append_only"
-                )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Μια βεβαίωση δεν διαγράφεται: ανακαλέστε την."), "append_only")
 
     @property
     def display_number(self) -> str:
