@@ -1,8 +1,9 @@
 """The citizen's pages of the certificate of no ΤΑΠ debt: their properties and certificates, the
 request, the page of a request waiting on its payment, and their certificate as a PDF.
 
-Views stay thin: the rule is ``debts.tap``'s, the changes ``receipts.certificates``'s, and every
-object is looked up among the logged-in citizen's own, so another's id is not found (404).
+Views stay thin: the rule is ``debts.tap``'s, the reads ``receipts.selectors``', the changes
+``receipts.certificates``', and every object is looked up among the logged-in citizen's own, so
+another's id is not found (404).
 """
 
 from django.contrib import messages
@@ -15,11 +16,11 @@ from debts.access import CitizenRequiredMixin
 from debts.epc_qr import notice_qr_data_uri
 from debts.models import PaymentNotice
 from debts.selectors import notice_lines
-from debts.tap import TAP_RULE, debtor_properties, properties_owing_tap
+from debts.tap import TAP_RULE
 
 from . import certificate_pdf
 from .certificates import request_certificate
-from .models import CertificateRequest
+from .selectors import properties_with_standing
 
 
 class CertificatesView(CitizenRequiredMixin, TemplateView):
@@ -29,20 +30,11 @@ class CertificatesView(CitizenRequiredMixin, TemplateView):
     template_name = "receipts/certificates.html"
 
     def get_context_data(self, **kwargs):
-        properties = list(debtor_properties(self.debtor))
-        owing = properties_owing_tap({p.pk for p in properties})
-        awaiting = {
-            request.tap_property_id: request
-            for request in self.debtor.certificate_requests.filter(
-                status=CertificateRequest.Status.AWAITING
-            )
-        }
-        for property in properties:
-            property.owes_tap = property.pk in owing
-            property.awaiting = awaiting.get(property.pk)
-        certificates = self.debtor.certificates.select_related("revocation")
         return super().get_context_data(
-            properties=properties, certificates=certificates, rule=TAP_RULE, **kwargs
+            properties=properties_with_standing(self.debtor),
+            certificates=self.debtor.certificates.select_related("revocation"),
+            rule=TAP_RULE,
+            **kwargs,
         )
 
 

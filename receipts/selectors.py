@@ -1,0 +1,21 @@
+"""Reads shaped for the certificate pages, in a fixed number of queries."""
+
+from debts.models import Debtor, Property
+from debts.tap import debtor_properties, properties_owing_tap
+
+from .models import CertificateRequest
+
+
+def properties_with_standing(debtor: Debtor) -> list[Property]:
+    """The debtor's properties, each with ``owes_tap`` (the rule of ``debts.tap``) and
+    ``awaiting``, its request waiting on a payment if there is one."""
+    properties = list(debtor_properties(debtor))
+    owing = properties_owing_tap({p.pk for p in properties})
+    awaiting = {
+        request.tap_property_id: request
+        for request in debtor.certificate_requests.filter(status=CertificateRequest.Status.AWAITING)
+    }
+    for property in properties:
+        property.owes_tap = property.pk in owing
+        property.awaiting = awaiting.get(property.pk)
+    return properties
