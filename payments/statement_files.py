@@ -346,41 +346,23 @@ def _read_entry(entry, ns: str, report: Report, statement: StatementFile) -> Non
         if not transaction_id or transaction_id in seen:
             transaction_id = f"{transaction_id}#{index}"
         seen.add(transaction_id)
-        statement.transactions.append(
-            _transaction(
-                detail,
-                ns,
-                Transaction(
-                    account=report.account,
-                    bank_reference=entry_reference,
-                    transaction_id=transaction_id,
-                    kind=kind,
-                    credit=not debit,
-                    amount=part,
-                    booked_on=booked_on,
-                    value_on=value_on,
-                    rf="",
-                    remittance="",
-                    payer="",
-                    payer_account="",
-                ),
-            )
-            if detail is not None
-            else Transaction(
-                account=report.account,
-                bank_reference=entry_reference,
-                transaction_id=transaction_id,
-                kind=kind,
-                credit=not debit,
-                amount=part,
-                booked_on=booked_on,
-                value_on=value_on,
-                rf=named_rf(_text(entry, "AddtlNtryInf", ns)),
-                remittance=_text(entry, "AddtlNtryInf", ns)[:500],
-                payer="",
-                payer_account="",
-            )
+        additional = _text(entry, "AddtlNtryInf", ns)
+        # Without transaction details, the entry's own free text is all there is to read.
+        bare = Transaction(
+            account=report.account,
+            bank_reference=entry_reference,
+            transaction_id=transaction_id,
+            kind=kind,
+            credit=not debit,
+            amount=part,
+            booked_on=booked_on,
+            value_on=value_on,
+            rf=named_rf(additional),
+            remittance=additional[:500],
+            payer="",
+            payer_account="",
         )
+        statement.transactions.append(bare if detail is None else _transaction(detail, ns, bare))
 
 
 def _tx_ids(detail, ns: str) -> str:
