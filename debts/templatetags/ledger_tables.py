@@ -14,9 +14,10 @@ from django import template
 from django.urls import reverse
 from django.utils import dateformat, numberformat
 from django.utils.formats import get_format
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+
+from debts.html import escape_text
 
 from .rf_codes import rf_groups
 
@@ -33,16 +34,16 @@ class _Table:
     """A table of debts in the active language, its labels and formats read once."""
 
     def __init__(self, title: str, group_id: str):
-        self.title = escape(title)
-        self.group_id = escape(group_id)
-        self.debt = escape(gettext("Οφειλή"))
-        self.period = escape(gettext("Περίοδος"))
-        self.due = escape(gettext("Λήξη"))
-        self.principal = escape(gettext("Κεφάλαιο"))
-        self.surcharge = escape(gettext("Προσαυξήσεις"))
-        self.total = escape(gettext("Σύνολο"))
-        self.notice = escape(gettext("Ειδοποιητήριο"))
-        self.assessment_note = escape(gettext("βεβαιωτικό σημείωμα"))
+        self.title = escape_text(title)
+        self.group_id = escape_text(group_id)
+        self.debt = escape_text(gettext("Οφειλή"))
+        self.period = escape_text(gettext("Περίοδος"))
+        self.due = escape_text(gettext("Λήξη"))
+        self.principal = escape_text(gettext("Κεφάλαιο"))
+        self.surcharge = escape_text(gettext("Προσαυξήσεις"))
+        self.total = escape_text(gettext("Σύνολο"))
+        self.notice = escape_text(gettext("Ειδοποιητήριο"))
+        self.assessment_note = escape_text(gettext("βεβαιωτικό σημείωμα"))
         self.decimal_separator = get_format("DECIMAL_SEPARATOR")
         self.grouping = get_format("NUMBER_GROUPING")
         self.thousand_separator = get_format("THOUSAND_SEPARATOR")
@@ -89,30 +90,30 @@ portal-ledger-table">
         number = numberformat.format(
             value, self.decimal_separator, None, self.grouping, self.thousand_separator, False, True
         )
-        return f"{escape(number)}&nbsp;€"
+        return f"{escape_text(number)}&nbsp;€"
 
     def row(self, line) -> str:
         debt = line.debt
-        detail = f" {escape(line.detail)}" if line.detail else ""
+        detail = f" {escape_text(line.detail)}" if line.detail else ""
         if debt.assessment_note_id:
-            number = escape(debt.assessment_note.number)
+            number = escape_text(debt.assessment_note.number)
             detail += f' <span class="portal-muted">({self.assessment_note} {number})</span>'
         elif debt.reference:
-            detail += f' <span class="portal-muted">({escape(debt.reference)})</span>'
+            detail += f' <span class="portal-muted">({escape_text(debt.reference)})</span>'
         due = dateformat.format(debt.due_date, self.date_format) if debt.due_date else "—"
         notice = "—"
         if line.notice:
-            url = escape(reverse("citizen:notice", args=[line.notice.pk]))
+            url = escape_text(reverse("citizen:notice", args=[line.notice.pk]))
             rf = rf_groups(line.notice.rf_code)
             notice = f'<a class="govgr-link" href="{url}"><span class="portal-rf">{rf}</span></a>'
         return (
             '    <tr class="govgr-table__row">'
             '<th scope="row" class="govgr-table__cell portal-row-header" '
-            f'title="{escape(debt.description)}">'
-            f"<strong>{escape(debt.revenue_type.display_name)}</strong>{detail}</th>"
+            f'title="{escape_text(debt.description)}">'
+            f"<strong>{escape_text(debt.revenue_type.display_name)}</strong>{detail}</th>"
             f'<td class="govgr-table__cell" data-label="{self.period}">'
-            f"{escape(line.period or '—')}</td>"
-            f'<td class="govgr-table__cell" data-label="{self.due}">{escape(due)}</td>'
+            f"{escape_text(line.period or '—')}</td>"
+            f'<td class="govgr-table__cell" data-label="{self.due}">{escape_text(due)}</td>'
             '<td class="govgr-table__cell govgr-table__cell--numeric" '
             f'data-label="{self.principal}">{self.amount(debt.principal)}</td>'
             '<td class="govgr-table__cell govgr-table__cell--numeric" '

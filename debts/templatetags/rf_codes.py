@@ -8,9 +8,9 @@ before it (``portal-rf-tail``), so no digit is left alone on a line.
 """
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from debts.html import escape_text
 from debts.rf import compact_rf
 
 register = template.Library()
@@ -25,7 +25,7 @@ def rf_groups(value: str | None) -> str:
         return ""
     code = compact_rf(value)
     spans = [
-        f'<span class="portal-rf-group">{escape(code[start : start + GROUP])}</span>'
+        f'<span class="portal-rf-group">{escape_text(code[start : start + GROUP])}</span>'
         for start in range(0, len(code), GROUP)
     ]
     if len(spans) > 1 and len(code) % GROUP:

@@ -7,9 +7,10 @@ link): the menu is most of ``base.html``'s rendering. Made here, it costs a few 
 
 from django import template
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from debts.html import escape_text
 
 register = template.Library()
 
@@ -32,6 +33,8 @@ def citizen_nav(context) -> str:
     items = []
     for name, label in CITIZEN_LINKS:
         marked = ' aria-current="page"' if name == current else ""
-        href = escape(reverse(name))
-        items.append(f'<li><a class="govgr-link" href="{href}"{marked}>{escape(label)}</a></li>')
+        href = escape_text(reverse(name))
+        items.append(
+            f'<li><a class="govgr-link" href="{href}"{marked}>{escape_text(label)}</a></li>'
+        )
     return mark_safe("\n".join(items))  # noqa: S308 (each text escaped)
