@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,10 +91,26 @@ def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
     for start in range(0, len(transactions), batch_size):
         batch = transactions[start : start + batch_size]
         with transaction.atomic():
+            _plan_for_these_values()
             record = record or _statement_record(statement, file_name, actor)
             _import_batch(record, batch, summary, actor)
         if progress:
             progress(len(batch))
+
+
+def _plan_for_these_values() -> None:
+    """Have PostgreSQL plan each of the batch's statements for the values it is given.
+
+    A batch's statements look the same from one batch to the next (thousands of ids or bank
+    references in an ``IN``), so after five of them the connection's prepared statements switch
+    to a generic plan, made without the values. For the bank references already imported that
+    plan was a scan of every statement entry testing each against the batch's 2,000 references:
+    a 100,000-credit file took 1.7 s a batch at first and 8 s a batch by the end. Planned with
+    its values, the same lookup uses the index (or a hashed list). For this transaction only.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 def _unique(transactions: list[Transaction]) -> list[Transaction]:

@@ -20,6 +20,7 @@ from debts.services import build_notice, cancel_notice, expire_notices
 from payments import ledger
 from payments.models import BankStatement, Payment, StatementEntry, UnappliedReason
 from payments.services import Arrival, settle, settle_many
+from payments.statement_import import import_bank_statement
 from receipts.models import Receipt
 from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940
 from tests.test_counter import CASHIER, FINANCE, staff_user  # noqa: F401 (fixture)
@@ -297,6 +298,31 @@ def test_a_batch_costs_the_queries_of_a_few_payments_whatever_its_size(make_noti
     assert twenty == two
     numbers = sorted(Receipt.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 23))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+@pytest.mark.django_db(transaction=True)
+def test_each_batch_is_planned_for_its_own_values(make_notice, write):
+    """Without it, the prepared statements' generic plan scanned every imported entry for each
+    batch's references: a 100,000-credit file went from 1.7 s to 8 s a batch (bench/README)."""
+    notices = [make_notice() for _ in range(3)]
+    path = write(camt054([credit(f"P-{n.pk}", n.total, n.rf_code) for n in notices]))
+    settings_seen = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and "payments_statemententry" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW plan_cache_mode")
+                settings_seen.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        summary = import_bank_statement(path, batch_size=2)
+    assert summary.settled == 3
+    assert settings_seen == ["force_custom_plan", "force_custom_plan"]  # both batches
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"  # for the batches' transactions only
 
 
 @pytest.mark.django_db(transaction=True)
