@@ -106,7 +106,8 @@ def _plan_for_these_values() -> None:
     to a generic plan, made without the values. For the bank references already imported that
     plan was a scan of every statement entry testing each against the batch's 2,000 references:
     a 100,000-credit file took 1.7 s a batch at first and 8 s a batch by the end. Planned with
-    its values, the same lookup uses the index (or a hashed list). For this transaction only.
+    its values, the same lookup uses the index (or a hashed list). ``SET LOCAL`` lasts until the
+    outermost transaction ends: the batch's own, or the caller's (``--dry-run``'s, rolled back).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -229,8 +229,10 @@ def test_the_menu_of_a_logged_in_citizen(citizen_client):
     for name in ("overview", "card", "notices", "notice_new", "paravola"):
         assert f'href="{reverse(f"citizen:{name}")}"' in html
     assert f'href="{reverse("payments:history")}"' in html
+    assert f'href="{reverse("receipts:certificates")}"' in html
     assert f'href="{reverse("account_email")}"' in html
     assert f'<a class="govgr-link" href="{reverse("citizen:card")}" aria-current="page">' in html
+    assert html.count('aria-current="page"') == 1  # the page shown, and only it
     # Logging out is a POST, with its CSRF token.
     logout = html.index(f'action="{reverse("account_logout")}"')
     assert 'method="post"' in html[logout - 40 : logout]

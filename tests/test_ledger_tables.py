@@ -42,15 +42,21 @@ def test_each_cell_as_the_language_writes_it(make_debtor, make_everything, langu
         html = render(overview.certified)
         period, due = ("Περίοδος", "Λήξη") if language == "el" else ("Period", "Due date")
         principal = "Κεφάλαιο" if language == "el" else "Principal"
+        surcharge = "Προσαυξήσεις" if language == "el" else "Surcharges"
+        total = "Σύνολο" if language == "el" else "Total"
         found = cells(html)
         assert found[due] == [date_format(line.debt.due_date, "SHORT_DATE_FORMAT")]
         assert found[period] == ["—"]
         assert found[principal] == [f"{localize(Decimal('1234.50'))}&nbsp;€"] * 2  # row, total
+        assert line.surcharge > 0
+        assert found[surcharge] == [f"{localize(line.surcharge)}&nbsp;€"] * 2
+        assert found[total] == [f"{localize(Decimal('1234.50') + line.surcharge)}&nbsp;€"]
         assert localize(Decimal("1234.50")) == ("1234,50" if language == "el" else "1234.50")
         link = reverse("citizen:notice", args=[line.notice.pk])
         assert f'<a class="govgr-link" href="{link}"><span class="portal-rf">' in html
         assert rf_groups(line.notice.rf_code) in html
-        assert f"{localize(overview.certified.total)}&nbsp;€</td>" in html
+        footer = f'portal-total-amount">{localize(overview.certified.total)}&nbsp;€</td>'
+        assert footer in html
 
 
 def test_an_assessment_note_and_a_reference_are_named(make_debtor, make_everything):
