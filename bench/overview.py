@@ -5,8 +5,8 @@
         [--off kept-page]
 
 Seeds a dedicated PostgreSQL database (``seed_demo --debtors N``; recreated unless ``--keep``),
-empties the bench's own Redis cache (``--cache-url``, as production keeps sessions and overviews
-in Redis), gives random generated debtors an account and a logged-in session, counts the SQL
+empties the bench's own Redis cache (``--cache-url``, as production keeps the overviews in
+Redis), gives random generated debtors an account and a logged-in session, counts the SQL
 queries of their overview in-process, empties the cache again, then serves the portal with
 gunicorn (sync workers, DEBUG off) and measures three things at 32 connections:
 
@@ -22,8 +22,7 @@ gunicorn (sync workers, DEBUG off) and measures three things at 32 connections:
   does first. No page that needs a login can be faster than these on the same server.
 
 ``--off`` turns a piece of the design off, to measure what it buys side by side: ``kept-page``
-(every overview rendered, ``OVERVIEW_CACHE = False``), ``session-cache`` (sessions read from the
-database alone). Each request carries a citizen's cookies: their session, and the CSRF cookie a
+(every overview rendered, ``OVERVIEW_CACHE = False``). Each request carries a citizen's cookies: their session, and the CSRF cookie a
 browser keeps after its first page. A response that is not a 200 overview makes the run invalid.
 Targets (docs/PERFORMANCE.md): repeat visits ≥ 20 % of the trivial view's req/s, first visits
 ≥ 8 %, at most 6 SQL queries per overview.
@@ -62,7 +61,6 @@ LOCAL_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 CACHE_URL = "redis://127.0.0.1:6379/13"
 PIECES = {  # what --off turns off, through bench/settings.py
     "kept-page": "BENCH_NO_KEPT_PAGE",
-    "session-cache": "BENCH_NO_SESSION_CACHE",
 }
 TRIVIAL_PATH = "/bench/ok/"
 FLOOR_PATHS = ("/bench/session/", "/bench/account/")
@@ -514,7 +512,7 @@ def main() -> int:
         f"mean {mean(counts):.1f}"
     )
     connections.close_all()
-    cache.clear()  # the first visits over HTTP find no overview, no account and no session either
+    cache.clear()  # the first visits over HTTP find no overview kept
 
     runs = serve_and_measure(options, citizens, newcomers, page_url, marker)
     return report(options, runs, max(counts))

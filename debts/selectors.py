@@ -3,9 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import Count, FilteredRelation, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,9 +20,11 @@ from .models import (
     NoticeItem,
     ParavoloType,
     PaymentNotice,
+    RevenueType,
     Settlement,
 )
 from .money import ZERO, LineSums
+from .rows import Columns, Select
 from .surcharges import RATES, STARTED, months_counted, surcharge
 
 
@@ -142,7 +145,7 @@ class DebtorOverview:
 
 
 def _with_open_notice(queryset: QuerySet) -> QuerySet:
-    """Each row with its open notice, if any, in the same query.
+    """Each installment with its open notice, if any, in the same query.
 
     A debt or an installment stands on one open notice at most (a partial unique index), so the
     join adds no rows.
@@ -152,13 +155,45 @@ def _with_open_notice(queryset: QuerySet) -> QuerySet:
     ).select_related("open_item__notice")
 
 
-def _notice_of(obj, as_of: date) -> PaymentNotice | None:
-    """The notice ``obj`` stands on, unless its validity ended before ``as_of``: it no longer
-    holds the line, whether or not the nightly sweep has marked it expired yet."""
-    item = getattr(obj, "open_item", None)  # absent when the join found no open notice
-    if item is None or item.notice.status_on(as_of) != PaymentNotice.Status.OPEN:
+@cache
+def _open_debts(alias: str) -> Select:
+    """The debts of a debtor open or in a settlement, each with its revenue type and its open
+    notice, if any: the query every first visit of the overview makes, read with ``debts.rows``
+    (the same through the ORM, a ``FilteredRelation`` and two ``select_related``, cost 450 µs to
+    compile against 300 µs to run). A debt stands on one open notice at most (a partial unique
+    index), so the join adds no rows."""
+    connection = connections[alias]
+    debt = Columns.of(Debt, "d", connection)
+    revenue_type = Columns.of(RevenueType, "r", connection)
+    item = Columns.of(NoticeItem, "i", connection)
+    notice = Columns.of(PaymentNotice, "n", connection)
+    return Select(
+        (debt, revenue_type, notice),
+        f"FROM {debt.table} "
+        f"INNER JOIN {revenue_type.table} ON {revenue_type['id']} = {debt['revenue_type']} "
+        f"LEFT OUTER JOIN {item.table} ON {item['debt']} = {debt['id']} AND {item['is_open']} "
+        f"LEFT OUTER JOIN {notice.table} ON {notice['id']} = {item['notice']} "
+        f"WHERE {debt['debtor']} = %s AND {debt['status']} IN (%s, %s)",
+    )
+
+
+def open_debts_with_notice(debtor: Debtor) -> list[tuple[Debt, PaymentNotice | None]]:
+    """The debts of ``debtor`` open or in a settlement (their revenue type read), each with the
+    notice it stands open on, if any; in no order."""
+    alias = router.db_for_read(Debt)
+    statuses = [debtor.pk, Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT]
+    rows = _open_debts(alias).rows(connections[alias], statuses)
+    for debt, revenue_type, _notice in rows:
+        debt.revenue_type = revenue_type
+    return [(debt, notice) for debt, _revenue_type, notice in rows]
+
+
+def _open_on(notice: PaymentNotice | None, as_of: date) -> PaymentNotice | None:
+    """``notice``, unless its validity ended before ``as_of``: it no longer holds the line,
+    whether or not the nightly sweep has marked it expired yet."""
+    if notice is None or notice.status_on(as_of) != PaymentNotice.Status.OPEN:
         return None
-    return item.notice
+    return notice
 
 
 def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview:
@@ -171,27 +206,19 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
     """
     as_of = as_of or timezone.localdate()
     overview = DebtorOverview(debtor=debtor, as_of=as_of)
-    debts = (
-        _with_open_notice(
-            Debt.objects.filter(
-                debtor=debtor, status__in=[Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT]
-            )
-        )
-        .select_related("revenue_type")
-        .order_by()
-    )
-    debts = list(debts)
+    debts = open_debts_with_notice(debtor)
     # An assessment note is rare: read apart, only for the debts that have one, the join cost
     # every debtor more than the query costs the few.
-    prefetch_related_objects([debt for debt in debts if debt.assessment_note_id], "assessment_note")
+    prefetch_related_objects(
+        [debt for debt, _notice in debts if debt.assessment_note_id], "assessment_note"
+    )
     in_settlement: dict[int, list[Debt]] = {}
-    # Ordered here, not in SQL (the model's default ordering cleared above): compiling an ORDER BY
-    # costs more than sorting a few rows.
-    for debt in sorted(debts, key=lambda debt: (debt.due_date or date.max, debt.pk)):
+    # Ordered here, not in SQL: compiling an ORDER BY cost more than sorting a few rows.
+    for debt, notice in sorted(debts, key=lambda row: (row[0].due_date or date.max, row[0].pk)):
         if debt.status == Debt.Status.IN_SETTLEMENT:
             in_settlement.setdefault(debt.settlement_id, []).append(debt)
             continue
-        line = DebtLine(debt=debt, surcharge=debt.surcharge(as_of), notice=_notice_of(debt, as_of))
+        line = DebtLine(debt=debt, surcharge=debt.surcharge(as_of), notice=_open_on(notice, as_of))
         if debt.assessment_note_id:
             overview.assessment_notes.lines.append(line)
         elif debt.is_certified:
@@ -213,11 +240,12 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
     open_installments: dict[int, list[InstallmentLine]] = {}
     for installment in installments.order_by("settlement_id", "number"):
         installment.settlement = settlements[installment.settlement_id]  # and its late charge
+        item = getattr(installment, "open_item", None)  # absent when the join found none
         open_installments.setdefault(installment.settlement_id, []).append(
             InstallmentLine(
                 installment=installment,
                 surcharge=installment.surcharge(as_of),
-                notice=_notice_of(installment, as_of),
+                notice=_open_on(item.notice if item else None, as_of),
             )
         )
     for settlement in sorted(settlements.values(), key=lambda s: (s.approved_on, s.pk)):

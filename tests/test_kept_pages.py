@@ -40,7 +40,7 @@ def test_each_response_of_the_kept_page_carries_its_own_working_token(
 ):
     browser = browser_of(citizen)
     first = browser.get(reverse("citizen:overview")).content.decode()
-    with django_assert_num_queries(1):  # the account with its card, then the kept page
+    with django_assert_num_queries(2):  # the session, the account with its card; the kept page
         kept = browser.get(reverse("citizen:overview")).content.decode()
 
     assert CSRF_HOLE not in first and CSRF_HOLE not in kept
@@ -98,8 +98,8 @@ def test_a_query_string_gets_a_fresh_page_and_keeps_nothing(
 
     with django_assert_max_num_queries(10) as context:
         browser.get(reverse("citizen:overview"))
-    assert len(context.captured_queries) > 1  # nothing was kept for the bare URL
-    with django_assert_num_queries(1):  # the account with its card, then the kept page
+    assert len(context.captured_queries) > 2  # nothing was kept for the bare URL
+    with django_assert_num_queries(2):  # the session, the account with its card; the kept page
         browser.get(reverse("citizen:overview"))
 
 

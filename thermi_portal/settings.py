@@ -119,12 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ---------------------------------------------------------------------
-# One cache shared by every process (Redis in production, Django's own backend): sessions, the
-# citizens' overview pages (thermi_portal.ledger_cache), allauth's rate limits and used TOTP
-# codes. The embedded default keeps it in process memory, which only one process can see.
+# One cache shared by every process (Redis in production, Django's own backend): the citizens'
+# overview pages (thermi_portal.ledger_cache), allauth's rate limits and used TOTP codes. The
+# embedded default keeps it in process memory, which only one process can see.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# Read from the cache, written through to the database: a session outlives a cache flush.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database alone: one indexed query a request, where the cache in front of it
+# (cached_db) cost a first visit two more round trips than it saved a repeat one (bench/README.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Keep each citizen's overview rendered, keyed by their ledger's version (off: rendered each time).
 OVERVIEW_CACHE = True
 
