@@ -8,7 +8,7 @@ and each row is built through ``Model.from_db`` and each field's converters, as 
 joins and conditions are the caller's SQL, with a test holding them to the ORM's answer.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,7 +23,7 @@ class Columns:
     alias: str
     fields: tuple[Field, ...]
     converters: tuple[tuple, ...]
-    quote: object
+    quote: Callable[[str], str]
 
     @classmethod
     def of(cls, model: type[Model], alias: str, connection) -> "Columns":
@@ -35,14 +35,24 @@ class Columns:
             converters.append((column, tuple(found)))
         return cls(model, alias, fields, tuple(converters), connection.ops.quote_name)
 
+    @cached_property
+    def attnames(self) -> list[str]:
+        return [field.attname for field in self.fields]
+
+    @cached_property
+    def pk_index(self) -> int:
+        return self.fields.index(self.model._meta.pk)
+
     @property
     def table(self) -> str:
         """``table alias``, for a FROM or a JOIN."""
         return f"{self.quote(self.model._meta.db_table)} {self.alias}"
 
     def __getitem__(self, name: str) -> str:
-        """The column of field ``name`` under the alias, for a condition."""
-        return f"{self.alias}.{self.quote(self.model._meta.get_field(name).column)}"
+        """The column of field ``name`` (``"pk"`` for the primary key) under the alias."""
+        meta = self.model._meta
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        return f"{self.alias}.{self.quote(field.column)}"
 
     @property
     def select(self) -> str:
@@ -55,11 +65,9 @@ class Columns:
             for converter in converters:
                 value = converter(value, column, connection)
             converted.append(value)
-        pk = converted[self.fields.index(self.model._meta.pk)]
-        if pk is None:
+        if converted[self.pk_index] is None:
             return None
-        names = [field.attname for field in self.fields]
-        return self.model.from_db(connection.alias, names, converted)
+        return self.model.from_db(connection.alias, self.attnames, converted)
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,12 @@ class Select:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
-        widths = [len(columns.fields) for columns in self.columns]
         result = []
         for row in fetched:
             instances, start = [], 0
-            for columns, width in zip(self.columns, widths, strict=True):
-                instances.append(columns.build(row[start : start + width], connection))
-                start += width
+            for columns in self.columns:
+                end = start + len(columns.fields)
+                instances.append(columns.build(row[start:end], connection))
+                start = end
             result.append(tuple(instances))
         return result

@@ -170,9 +170,9 @@ def _open_debts(alias: str) -> Select:
     return Select(
         (debt, revenue_type, notice),
         f"FROM {debt.table} "
-        f"INNER JOIN {revenue_type.table} ON {revenue_type['id']} = {debt['revenue_type']} "
-        f"LEFT OUTER JOIN {item.table} ON {item['debt']} = {debt['id']} AND {item['is_open']} "
-        f"LEFT OUTER JOIN {notice.table} ON {notice['id']} = {item['notice']} "
+        f"INNER JOIN {revenue_type.table} ON {revenue_type['pk']} = {debt['revenue_type']} "
+        f"LEFT OUTER JOIN {item.table} ON {item['debt']} = {debt['pk']} AND {item['is_open']} "
+        f"LEFT OUTER JOIN {notice.table} ON {notice['pk']} = {item['notice']} "
         f"WHERE {debt['debtor']} = %s AND {debt['status']} IN (%s, %s)",
     )
 
@@ -181,8 +181,8 @@ def open_debts_with_notice(debtor: Debtor) -> list[tuple[Debt, PaymentNotice | N
     """The debts of ``debtor`` open or in a settlement (their revenue type read), each with the
     notice it stands open on, if any; in no order."""
     alias = router.db_for_read(Debt)
-    statuses = [debtor.pk, Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT]
-    rows = _open_debts(alias).rows(connections[alias], statuses)
+    params = [debtor.pk, Debt.Status.OPEN, Debt.Status.IN_SETTLEMENT]
+    rows = _open_debts(alias).rows(connections[alias], params)
     for debt, revenue_type, _notice in rows:
         debt.revenue_type = revenue_type
     return [(debt, notice) for debt, _revenue_type, notice in rows]

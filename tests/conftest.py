@@ -199,8 +199,8 @@ def admin_user(admin_user):
 
 @pytest.fixture(autouse=True)
 def _empty_caches():
-    """Each test starts with empty caches: the sessions, overviews and rate limits of another
-    test are not its own."""
+    """Each test starts with empty caches: the overviews and rate limits of another test are
+    not its own."""
     from django.core.cache import caches
 
     for cache in caches.all():

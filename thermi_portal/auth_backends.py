@@ -28,8 +28,8 @@ def _account_with_card(alias: str) -> Select:
     card = Columns.of(Debtor, "c", connection)
     return Select(
         (account, card),
-        f"FROM {account.table} LEFT OUTER JOIN {card.table} ON {card['user']} = {account['id']} "
-        f"WHERE {account['id']} = %s",
+        f"FROM {account.table} LEFT OUTER JOIN {card.table} ON {card['user']} = {account['pk']} "
+        f"WHERE {account['pk']} = %s",
     )
 
 
