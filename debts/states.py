@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .bulk import insert_rows
+
 
 class InvalidTransition(ValidationError):
     """A status change the transition table does not allow."""
@@ -80,16 +82,11 @@ class StateMachine:
         type(objs[0])._default_manager.filter(pk__in=[obj.pk for obj in objs]).update(status=target)
         now = timezone.now()
         causes = cause if isinstance(cause, dict) else dict.fromkeys((o.pk for o in objs), cause)
-        self.record.objects.bulk_create(
-            self.record(
-                **{self.owner_field: obj},
-                from_status=obj.status,
-                to_status=target,
-                at=now,
-                cause=causes[obj.pk],
-                actor=actor,
-            )
-            for obj in objs
+        actor_id = actor.pk if actor is not None else None
+        insert_rows(
+            self.record,
+            [self.owner_field, "from_status", "to_status", "at", "cause", "actor"],
+            [(obj.pk, obj.status, target, now, causes[obj.pk], actor_id) for obj in objs],
         )
         for obj in objs:
             obj.status = target

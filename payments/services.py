@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from debts.bulk import insert_returning, insert_rows
 from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlement
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
@@ -219,20 +220,19 @@ def _settle_all(arrivals: list[Arrival], *, actor) -> list[Settled]:
             )
         )
     inserted = _insert_unless_recorded(payments)
+    actor_id = actor.pk if actor is not None else None
     new = [payment for payment, fresh in zip(payments, inserted, strict=True) if fresh]
     reasons = _reasons(
         new, malformed={a.named for a in arrivals if a.named in rfs and not rfs[a.named]}
     )
     held = [payment for payment in new if reasons[payment.pk][0] is not None]
-    UnappliedEntry.objects.bulk_create(
-        UnappliedEntry(
-            payment=payment,
-            amount=payment.amount,
-            reason=reasons[payment.pk][0],
-            notice=payment.notice,
-            actor=actor,
-        )
-        for payment in held
+    insert_rows(
+        UnappliedEntry,
+        ["payment", "amount", "reason", "notice", "actor"],
+        [
+            (payment.pk, payment.amount, reasons[payment.pk][0], payment.notice_id, actor_id)
+            for payment in held
+        ],
     )
     applied = [payment for payment in new if reasons[payment.pk][0] is None]
     receipts = _apply_all(
@@ -315,38 +315,21 @@ def _insert_unless_recorded(payments: list[Payment]) -> list[bool]:
     earlier in the list); whether each was.
 
     ``INSERT … ON CONFLICT DO NOTHING``: a concurrent repeat waits for the first to commit and
-    then inserts nothing, with no savepoint to undo, on PostgreSQL and SQLite alike. One
-    statement per thousand payments.
+    then inserts nothing, with no savepoint to undo, on PostgreSQL and SQLite alike.
     """
     fields = [field for field in Payment._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
     first = {}
     for payment in payments:
         first.setdefault((payment.channel, payment.reference), payment)
     rows = list(first.values())
-    pks = {}
-    for start in range(0, len(rows), 1000):
-        chunk = rows[start : start + 1000]
-        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = "INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({unique}) DO NOTHING "
-        sql += "RETURNING {pk}, {channel}, {reference}"
-        sql = sql.format(
-            table=quote(Payment._meta.db_table),
-            columns=", ".join(quote(field.column) for field in fields),
-            values=", ".join([row_sql] * len(chunk)),
-            unique=", ".join(quote(name) for name in ("channel", "reference")),
-            pk=quote(Payment._meta.pk.column),
-            channel=quote("channel"),
-            reference=quote("reference"),
-        )
-        params = [
-            field.get_db_prep_save(field.pre_save(payment, add=True), connection)
-            for payment in chunk
-            for field in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            pks |= {(channel, reference): pk for pk, channel, reference in cursor.fetchall()}
+    new = insert_returning(
+        Payment,
+        [field.name for field in fields],
+        [[getattr(payment, field.attname) for field in fields] for payment in rows],
+        returning=("channel", "reference", "id"),
+        unless=("channel", "reference"),
+    )
+    pks = {(channel, reference): pk for channel, reference, pk in new}
     inserted = []
     for payment in payments:
         key = (payment.channel, payment.reference)
@@ -561,31 +544,35 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
     if settlements:
         _complete_paid_off(settlements, cashier)
     receipts = _issue_receipts(applications, cashier)
-    Allocation.objects.bulk_create(
+    insert_rows(
+        Allocation,
+        ["payment", "receipt", "notice", "debt", "installment", "principal", "surcharge"],
         [
-            Allocation(
-                payment=payment,
-                receipt=receipt,
-                notice=notice,
-                debt=debt,
-                principal=debt.frozen_principal,
-                surcharge=debt.frozen_surcharge,
+            (
+                payment.pk,
+                receipt.pk,
+                notice.pk,
+                debt.pk,
+                None,
+                debt.frozen_principal,
+                debt.frozen_surcharge,
             )
             for (payment, notice, lines), receipt in zip(applications, receipts, strict=True)
             for debt in lines.debts
         ]
         + [
-            Allocation(
-                payment=payment,
-                receipt=receipt,
-                notice=notice,
-                installment=installment,
-                principal=installment.frozen_principal,
-                surcharge=installment.frozen_surcharge,
+            (
+                payment.pk,
+                receipt.pk,
+                notice.pk,
+                None,
+                installment.pk,
+                installment.frozen_principal,
+                installment.frozen_surcharge,
             )
             for (payment, notice, lines), receipt in zip(applications, receipts, strict=True)
             for installment in lines.installments
-        ]
+        ],
     )
     issue_awaiting_certificates(notices)
     return receipts

@@ -10,6 +10,7 @@ rest are recorded with the payments they became. A run cut short is finished by 
 import hashlib
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
@@ -21,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from debts.bulk import insert_rows
 from debts.money import ZERO
 
 from .models import BankStatement, Channel, StatementEntry
@@ -91,27 +93,35 @@ def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
     for start in range(0, len(transactions), batch_size):
         batch = transactions[start : start + batch_size]
         with transaction.atomic():
-            _plan_for_these_values()
             record = record or _statement_record(statement, file_name, actor)
             _import_batch(record, batch, summary, actor)
         if progress:
             progress(len(batch))
 
 
-def _plan_for_these_values() -> None:
-    """Have PostgreSQL plan each of the batch's statements for the values it is given.
+@contextmanager
+def _planned_for_these_values():
+    """Have PostgreSQL plan the statements run inside for the values they are given.
 
-    A batch's statements look the same from one batch to the next (thousands of ids or bank
-    references in an ``IN``), so after five of them the connection's prepared statements switch
-    to a generic plan, made without the values. For the bank references already imported that
-    plan was a scan of every statement entry testing each against the batch's 2,000 references:
-    a 100,000-credit file took 1.7 s a batch at first and 8 s a batch by the end. Planned with
-    its values, the same lookup uses the index (or a hashed list). ``SET LOCAL`` lasts until the
-    outermost transaction ends: the batch's own, or the caller's (``--dry-run``'s, rolled back).
+    The lookup of the entries already imported looks the same from one batch to the next
+    (thousands of bank references in an ``IN``), so after five runs the connection's prepared
+    statement switches to a generic plan, made without the values: a scan of every statement
+    entry testing each against the batch's 2,000 references. A 100,000-credit file took 1.7 s a
+    batch at first and 8 s a batch by the end. Planned with its values, the lookup uses the index.
+
+    Only for that lookup: the same setting kept for the whole batch also replans each of the
+    foreign-key checks its thousands of new rows make at the commit, which then took longer than
+    all the batch's inserts (bench/README).
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        try:
+            yield
+        finally:
+            cursor.execute("SET LOCAL plan_cache_mode = DEFAULT")
 
 
 def _unique(transactions: list[Transaction]) -> list[Transaction]:
@@ -148,6 +158,8 @@ def _known(batch: list[Transaction]) -> dict[tuple, Decimal]:
     rows = StatementEntry.objects.filter(wanted).values_list(
         "account", "bank_reference", "transaction_id", "amount"
     )
+    with _planned_for_these_values():
+        rows = list(rows)
     return {(account, ref, tx): amount for account, ref, tx, amount in rows}
 
 
@@ -189,24 +201,43 @@ def _import_batch(record, batch, summary, actor) -> None:
         recorded_by=actor,
     )
     payments = {id(item): result.payment for item, result in zip(credits, settled, strict=True)}
-    StatementEntry.objects.bulk_create(
-        StatementEntry(
-            statement=record,
-            account=item.account,
-            bank_reference=item.bank_reference,
-            transaction_id=item.transaction_id,
-            kind=item.kind,
-            credit=item.credit,
-            amount=item.amount,
-            booked_on=item.booked_on,
-            value_on=item.value_on,
-            named_reference=item.rf[:140],
-            remittance=item.remittance[:500],
-            payer=item.payer[:200],
-            payer_account=item.payer_account[:34],
-            payment=payments.get(id(item)),
-        )
-        for item in new
+    insert_rows(
+        StatementEntry,
+        [
+            "statement",
+            "account",
+            "bank_reference",
+            "transaction_id",
+            "kind",
+            "credit",
+            "amount",
+            "booked_on",
+            "value_on",
+            "named_reference",
+            "remittance",
+            "payer",
+            "payer_account",
+            "payment",
+        ],
+        [
+            (
+                record.pk,
+                item.account,
+                item.bank_reference,
+                item.transaction_id,
+                item.kind,
+                item.credit,
+                item.amount,
+                item.booked_on,
+                item.value_on,
+                item.rf[:140],
+                item.remittance[:500],
+                item.payer[:200],
+                item.payer_account[:34],
+                payments[id(item)].pk if id(item) in payments else None,
+            )
+            for item in new
+        ],
     )
     for result in settled:
         if result.applied:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from debts.bulk import insert_returning
 from debts.models import Debtor
 
 from . import tasks
@@ -74,7 +75,7 @@ def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
     issued_at = timezone.now()
     year = timezone.localdate(issued_at).year
     numbers = reserve_numbers(series, year, len(snapshots))
-    receipts = Receipt.objects.bulk_create(
+    receipts = [
         Receipt(
             series=series,
             year=year,
@@ -84,7 +85,20 @@ def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
             **snapshot,
         )
         for number, snapshot in zip(numbers, snapshots, strict=True)
+    ]
+    fields = [field for field in Receipt._meta.concrete_fields if not field.primary_key]
+    ids = dict(
+        insert_returning(
+            Receipt,
+            [field.name for field in fields],
+            [[getattr(receipt, field.attname) for field in fields] for receipt in receipts],
+            returning=("number", "id"),
+        )
     )
+    for receipt in receipts:
+        receipt.pk = ids[receipt.number]
+        receipt._state.adding = False
+        receipt._state.db = connection.alias
     tasks.deliver_on_commit([receipt.pk for receipt in receipts])
     return receipts
 
