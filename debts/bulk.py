@@ -38,12 +38,12 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
         return
     columns = _Columns(model, fields)
     if connection.vendor != "postgresql":
-        _values(columns, rows, "")
+        _values(columns, [columns.complete(row) for row in rows], "")
         return
     sql = f"COPY {columns.table} ({columns.names}) FROM STDIN"
     with connection.cursor() as cursor, _logged(cursor, sql), cursor.cursor.copy(sql) as copy:
         for row in rows:
-            copy.write_row(columns.ready(row))
+            copy.write_row(columns.prepared(columns.complete(row)))
 
 
 def insert_returning(
@@ -61,22 +61,53 @@ def insert_returning(
     if not rows:
         return []
     columns = _Columns(model, fields)
+    return _returning(columns, [columns.complete(row) for row in rows], returning, unless)
+
+
+def create_all(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence], *, key: str
+) -> list[models.Model]:
+    """Insert ``rows`` and give them back as instances of ``model`` with their ids, in order, as
+    ``bulk_create`` would, for a fraction of its cost; ``key``: one of ``fields`` whose value
+    differs from row to row, to match each new id to its row."""
+    if not rows:
+        return []
+    columns = _Columns(model, fields)
+    complete = [columns.complete(row) for row in rows]
+    pk = model._meta.pk
+    ids = dict(_returning(columns, complete, (key, pk.name), ()))
+    at = columns.fields.index(model._meta.get_field(key))
+    order = [
+        None if field.primary_key else columns.fields.index(field)
+        for field in model._meta.concrete_fields
+    ]
+    return [
+        model.from_db(
+            connection.alias,
+            None,
+            [ids[values[at]] if index is None else values[index] for index in order],
+        )
+        for values in complete
+    ]
+
+
+def _returning(columns, complete: list[list], returning, unless) -> list[tuple]:
     quote = connection.ops.quote_name
     suffix = ""
     if unless:
         suffix += " ON CONFLICT ({}) DO NOTHING".format(", ".join(map(quote, unless)))
     suffix += " RETURNING " + ", ".join(
-        quote(model._meta.get_field(name).column) for name in returning
+        quote(columns.model._meta.get_field(name).column) for name in returning
     )
     if connection.vendor != "postgresql":
-        return _values(columns, rows, suffix)
+        return _values(columns, complete, suffix)
     # Binary (``%b``): an array of strings sent as text is quoted and escaped in Python, value
     # by value; sent in binary it is only encoded, three to ten times faster.
     arrays = ", ".join(
         "%b::{}[]".format(field.db_type(connection).split("(")[0]) for field in columns.fields
     )
     sql = f"INSERT INTO {columns.table} ({columns.names}) SELECT * FROM unnest({arrays}){suffix}"  # noqa: S608 (the model's own names)
-    ready = [columns.ready(row) for row in rows]
+    ready = [columns.prepared(values) for values in complete]
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(values) for values in zip(*ready, strict=True)])
         return cursor.fetchall()
@@ -94,6 +125,7 @@ class _Columns:
             if field not in given and not field.primary_key
         ]
         quote = connection.ops.quote_name
+        self.model = model
         self.fields = given + rest
         self.table = quote(model._meta.db_table)
         self.names = ", ".join(quote(field.column) for field in self.fields)
@@ -104,8 +136,12 @@ class _Columns:
         ]
         self._any_prepared = any(field is not None for field in self._prepare)
 
-    def ready(self, row: Sequence) -> list:
-        values = [*row, *self._defaults()]
+    def complete(self, row: Sequence) -> list:
+        """The row's values with the defaults of the fields left out."""
+        return [*row, *self._defaults()]
+
+    def prepared(self, values: list) -> list:
+        """A complete row's values as the database is sent them."""
         if not self._any_prepared:
             return values
         return [
@@ -143,8 +179,8 @@ def _logged(cursor, sql: str):
     return debug_sql(sql) if debug_sql else nullcontext()
 
 
-def _values(columns: _Columns, rows: Sequence[Sequence], suffix: str) -> list[tuple]:
-    """Multi-row ``VALUES``, a hundred rows a statement; what ``suffix`` returns."""
+def _values(columns: _Columns, rows: list[list], suffix: str) -> list[tuple]:
+    """Complete rows in multi-row ``VALUES``, a hundred a statement; what ``suffix`` returns."""
     row_sql = "(" + ", ".join(["%s"] * len(columns.fields)) + ")"
     returned = []
     with connection.cursor() as cursor:
@@ -153,7 +189,7 @@ def _values(columns: _Columns, rows: Sequence[Sequence], suffix: str) -> list[tu
             sql = "INSERT INTO {} ({}) VALUES {}{}".format(  # noqa: S608 (the model's own names)
                 columns.table, columns.names, ", ".join([row_sql] * len(chunk)), suffix
             )
-            cursor.execute(sql, [value for row in chunk for value in columns.ready(row)])
+            cursor.execute(sql, [value for row in chunk for value in columns.prepared(row)])
             if suffix:
                 returned += cursor.fetchall()
     return returned

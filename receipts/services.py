@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from debts.bulk import insert_returning
+from debts.bulk import create_all
 from debts.models import Debtor
 
 from . import tasks
@@ -42,8 +42,23 @@ class ReceiptLine:
         }
 
 
+_RELATED = ("debtor", "cashier", "reverses")
+_CODES = len(CODE_ALPHABET) ** CODE_LENGTH
+
+
 def new_verification_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """Twelve characters of the alphabet, each as likely: one draw of a number below 31¹²,
+    written in base 31 (a draw per character cost ten times as much)."""
+    number = secrets.randbelow(_CODES)
+    characters = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(CODE_ALPHABET))
+        characters.append(CODE_ALPHABET[digit])
+    return "".join(characters)
+
+
+def _pk(instance):
+    return None if instance is None else instance.pk
 
 
 def reserve_numbers(series: str, year: int, count: int) -> range:
@@ -75,30 +90,26 @@ def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
     issued_at = timezone.now()
     year = timezone.localdate(issued_at).year
     numbers = reserve_numbers(series, year, len(snapshots))
-    receipts = [
-        Receipt(
-            series=series,
-            year=year,
-            number=number,
-            verification_code=new_verification_code(),
-            issued_at=issued_at,
-            **snapshot,
-        )
-        for number, snapshot in zip(numbers, snapshots, strict=True)
-    ]
-    fields = [field for field in Receipt._meta.concrete_fields if not field.primary_key]
-    ids = dict(
-        insert_returning(
-            Receipt,
-            [field.name for field in fields],
-            [[getattr(receipt, field.attname) for field in fields] for receipt in receipts],
-            returning=("number", "id"),
-        )
+    # A snapshot names its debtor, cashier and reversed receipt as instances; rows hold ids.
+    names = [name for name in snapshots[0] if name not in _RELATED]
+    related = [name for name in _RELATED if name in snapshots[0]]
+    receipts = create_all(
+        Receipt,
+        ["series", "year", "number", "verification_code", "issued_at", *related, *names],
+        [
+            [
+                series,
+                year,
+                number,
+                new_verification_code(),
+                issued_at,
+                *(_pk(snapshot[name]) for name in related),
+                *(snapshot[name] for name in names),
+            ]
+            for number, snapshot in zip(numbers, snapshots, strict=True)
+        ],
+        key="number",
     )
-    for receipt in receipts:
-        receipt.pk = ids[receipt.number]
-        receipt._state.adding = False
-        receipt._state.db = connection.alias
     tasks.deliver_on_commit([receipt.pk for receipt in receipts])
     return receipts
 
