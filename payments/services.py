@@ -588,7 +588,7 @@ def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
         by_series.setdefault(payment.channel, []).append(index)
     receipts = [None] * len(applications)
     for series, indexes in by_series.items():
-        drafts = []
+        drafts, label = [], str(Channel(series).label)
         for index in indexes:
             payment, notice, lines = applications[index]
             drafts.append(
@@ -596,7 +596,7 @@ def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
                     debtor=notice.debtor,
                     lines=_receipt_lines(lines, codes),
                     channel=payment.channel,
-                    channel_label=str(Channel(payment.channel).label),
+                    channel_label=label,
                     channel_reference=payment.reference,
                     received_at=payment.received_at,
                     notice_rf=notice.rf_code,
