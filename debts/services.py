@@ -91,7 +91,7 @@ def lock_notices(*, ids: Iterable[int] = (), rf_codes: Iterable[str] = ()) -> li
     ids, rf_codes = [pk for pk in ids if pk is not None], [rf for rf in rf_codes if rf]
     if not ids and not rf_codes:
         return []
-    notices = PaymentNotice.objects.filter(Q(pk__in=ids) | Q(rf_code__in=rf_codes))
+    notices = PaymentNotice.objects.filter(Q(pk__any=ids) | Q(rf_code__any=rf_codes))
     debtors = Debtor.objects.filter(pk__in=notices.values("debtor_id")).order_by("pk")
     in_order = debtors.select_for_update(no_key=True).values("pk")
     if not _raise_and_lock(Debtor.objects.filter(pk__in=in_order)):

@@ -79,7 +79,9 @@ class StateMachine:
             return
         for obj in objs:
             self._refuse_unless_allowed(obj, target)
-        type(objs[0])._default_manager.filter(pk__in=[obj.pk for obj in objs]).update(status=target)
+        type(objs[0])._default_manager.filter(pk__any=[obj.pk for obj in objs]).update(
+            status=target
+        )
         now = timezone.now()
         causes = cause if isinstance(cause, dict) else dict.fromkeys((o.pk for o in objs), cause)
         actor_id = actor.pk if actor is not None else None

@@ -416,7 +416,7 @@ def _locked_lines(notices: list[PaymentNotice]) -> dict[int, NoticeLines]:
     frozen["frozen_on"] = F("notice_items__notice_id")
     debts = (
         Debt.objects.select_for_update(of=("self",))
-        .filter(notice_items__notice__in=list(lines))
+        .filter(notice_items__notice__any=list(lines))
         .select_related("revenue_type")
         .annotate(**frozen)
         .order_by("due_date", "pk")
@@ -432,7 +432,7 @@ def _locked_lines(notices: list[PaymentNotice]) -> dict[int, NoticeLines]:
     if short:
         installments = (
             Installment.objects.select_for_update(of=("self",))
-            .filter(notice_items__notice__in=short)
+            .filter(notice_items__notice__any=short)
             .select_related("settlement")
             .annotate(**frozen)
             .order_by("due_date", "pk")
@@ -522,7 +522,7 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
     PaymentNotice.states.advance_all(
         notices, PaymentNotice.Status.PAID, cause=causes, actor=cashier
     )
-    NoticeItem.objects.filter(notice__in=notices).update(is_open=False)
+    NoticeItem.objects.filter(notice__any=[notice.pk for notice in notices]).update(is_open=False)
     Debt.states.advance_all(
         [d for _p, _n, lines in applications for d in lines.debts],
         Debt.Status.PAID,

@@ -154,7 +154,7 @@ def _known(batch: list[Transaction]) -> dict[tuple, Decimal]:
     wanted = Q()
     for accounts in {item.account for item in batch}:
         refs = {item.bank_reference for item in batch if item.account == accounts}
-        wanted |= Q(account=accounts, bank_reference__in=refs)
+        wanted |= Q(account=accounts, bank_reference__any=list(refs))
     rows = StatementEntry.objects.filter(wanted).values_list(
         "account", "bank_reference", "transaction_id", "amount"
     )

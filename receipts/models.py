@@ -113,7 +113,11 @@ class Receipt(IssuedDocument):
         _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
     )
     debtor = models.ForeignKey(
-        Debtor, models.PROTECT, related_name="receipts", verbose_name=_("οφειλέτης")
+        Debtor,
+        models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("οφειλέτης"),
+        db_index=False,  # the index on (debtor, issued_at) serves it: one index fewer to write
     )
     payer_afm = models.CharField(_("ΑΦΜ"), max_length=9)
     payer_name = models.CharField(_("ονοματεπώνυμο ή επωνυμία"), max_length=300)
