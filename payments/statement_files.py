@@ -6,10 +6,9 @@ a DTD with entities, totals that do not add up) is refused with a clear message 
 nothing. Batched entries (several transactions in one entry) are split into their transactions.
 """
 
-import functools
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -191,6 +190,21 @@ def _check_totals(statement: StatementFile) -> None:
 
 # --- ISO 20022 camt.053 / camt.054 ---------------------------------------------------------
 
+# What is read under each element the parser stops at: paths of child tags, namespace left out.
+PATHS = {
+    "account": "Id/IBAN Id/Othr/Id",
+    "balance": "Tp/CdOrPrtry/Cd Tp/CdOrPrtry/Prtry Amt CdtDbtInd",
+    "summary": "TtlNtries/NbOfNtries TtlNtries/TtlNetNtry/Amt TtlNtries/TtlNetNtry/CdtDbtInd",
+    "entry": (
+        "Amt CdtDbtInd RvslInd Sts Sts/Cd BookgDt/Dt BookgDt/DtTm ValDt/Dt ValDt/DtTm "
+        "AcctSvcrRef NtryRef AddtlNtryInf NtryDtls/TxDtls"
+    ),
+    "detail": (
+        "Amt Refs/AcctSvcrRef Refs/TxId Refs/EndToEndId RmtInf/Ustrd RmtInf/Strd/CdtrRefInf/Ref "
+        "RltdPties/Dbtr/Pty/Nm RltdPties/Dbtr/Nm RltdPties/DbtrAcct/Id/IBAN"
+    ),
+}
+
 
 def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
     """Stream the file with lxml, entities and network off, stopping only at the elements read
@@ -206,11 +220,14 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
     statement = StatementFile(
         format=f"camt.{found.group(1)}", version=found.group(2), message_id="", sha256=sha
     )
+    plans = {name: _plan(paths.split(), ns) for name, paths in PATHS.items()}
     reports = {f"{ns}Stmt", f"{ns}Ntfctn", f"{ns}Rpt"}
+    entry, account, balance, summary = f"{ns}Ntry", f"{ns}Acct", f"{ns}Bal", f"{ns}TxsSummry"
+    message_id, header, document = f"{ns}MsgId", f"{ns}GrpHdr", f"{ns}Document"
     events = etree.iterparse(
         str(path),
         events=("start", "end"),
-        tag=[*reports, f"{ns}Ntry", f"{ns}Acct", f"{ns}Bal", f"{ns}TxsSummry", f"{ns}MsgId"],
+        tag=[*reports, entry, account, balance, summary, message_id],
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -222,23 +239,24 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
             tag = element.tag
             if event == "start":
                 if tag in reports:
-                    if element.getroottree().getroot().tag != f"{ns}Document":
+                    if element.getroottree().getroot().tag != document:
                         raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
                     report = Report(account="")
                     statement.reports.append(report)
                 continue
-            if tag == f"{ns}Ntry":
-                _read_entry(element, ns, report, statement)
+            if tag == entry:
+                _read_entry(element, plans, report, statement)
                 _forget(element)
-            elif tag == f"{ns}Acct" and element.getparent().tag in reports:
-                report.account = _account(element, ns)
-            elif tag == f"{ns}Bal":
-                _read_balance(element, ns, report)
+            elif tag == account and element.getparent().tag in reports:
+                text = _read(element, plans["account"])[0]
+                report.account = text["Id/IBAN"] or text["Id/Othr/Id"]
+            elif tag == balance:
+                _read_balance(_read(element, plans["balance"])[0], report)
                 _forget(element)
-            elif tag == f"{ns}TxsSummry":
-                _read_summary(element, ns, report)
+            elif tag == summary:
+                _read_summary(_read(element, plans["summary"])[0], report)
                 _forget(element)
-            elif tag == f"{ns}MsgId" and element.getparent().tag == f"{ns}GrpHdr":
+            elif tag == message_id and element.getparent().tag == header:
                 statement.message_id = (element.text or "").strip()
     except etree.XMLSyntaxError as error:
         raise BrokenStatement(
@@ -258,31 +276,51 @@ def _forget(element) -> None:
             del parent[0]
 
 
-@functools.cache
-def _qualified(path: str, ns: str) -> str:
-    return "/".join(ns + part for part in path.split("/"))
-
-
-def _text(element, path: str, ns: str) -> str:
-    return (element.findtext(_qualified(path, ns)) or "").strip()
-
-
-def _first(element, ns: str, *paths: str) -> str:
+def _plan(paths: list[str], ns: str) -> tuple[dict, dict[str, str]]:
+    """``paths`` as a tree of qualified tags, each mapping to [the path that ends there or None,
+    the tags below it that lead on]; and "" for every path, so that a path the file lacks reads
+    as "" while one misspelt in this code raises ``KeyError``."""
+    tree: dict = {}
     for path in paths:
-        value = _text(element, path, ns)
-        if value:
-            return value
-    return ""
+        *above, last = path.split("/")
+        level = tree
+        for part in above:
+            level = level.setdefault(ns + part, [None, {}])[1]
+        level.setdefault(ns + last, [None, {}])[0] = path
+    return tree, dict.fromkeys(paths, "")
 
 
-def _account(element, ns: str) -> str:
-    return _first(element, ns, "Id/IBAN", "Id/Othr/Id")
+def _read(element, plan: tuple[dict, dict[str, str]]) -> tuple[dict[str, str], dict[str, list]]:
+    """The text at each of the plan's paths under ``element`` ("" where the file has none), as
+    ``findtext`` gives it, and the elements there in document order, as ``findall`` lists them.
+    One walk that goes down only where a path leads: on thousands of entries with a dozen fields
+    each, an ElementPath search per field costs several times the parse."""
+    tree, blank = plan
+    text, elements = blank.copy(), {}
+    _walk(element, tree, text, elements)
+    return text, elements
 
 
-def _read_balance(element, ns: str, report: Report) -> None:
-    code = _first(element, ns, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
-    amount = _money(_text(element, "Amt", ns), "Bal")
-    if _text(element, "CdtDbtInd", ns) == "DBIT":
+def _walk(element, tree: dict, text: dict[str, str], elements: dict[str, list]) -> None:
+    """``_read``'s walk: depth first, so each path's elements come in document order."""
+    for child in element:
+        step = tree.get(child.tag)
+        if step is not None:
+            path, below = step
+            if path is not None:
+                if path in elements:
+                    elements[path].append(child)
+                else:
+                    elements[path] = [child]
+                    text[path] = (child.text or "").strip()
+            if below:
+                _walk(child, below, text, elements)
+
+
+def _read_balance(text: dict[str, str], report: Report) -> None:
+    code = text["Tp/CdOrPrtry/Cd"] or text["Tp/CdOrPrtry/Prtry"]
+    amount = _money(text["Amt"], "Bal")
+    if text["CdtDbtInd"] == "DBIT":
         amount = -amount
     if code in ("OPBD", "PRCD") and report.opening is None:
         report.opening = amount
@@ -290,45 +328,44 @@ def _read_balance(element, ns: str, report: Report) -> None:
         report.closing = amount
 
 
-def _read_summary(element, ns: str, report: Report) -> None:
-    count = _text(element, "TtlNtries/NbOfNtries", ns)
-    net = _text(element, "TtlNtries/TtlNetNtry/Amt", ns)
+def _read_summary(text: dict[str, str], report: Report) -> None:
+    count = text["TtlNtries/NbOfNtries"]
+    net = text["TtlNtries/TtlNetNtry/Amt"]
     if count:
         report.declared_count = int(count)
     if net:
-        sign = -1 if _text(element, "TtlNtries/TtlNetNtry/CdtDbtInd", ns) == "DBIT" else 1
+        sign = -1 if text["TtlNtries/TtlNetNtry/CdtDbtInd"] == "DBIT" else 1
         report.declared_net = sign * _money(net, "TtlNetNtry")
 
 
-def _read_entry(entry, ns: str, report: Report, statement: StatementFile) -> None:
+def _read_entry(entry, plans: dict, report: Report | None, statement: StatementFile) -> None:
     """Split one ``Ntry`` into its booked transactions."""
     if report is None:
         raise BrokenStatement(_("Εγγραφή εκτός κατάστασης λογαριασμού."))
-    status = _first(entry, ns, "Sts/Cd", "Sts")
-    if status != "BOOK":
+    text, elements = _read(entry, plans["entry"])
+    if (text["Sts/Cd"] or text["Sts"]) != "BOOK":
         statement.not_booked += 1
         return
     report.entries += 1
-    currency = entry.find(f"{ns}Amt").get("Ccy") if entry.find(f"{ns}Amt") is not None else ""
-    amount = _money(_text(entry, "Amt", ns), "Ntry/Amt")
+    currency = elements["Amt"][0].get("Ccy") if "Amt" in elements else ""
+    amount = _money(text["Amt"], "Ntry/Amt")
     if currency != "EUR":
         raise BrokenStatement(
             _("Εγγραφή σε νόμισμα «%(currency)s»: ο λογαριασμός του Δήμου είναι σε ευρώ.")
             % {"currency": currency}
         )
-    debit = _text(entry, "CdtDbtInd", ns) == "DBIT"
-    reversal = _text(entry, "RvslInd", ns).lower() == "true"
+    debit = text["CdtDbtInd"] == "DBIT"
+    reversal = text["RvslInd"].lower() == "true"
     kind = Kind.RETURN if reversal else Kind.DEBIT if debit else Kind.PAYMENT
-    signed = -amount if debit else amount
-    report.net += signed
-    booked_on = _date(_first(entry, ns, "BookgDt/Dt", "BookgDt/DtTm"))
-    value_on = _date(_first(entry, ns, "ValDt/Dt", "ValDt/DtTm"))
+    report.net += -amount if debit else amount
+    booked_on = _date(text["BookgDt/Dt"] or text["BookgDt/DtTm"])
+    value_on = _date(text["ValDt/Dt"] or text["ValDt/DtTm"])
     if booked_on is None:
         raise BrokenStatement(_("Εγγραφή χωρίς ημερομηνία λογιστικοποίησης."))
-    details = entry.findall(f"{ns}NtryDtls/{ns}TxDtls")
-    entry_reference = _first(entry, ns, "AcctSvcrRef", "NtryRef")
+    details = [_read(detail, plans["detail"]) for detail in elements.get("NtryDtls/TxDtls", ())]
+    entry_reference = text["AcctSvcrRef"] or text["NtryRef"]
     if len(details) > 1:
-        amounts = [_money(_text(d, "Amt", ns) or None, "TxDtls/Amt") for d in details]
+        amounts = [_money(detail["Amt"] or None, "TxDtls/Amt") for detail, _ in details]
         if sum(amounts, ZERO) != amount:
             raise BrokenStatement(
                 _("Η ομαδική εγγραφή %(ref)s: οι συναλλαγές της δεν αθροίζουν το ποσό της.")
@@ -338,55 +375,56 @@ def _read_entry(entry, ns: str, report: Report, statement: StatementFile) -> Non
         amounts = [amount]
     if not entry_reference:
         entry_reference = _fallback_reference(
-            report.account, booked_on, amount, *(_tx_ids(d, ns) for d in details)
+            report.account, booked_on, amount, *(_tx_ids(detail) for detail, _ in details)
         )
     seen = set()
     for index, (detail, part) in enumerate(zip(details or [None], amounts, strict=True), 1):
-        transaction_id = _tx_ids(detail, ns) if detail is not None else ""
+        transaction_id = _tx_ids(detail[0]) if detail is not None else ""
         if not transaction_id or transaction_id in seen:
             transaction_id = f"{transaction_id}#{index}"
         seen.add(transaction_id)
-        additional = _text(entry, "AddtlNtryInf", ns)
-        # Without transaction details, the entry's own free text is all there is to read.
-        bare = Transaction(
-            account=report.account,
-            bank_reference=entry_reference,
-            transaction_id=transaction_id,
-            kind=kind,
-            credit=not debit,
-            amount=part,
-            booked_on=booked_on,
-            value_on=value_on,
-            rf=named_rf(additional),
-            remittance=additional[:500],
-            payer="",
-            payer_account="",
+        rf, remittance, payer, payer_account = _paid_with(text, detail)
+        statement.transactions.append(
+            Transaction(
+                account=report.account,
+                bank_reference=entry_reference,
+                transaction_id=transaction_id,
+                kind=kind,
+                credit=not debit,
+                amount=part,
+                booked_on=booked_on,
+                value_on=value_on,
+                rf=rf,
+                remittance=remittance,
+                payer=payer,
+                payer_account=payer_account,
+            )
         )
-        statement.transactions.append(bare if detail is None else _transaction(detail, ns, bare))
 
 
-def _tx_ids(detail, ns: str) -> str:
+def _tx_ids(text: dict[str, str]) -> str:
     """A transaction's own id in the entry: the bank's, else the payer's end-to-end id."""
-    end_to_end = _text(detail, "Refs/EndToEndId", ns)
+    end_to_end = text["Refs/EndToEndId"]
     if end_to_end == "NOTPROVIDED":
         end_to_end = ""
-    return _first(detail, ns, "Refs/AcctSvcrRef", "Refs/TxId") or end_to_end
+    return text["Refs/AcctSvcrRef"] or text["Refs/TxId"] or end_to_end
 
 
-def _transaction(detail, ns: str, entry: Transaction) -> Transaction:
-    """``entry``'s transaction as one ``TxDtls`` tells it: the payer, and the RF from
-    ``Strd/CdtrRefInf/Ref``, else ``EndToEndId``, else the unstructured text."""
-    unstructured = " ".join(
-        (element.text or "").strip() for element in detail.findall(f"{ns}RmtInf/{ns}Ustrd")
-    )
-    structured = _text(detail, "RmtInf/Strd/CdtrRefInf/Ref", ns)
-    end_to_end = _text(detail, "Refs/EndToEndId", ns)
-    return replace(
-        entry,
-        rf=named_rf(structured, end_to_end if end_to_end[:2].upper() == "RF" else "", unstructured),
-        remittance=(structured + " " + unstructured).strip()[:500],
-        payer=_first(detail, ns, "RltdPties/Dbtr/Pty/Nm", "RltdPties/Dbtr/Nm")[:200],
-        payer_account=_first(detail, ns, "RltdPties/DbtrAcct/Id/IBAN")[:34],
+def _paid_with(entry: dict[str, str], detail: tuple[dict, dict] | None) -> tuple[str, ...]:
+    """A transaction's RF, remittance text, payer and payer's IBAN. From its ``TxDtls``: the RF
+    from ``Strd/CdtrRefInf/Ref``, else ``EndToEndId``, else the unstructured text. Without
+    transaction details, the entry's own free text is all there is to read."""
+    if detail is None:
+        return named_rf(entry["AddtlNtryInf"]), entry["AddtlNtryInf"][:500], "", ""
+    text, elements = detail
+    unstructured = " ".join((u.text or "").strip() for u in elements.get("RmtInf/Ustrd", ()))
+    structured = text["RmtInf/Strd/CdtrRefInf/Ref"]
+    end_to_end = text["Refs/EndToEndId"]
+    return (
+        named_rf(structured, end_to_end if end_to_end[:2].upper() == "RF" else "", unstructured),
+        (structured + " " + unstructured).strip()[:500],
+        (text["RltdPties/Dbtr/Pty/Nm"] or text["RltdPties/Dbtr/Nm"])[:200],
+        text["RltdPties/DbtrAcct/Id/IBAN"][:34],
     )
 
 
