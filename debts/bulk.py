@@ -15,10 +15,12 @@ would give it (a callable default called for each row).
 from collections.abc import Sequence
 from contextlib import nullcontext
 
+import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
-# Fields whose values psycopg writes as they are; any other field prepares its own.
+# Fields whose values psycopg writes as they are; any other field prepares its own, and so does
+# a date and time (a naive one is made aware in the portal's time zone, as the ORM makes it).
 _PLAIN = (
     models.CharField,
     models.TextField,
@@ -101,14 +103,18 @@ def _returning(columns, complete: list[list], returning, unless) -> list[tuple]:
     )
     if connection.vendor != "postgresql":
         return _values(columns, complete, suffix)
-    # Binary (``%b``): an array of strings sent as text is quoted and escaped in Python, value
-    # by value; sent in binary it is only encoded, three to ten times faster.
-    arrays = ", ".join(
-        "%b::{}[]".format(field.db_type(connection).split("(")[0]) for field in columns.fields
-    )
-    sql = f"INSERT INTO {columns.table} ({columns.names}) SELECT * FROM unnest({arrays}){suffix}"  # noqa: S608 (the model's own names)
     ready = [columns.prepared(values) for values in complete]
     with connection.cursor() as cursor:
+        # Binary (``%b``): an array of strings sent as text is quoted and escaped in Python,
+        # value by value; sent in binary it is only encoded, three to ten times faster. Only
+        # with server-side binding: psycopg's client-side cursor takes text alone.
+        binary = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
+        arrays = ", ".join(
+            f"{binary}::{field.db_type(connection).split('(')[0]}[]" for field in columns.fields
+        )
+        sql = (
+            f"INSERT INTO {columns.table} ({columns.names}) SELECT * FROM unnest({arrays}){suffix}"  # noqa: S608 (the model's own names)
+        )
         cursor.execute(sql, [list(values) for values in zip(*ready, strict=True)])
         return cursor.fetchall()
 
@@ -132,7 +138,10 @@ class _Columns:
         self._defaults = _defaults(rest)
         plain = connection.vendor == "postgresql"
         self._prepare = [
-            None if plain and isinstance(field, _PLAIN) else field for field in self.fields
+            None
+            if plain and isinstance(field, _PLAIN) and not isinstance(field, models.DateTimeField)
+            else field
+            for field in self.fields
         ]
         self._any_prepared = any(field is not None for field in self._prepare)
 

@@ -1,7 +1,7 @@
 """Rows written by ``debts.bulk`` read back as the ORM would have written them: each value, the
 defaults of the fields left out, the ids of the new rows, and nothing twice."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -114,3 +114,17 @@ def test_nothing_to_write_sends_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_rows(Payment, ["channel"], [])
         assert insert_returning(Payment, ["channel"], [], returning=("id",)) == []
+
+
+def test_a_naive_date_and_time_is_taken_in_the_portals_time_zone_as_the_orm_takes_it(
+    make_debtor, make_debt
+):
+    debt = make_debt(make_debtor())
+    naive = datetime(2026, 12, 6, 9, 30)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        insert_rows(
+            DebtChange,
+            ["debt", "from_status", "to_status", "at", "cause"],
+            [(debt.pk, "open", "paid", naive, "naive")],
+        )
+    assert DebtChange.objects.get(cause="naive").at == timezone.make_aware(naive)
