@@ -179,6 +179,12 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     credits = load_notices(options.credits)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Planner statistics for the tables just loaded, as autovacuum gives a database in use
+        # within a minute: without them the import's joins are planned for empty tables.
+        cursor.execute("ANALYZE")
     print(f"loaded {options.credits} open notices in {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "camt054.xml"
