@@ -78,6 +78,8 @@ def create_all(
     complete = [columns.complete(row) for row in rows]
     pk = model._meta.pk
     ids = dict(_returning(columns, complete, (key, pk.name), ()))
+    if len(ids) != len(rows):
+        raise ValueError(f"create_all: {key} must tell the rows apart")
     at = columns.fields.index(model._meta.get_field(key))
     order = [
         None if field.primary_key else columns.fields.index(field)

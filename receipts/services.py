@@ -42,7 +42,6 @@ class ReceiptLine:
         }
 
 
-_RELATED = ("debtor", "cashier", "reverses")
 _CODES = len(CODE_ALPHABET) ** CODE_LENGTH
 
 
@@ -55,10 +54,6 @@ def new_verification_code() -> str:
         number, digit = divmod(number, len(CODE_ALPHABET))
         characters.append(CODE_ALPHABET[digit])
     return "".join(characters)
-
-
-def _pk(instance):
-    return None if instance is None else instance.pk
 
 
 def reserve_numbers(series: str, year: int, count: int) -> range:
@@ -79,6 +74,14 @@ def reserve_numbers(series: str, year: int, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
+# What a snapshot names by instance, and a receipt's row holds by id.
+_RELATED = ("debtor", "cashier", "reverses")
+
+
+def _pk(instance):
+    return None if instance is None else instance.pk
+
+
 def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
     """Receipts numbered next in ``series``, one per snapshot in order, in one statement; their
     delivery queued for the commit. Only inside the caller's transaction: a number taken outside
@@ -90,7 +93,6 @@ def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
     issued_at = timezone.now()
     year = timezone.localdate(issued_at).year
     numbers = reserve_numbers(series, year, len(snapshots))
-    # A snapshot names its debtor, cashier and reversed receipt as instances; rows hold ids.
     names = [name for name in snapshots[0] if name not in _RELATED]
     related = [name for name in _RELATED if name in snapshots[0]]
     receipts = create_all(
