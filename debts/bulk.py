@@ -7,6 +7,9 @@ that psycopg must parse: most of an import's time. Here, on PostgreSQL, rows are
 column to a single ``INSERT … SELECT FROM unnest(…)``. Elsewhere (the embedded SQLite) they go in
 multi-row ``VALUES``, each value prepared by its field.
 
+Instances already built (a certification roll's debtors, debts and notices) are written by
+``insert_new``: their ids taken from the table's sequence first, then the rows streamed.
+
 Values are given as the model's fields hold them (``Decimal``, aware ``datetime``, ``date``, str,
 int, bool, None; a foreign key by its id). A field left out takes its default, as ``Model()``
 would give it (a callable default called for each row).
@@ -42,10 +45,62 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     if connection.vendor != "postgresql":
         _values(columns, [columns.complete(row) for row in rows], "")
         return
-    sql = f"COPY {columns.table} ({columns.names}) FROM STDIN"
-    with connection.cursor() as cursor, _logged(cursor, sql), cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(columns.prepared(columns.complete(row)))
+    _copy(columns, [columns.complete(row) for row in rows])
+
+
+def insert_new(objs: Sequence[models.Model]) -> None:
+    """Insert these new instances of one model, as ``bulk_create`` would (each field's
+    ``pre_save``), and set their ids: on PostgreSQL the ids are taken from the table's sequence
+    first, then the rows streamed with ``COPY``, so each row's id is known by construction;
+    elsewhere one ``INSERT`` each."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = _Columns(model, [field.name for field in fields])
+    rows = [[field.pre_save(obj, True) for field in fields] for obj in objs]
+    table, pk = model._meta.db_table, model._meta.pk
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            _copy(columns, rows, ids=ids)
+        else:
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (the model's own names)
+                columns.table, columns.names, ", ".join(["%s"] * len(fields))
+            )
+            ids = []
+            for row in rows:
+                cursor.execute(sql, columns.prepared(row))
+                ids.append(connection.ops.last_insert_id(cursor, table, pk.column))
+    for obj, new_id in zip(objs, ids, strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _copy(columns: "_Columns", complete: list[list], *, ids: list[int] | None = None) -> None:
+    """Stream complete rows with ``COPY`` (each after its id, when ``ids`` are given)."""
+    names = columns.names
+    if ids is not None:
+        names = f"{connection.ops.quote_name(columns.model._meta.pk.column)}, {names}"
+    sql = f"COPY {columns.table} ({names}) FROM STDIN"
+    # Through psycopg's own cursor: a constraint it breaks raises Django's IntegrityError still.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        _logged(cursor, sql),
+        cursor.cursor.copy(sql) as copy,
+    ):
+        if ids is None:
+            for values in complete:
+                copy.write_row(columns.prepared(values))
+        else:
+            for new_id, values in zip(ids, complete, strict=True):
+                copy.write_row([new_id, *columns.prepared(values)])
 
 
 def insert_returning(

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.gr import vat
 
-from .models import CertificationRoll, Debt, Debtor, NoticeItem, PaymentNotice, RevenueType
+from .bulk import insert_new
+from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
 from .services import draft_notice, touch_ledgers, unused_rf_codes
 from .validators import normalize_afm
 
@@ -254,9 +255,6 @@ def read_roll(path: str | Path) -> list[RollRow]:
     return rows
 
 
-BATCH = 5000
-
-
 @transaction.atomic
 def import_roll(rows: list[RollRow], *, notices: str = Notices.PER_DEBTOR) -> RollSummary:
     """Certify ``rows`` (as ``read_roll`` returns them): their rolls, debtors created or matched
@@ -295,7 +293,7 @@ def import_roll(rows: list[RollRow], *, notices: str = Notices.PER_DEBTOR) -> Ro
         )
         for row in rows
     ]
-    Debt.objects.bulk_create(debts, batch_size=BATCH)
+    insert_new(debts)
     summary.debts = len(debts)
     summary.principal = sum((debt.principal for debt in debts), Decimal(0))
     if notices != Notices.NONE:
@@ -309,10 +307,8 @@ def _debtors(rows: list[RollRow], summary: RollSummary) -> dict[str, Debtor]:
     afms = {row.afm: row.name for row in rows}
     found = {d.afm: d for d in Debtor.objects.filter(afm__in=list(afms)).only("pk", "afm")}
     touch_ledgers(Debtor.objects.filter(pk__in=[d.pk for d in found.values()]))
-    created = Debtor.objects.bulk_create(
-        [Debtor(afm=afm, last_name=name) for afm, name in afms.items() if afm not in found],
-        batch_size=BATCH,
-    )
+    created = [Debtor(afm=afm, last_name=name) for afm, name in afms.items() if afm not in found]
+    insert_new(created)
     summary.debtors_matched, summary.debtors_created = len(found), len(created)
     return found | {debtor.afm: debtor for debtor in created}
 
@@ -325,25 +321,23 @@ def _issue_notices(debts: list[Debt], *, per_debt: bool, summary: RollSummary) -
     drafts = [(group, draft_notice(group, [], today=today)) for group in groups.values()]
     codes = unused_rf_codes([draft.total for _group, draft in drafts])
     issued_at = timezone.now()
-    made = PaymentNotice.objects.bulk_create(
-        [
-            PaymentNotice(
-                debtor=group[0].debtor,
-                rf_code=code,
-                origin=PaymentNotice.Origin.MUNICIPALITY,
-                issued_at=issued_at,
-                valid_until=draft.valid_until,
-                total=draft.total,
-            )
-            for (group, draft), code in zip(drafts, codes, strict=True)
-        ],
-        batch_size=BATCH,
-    )
+    made = [
+        PaymentNotice(
+            debtor=group[0].debtor,
+            rf_code=code,
+            origin=PaymentNotice.Origin.MUNICIPALITY,
+            issued_at=issued_at,
+            valid_until=draft.valid_until,
+            total=draft.total,
+        )
+        for (group, draft), code in zip(drafts, codes, strict=True)
+    ]
+    insert_new(made)
     items = []
     for notice, (_group, draft) in zip(made, drafts, strict=True):
         for item in draft.items:
             item.notice = notice
             items.append(item)
-    NoticeItem.objects.bulk_create(items, batch_size=BATCH)
+    insert_new(items)
     summary.notices = len(made)
     summary.notice_total = sum((notice.total for notice in made), Decimal(0))

@@ -5,14 +5,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from debts.bulk import insert_returning, insert_rows
-from debts.models import DebtChange
+from debts.bulk import insert_new, insert_returning, insert_rows
+from debts.models import Debt, DebtChange, Debtor
 from payments.models import Payment
 from receipts.models import Receipt
 
 pytestmark = pytest.mark.django_db
+
+AFMS = ["090000045", "094014201", "099999987"]
 
 
 def receipt_row(debtor, number: int) -> list:
@@ -128,3 +131,36 @@ def test_a_naive_date_and_time_is_taken_in_the_portals_time_zone_as_the_orm_take
             [(debt.pk, "open", "paid", naive, "naive")],
         )
     assert DebtChange.objects.get(cause="naive").at == timezone.make_aware(naive)
+
+
+def test_new_instances_are_written_with_their_ids_as_bulk_create_writes_them(
+    revenue, django_assert_max_num_queries
+):
+    debtors = [Debtor(afm=afm, last_name=f"ΟΦΕΙΛΕΤΗΣ {n}") for n, afm in enumerate(AFMS)]
+    # PostgreSQL: the ids, then the COPY; elsewhere an INSERT each.
+    with django_assert_max_num_queries(2 if connection.vendor == "postgresql" else len(debtors)):
+        insert_new(debtors)
+    debts = [
+        Debt(
+            debtor=debtor,
+            revenue_type=revenue["cleaning"],
+            description=f"Τέλη {debtor.last_name}",
+            principal=Decimal("10.00") + n,
+        )
+        for n, debtor in enumerate(debtors)
+    ]
+    insert_new(debts)
+
+    for debtor in debtors:
+        stored = Debtor.objects.get(pk=debtor.pk)
+        assert (stored.afm, stored.last_name) == (debtor.afm, debtor.last_name)
+        assert stored.created_at == debtor.created_at is not None  # pre_save, as bulk_create
+        assert not debtor._state.adding
+    for debt in debts:
+        stored = Debt.objects.get(pk=debt.pk)
+        assert (stored.debtor_id, stored.description, stored.principal, stored.status) == (
+            debt.debtor.pk,
+            debt.description,
+            debt.principal,
+            "open",
+        )
