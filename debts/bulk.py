@@ -17,13 +17,14 @@ would give it (a callable default called for each row).
 
 from collections.abc import Sequence
 from contextlib import nullcontext
+from datetime import datetime
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-# Fields whose values psycopg writes as they are; any other field prepares its own, and so does
-# a date and time (a naive one is made aware in the portal's time zone, as the ORM makes it).
+# Fields whose values psycopg writes as they are (a date and time: when aware, ``_preparer``);
+# any other field prepares its own.
 _PLAIN = (
     models.CharField,
     models.TextField,
@@ -193,14 +194,16 @@ class _Columns:
         self.table = quote(model._meta.db_table)
         self.names = ", ".join(quote(field.column) for field in self.fields)
         self._defaults = _defaults(rest)
-        plain = connection.vendor == "postgresql"
+        # The connection itself, not the proxy that looks it up again at each attribute.
+        database = connections[DEFAULT_DB_ALIAS]
+        plain = database.vendor == "postgresql"
         self._prepare = [
             None
             if plain and isinstance(field, _PLAIN) and not isinstance(field, models.DateTimeField)
-            else field
+            else _preparer(field, database, plain)
             for field in self.fields
         ]
-        self._any_prepared = any(field is not None for field in self._prepare)
+        self._any_prepared = any(prepare is not None for prepare in self._prepare)
 
     def complete(self, row: Sequence) -> list:
         """The row's values with the defaults of the fields left out."""
@@ -211,9 +214,26 @@ class _Columns:
         if not self._any_prepared:
             return values
         return [
-            value if field is None else field.get_db_prep_save(value, connection)
-            for field, value in zip(self._prepare, values, strict=True)
+            value if prepare is None else prepare(value)
+            for prepare, value in zip(self._prepare, values, strict=True)
         ]
+
+
+def _preparer(field: models.Field, database, plain: bool):
+    """How a value of ``field`` becomes what the database is sent: the field's own preparation,
+    except that on PostgreSQL an aware date and time (or none) is sent as it is; a naive one is
+    made aware in the portal's time zone by the field, as the ORM makes it."""
+
+    def prepare(value):
+        return field.get_db_prep_save(value, database)
+
+    if plain and isinstance(field, models.DateTimeField):
+        return lambda value: (
+            value
+            if value is None or (isinstance(value, datetime) and value.tzinfo is not None)
+            else prepare(value)
+        )
+    return prepare
 
 
 def _defaults(rest: list[models.Field]):
