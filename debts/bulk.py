@@ -77,10 +77,11 @@ def insert_new(objs: Sequence[models.Model]) -> None:
             for row in rows:
                 cursor.execute(sql, columns.prepared(row))
                 ids.append(connection.ops.last_insert_id(cursor, table, pk.column))
+    alias = connection.alias
     for obj, new_id in zip(objs, ids, strict=True):
         obj.pk = new_id
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
 
 
 def _copy(columns: "_Columns", complete: list[list], *, ids: list[int] | None = None) -> None:
@@ -141,11 +142,10 @@ def create_all(
         None if field.primary_key else columns.fields.index(field)
         for field in model._meta.concrete_fields
     ]
+    alias = connection.alias
     return [
         model.from_db(
-            connection.alias,
-            None,
-            [ids[values[at]] if index is None else values[index] for index in order],
+            alias, None, [ids[values[at]] if index is None else values[index] for index in order]
         )
         for values in complete
     ]

@@ -330,14 +330,14 @@ def _insert_unless_recorded(payments: list[Payment]) -> list[bool]:
         unless=("channel", "reference"),
     )
     pks = {(channel, reference): pk for channel, reference, pk in new}
-    inserted = []
+    inserted, alias = [], connection.alias
     for payment in payments:
         key = (payment.channel, payment.reference)
         fresh = first[key] is payment and key in pks
         if fresh:
             payment.pk = pks[key]
             payment._state.adding = False
-            payment._state.db = connection.alias
+            payment._state.db = alias
         inserted.append(fresh)
     return inserted
 
