@@ -23,7 +23,7 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-# Fields whose values psycopg writes as they are (a date and time: when aware, ``_preparer``);
+# Fields whose values psycopg writes as they are (a date and time only when aware: ``_preparer``);
 # any other field prepares its own.
 _PLAIN = (
     models.CharField,
@@ -60,23 +60,18 @@ def insert_new(objs: Sequence[models.Model]) -> None:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     columns = _Columns(model, [field.name for field in fields])
     rows = [[field.pre_save(obj, True) for field in fields] for obj in objs]
-    table, pk = model._meta.db_table, model._meta.pk
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    pk = model._meta.pk
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(rows)],
+                [model._meta.db_table, pk.column, len(rows)],
             )
             ids = [row[0] for row in cursor.fetchall()]
-            _copy(columns, rows, ids=ids)
-        else:
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (the model's own names)
-                columns.table, columns.names, ", ".join(["%s"] * len(fields))
-            )
-            ids = []
-            for row in rows:
-                cursor.execute(sql, columns.prepared(row))
-                ids.append(connection.ops.last_insert_id(cursor, table, pk.column))
+        _copy(columns, rows, ids=ids)
+    else:
+        returning = " RETURNING " + connection.ops.quote_name(pk.column)
+        ids = [_values(columns, [row], returning)[0][0] for row in rows]
     alias = connection.alias
     for obj, new_id in zip(objs, ids, strict=True):
         obj.pk = new_id
@@ -196,13 +191,7 @@ class _Columns:
         self._defaults = _defaults(rest)
         # The connection itself, not the proxy that looks it up again at each attribute.
         database = connections[DEFAULT_DB_ALIAS]
-        plain = database.vendor == "postgresql"
-        self._prepare = [
-            None
-            if plain and isinstance(field, _PLAIN) and not isinstance(field, models.DateTimeField)
-            else _preparer(field, database, plain)
-            for field in self.fields
-        ]
+        self._prepare = [_preparer(field, database) for field in self.fields]
         self._any_prepared = any(prepare is not None for prepare in self._prepare)
 
     def complete(self, row: Sequence) -> list:
@@ -219,21 +208,24 @@ class _Columns:
         ]
 
 
-def _preparer(field: models.Field, database, plain: bool):
-    """How a value of ``field`` becomes what the database is sent: the field's own preparation,
-    except that on PostgreSQL an aware date and time (or none) is sent as it is; a naive one is
-    made aware in the portal's time zone by the field, as the ORM makes it."""
+def _preparer(field: models.Field, database):
+    """How a value of ``field`` becomes what the database is sent (None: as it is). The field's
+    own preparation, except on PostgreSQL for the fields psycopg writes as they are, and for an
+    aware date and time (or none); a naive one is made aware in the portal's time zone by the
+    field, as the ORM makes it."""
 
     def prepare(value):
         return field.get_db_prep_save(value, database)
 
-    if plain and isinstance(field, models.DateTimeField):
+    if database.vendor != "postgresql":
+        return prepare
+    if isinstance(field, models.DateTimeField):
         return lambda value: (
             value
             if value is None or (isinstance(value, datetime) and value.tzinfo is not None)
             else prepare(value)
         )
-    return prepare
+    return None if isinstance(field, _PLAIN) else prepare
 
 
 def _defaults(rest: list[models.Field]):

@@ -2,6 +2,7 @@
 its reason; debits and returns apart; every entry once, however often or in whichever file the
 bank sends it; a broken file refused whole. The files are written here, as banks shape them."""
 
+import gc
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -209,6 +210,23 @@ def test_a_known_entry_with_another_amount_is_refused(make_notice, write):
     with pytest.raises(CommandError, match="έχει ήδη εισαχθεί"):
         run(write(camt054([credit("X-1", "1.00", notice.rf_code)]), "b.xml"))
     assert Payment.objects.count() == 1
+
+
+def test_what_the_batches_set_aside_from_the_collector_is_given_back(make_notice, write):
+    notices = [make_notice() for _ in range(3)]
+    path = write(camt054([credit(f"GC-{n.pk}", n.total, n.rf_code) for n in notices]))
+    assert gc.get_freeze_count() == 0
+    assert import_bank_statement(path, batch_size=1).settled == 3
+    assert gc.get_freeze_count() == 0  # the whole import set aside, and all of it given back
+
+    other = make_notice()
+    gc.freeze()  # a process that froze its own objects (a server preloading its code)
+    try:
+        path = write(camt054([credit("GC-OWN", other.total, other.rf_code)]), "own.xml")
+        assert import_bank_statement(path).settled == 1
+        assert gc.get_freeze_count() > 0  # left frozen: giving back would have left none
+    finally:
+        gc.unfreeze()
 
 
 def test_mt940_with_the_rf_in_field_86(make_notice, write):
