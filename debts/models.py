@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .indexes import where_set
 from .money import ZERO, round_money
 from .rf import format_rf
 from .states import StateMachine, StatusChange
@@ -481,6 +482,7 @@ class Debt(models.Model):
         blank=True,
         related_name="debts",
         verbose_name=_("βεβαιωτικός κατάλογος"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     assessment_note = models.OneToOneField(
         AssessmentNote,
@@ -497,6 +499,7 @@ class Debt(models.Model):
         blank=True,
         related_name="debts",
         verbose_name=_("ρύθμιση"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     # The παράβολο a citizen issued for themselves, so the card can name what it was for.
     paravolo_type = models.ForeignKey(
@@ -506,6 +509,7 @@ class Debt(models.Model):
         blank=True,
         related_name="debts",
         verbose_name=_("είδος παραβόλου"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     # The property a ΤΑΠ debt is for: what a certificate of no ΤΑΠ debt looks up.
     tap_property = models.ForeignKey(
@@ -530,7 +534,14 @@ class Debt(models.Model):
         ordering = ["due_date", "id"]
         indexes = [
             models.Index(fields=["debtor", "status"], name="debt_debtor_status"),
-            models.Index(fields=["tap_property", "status"], name="debt_property_status"),
+            models.Index(
+                fields=["tap_property", "status"],
+                condition=Q(tap_property__isnull=False),
+                name="debt_property_status",
+            ),
+            where_set("roll", "debt_roll"),
+            where_set("settlement", "debt_settlement"),
+            where_set("paravolo_type", "debt_paravolo_type"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(principal__gt=0), name="debt_principal_positive"),
@@ -575,7 +586,7 @@ class Debt(models.Model):
             # Asking for a παράβολο again while one of its type is unpaid gives that one.
             models.UniqueConstraint(
                 fields=["debtor", "paravolo_type"],
-                condition=Q(status="open"),
+                condition=Q(status="open", paravolo_type__isnull=False),
                 name="debt_one_unpaid_paravolo_per_type",
                 violation_error_message=_(
                     "Ο οφειλέτης έχει ήδη ανεξόφλητο παράβολο αυτού του είδους."
@@ -775,6 +786,7 @@ class PaymentNotice(models.Model):
         editable=False,
         related_name="+",
         verbose_name=_("εκδόθηκε από"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     # Set when a request for a certificate of no ΤΑΠ debt waits on this notice: paying a notice
     # none waits on then costs no query to look for one (``receipts.certificates``).
@@ -787,7 +799,10 @@ class PaymentNotice(models.Model):
         verbose_name = _("ειδοποιητήριο")
         verbose_name_plural = _("ειδοποιητήρια")
         ordering = ["-issued_at"]
-        indexes = [models.Index(fields=["debtor", "status"], name="notice_debtor_status")]
+        indexes = [
+            models.Index(fields=["debtor", "status"], name="notice_debtor_status"),
+            where_set("created_by", "notice_created_by"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="notice_total_positive"),
         ]
@@ -836,6 +851,7 @@ class NoticeItem(models.Model):
         blank=True,
         related_name="notice_items",
         verbose_name=_("δόση"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
     surcharge = models.DecimalField(_("προσαυξήσεις"), **MONEY)
@@ -846,6 +862,7 @@ class NoticeItem(models.Model):
         verbose_name = _("γραμμή ειδοποιητηρίου")
         verbose_name_plural = _("γραμμές ειδοποιητηρίου")
         ordering = ["notice", "id"]
+        indexes = [where_set("installment", "noticeitem_installment")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(debt__isnull=False, installment__isnull=True)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .bulk import insert_rows
+from .indexes import where_set
 
 
 class InvalidTransition(ValidationError):
@@ -28,11 +29,13 @@ class StatusChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("χρήστης"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
 
     class Meta:
         abstract = True
         ordering = ["at", "id"]
+        indexes = [where_set("actor", "%(class)s_actor")]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status} ({self.cause})"

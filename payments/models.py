@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from debts.indexes import where_set
 from debts.models import MONEY, Debt, Debtor, Installment, PaymentNotice
 from debts.states import StateMachine, StatusChange
 
@@ -131,13 +132,17 @@ class Payment(AppendOnly):
         blank=True,
         related_name="+",
         verbose_name=_("καταχωρίστηκε από"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
 
     class Meta:
         verbose_name = _("πληρωμή")
         verbose_name_plural = _("πληρωμές")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["debtor", "received_at"], name="payment_debtor_received")]
+        indexes = [
+            models.Index(fields=["debtor", "received_at"], name="payment_debtor_received"),
+            where_set("recorded_by", "payment_recorded_by"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
@@ -187,6 +192,7 @@ class Allocation(AppendOnly):
         blank=True,
         related_name="allocations",
         verbose_name=_("οφειλή"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     installment = models.ForeignKey(
         Installment,
@@ -195,6 +201,7 @@ class Allocation(AppendOnly):
         blank=True,
         related_name="allocations",
         verbose_name=_("δόση"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
     surcharge = models.DecimalField(_("προσαυξήσεις"), **MONEY)
@@ -204,6 +211,10 @@ class Allocation(AppendOnly):
         verbose_name = _("κατανομή πληρωμής")
         verbose_name_plural = _("κατανομές πληρωμών")
         ordering = ["at", "id"]
+        indexes = [
+            where_set("debt", "allocation_debt"),
+            where_set("installment", "allocation_installment"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(debt__isnull=False, installment__isnull=True)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from debts.indexes import where_set
 from debts.models import MONEY, Debtor, PaymentNotice, Property
 from debts.states import StateMachine, StatusChange
 
@@ -109,9 +110,9 @@ class Receipt(IssuedDocument):
     series = models.CharField(_("σειρά"), max_length=16, choices=Series, editable=False)
     year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
     number = models.PositiveIntegerField(_("αριθμός"), editable=False)
-    verification_code = models.CharField(
-        _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
-    )
+    # Unique through Meta.constraints: a unique field would also get an index for LIKE
+    # searches, which no one makes of a code (only whole ones are looked up).
+    verification_code = models.CharField(_("κωδικός επαλήθευσης"), max_length=16, editable=False)
     debtor = models.ForeignKey(
         Debtor,
         models.PROTECT,
@@ -133,6 +134,7 @@ class Receipt(IssuedDocument):
         blank=True,
         related_name="+",
         verbose_name=_("ταμίας"),
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     notice_rf = models.CharField(_("κωδικός RF"), max_length=25, blank=True)
     total = models.DecimalField(_("σύνολο"), **MONEY)
@@ -159,11 +161,13 @@ class Receipt(IssuedDocument):
             models.Index(fields=["debtor", "issued_at"], name="receipt_debtor_issued"),
             # The delivery sweep, the day's receipts and the admin's dates read by issue time.
             models.Index(fields=["issued_at"], name="receipt_issued"),
+            where_set("cashier", "receipt_cashier"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "year", "number"], name="receipt_number_unique"
             ),
+            models.UniqueConstraint(fields=["verification_code"], name="receipt_verification_code"),
             models.CheckConstraint(condition=Q(number__gte=1), name="receipt_number_positive"),
             # A receipt takes money in; a reversing receipt gives exactly that back.
             models.CheckConstraint(
@@ -287,9 +291,9 @@ class Certificate(IssuedDocument):
 
     year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
     number = models.PositiveIntegerField(_("αριθμός"), editable=False)
-    verification_code = models.CharField(
-        _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
-    )
+    # Unique through Meta.constraints: a unique field would also get an index for LIKE
+    # searches, which no one makes of a code (only whole ones are looked up).
+    verification_code = models.CharField(_("κωδικός επαλήθευσης"), max_length=16, editable=False)
     debtor = models.ForeignKey(
         Debtor, models.PROTECT, related_name="certificates", verbose_name=_("οφειλέτης")
     )
@@ -340,6 +344,9 @@ class Certificate(IssuedDocument):
         ]
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="certificate_number_unique"),
+            models.UniqueConstraint(
+                fields=["verification_code"], name="certificate_verification_code"
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="certificate_number_positive"),
         ]
         # Staff never add one as a form would: they issue by the rule, or revoke with a reason.
