@@ -110,9 +110,9 @@ class Receipt(IssuedDocument):
     series = models.CharField(_("σειρά"), max_length=16, choices=Series, editable=False)
     year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
     number = models.PositiveIntegerField(_("αριθμός"), editable=False)
-    # Unique through Meta.constraints: a unique field would also get an index for LIKE
-    # searches, which no one makes of a code (only whole ones are looked up).
-    verification_code = models.CharField(_("κωδικός επαλήθευσης"), max_length=16, editable=False)
+    verification_code = models.CharField(
+        _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
+    )
     debtor = models.ForeignKey(
         Debtor,
         models.PROTECT,
@@ -167,7 +167,6 @@ class Receipt(IssuedDocument):
             models.UniqueConstraint(
                 fields=["series", "year", "number"], name="receipt_number_unique"
             ),
-            models.UniqueConstraint(fields=["verification_code"], name="receipt_verification_code"),
             models.CheckConstraint(condition=Q(number__gte=1), name="receipt_number_positive"),
             # A receipt takes money in; a reversing receipt gives exactly that back.
             models.CheckConstraint(
@@ -291,9 +290,9 @@ class Certificate(IssuedDocument):
 
     year = models.PositiveSmallIntegerField(_("έτος"), editable=False)
     number = models.PositiveIntegerField(_("αριθμός"), editable=False)
-    # Unique through Meta.constraints: a unique field would also get an index for LIKE
-    # searches, which no one makes of a code (only whole ones are looked up).
-    verification_code = models.CharField(_("κωδικός επαλήθευσης"), max_length=16, editable=False)
+    verification_code = models.CharField(
+        _("κωδικός επαλήθευσης"), max_length=16, unique=True, editable=False
+    )
     debtor = models.ForeignKey(
         Debtor, models.PROTECT, related_name="certificates", verbose_name=_("οφειλέτης")
     )
@@ -344,9 +343,6 @@ class Certificate(IssuedDocument):
         ]
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="certificate_number_unique"),
-            models.UniqueConstraint(
-                fields=["verification_code"], name="certificate_verification_code"
-            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="certificate_number_positive"),
         ]
         # Staff never add one as a form would: they issue by the rule, or revoke with a reason.
