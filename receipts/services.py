@@ -74,10 +74,6 @@ def reserve_numbers(series: str, year: int, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
-# What a snapshot names by instance, and a receipt's row holds by id.
-_RELATED = ("debtor", "cashier", "reverses")
-
-
 def _pk(instance):
     return None if instance is None else instance.pk
 
@@ -93,8 +89,10 @@ def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
     issued_at = timezone.now()
     year = timezone.localdate(issued_at).year
     numbers = reserve_numbers(series, year, len(snapshots))
-    names = [name for name in snapshots[0] if name not in _RELATED]
-    related = [name for name in _RELATED if name in snapshots[0]]
+    # A snapshot names related rows (debtor, cashier, reversed receipt) by instance; the row
+    # holds their ids.
+    related = [name for name in snapshots[0] if Receipt._meta.get_field(name).is_relation]
+    names = [name for name in snapshots[0] if name not in related]
     receipts = create_all(
         Receipt,
         ["series", "year", "number", "verification_code", "issued_at", *related, *names],

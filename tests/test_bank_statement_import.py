@@ -216,8 +216,13 @@ def test_what_the_batches_set_aside_from_the_collector_is_given_back(make_notice
     notices = [make_notice() for _ in range(3)]
     path = write(camt054([credit(f"GC-{n.pk}", n.total, n.rf_code) for n in notices]))
     assert gc.get_freeze_count() == 0
-    assert import_bank_statement(path, batch_size=1).settled == 3
-    assert gc.get_freeze_count() == 0  # the whole import set aside, and all of it given back
+    during = []
+    summary = import_bank_statement(
+        path, batch_size=1, progress=lambda _n: during.append(gc.get_freeze_count())
+    )
+    assert summary.settled == 3
+    assert len(during) == 3 and all(during)  # each batch set what was there aside
+    assert gc.get_freeze_count() == 0  # and all of it was given back at the end
 
     other = make_notice()
     gc.freeze()  # a process that froze its own objects (a server preloading its code)

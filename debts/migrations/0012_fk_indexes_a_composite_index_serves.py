@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from debts.indexes import drop_own_index
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -10,40 +12,52 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="debt",
-            name="debtor",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="debts",
-                to="debts.debtor",
-                verbose_name="οφειλέτης",
+        drop_own_index(
+            migrations.AlterField(
+                model_name="debt",
+                name="debtor",
+                field=models.ForeignKey(
+                    db_index=False,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="debts",
+                    to="debts.debtor",
+                    verbose_name="οφειλέτης",
+                ),
             ),
+            "debts_debt",
+            "debts_debt_debtor_id_d259b206",
         ),
-        migrations.AlterField(
-            model_name="debt",
-            name="tap_property",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                help_text="μόνο για οφειλές ΤΑΠ",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="debts",
-                to="debts.property",
-                verbose_name="ακίνητο",
+        drop_own_index(
+            migrations.AlterField(
+                model_name="debt",
+                name="tap_property",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_index=False,
+                    help_text="μόνο για οφειλές ΤΑΠ",
+                    null=True,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="debts",
+                    to="debts.property",
+                    verbose_name="ακίνητο",
+                ),
             ),
+            "debts_debt",
+            "debts_debt_tap_property_id_08826b9e",
         ),
-        migrations.AlterField(
-            model_name="paymentnotice",
-            name="debtor",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="notices",
-                to="debts.debtor",
-                verbose_name="οφειλέτης",
+        drop_own_index(
+            migrations.AlterField(
+                model_name="paymentnotice",
+                name="debtor",
+                field=models.ForeignKey(
+                    db_index=False,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="notices",
+                    to="debts.debtor",
+                    verbose_name="οφειλέτης",
+                ),
             ),
+            "debts_paymentnotice",
+            "debts_paymentnotice_debtor_id_cf2c3613",
         ),
     ]

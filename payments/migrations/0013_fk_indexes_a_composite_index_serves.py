@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from debts.indexes import drop_own_index
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -11,17 +13,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="payment",
-            name="debtor",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="payments",
-                to="debts.debtor",
-                verbose_name="οφειλέτης",
+        drop_own_index(
+            migrations.AlterField(
+                model_name="payment",
+                name="debtor",
+                field=models.ForeignKey(
+                    blank=True,
+                    db_index=False,
+                    null=True,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="payments",
+                    to="debts.debtor",
+                    verbose_name="οφειλέτης",
+                ),
             ),
+            "payments_payment",
+            "payments_payment_debtor_id_effa838e",
         ),
     ]

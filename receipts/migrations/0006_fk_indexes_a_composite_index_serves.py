@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from debts.indexes import drop_own_index
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -11,15 +13,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="receipt",
-            name="debtor",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="receipts",
-                to="debts.debtor",
-                verbose_name="οφειλέτης",
+        drop_own_index(
+            migrations.AlterField(
+                model_name="receipt",
+                name="debtor",
+                field=models.ForeignKey(
+                    db_index=False,
+                    on_delete=django.db.models.deletion.PROTECT,
+                    related_name="receipts",
+                    to="debts.debtor",
+                    verbose_name="οφειλέτης",
+                ),
             ),
+            "receipts_receipt",
+            "receipts_receipt_debtor_id_25aad84b",
         ),
     ]
