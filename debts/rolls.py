@@ -109,11 +109,11 @@ def _raw_rows(path: Path):
         rows = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(rows, None)
     if header is None:
-        raise BadRoll([(1, _("Το αρχείο είναι κενό."))])
+        raise BadRoll([(1, _("το αρχείο είναι κενό"))])
     columns = [HEADERS.get(_key(name)) for name in header]
     missing = [COLUMNS[c][0] for c in COLUMNS if c not in columns and c not in OPTIONAL]
     if missing:
-        raise BadRoll([(1, _("Λείπουν οι στήλες: %(names)s.") % {"names": ", ".join(missing)})])
+        raise BadRoll([(1, _("λείπουν οι στήλες: %(names)s") % {"names": ", ".join(missing)})])
     for line, values in enumerate(rows, 2):
         if values and any(value not in (None, "") for value in values):
             yield line, {c: v for c, v in zip(columns, values, strict=False) if c}

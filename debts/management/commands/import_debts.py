@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from debts.rolls import BadRoll, Notices, import_roll, read_roll
 
@@ -40,9 +41,14 @@ class Command(BaseCommand):
                 self.stderr.write(
                     _("Γραμμή %(line)s: %(reason)s.") % {"line": line, "reason": reason}
                 )
+            count = len(error.errors)
             raise CommandError(
-                _("%(count)s σφάλματα στο %(path)s: δεν εισήχθη τίποτα.")
-                % {"count": len(error.errors), "path": file}
+                ngettext(
+                    "%(count)s σφάλμα στο %(path)s: δεν εισήχθη τίποτα.",
+                    "%(count)s σφάλματα στο %(path)s: δεν εισήχθη τίποτα.",
+                    count,
+                )
+                % {"count": count, "path": file}
             ) from error
         if dry_run:
             self.stdout.write(
