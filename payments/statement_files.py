@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
 from debts.money import ZERO
@@ -70,8 +71,11 @@ class Report:
     closing: Decimal | None = None
     declared_count: int | None = None
     declared_net: Decimal | None = None
-    net: Decimal = ZERO
+    net: Decimal = ZERO  # of the booked entries, which move the balance
     entries: int = 0
+    # Every entry listed, booked or not: what a camt's summary (``TxsSummry``) counts.
+    listed: int = 0
+    listed_net: Decimal = ZERO
 
 
 @dataclass
@@ -174,17 +178,21 @@ def _check_totals(statement: StatementFile) -> None:
                     "closing": report.closing,
                 }
             )
-        if report.declared_count is not None and report.declared_count != report.entries:
+        if report.declared_count is not None and report.declared_count != report.listed:
             raise BrokenStatement(
-                _("Το αρχείο δηλώνει %(declared)s εγγραφές αλλά περιέχει %(found)s.")
-                % {"declared": report.declared_count, "found": report.entries}
+                ngettext(
+                    "Το αρχείο δηλώνει %(declared)s εγγραφή αλλά περιέχει %(found)s.",
+                    "Το αρχείο δηλώνει %(declared)s εγγραφές αλλά περιέχει %(found)s.",
+                    report.declared_count,
+                )
+                % {"declared": report.declared_count, "found": report.listed}
             )
-        if report.declared_net is not None and report.declared_net != report.net:
+        if report.declared_net is not None and report.declared_net != report.listed_net:
             raise BrokenStatement(
                 _(
                     "Το αρχείο δηλώνει καθαρό σύνολο %(declared)s αλλά οι κινήσεις του κάνουν %(net)s."
                 )
-                % {"declared": report.declared_net, "net": report.net}
+                % {"declared": report.declared_net, "net": report.listed_net}
             )
 
 
@@ -332,6 +340,10 @@ def _read_summary(text: dict[str, str], report: Report) -> None:
     count = text["TtlNtries/NbOfNtries"]
     net = text["TtlNtries/TtlNetNtry/Amt"]
     if count:
+        if not (count.isascii() and count.isdigit()):
+            raise BrokenStatement(
+                _("Μη έγκυρο πλήθος εγγραφών «%(value)s» (NbOfNtries).") % {"value": count}
+            )
         report.declared_count = int(count)
     if net:
         sign = -1 if text["TtlNtries/TtlNetNtry/CdtDbtInd"] == "DBIT" else 1
@@ -343,18 +355,20 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     if report is None:
         raise BrokenStatement(_("Εγγραφή εκτός κατάστασης λογαριασμού."))
     text, elements = _read(entry, plans["entry"])
+    amount = _money(text["Amt"], "Ntry/Amt")
+    debit = text["CdtDbtInd"] == "DBIT"
+    report.listed += 1
+    report.listed_net += -amount if debit else amount
     if (text["Sts/Cd"] or text["Sts"]) != "BOOK":
         statement.not_booked += 1
         return
     report.entries += 1
     currency = elements["Amt"][0].get("Ccy") if "Amt" in elements else ""
-    amount = _money(text["Amt"], "Ntry/Amt")
     if currency != "EUR":
         raise BrokenStatement(
             _("Εγγραφή σε νόμισμα «%(currency)s»: ο λογαριασμός του Δήμου είναι σε ευρώ.")
             % {"currency": currency}
         )
-    debit = text["CdtDbtInd"] == "DBIT"
     reversal = text["RvslInd"].lower() == "true"
     kind = Kind.RETURN if reversal else Kind.DEBIT if debit else Kind.PAYMENT
     report.net += -amount if debit else amount

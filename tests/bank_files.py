@@ -78,13 +78,36 @@ def _entry_xml(entry: Entry, version: int) -> str:
     )
 
 
-def camt054(entries: list[Entry], *, version: int = 8, message_id: str = "NTF-0001") -> str:
+def summary_of(entries: list[Entry]) -> tuple[int, Decimal]:
+    """What a camt's ``TxsSummry`` declares: every entry listed, booked or not, and their net."""
+    return len(entries), sum((-e.amount if e.debit else e.amount for e in entries), Decimal(0))
+
+
+def _summary(summary: tuple[int, Decimal] | None) -> str:
+    if summary is None:
+        return ""
+    count, net = summary
+    return (
+        f"<TxsSummry><TtlNtries><NbOfNtries>{count}</NbOfNtries><TtlNetNtry>"
+        f"<Amt>{abs(net)}</Amt><CdtDbtInd>{'DBIT' if net < 0 else 'CRDT'}</CdtDbtInd>"
+        "</TtlNetNtry></TtlNtries></TxsSummry>"
+    )
+
+
+def camt054(
+    entries: list[Entry],
+    *,
+    version: int = 8,
+    message_id: str = "NTF-0001",
+    summary: tuple | None = None,
+) -> str:
+    """A notification; ``summary``: the (count, net) its ``TxsSummry`` declares, if any."""
     ns = f"urn:iso:std:iso:20022:tech:xsd:camt.054.001.{version:02d}"
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{ns}"><BkToCstmrDbtCdtNtfctn>'
         f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-12-04T18:00:00</CreDtTm></GrpHdr>"
         f"<Ntfctn><Id>{message_id}-1</Id><CreDtTm>2026-12-04T18:00:00</CreDtTm>"
-        f"<Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>"
+        f"<Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>{_summary(summary)}"
         f"{''.join(_entry_xml(entry, version) for entry in entries)}"
         "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     )
@@ -106,8 +129,10 @@ def camt053(
     closing: Decimal | None = None,
     version: int = 8,
     message_id: str = "STM-0001",
+    summary: tuple | None = None,
 ) -> str:
-    """A day's statement; ``closing`` defaults to what the booked entries make of ``opening``."""
+    """A day's statement; ``closing`` defaults to what the booked entries make of ``opening``;
+    ``summary`` as for ``camt054``."""
     net = sum(
         (-e.amount if e.debit else e.amount for e in entries if e.status == "BOOK"), Decimal(0)
     )
@@ -118,7 +143,7 @@ def camt053(
         f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-12-04T23:00:00</CreDtTm></GrpHdr>"
         f"<Stmt><Id>{message_id}-1</Id><CreDtTm>2026-12-04T23:00:00</CreDtTm>"
         f"<Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>"
-        f"{_balance('OPBD', opening)}{_balance('CLBD', closing)}"
+        f"{_balance('OPBD', opening)}{_balance('CLBD', closing)}{_summary(summary)}"
         f"{''.join(_entry_xml(entry, version) for entry in entries)}"
         "</Stmt></BkToCstmrStmt></Document>"
     )

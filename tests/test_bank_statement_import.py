@@ -23,7 +23,7 @@ from payments.models import BankStatement, Payment, StatementEntry, UnappliedRea
 from payments.services import Arrival, settle, settle_many
 from payments.statement_import import import_bank_statement
 from receipts.models import Receipt
-from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940
+from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940, summary_of
 from tests.test_counter import CASHIER, FINANCE, staff_user  # noqa: F401 (fixture)
 from tests.test_overview_cache import overview, shown_at_once
 from tests.test_pages_polish import words
@@ -94,6 +94,7 @@ def test_an_exact_credit_pays_its_notice_with_a_bank_receipt(make_notice, write,
     assert entry.statement.format == "camt.054"
     assert entry.statement.version == f"{version:02d}"
     assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert f"Λογαριασμός {ACCOUNT}: 1 κίνηση, καθαρό σύνολο 120,00 €." in output
 
 
 def test_every_reason_money_is_held_and_debits_and_returns_apart(make_notice, write):
@@ -270,6 +271,10 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
         ("TRUNCATED", "έγκυρο ή πλήρες XML"),
         (BILLION_LAUGHS, "DTD"),
         ("BAD-CLOSING", "δεν συμφωνούν"),
+        ("BAD-COUNT", "δηλώνει 3 εγγραφές αλλά περιέχει 2"),
+        ("ONE-COUNTED", "δηλώνει 1 εγγραφή αλλά περιέχει 2"),
+        ("BAD-NET", "δηλώνει καθαρό σύνολο 100.00 αλλά οι κινήσεις του κάνουν 123.00"),
+        ("COUNT-IN-WORDS", "Μη έγκυρο πλήθος εγγραφών «δύο»"),
     ],
 )
 def test_a_broken_file_is_refused_and_changes_nothing(make_notice, write, content, message):
@@ -280,12 +285,34 @@ def test_a_broken_file_is_refused_and_changes_nothing(make_notice, write, conten
         content = whole[: whole.index("OK-2")]
     elif content == "BAD-CLOSING":
         content = camt053(entries, closing=Decimal("1.00"))
+    elif content == "BAD-COUNT":
+        content = camt054(entries, summary=(3, Decimal("123.00")))
+    elif content == "ONE-COUNTED":
+        content = camt054(entries, summary=(1, Decimal("123.00")))
+    elif content == "BAD-NET":
+        content = camt053(entries, summary=(2, Decimal("100.00")))
+    elif content == "COUNT-IN-WORDS":
+        content = camt054(entries, summary=("δύο", Decimal("123.00")))
     with pytest.raises(CommandError, match=message):
         run(write(content))
     assert not Payment.objects.exists()
     assert not BankStatement.objects.exists()
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.OPEN
+
+
+def test_a_summary_counts_every_entry_listed_a_pending_one_too(make_notice, write):
+    notice = make_notice()
+    entries = [credit("SUM-1", notice.total, notice.rf_code), credit("SUM-2", "7.00", "")]
+    entries[1].status = "PDNG"
+    declared = summary_of(entries)
+    assert declared == (2, Decimal("127.00"))
+
+    output = run(write(camt054(entries, summary=declared)))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert "Μη λογιστικοποιημένες, αγνοήθηκαν: 1" in output
+    assert Payment.objects.count() == 1
 
 
 def test_a_dry_run_shows_what_would_happen_and_records_nothing(make_notice, write):

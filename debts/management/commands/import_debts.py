@@ -52,7 +52,11 @@ class Command(BaseCommand):
             ) from error
         if dry_run:
             self.stdout.write(
-                _("%(rows)s γραμμές χωρίς σφάλμα· δοκιμαστική εκτέλεση, δεν εισήχθη τίποτα.")
+                ngettext(
+                    "%(rows)s γραμμή χωρίς σφάλμα· δοκιμαστική εκτέλεση, δεν εισήχθη τίποτα.",
+                    "%(rows)s γραμμές χωρίς σφάλμα· δοκιμαστική εκτέλεση, δεν εισήχθη τίποτα.",
+                    len(rows),
+                )
                 % {"rows": len(rows)}
             )
             return

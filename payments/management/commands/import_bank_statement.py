@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from payments.models import StatementEntry, UnappliedReason
@@ -111,7 +112,11 @@ class Command(BaseCommand):
                 )
             else:
                 write(
-                    _("Λογαριασμός %(account)s: %(n)s κινήσεις, καθαρό σύνολο %(net)s.")
+                    ngettext(
+                        "Λογαριασμός %(account)s: %(n)s κίνηση, καθαρό σύνολο %(net)s.",
+                        "Λογαριασμός %(account)s: %(n)s κινήσεις, καθαρό σύνολο %(net)s.",
+                        report.entries,
+                    )
                     % {"account": report.account, "n": report.entries, "net": euros(report.net)}
                 )
         if dry_run:
