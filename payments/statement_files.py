@@ -73,7 +73,7 @@ class Report:
     declared_net: Decimal | None = None
     net: Decimal = ZERO  # of the booked entries, which move the balance
     entries: int = 0
-    # Every entry listed, booked or not: what a camt's summary (``TxsSummry``) counts.
+    # Every entry listed, booked or not: what a camt's summary (``TxsSummry``) may count.
     listed: int = 0
     listed_net: Decimal = ZERO
 
@@ -178,7 +178,9 @@ def _check_totals(statement: StatementFile) -> None:
                     "closing": report.closing,
                 }
             )
-        if report.declared_count is not None and report.declared_count != report.listed:
+        # Banks count a summary over every entry listed or over the booked ones: either agrees.
+        counted = ((report.listed, report.listed_net), (report.entries, report.net))
+        if report.declared_count is not None and report.declared_count not in dict(counted):
             raise BrokenStatement(
                 ngettext(
                     "Το αρχείο δηλώνει %(declared)s εγγραφή αλλά περιέχει %(found)s.",
@@ -187,7 +189,7 @@ def _check_totals(statement: StatementFile) -> None:
                 )
                 % {"declared": report.declared_count, "found": report.listed}
             )
-        if report.declared_net is not None and report.declared_net != report.listed_net:
+        if report.declared_net is not None and report.declared_net not in dict(counted).values():
             raise BrokenStatement(
                 _(
                     "Το αρχείο δηλώνει καθαρό σύνολο %(declared)s αλλά οι κινήσεις του κάνουν %(net)s."
