@@ -459,10 +459,10 @@ def _mt940_date(text: str) -> date:
     return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
 
 
-def _mt940_fields(path: Path):
+def _mt940_fields(path: Path, encoding: str):
     """(tag, value) pairs, continuation lines joined to their field."""
     tag, lines = None, []
-    with path.open(encoding="utf-8", errors="strict") as stream:
+    with path.open(encoding=encoding, errors="strict") as stream:
         for raw in stream:
             line = raw.rstrip("\r\n")
             found = re.match(r"^:(\d{2}[A-Z]?):(.*)$", line)
@@ -481,11 +481,18 @@ def _mt940_fields(path: Path):
 
 
 def _read_mt940(path: Path, sha: str) -> StatementFile:
+    """An MT940 in UTF-8 or, failing that, in Windows-1253, the Greek code page in which Greek
+    banks' e-banking exports write names and free text (the RF and amounts are ASCII in both)."""
     statement = StatementFile(format="mt940", version="", message_id="", sha256=sha)
     try:
-        fields = list(_mt940_fields(path))
-    except UnicodeDecodeError as error:
-        raise BrokenStatement(_("Το αρχείο MT940 δεν είναι κείμενο UTF-8.")) from error
+        fields = list(_mt940_fields(path, "utf-8"))
+    except UnicodeDecodeError:
+        try:
+            fields = list(_mt940_fields(path, "cp1253"))
+        except UnicodeDecodeError as error:
+            raise BrokenStatement(
+                _("Το αρχείο MT940 δεν είναι κείμενο UTF-8 ή Windows-1253.")
+            ) from error
     try:
         _read_mt940_fields(statement, fields)
     except BrokenStatement:

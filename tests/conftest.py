@@ -288,3 +288,26 @@ def debts(debtor, make_debt):
         make_debt(debtor, "120.00", due_date=date(2024, 6, 30), description="ΤΚΦ 2024"),
         make_debt(debtor, "35.50", description="Λογαριασμός νερού"),
     ]
+
+
+@pytest.fixture
+def make_notice(make_debtor, make_debt):
+    """An open notice of one debt (``principal``) of a new debtor, or of ``debtor``."""
+
+    def make(principal="120.00", debtor=None):
+        debtor = debtor or make_debtor()
+        return build_notice(debtor, debts=[make_debt(debtor, principal)])
+
+    return make
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a file (text or bytes) the test made, such as a bank statement; its path."""
+
+    def write(text: str | bytes, name="statement.xml"):
+        path = tmp_path / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        return str(path)
+
+    return write

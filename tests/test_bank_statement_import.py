@@ -39,26 +39,6 @@ def _ledger_stays_clean(db):
     assert ledger.check().breaches == []
 
 
-@pytest.fixture
-def make_notice(make_debtor, make_debt):
-    def make(principal="120.00", debtor=None):
-        debtor = debtor or make_debtor()
-        debt = make_debt(debtor, principal)
-        return build_notice(debtor, debts=[debt])
-
-    return make
-
-
-@pytest.fixture
-def write(tmp_path):
-    def write(text: str | bytes, name="statement.xml"):
-        path = tmp_path / name
-        path.write_bytes(text if isinstance(text, bytes) else text.encode())
-        return str(path)
-
-    return write
-
-
 def run(*paths, **options) -> str:
     out = io.StringIO()
     call_command("import_bank_statement", *paths, stdout=out, no_progress=True, **options)

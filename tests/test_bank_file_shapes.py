@@ -1,0 +1,154 @@
+"""Shapes of bank files the other tests do not write: an entry with no reference of its own, an
+entry without transaction details, MT940 lines without :86: or with their booking date, an MT940
+in the Greek code page; and each malformed field refused with its reason, changing nothing."""
+
+import re
+
+import pytest
+from django.core.management import CommandError
+
+from debts.models import PaymentNotice
+from payments.models import Payment, StatementEntry
+from tests.bank_files import ACCOUNT, camt053, camt054, credit
+from tests.test_bank_statement_import import _ledger_stays_clean, run  # noqa: F401 (autouse)
+
+pytestmark = pytest.mark.django_db
+
+
+def without_reference(xml: str) -> str:
+    return re.sub(r"<AcctSvcrRef>[^<]*</AcctSvcrRef>", "", xml)
+
+
+def test_an_entry_without_a_reference_is_keyed_by_what_it_holds_and_imported_once(
+    make_notice, write
+):
+    first, second = make_notice(), make_notice("45.00")
+    entries = [credit("R1", first.total, first.rf_code), credit("R2", second.total, second.rf_code)]
+    path = write(without_reference(camt053(entries)))
+
+    output = run(path)
+
+    assert "Εξοφλήθηκαν: 2 (165,00 €)" in output
+    references = set(StatementEntry.objects.values_list("bank_reference", flat=True))
+    assert len(references) == 2 and all(ref.startswith("SHA-") for ref in references)
+    output = run(path)
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in output
+    assert Payment.objects.count() == 2
+
+
+def test_an_entry_without_details_is_read_from_its_additional_information(make_notice, write):
+    notice = make_notice()
+    xml = camt053([credit("NO-DETAILS", notice.total, notice.rf_code)])
+    xml = re.sub(
+        r"<NtryDtls>.*</NtryDtls>",
+        f"<AddtlNtryInf>ΠΛΗΡΩΜΗ ΔΙΑΣ {notice.rf_code}</AddtlNtryInf>",
+        xml,
+    )
+
+    output = run(write(xml))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    entry = StatementEntry.objects.get()
+    assert entry.named_reference == notice.rf_code
+    assert entry.remittance == f"ΠΛΗΡΩΜΗ ΔΙΑΣ {notice.rf_code}"
+
+
+def mt940_file(*body: str, closing: str = "C261204EUR620,00") -> str:
+    return "\r\n".join(
+        [
+            ":20:ST-7",
+            f":25:{ACCOUNT}",
+            ":28C:7/1",
+            ":60F:C261203EUR500,00",
+            *body,
+            f":62F:{closing}",
+            "-",
+        ]
+    )
+
+
+def test_mt940_lines_without_86_or_with_their_booking_date(make_notice, write):
+    notice = make_notice()
+    text = mt940_file(
+        # Valued on the 3rd, booked on the 4th; the RF in the bank's reference line.
+        ":61:2612031204C120,00NTRFNONREF//BK-1",
+        f":86:ΠΛΗΡΩΜΗ {notice.rf_code}",
+        # A fee with no :86: at all, then the file's end.
+        ":61:261204D0,50NCHGNONREF//BK-2",
+        ":61:261204C0,50NTRFNONREF//BK-3",
+        closing="C261204EUR620,00",
+    )
+
+    output = run(write(text, "day.sta"))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    entries = {e.bank_reference: e for e in StatementEntry.objects.all()}
+    assert set(entries) == {"BK-1", "BK-2", "BK-3"}
+    assert (str(entries["BK-1"].value_on), str(entries["BK-1"].booked_on)) == (
+        "2026-12-03",
+        "2026-12-04",
+    )
+    assert entries["BK-2"].kind == "debit" and entries["BK-2"].remittance == ""
+
+
+def test_mt940_in_the_greek_code_page(make_notice, write):
+    notice = make_notice()
+    text = mt940_file(
+        ":61:261204C120,00NTRFNONREF//BK-9",
+        f":86:ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ {notice.rf_code}",
+        closing="C261204EUR620,00",
+    )
+
+    output = run(write(text.encode("cp1253"), "day.sta"))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    entry = StatementEntry.objects.get()
+    assert entry.remittance.startswith("ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ")
+
+
+def camt_with(old: str, new: str) -> str:
+    xml = camt054([credit("BAD-1", "120.00", "RF18539007547034")])
+    assert old in xml
+    return xml.replace(old, new, 1)
+
+
+AMOUNT = 'Ccy="EUR">120.00<'
+BOOKED = "<BookgDt><Dt>2026-12-04</Dt></BookgDt>"
+A_LINE = ":61:261204C120,00NTRFNONREF//X"
+MALFORMED_CAMT = {
+    "amount": (camt_with(AMOUNT, 'Ccy="EUR">12,0.0<'), "Μη έγκυρο ποσό «12,0.0»"),
+    "fraction of a cent": (camt_with(AMOUNT, 'Ccy="EUR">120.005<'), "Μη έγκυρο ποσό «120.005»"),
+    "date": (camt_with(BOOKED, BOOKED.replace("12-04", "02-30")), "Μη έγκυρη ημερομηνία"),
+    "no booking date": (camt_with(BOOKED, ""), "χωρίς ημερομηνία λογιστικοποίησης"),
+    "currency": (
+        camt_with('<Amt Ccy="EUR">120.00</Amt><Cdt', '<Amt Ccy="USD">120.00</Amt><Cdt'),
+        "«USD»",
+    ),
+}
+MALFORMED_MT940 = {
+    "no account": (":20:ST-7\r\n-", "δεν έχει πεδίο :25:"),
+    "balance": (mt940_file().replace("EUR500,00", "EUR5OO,00"), "Μη έγκυρο υπόλοιπο MT940"),
+    "line": (mt940_file(A_LINE.replace("C120", "X120")), "Μη έγκυρη κίνηση MT940"),
+    "line's date": (mt940_file(A_LINE.replace("261204", "261304")), "Μη έγκυρη ημερομηνία"),
+    "encoding": (mt940_file(A_LINE).encode() + b"\x81", "δεν είναι κείμενο UTF-8 ή Windows-1253"),
+}
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [("statement.xml", *case) for case in MALFORMED_CAMT.values()]
+    + [("statement.sta", *case) for case in MALFORMED_MT940.values()],
+    ids=[*MALFORMED_CAMT, *MALFORMED_MT940],
+)
+def test_a_malformed_field_refuses_the_file(make_notice, write, name, content, message):
+    notice = make_notice()
+
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run(write(content, name))
+
+    assert not Payment.objects.exists()
+    assert not StatementEntry.objects.exists()
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.OPEN
