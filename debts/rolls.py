@@ -10,6 +10,7 @@ fresh RFs through ``services.unused_rf_codes``, as ``build_notice`` does.
 import csv
 import io
 import re
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from stdnum.gr import vat
 from .bulk import insert_new
 from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
 from .services import draft_notice, touch_ledgers, unused_rf_codes
+from .text_files import read_text
 from .validators import normalize_afm
 
 # The columns, each with the headers it is recognised by (case and accents as written).
@@ -95,18 +97,42 @@ def _key(header) -> str:
 HEADERS = {_key(name): column for column, names in COLUMNS.items() for name in names}
 
 
+def _xlsx_rows(path: Path):
+    """The first sheet's rows; a file that is no workbook, or a damaged one, a bad roll."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            yield from book.worksheets[0].iter_rows(values_only=True)
+        finally:
+            book.close()
+    # Not a zip; a zip without a workbook's parts; a part that is not XML.
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError) as error:
+        raise BadRoll([(1, _("το αρχείο δεν είναι έγκυρο βιβλίο Excel (XLSX)"))]) from error
+
+
+def _csv_rows(path: Path):
+    """The rows, split at ; or , (whichever the header has more of)."""
+    try:
+        text = read_text(path)
+    except UnicodeDecodeError as error:
+        raise BadRoll([(1, _("το αρχείο δεν είναι κείμενο UTF-8 ή Windows-1253"))]) from error
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    except csv.Error as error:
+        raise BadRoll(
+            [(1, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error})]
+        ) from error
+
+
 def _raw_rows(path: Path):
     """(line number, header-keyed values) of each row after the header, blank rows left out."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        rows = book.worksheets[0].iter_rows(values_only=True)
-    else:
-        text = path.read_text(encoding="utf-8-sig")
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    rows = _xlsx_rows(path) if xlsx else _csv_rows(path)
     header = next(rows, None)
     if header is None:
         raise BadRoll([(1, _("το αρχείο είναι κενό"))])

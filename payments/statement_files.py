@@ -19,6 +19,7 @@ from lxml import etree
 
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
+from debts.text_files import read_text
 
 CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d{2})$")
 # An RF in free text: "RF" and two check digits, then up to 21 characters, maybe in groups.
@@ -459,40 +460,37 @@ def _mt940_date(text: str) -> date:
     return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
 
 
-def _mt940_fields(path: Path, encoding: str):
+def _mt940_fields(text: str):
     """(tag, value) pairs, continuation lines joined to their field."""
     tag, lines = None, []
-    with path.open(encoding=encoding, errors="strict") as stream:
-        for raw in stream:
-            line = raw.rstrip("\r\n")
-            found = re.match(r"^:(\d{2}[A-Z]?):(.*)$", line)
-            if found:
-                if tag:
-                    yield tag, "\n".join(lines)
-                tag, lines = found.group(1), [found.group(2)]
-            elif line.strip() in ("-", "-}") or line.startswith("{"):
-                if tag:
-                    yield tag, "\n".join(lines)
-                tag, lines = None, []
-            elif tag:
-                lines.append(line)
+    # Lines end in \n, \r\n or \r, as in a file opened as text; not at ``splitlines``'s other
+    # breaks (form feed, U+2028…), which may sit inside a field's free text.
+    for line in re.split(r"\r\n?|\n", text):
+        found = re.match(r"^:(\d{2}[A-Z]?):(.*)$", line)
+        if found:
+            if tag:
+                yield tag, "\n".join(lines)
+            tag, lines = found.group(1), [found.group(2)]
+        elif line.strip() in ("-", "-}") or line.startswith("{"):
+            if tag:
+                yield tag, "\n".join(lines)
+            tag, lines = None, []
+        elif tag:
+            lines.append(line)
     if tag:
         yield tag, "\n".join(lines)
 
 
 def _read_mt940(path: Path, sha: str) -> StatementFile:
-    """An MT940 in UTF-8 or, failing that, in Windows-1253, the Greek code page in which Greek
-    banks' e-banking exports write names and free text (the RF and amounts are ASCII in both)."""
+    """An MT940 in UTF-8 or in Windows-1253 (``read_text``): the RF and amounts are ASCII in
+    both; names and free text are Greek in either."""
     statement = StatementFile(format="mt940", version="", message_id="", sha256=sha)
     try:
-        fields = list(_mt940_fields(path, "utf-8"))
-    except UnicodeDecodeError:
-        try:
-            fields = list(_mt940_fields(path, "cp1253"))
-        except UnicodeDecodeError as error:
-            raise BrokenStatement(
-                _("Το αρχείο MT940 δεν είναι κείμενο UTF-8 ή Windows-1253.")
-            ) from error
+        fields = list(_mt940_fields(read_text(path)))
+    except UnicodeDecodeError as error:
+        raise BrokenStatement(
+            _("Το αρχείο MT940 δεν είναι κείμενο UTF-8 ή Windows-1253.")
+        ) from error
     try:
         _read_mt940_fields(statement, fields)
     except BrokenStatement:

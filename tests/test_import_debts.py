@@ -3,6 +3,7 @@ reported with its line, nothing imported then; otherwise debts certified on thei
 created or matched by ΑΦΜ, and one notice with its RF per debtor and roll (or as asked)."""
 
 import io
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -122,6 +123,59 @@ def test_missing_columns_are_named(revenue, tmp_path):
     (line,) = err.getvalue().splitlines()
     assert line.startswith("Γραμμή 1: λείπουν οι στήλες: Ονοματεπώνυμο ή επωνυμία, ΚΑΕ, ")
     assert line.endswith("καταλόγου.")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1253"])
+def test_a_csv_as_greek_excel_saves_it(revenue, tmp_path, encoding):
+    afm = valid_afm()
+    row = f"{afm};ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ;0311;2026;ΤΚΦ ακινήτου;10,00;31/12/2026;01/12/2026;ΒΚ-8"
+    path = tmp_path / "roll.csv"
+    path.write_bytes(f"{HEADER}\r\n{row}\r\n".encode(encoding))
+
+    run(str(path))
+
+    debt = Debt.objects.get()
+    assert (debt.debtor.last_name, debt.description) == ("ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ", "ΤΚΦ ακινήτου")
+
+
+def zip_without_a_workbook(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("roll.txt", HEADER)
+
+
+def truncated_workbook(path):
+    book = Workbook()
+    book.active.append(HEADER.split(";"))
+    book.save(path)
+    path.write_bytes(path.read_bytes()[:-200])
+
+
+@pytest.mark.parametrize(
+    "name, make, message",
+    [
+        (
+            "roll.csv",
+            lambda p: p.write_bytes(HEADER.encode() + b"\n\x81\n"),
+            "UTF-8 ή Windows-1253",
+        ),
+        ("roll.xlsx", lambda p: p.write_text(HEADER), "δεν είναι έγκυρο βιβλίο Excel"),
+        ("roll.xlsx", zip_without_a_workbook, "δεν είναι έγκυρο βιβλίο Excel"),
+        ("roll.xlsx", truncated_workbook, "δεν είναι έγκυρο βιβλίο Excel"),
+    ],
+    ids=["not UTF-8 nor Windows-1253", "CSV named .xlsx", "zip without a workbook", "truncated"],
+)
+def test_a_file_that_cannot_be_read_is_refused_with_its_reason(
+    revenue, tmp_path, name, make, message
+):
+    path = tmp_path / name
+    make(path)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"^1 σφάλμα στο "):
+        call_command("import_debts", str(path), stderr=err)
+
+    assert err.getvalue().startswith("Γραμμή 1: ") and message in err.getvalue()
+    assert not Debt.objects.exists()
 
 
 def test_an_xlsx_roll_with_typed_cells(revenue, tmp_path):
