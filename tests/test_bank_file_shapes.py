@@ -152,3 +152,16 @@ def test_a_malformed_field_refuses_the_file(make_notice, write, name, content, m
     assert not StatementEntry.objects.exists()
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.OPEN
+
+
+def test_a_missing_file_or_a_folder_among_several_stops_the_command_before_any_is_read(
+    make_notice, write, tmp_path
+):
+    notice = make_notice()
+    good = write(camt054([credit("FIRST", notice.total, notice.rf_code)]))
+
+    for other in (str(tmp_path / "missing.xml"), str(tmp_path)):
+        with pytest.raises(CommandError, match=f"Δεν βρέθηκε το αρχείο {re.escape(other)}"):
+            run(good, other)
+
+    assert not Payment.objects.exists()

@@ -39,6 +39,10 @@ def paid(make_debtor, make_debt, admin_user):
     return receipts
 
 
+def comma(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
 def report(*args) -> str:
     out = io.StringIO()
     today = timezone.localdate().isoformat()
@@ -52,23 +56,24 @@ def test_collections_by_day_channel_and_revenue_code_agree_with_the_receipts(pai
     by_code = {(row[1], row[2]): row[3:] for row in collected[:-1]}
     surcharge = paid[0].total - Decimal("100.00")
     assert surcharge > 0
+    # Amounts as Greek Excel reads them, with a decimal comma.
     assert by_code[("Τράπεζα (RF μέσω ΔΙΑΣ)", "0311")] == [
-        "100.00",
-        str(surcharge),
-        str(paid[0].total),
+        "100,00",
+        comma(surcharge),
+        comma(paid[0].total),
     ]
-    assert by_code[("Τράπεζα (RF μέσω ΔΙΑΣ)", "0461")] == ["40.00", "0.00", "40.00"]
+    assert by_code[("Τράπεζα (RF μέσω ΔΙΑΣ)", "0461")] == ["40,00", "0,00", "40,00"]
     # The counter's receipt and its reversal cancel out under the counter's channel.
-    assert by_code[("Ταμείο του Δήμου", "0311")] == ["0.00", "0.00", "0.00"]
+    assert by_code[("Ταμείο του Δήμου", "0311")] == ["0,00", "0,00", "0,00"]
     total = sum(Receipt.objects.values_list("total", flat=True))
-    assert collected[-1][-1] == str(total)
+    assert collected[-1][-1] == comma(total)
 
     numbers = rows[rows.index([""]) + 2 :]
     series = {row[1]: row[2:5] for row in numbers[:-1]}
     assert series["Τράπεζα (RF μέσω ΔΙΑΣ)"] == ["1", "2", "2"]
     assert series["Ταμείο του Δήμου"] == ["1", "1", "1"]
     assert series["Ακυρωτικό"] == ["1", "1", "1"]
-    assert numbers[-1][-2:] == ["4", str(total)]
+    assert numbers[-1][-2:] == ["4", comma(total)]
 
 
 def test_xlsx_has_both_tables(paid, tmp_path):
@@ -82,3 +87,14 @@ def test_xlsx_has_both_tables(paid, tmp_path):
 def test_a_period_backwards_is_refused(db):
     with pytest.raises(CommandError, match="μετά το τέλος"):
         call_command("collections_report", "--from", "2026-12-05", "--to", "2026-12-01")
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [("missing/collections.csv", "Ο φάκελος"), (".", "είναι φάκελος, όχι αρχείο")],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_anything_is_read(
+    db, tmp_path, where, message
+):
+    with pytest.raises(CommandError, match=message):
+        report("--output", str(tmp_path / where))

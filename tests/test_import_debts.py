@@ -138,6 +138,11 @@ def test_a_csv_as_greek_excel_saves_it(revenue, tmp_path, encoding):
     assert (debt.debtor.last_name, debt.description) == ("ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ", "ΤΚΦ ακινήτου")
 
 
+def test_a_folder_is_no_roll(db, tmp_path):
+    with pytest.raises(CommandError, match="Δεν βρέθηκε το αρχείο"):
+        call_command("import_debts", str(tmp_path))
+
+
 def zip_without_a_workbook(path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("roll.txt", HEADER)

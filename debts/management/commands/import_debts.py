@@ -5,6 +5,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from debts.command_files import check_readable
 from debts.rolls import BadRoll, Notices, import_roll, read_roll
 
 
@@ -32,10 +33,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, notices, dry_run, **options):
+        check_readable(file)
         try:
             rows = read_roll(file)
-        except FileNotFoundError as error:
-            raise CommandError(_("Δεν βρέθηκε το αρχείο %(path)s.") % {"path": file}) from error
         except BadRoll as error:
             for line, reason in error.errors:
                 self.stderr.write(

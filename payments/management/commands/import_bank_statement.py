@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
 
+from debts.command_files import check_readable
 from payments.models import StatementEntry, UnappliedReason
 from payments.statement_files import BrokenStatement
 from payments.statement_import import import_bank_statement
@@ -36,11 +37,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, files, dry_run, no_progress, **options):
+        check_readable(*files)
         for path in files:
             try:
                 summary = self._import(path, dry_run, no_progress)
-            except FileNotFoundError as error:
-                raise CommandError(_("Δεν βρέθηκε το αρχείο %(path)s.") % {"path": path}) from error
             except BrokenStatement as error:
                 raise CommandError(
                     _("Το αρχείο %(path)s απορρίφθηκε, δεν καταχωρίστηκε τίποτα: %(why)s")

@@ -3,10 +3,12 @@ channel and revenue code, with the receipt numbers issued, for the accounts offi
 
 import csv
 from datetime import date
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from debts.command_files import check_writable
 from receipts.models import Series
 from receipts.reports import collections
 
@@ -18,6 +20,10 @@ def day(value: str) -> date:
         raise CommandError(
             _("Μη έγκυρη ημερομηνία «%(value)s»: γράψτε ΕΕΕΕ-ΜΜ-ΗΗ.") % {"value": value}
         ) from error
+
+
+def _cell(value) -> str:
+    return str(value).replace(".", ",") if isinstance(value, Decimal) else str(value)
 
 
 class Command(BaseCommand):
@@ -40,6 +46,8 @@ class Command(BaseCommand):
             raise CommandError(_("Η αρχή της περιόδου είναι μετά το τέλος της."))
         if format == "xlsx" and not output:
             raise CommandError(_("Για XLSX δώστε αρχείο με --output."))
+        if output:
+            check_writable(output)
         report = collections(first, last)
         if report.total != report.receipts_total:
             raise CommandError(
@@ -103,11 +111,13 @@ class Command(BaseCommand):
         return {_("Εισπράξεις"): collected, _("Αποδείξεις"): numbers}
 
     def _csv(self, tables, stream):
+        """As Greek Excel reads a CSV: fields split at ;, amounts with a decimal comma (a point
+        would make them text, or thousands)."""
         writer = csv.writer(stream, delimiter=";", lineterminator="\n")
         for index, rows in enumerate(tables.values()):
             if index:
                 writer.writerow([])
-            writer.writerows([[str(cell) for cell in row] for row in rows])
+            writer.writerows([[_cell(cell) for cell in row] for row in rows])
 
     def _xlsx(self, tables, output):
         from openpyxl import Workbook
