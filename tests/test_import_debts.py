@@ -138,6 +138,29 @@ def test_a_csv_as_greek_excel_saves_it(revenue, tmp_path, encoding):
     assert (debt.debtor.last_name, debt.description) == ("ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ", "ΤΚΦ ακινήτου")
 
 
+def test_an_afm_stored_as_a_number_keeps_its_leading_zero(revenue, tmp_path):
+    book = Workbook()
+    book.active.append(HEADER.split(";"))
+    # 068933130 and 094014201 as Excel stores them once the column is a number.
+    for afm in (68933130, 94014201.0):
+        book.active.append(
+            [afm, "ΑΛΦΑ", "0311", 2026, "ΤΚΦ", 10, "31/12/2026", "01/12/2026", "ΒΚ-12"]
+        )
+    path = tmp_path / "roll.xlsx"
+    book.save(path)
+
+    run(str(path))
+
+    assert set(Debtor.objects.values_list("afm", flat=True)) == {"068933130", "094014201"}
+
+
+def test_an_afm_written_with_eight_digits_takes_its_leading_zero(revenue, write):
+    # A CSV saved from Excel keeps the number it showed: the old eight-digit form.
+    run(write(["68933130;ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-13"]))
+
+    assert Debtor.objects.get().afm == "068933130"
+
+
 def test_a_folder_is_no_roll(db, tmp_path):
     with pytest.raises(CommandError, match="Δεν βρέθηκε το αρχείο"):
         call_command("import_debts", str(tmp_path))
