@@ -180,8 +180,8 @@ def _check_totals(statement: StatementFile) -> None:
                 }
             )
         # Banks count a summary over every entry listed or over the booked ones: either agrees.
-        counted = ((report.listed, report.listed_net), (report.entries, report.net))
-        if report.declared_count is not None and report.declared_count not in dict(counted):
+        counts, nets = {report.listed, report.entries}, {report.listed_net, report.net}
+        if report.declared_count is not None and report.declared_count not in counts:
             raise BrokenStatement(
                 ngettext(
                     "Το αρχείο δηλώνει %(declared)s εγγραφή αλλά περιέχει %(found)s.",
@@ -190,7 +190,7 @@ def _check_totals(statement: StatementFile) -> None:
                 )
                 % {"declared": report.declared_count, "found": report.listed}
             )
-        if report.declared_net is not None and report.declared_net not in dict(counted).values():
+        if report.declared_net is not None and report.declared_net not in nets:
             raise BrokenStatement(
                 _(
                     "Το αρχείο δηλώνει καθαρό σύνολο %(declared)s αλλά οι κινήσεις του κάνουν %(net)s."
