@@ -3,14 +3,12 @@ the Greek code page in which Greek Excel saves a CSV and Greek banks' e-banking 
 
 from pathlib import Path
 
-ENCODINGS = ("utf-8-sig", "cp1253")
-
 
 def read_text(path: Path) -> str:
-    """The whole text of ``path`` in the first of ``ENCODINGS`` that decodes it all;
-    ``UnicodeDecodeError`` when none does."""
+    """The whole text of ``path``, as UTF-8 when it decodes so, else as Windows-1253;
+    ``UnicodeDecodeError`` when neither does (bytes the Greek code page leaves undefined)."""
     data = path.read_bytes()
     try:
-        return data.decode(ENCODINGS[0])
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode(ENCODINGS[1])
+        return data.decode("cp1253")
