@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from .services import Arrival, settle_many
 from .statement_files import Kind, StatementFile, Transaction, read_statement
 
 BATCH_SIZE = 2000
+RUNS_PER_BATCH = 3
 
 
 @dataclass
@@ -107,9 +108,8 @@ def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
             batch = transactions[start : start + batch_size]
             if set_aside:
                 gc.freeze()
-            with transaction.atomic():
-                record = record or _statement_record(statement, file_name, actor)
-                _import_batch(record, batch, summary, actor)
+            record, new, settled = _import_batch(record, statement, file_name, batch, actor)
+            _tally(summary, batch, new, settled)
             if progress:
                 progress(len(batch))
     finally:
@@ -180,7 +180,42 @@ def _known(batch: list[Transaction]) -> dict[tuple, Decimal]:
     return {(account, ref, tx): amount for account, ref, tx, amount in rows}
 
 
-def _import_batch(record, batch, summary, actor) -> None:
+def _import_batch(record, statement, file_name, batch, actor) -> tuple:
+    """One batch in one transaction: the statement's record (made by the first), the batch's
+    transactions not imported before, and what ``settle_many`` made of its credits.
+
+    Another import of the same entries (the same file, or a camt.053 after its camt.054) may
+    commit some of them after this batch looked them up: their unique key then refuses the
+    batch, which is rolled back whole and run again, to find them imported and skip them. Each
+    run finds more of them imported; a third refusal in a row is no race, and is raised.
+    """
+    for attempt in range(1, RUNS_PER_BATCH + 1):
+        try:
+            with transaction.atomic():
+                current = record or _statement_record(statement, file_name, actor)
+                return current, *_record_new(current, batch, actor)
+        except IntegrityError:
+            if attempt == RUNS_PER_BATCH:
+                raise
+
+
+def _tally(summary: ImportSummary, batch, new, settled) -> None:
+    summary.skipped += len(batch) - len(new)
+    for result in settled:
+        if result.applied:
+            summary.settled += 1
+            summary.settled_amount += result.payment.amount
+        else:
+            summary.held[result.reason] += 1
+            summary.held_amount[result.reason] += result.payment.amount
+    for item in new:
+        if item.kind != Kind.PAYMENT:
+            summary.other[item.kind] += 1
+            summary.other_amount[item.kind] += item.amount
+
+
+def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
+    """The entries of ``batch`` not imported before, recorded with what their credits became."""
     known = _known(batch)
     new = []
     for item in batch:
@@ -201,7 +236,6 @@ def _import_batch(record, batch, summary, actor) -> None:
                 },
                 "entry_changed",
             )
-    summary.skipped += len(batch) - len(new)
     credits = [item for item in new if item.kind == Kind.PAYMENT]
     settled = settle_many(
         [
@@ -256,14 +290,4 @@ def _import_batch(record, batch, summary, actor) -> None:
             for item in new
         ],
     )
-    for result in settled:
-        if result.applied:
-            summary.settled += 1
-            summary.settled_amount += result.payment.amount
-        else:
-            summary.held[result.reason] += 1
-            summary.held_amount[result.reason] += result.payment.amount
-    for item in new:
-        if item.kind != Kind.PAYMENT:
-            summary.other[item.kind] += 1
-            summary.other_amount[item.kind] += item.amount
+    return new, settled

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.urls import reverse
 from debts.models import Debt, PaymentNotice
 from debts.rf import format_rf, make_rf
 from debts.services import build_notice, cancel_notice, expire_notices
-from payments import ledger
+from payments import ledger, statement_import
 from payments.models import BankStatement, Payment, StatementEntry, UnappliedReason
 from payments.services import Arrival, settle, settle_many
 from payments.statement_import import import_bank_statement
@@ -183,6 +183,42 @@ def test_importing_again_and_a_statement_after_its_notification_create_nothing_t
     assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
     assert "Εξοφλήθηκαν: 1 (60,00 €)" in output
     assert "αρχικό υπόλοιπο 1.000,00 € + κινήσεις 180,00 € = τελικό υπόλοιπο 1.180,00 €" in output
+
+
+def test_entries_another_import_committed_meanwhile_are_skipped(make_notice, write, monkeypatch):
+    notices = [make_notice() for _ in range(2)]
+    path = write(camt054([credit(f"RACE-{n.pk}", n.total, n.rf_code) for n in notices]))
+    run(path)  # the other import: it commits after this one has looked its entries up
+    look_up, looked_up = statement_import._known, []
+
+    def before_the_other_committed(batch):
+        looked_up.append(batch)
+        return {} if len(looked_up) == 1 else look_up(batch)
+
+    monkeypatch.setattr(statement_import, "_known", before_the_other_committed)
+
+    output = run(path)
+
+    assert len(looked_up) == 2  # the batch, refused by the entries' unique key, looked again
+    assert "Εξοφλήθηκαν: 0 (0,00 €)" in output
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in output
+    assert (Payment.objects.count(), StatementEntry.objects.count()) == (2, 2)
+
+
+def test_a_refusal_that_no_race_explains_is_raised_after_three_runs(
+    make_notice, write, monkeypatch
+):
+    notice = make_notice()
+    path = write(camt054([credit("ALWAYS", notice.total, notice.rf_code)]))
+    run(path)
+    looked_up = []
+    monkeypatch.setattr(statement_import, "_known", lambda batch: looked_up.append(batch) or {})
+
+    with pytest.raises(IntegrityError):
+        run(path)
+
+    assert len(looked_up) == statement_import.RUNS_PER_BATCH == 3
+    assert (Payment.objects.count(), StatementEntry.objects.count()) == (1, 1)
 
 
 def test_a_known_entry_with_another_amount_is_refused(make_notice, write):

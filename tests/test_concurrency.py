@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from debts.models import Debt, NoticeItem, PaymentNotice
 from debts.services import build_notice, expire_notices
-from payments.models import Payment
+from payments.models import Payment, StatementEntry
 from payments.services import Settled, settle
+from payments.statement_import import ImportSummary, import_bank_statement
+from tests.bank_files import camt054, credit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -107,6 +109,25 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     assert notice.status_changes.count() == 1
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_same_bank_file_imported_twice_at_once_counts_each_credit_once(
+    make_notice, write, attempt
+):
+    notices = [make_notice() for _ in range(6)]
+    path = write(camt054([credit(f"TWICE-{n.pk}", n.total, n.rf_code) for n in notices]))
+
+    def importing():
+        return import_bank_statement(path, batch_size=1)
+
+    outcomes = run_together(importing, importing)
+
+    assert all(isinstance(o, ImportSummary) for o in outcomes), outcomes
+    assert sum(o.settled for o in outcomes) == 6
+    assert sum(o.skipped for o in outcomes) == 6
+    assert (Payment.objects.count(), StatementEntry.objects.count()) == (6, 6)
+    assert PaymentNotice.objects.filter(status=PaymentNotice.Status.PAID).count() == 6
 
 
 @pytest.mark.parametrize("attempt", range(3))
