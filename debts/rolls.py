@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.gr import vat
@@ -43,6 +43,7 @@ COLUMNS = {
 OPTIONAL = {"period"}
 CENTS = Decimal("0.01")
 MAX_PRINCIPAL = Decimal("9999999999.99")
+RUNS = 3  # of an import refused by a unique key that a concurrent import took (``import_roll``)
 
 
 class Notices:
@@ -281,10 +282,36 @@ def read_roll(path: str | Path) -> list[RollRow]:
     return rows
 
 
-@transaction.atomic
 def import_roll(rows: list[RollRow], *, notices: str = Notices.PER_DEBTOR) -> RollSummary:
     """Certify ``rows`` (as ``read_roll`` returns them): their rolls, debtors created or matched
-    by ΑΦΜ, the debts, and the notices asked for, with fresh RFs; all or nothing."""
+    by ΑΦΜ, the debts, and the notices asked for, with fresh RFs; all or nothing.
+
+    Another import may commit, meanwhile, a debtor this one creates (another roll of the same
+    people) or one of its rolls (the same file twice): the unique key refuses this one, rolled
+    back whole. A roll now certified is then a ``BadRoll``, as ``read_roll`` would have said;
+    otherwise the import runs again, to match the debtors the other created. A third refusal
+    in a row is no race, and is raised.
+    """
+    for attempt in range(1, RUNS + 1):
+        try:
+            return _certify(rows, notices)
+        except IntegrityError:
+            lines = {}
+            for row in rows:
+                lines.setdefault(row.roll, row.line)
+            taken = CertificationRoll.objects.filter(number__in=lines)
+            errors = [
+                (lines[number], _("ο κατάλογος %(roll)s έχει ήδη εισαχθεί") % {"roll": number})
+                for number in taken.order_by("number").values_list("number", flat=True)
+            ]
+            if errors:
+                raise BadRoll(errors) from None
+            if attempt == RUNS:
+                raise
+
+
+@transaction.atomic
+def _certify(rows: list[RollRow], notices: str) -> RollSummary:
     summary = RollSummary(rows=len(rows))
     first_row = {}
     for row in rows:

@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from debts.models import Debt, NoticeItem, PaymentNotice
+from debts.models import Debt, Debtor, NoticeItem, PaymentNotice
+from debts.rolls import BadRoll, RollSummary, import_roll, read_roll
 from debts.services import build_notice, expire_notices
 from payments.models import Payment, StatementEntry
 from payments.services import Settled, settle
 from payments.statement_import import ImportSummary, import_bank_statement
 from tests.bank_files import camt054, credit
+from tests.conftest import valid_afm
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -109,6 +111,45 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     assert notice.status_changes.count() == 1
+
+
+ROLL_HEADER = (
+    "ΑΦΜ;Ονοματεπώνυμο;ΚΑΕ;Περίοδος;Περιγραφή;Κεφάλαιο;Λήξη;Ημερομηνία βεβαίωσης;Αριθμός καταλόγου"
+)
+
+
+def roll_file(write, number: str, afms: list[str]) -> str:
+    rows = [f"{afm};ΝΕΟΣ {afm};0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;{number}" for afm in afms]
+    return write("\n".join([ROLL_HEADER, *rows]) + "\n", f"{number.replace('/', '-')}.csv")
+
+
+def importing_roll(path):
+    return lambda: import_roll(read_roll(path))
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_rolls_with_the_same_new_debtors_imported_at_once(revenue, write, attempt):
+    afms = [valid_afm() for _ in range(5)]
+    first, second = roll_file(write, "ΒΚ-1/2026", afms), roll_file(write, "ΒΚ-2/2026", afms)
+
+    outcomes = run_together(importing_roll(first), importing_roll(second))
+
+    assert all(isinstance(o, RollSummary) for o in outcomes), outcomes
+    assert sorted(o.debtors_created for o in outcomes) == [0, 5]
+    assert Debtor.objects.count() == 5
+    assert Debt.objects.count() == 10
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_same_roll_imported_twice_at_once_is_certified_once(revenue, write, attempt):
+    path = roll_file(write, "ΒΚ-3/2026", [valid_afm() for _ in range(5)])
+
+    outcomes = run_together(importing_roll(path), importing_roll(path))
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["BadRoll", "RollSummary"], outcomes
+    (refusal,) = [o for o in outcomes if isinstance(o, BadRoll)]
+    assert refusal.errors == [(2, "ο κατάλογος ΒΚ-3/2026 έχει ήδη εισαχθεί")]
+    assert Debt.objects.count() == 5
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -11,8 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from debts.management.commands import import_debts as command
 from debts.models import CertificationRoll, Debt, Debtor, PaymentNotice
 from debts.rf import validate_rf
+from debts.rolls import read_roll
 from tests.conftest import valid_afm
 
 HEADER = (
@@ -159,6 +161,20 @@ def test_an_afm_written_with_eight_digits_takes_its_leading_zero(revenue, write)
     run(write(["68933130;ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-13"]))
 
     assert Debtor.objects.get().afm == "068933130"
+
+
+def test_a_roll_another_import_certified_meanwhile_is_refused(revenue, write, monkeypatch):
+    path = write([f"{valid_afm()};ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-20"])
+    read_before_the_other_committed = read_roll(path)
+    run(path)  # the other import
+    monkeypatch.setattr(command, "read_roll", lambda _path: read_before_the_other_committed)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"^1 σφάλμα στο "):
+        call_command("import_debts", path, stderr=err)
+
+    assert err.getvalue() == "Γραμμή 2: ο κατάλογος ΒΚ-20 έχει ήδη εισαχθεί.\n"
+    assert Debt.objects.count() == 1
 
 
 def test_a_folder_is_no_roll(db, tmp_path):

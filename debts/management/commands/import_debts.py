@@ -36,6 +36,7 @@ class Command(BaseCommand):
         check_readable(file)
         try:
             rows = read_roll(file)
+            summary = None if dry_run else import_roll(rows, notices=notices)
         except BadRoll as error:
             for line, reason in error.errors:
                 self.stderr.write(
@@ -60,7 +61,6 @@ class Command(BaseCommand):
                 % {"rows": len(rows)}
             )
             return
-        summary = import_roll(rows, notices=notices)
         write = self.stdout.write
         write(
             _("Κατάλογοι: %(rolls)s (%(numbers)s)")
