@@ -10,13 +10,14 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from lxml import etree
 
+from debts.models import MONEY
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.text_files import read_text
@@ -25,6 +26,9 @@ CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.00
 # An RF in free text: "RF" and two check digits, then up to 21 characters, maybe in groups.
 RF_IN_TEXT = re.compile(r"RF\s?\d{2}(?:\s?[0-9A-Z]){1,21}", re.IGNORECASE)
 CENTS = Decimal("0.01")
+AMOUNT = re.compile(r"\d{1,20}(?:[.,]\d{0,2})?")
+# The largest amount the ledger's money fields hold (twelve digits, two of them cents).
+LARGEST = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENTS
 
 
 class BrokenStatement(ValueError):
@@ -112,15 +116,24 @@ def named_rf(*candidates: str) -> str:
 
 
 def _money(text: str | None, what: str) -> Decimal:
-    try:
-        value = Decimal((text or "").strip().replace(",", "."))
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value != value.quantize(CENTS):
+    """Euros and cents as banks write them (digits, then a point or a comma and the cents; the
+    sign is the indicator's), no more than the ledger's money fields hold."""
+    written = (text or "").strip()
+    value = Decimal(written.replace(",", ".")) if AMOUNT.fullmatch(written) else None
+    if value is None or value > LARGEST:
         raise BrokenStatement(
             _("Μη έγκυρο ποσό «%(value)s» (%(what)s).") % {"value": text, "what": what}
         )
     return value
+
+
+def _moved(amounts: list[Decimal], reference) -> None:
+    """Refuse a booked entry or transaction of no money: it cannot be a payment, and ``settle``
+    would refuse it halfway through the import."""
+    if ZERO in amounts:
+        raise BrokenStatement(
+            _("Η εγγραφή %(ref)s έχει μηδενικό ποσό.") % {"ref": reference or _("χωρίς αναφορά")}
+        )
 
 
 def _date(text: str | None) -> date | None:
@@ -390,6 +403,7 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             )
     else:
         amounts = [amount]
+    _moved(amounts, entry_reference)
     if not entry_reference:
         entry_reference = _fallback_reference(
             report.account, booked_on, amount, *(_tx_ids(detail) for detail, _ in details)
@@ -538,6 +552,7 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
 def _mt940_transaction(report: Report, line, index: int, text: str) -> Transaction:
     mark = line.group("mark")
     amount = _money(line.group("amount"), ":61:")
+    _moved([amount], (line.group("bank") or line.group("customer") or "").strip())
     kind = Kind.RETURN if mark.startswith("R") else Kind.DEBIT if mark == "D" else Kind.PAYMENT
     # A reversed credit (RC) takes money out; a reversed debit (RD) puts it back.
     credit = mark in ("C", "RD")

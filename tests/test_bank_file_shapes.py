@@ -120,6 +120,13 @@ A_LINE = ":61:261204C120,00NTRFNONREF//X"
 MALFORMED_CAMT = {
     "amount": (camt_with(AMOUNT, 'Ccy="EUR">12,0.0<'), "Μη έγκυρο ποσό «12,0.0»"),
     "fraction of a cent": (camt_with(AMOUNT, 'Ccy="EUR">120.005<'), "Μη έγκυρο ποσό «120.005»"),
+    "exponent": (camt_with(AMOUNT, 'Ccy="EUR">1.2E+2<'), "Μη έγκυρο ποσό «1.2E+2»"),
+    "sign": (camt_with(AMOUNT, 'Ccy="EUR">-120.00<'), "Μη έγκυρο ποσό «-120.00»"),
+    "more than the ledger holds": (
+        camt_with(AMOUNT, 'Ccy="EUR">10000000000.00<'),
+        "Μη έγκυρο ποσό «10000000000.00»",
+    ),
+    "no money": (camt_with(AMOUNT, 'Ccy="EUR">0.00<'), "Η εγγραφή BAD-1 έχει μηδενικό ποσό"),
     "date": (camt_with(BOOKED, BOOKED.replace("12-04", "02-30")), "Μη έγκυρη ημερομηνία"),
     "no booking date": (camt_with(BOOKED, ""), "χωρίς ημερομηνία λογιστικοποίησης"),
     "currency": (
@@ -132,6 +139,10 @@ MALFORMED_MT940 = {
     "balance": (mt940_file().replace("EUR500,00", "EUR5OO,00"), "Μη έγκυρο υπόλοιπο MT940"),
     "line": (mt940_file(A_LINE.replace("C120", "X120")), "Μη έγκυρη κίνηση MT940"),
     "line's date": (mt940_file(A_LINE.replace("261204", "261304")), "Μη έγκυρη ημερομηνία"),
+    "a line of no money": (
+        mt940_file(A_LINE.replace("C120,00", "C0,00")),
+        "Η εγγραφή X έχει μηδενικό ποσό",
+    ),
     "encoding": (mt940_file(A_LINE).encode() + b"\x81", "δεν είναι κείμενο UTF-8 ή Windows-1253"),
 }
 
