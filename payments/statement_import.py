@@ -103,6 +103,7 @@ def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
     record = None
     transactions = _unique(statement.transactions)
     summary.skipped += len(statement.transactions) - len(transactions)
+    _refuse_changed(transactions, batch_size)
     try:
         for start in range(0, len(transactions), batch_size):
             batch = transactions[start : start + batch_size]
@@ -214,9 +215,19 @@ def _tally(summary: ImportSummary, batch, new, settled) -> None:
             summary.other_amount[item.kind] += item.amount
 
 
-def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
-    """The entries of ``batch`` not imported before, recorded with what their credits became."""
-    known = _known(batch)
+def _refuse_changed(transactions: list[Transaction], batch_size: int) -> None:
+    """Refuse the file, before anything is written, if it carries an entry already imported
+    with another amount: found batch by batch as the import goes, it would leave the batches
+    before it imported."""
+    for start in range(0, len(transactions), batch_size):
+        batch = transactions[start : start + batch_size]
+        with transaction.atomic():  # for the look-up's planner setting, local to a transaction
+            _new(batch, _known(batch))
+
+
+def _new(batch: list[Transaction], known: dict) -> list[Transaction]:
+    """The transactions of ``batch`` not in ``known``; one there with another amount refuses
+    the file."""
     new = []
     for item in batch:
         key = (item.account, item.bank_reference, item.transaction_id)
@@ -236,6 +247,12 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
                 },
                 "entry_changed",
             )
+    return new
+
+
+def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
+    """The entries of ``batch`` not imported before, recorded with what their credits became."""
+    new = _new(batch, _known(batch))
     credits = [item for item in new if item.kind == Kind.PAYMENT]
     settled = settle_many(
         [

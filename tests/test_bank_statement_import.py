@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 from django.test import Client
@@ -192,14 +193,16 @@ def test_entries_another_import_committed_meanwhile_are_skipped(make_notice, wri
     look_up, looked_up = statement_import._known, []
 
     def before_the_other_committed(batch):
+        # The first look-up checks the whole file before anything is written; the second is
+        # the batch's own, made before the other import committed.
         looked_up.append(batch)
-        return {} if len(looked_up) == 1 else look_up(batch)
+        return {} if len(looked_up) == 2 else look_up(batch)
 
     monkeypatch.setattr(statement_import, "_known", before_the_other_committed)
 
     output = run(path)
 
-    assert len(looked_up) == 2  # the batch, refused by the entries' unique key, looked again
+    assert len(looked_up) == 3  # the batch, refused by the entries' unique key, looked again
     assert "Εξοφλήθηκαν: 0 (0,00 €)" in output
     assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in output
     assert (Payment.objects.count(), StatementEntry.objects.count()) == (2, 2)
@@ -217,15 +220,22 @@ def test_a_refusal_that_no_race_explains_is_raised_after_three_runs(
     with pytest.raises(IntegrityError):
         run(path)
 
-    assert len(looked_up) == statement_import.RUNS_PER_BATCH == 3
+    # The check of the whole file, then each run of the batch.
+    assert len(looked_up) == 1 + statement_import.RUNS_PER_BATCH == 4
     assert (Payment.objects.count(), StatementEntry.objects.count()) == (1, 1)
 
 
-def test_a_known_entry_with_another_amount_is_refused(make_notice, write):
-    notice = make_notice()
+def test_a_known_entry_with_another_amount_refuses_the_whole_file(make_notice, write):
+    notice, first, second = make_notice(), make_notice(), make_notice()
     run(write(camt054([credit("X-1", notice.total, notice.rf_code)]), "a.xml"))
-    with pytest.raises(CommandError, match="έχει ήδη εισαχθεί"):
-        run(write(camt054([credit("X-1", "1.00", notice.rf_code)]), "b.xml"))
+    changed = [
+        credit("NEW-1", first.total, first.rf_code),
+        credit("NEW-2", second.total, second.rf_code),
+        credit("X-1", "1.00", notice.rf_code),  # in the third batch
+    ]
+    with pytest.raises(ValidationError, match="έχει ήδη εισαχθεί"):
+        import_bank_statement(write(camt054(changed), "b.xml"), batch_size=1)
+    # Not even the batches before it: the file is checked against what is known first.
     assert Payment.objects.count() == 1
 
 
@@ -388,7 +398,8 @@ def test_each_batch_looks_up_its_entries_with_a_plan_for_its_own_values(make_not
         summary = import_bank_statement(path, batch_size=2)
     assert summary.settled == 3
     lookups = [mode for lookup, mode in settings_seen if lookup]
-    assert lookups == ["force_custom_plan", "force_custom_plan"]  # both batches
+    # Both batches, in the check of the whole file and then in their own transactions.
+    assert lookups == ["force_custom_plan"] * 4
     assert {mode for lookup, mode in settings_seen if not lookup} == {"auto"}
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
