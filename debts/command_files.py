@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 def check_readable(*paths: str) -> None:
     """``CommandError`` for the first of ``paths`` that is not a file this process can read."""
     for path in paths:
-        if not Path(path).is_file():
+        if not Path(path).exists():
             raise CommandError(_("Δεν βρέθηκε το αρχείο %(path)s.") % {"path": path})
+        if not Path(path).is_file():  # a folder, or a pipe: read more than once, a file is
+            raise CommandError(_("Το %(path)s δεν είναι αρχείο.") % {"path": path})
         if not os.access(path, os.R_OK):
             raise CommandError(
                 _("Το αρχείο %(path)s δεν διαβάζεται: δεν έχετε δικαίωμα ανάγνωσης.")

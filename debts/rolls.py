@@ -109,8 +109,17 @@ def _xlsx_rows(path: Path):
             yield from book.worksheets[0].iter_rows(values_only=True)
         finally:
             book.close()
-    # Not a zip; a zip without a workbook's parts; a part that is not XML.
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError) as error:
+    # Not a zip; a zip without a workbook's parts or sheets; a part that is not XML, or not what
+    # openpyxl expects in it. Only openpyxl's code runs in here.
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        IndexError,
+        SyntaxError,
+        ValueError,
+        TypeError,
+    ) as error:
         raise BadRoll([(1, _("το αρχείο δεν είναι έγκυρο βιβλίο Excel (XLSX)"))]) from error
 
 
@@ -120,13 +129,16 @@ def _csv_rows(path: Path):
         text = read_text(path)
     except UnicodeDecodeError as error:
         raise BadRoll([(1, _("το αρχείο δεν είναι κείμενο UTF-8 ή Windows-1253"))]) from error
+    # Lines end in \n, \r\n or \r (Excel for Mac), as in a file opened as text.
+    text = re.sub(r"\r\n?", "\n", text)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+        yield from reader
     except csv.Error as error:
         raise BadRoll(
-            [(1, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error})]
+            [(reader.line_num, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error})]
         ) from error
 
 

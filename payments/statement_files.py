@@ -26,7 +26,9 @@ CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.00
 # An RF in free text: "RF" and two check digits, then up to 21 characters, maybe in groups.
 RF_IN_TEXT = re.compile(r"RF\s?\d{2}(?:\s?[0-9A-Z]){1,21}", re.IGNORECASE)
 CENTS = Decimal("0.01")
-AMOUNT = re.compile(r"\d{1,20}(?:[.,]\d{0,2})?")
+# An amount as banks write it: ISO 20022's decimal (a plus sign, a leading or trailing point and
+# more decimals allowed) or MT940's comma; its cents are checked apart. Its sign is the indicator's.
+AMOUNT = re.compile(r"\+?(?:\d{1,20}(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
 # The largest amount the ledger's money fields hold (twelve digits, two of them cents).
 LARGEST = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENTS
 
@@ -116,11 +118,11 @@ def named_rf(*candidates: str) -> str:
 
 
 def _money(text: str | None, what: str) -> Decimal:
-    """Euros and cents as banks write them (digits, then a point or a comma and the cents; the
-    sign is the indicator's), no more than the ledger's money fields hold."""
+    """Euros and cents as banks write them (``AMOUNT``), no more than the ledger's money fields
+    hold."""
     written = (text or "").strip()
     value = Decimal(written.replace(",", ".")) if AMOUNT.fullmatch(written) else None
-    if value is None or value > LARGEST:
+    if value is None or value > LARGEST or value != value.quantize(CENTS):
         raise BrokenStatement(
             _("Μη έγκυρο ποσό «%(value)s» (%(what)s).") % {"value": text, "what": what}
         )
@@ -237,7 +239,7 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise BrokenStatement(_("Το αρχείο περιέχει DTD· ένα αρχείο τράπεζας δεν έχει."))
     declared = re.search(rb'xmlns(?::\w+)?="([^"]+)"', head)
-    found = CAMT_NAMESPACE.match(declared.group(1).decode() if declared else "")
+    found = CAMT_NAMESPACE.match(declared.group(1).decode(errors="replace") if declared else "")
     if found is None:
         raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
     ns = "{" + found.group(0) + "}"
@@ -274,6 +276,8 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
             elif tag == account and element.getparent().tag in reports:
                 text = _read(element, plans["account"])[0]
                 report.account = text["Id/IBAN"] or text["Id/Othr/Id"]
+            elif tag in (balance, summary) and report is None:
+                raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
             elif tag == balance:
                 _read_balance(_read(element, plans["balance"])[0], report)
                 _forget(element)
@@ -356,7 +360,7 @@ def _read_summary(text: dict[str, str], report: Report) -> None:
     count = text["TtlNtries/NbOfNtries"]
     net = text["TtlNtries/TtlNetNtry/Amt"]
     if count:
-        if not (count.isascii() and count.isdigit()):
+        if not (count.isascii() and count.isdigit() and len(count) <= 18):
             raise BrokenStatement(
                 _("Μη έγκυρο πλήθος εγγραφών «%(value)s» (NbOfNtries).") % {"value": count}
             )
@@ -371,11 +375,17 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     if report is None:
         raise BrokenStatement(_("Εγγραφή εκτός κατάστασης λογαριασμού."))
     text, elements = _read(entry, plans["entry"])
-    amount = _money(text["Amt"], "Ntry/Amt")
+    booked = (text["Sts/Cd"] or text["Sts"]) == "BOOK"
     debit = text["CdtDbtInd"] == "DBIT"
+    try:
+        amount = _money(text["Amt"], "Ntry/Amt")
+    except BrokenStatement:
+        if booked:
+            raise
+        amount = ZERO  # an entry not booked is not read: only counted, for the summary
     report.listed += 1
     report.listed_net += -amount if debit else amount
-    if (text["Sts/Cd"] or text["Sts"]) != "BOOK":
+    if not booked:
         statement.not_booked += 1
         return
     report.entries += 1

@@ -55,6 +55,28 @@ def test_an_entry_without_details_is_read_from_its_additional_information(make_n
     assert entry.remittance == f"ΠΛΗΡΩΜΗ ΔΙΑΣ {notice.rf_code}"
 
 
+@pytest.mark.parametrize("written", ["120.000", "+120.00", "120.", "120"])
+def test_an_amount_written_as_iso_20022_allows_it(make_notice, write, written):
+    notice = make_notice()
+    xml = camt054([credit("DEC-1", notice.total, notice.rf_code)])
+
+    output = run(write(xml.replace('Ccy="EUR">120.00<', f'Ccy="EUR">{written}<')))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+
+
+def test_an_entry_not_booked_is_counted_not_read(make_notice, write):
+    notice = make_notice()
+    entries = [credit("B-1", notice.total, notice.rf_code), credit("P-1", "7.00", "")]
+    entries[1].status = "PDNG"
+    xml = camt054(entries).replace('Ccy="EUR">7.00<', 'Ccy="EUR">επτά<')
+
+    output = run(write(xml))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert "Μη λογιστικοποιημένες, αγνοήθηκαν: 1" in output
+
+
 def mt940_file(*body: str, closing: str = "C261204EUR620,00") -> str:
     return "\r\n".join(
         [
@@ -127,6 +149,11 @@ MALFORMED_CAMT = {
         "Μη έγκυρο ποσό «10000000000.00»",
     ),
     "no money": (camt_with(AMOUNT, 'Ccy="EUR">0.00<'), "Η εγγραφή BAD-1 έχει μηδενικό ποσό"),
+    "digits not ASCII": (camt_with(AMOUNT, 'Ccy="EUR">١٢٠.00<'), "Μη έγκυρο ποσό"),
+    "balance outside a report": (
+        camt_with("<Ntfctn>", '<Bal><Amt Ccy="EUR">1.00</Amt></Bal><Ntfctn>'),
+        "δεν είναι camt.053 ή camt.054",
+    ),
     "date": (camt_with(BOOKED, BOOKED.replace("12-04", "02-30")), "Μη έγκυρη ημερομηνία"),
     "no booking date": (camt_with(BOOKED, ""), "χωρίς ημερομηνία λογιστικοποίησης"),
     "currency": (
@@ -171,8 +198,9 @@ def test_a_missing_file_or_a_folder_among_several_stops_the_command_before_any_i
     notice = make_notice()
     good = write(camt054([credit("FIRST", notice.total, notice.rf_code)]))
 
-    for other in (str(tmp_path / "missing.xml"), str(tmp_path)):
-        with pytest.raises(CommandError, match=f"Δεν βρέθηκε το αρχείο {re.escape(other)}"):
+    missing, folder = str(tmp_path / "missing.xml"), str(tmp_path)
+    for other, message in ((missing, "Δεν βρέθηκε το αρχείο"), (folder, "δεν είναι αρχείο")):
+        with pytest.raises(CommandError, match=re.escape(message)):
             run(good, other)
 
     assert not Payment.objects.exists()

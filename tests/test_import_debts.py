@@ -127,12 +127,16 @@ def test_missing_columns_are_named(revenue, tmp_path):
     assert line.endswith("καταλόγου.")
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1253"])
-def test_a_csv_as_greek_excel_saves_it(revenue, tmp_path, encoding):
+@pytest.mark.parametrize(
+    "encoding, end",
+    [("utf-8-sig", "\r\n"), ("cp1253", "\r\n"), ("utf-8", "\r")],
+    ids=["UTF-8 with BOM", "Windows-1253", "Excel for Mac's line ends"],
+)
+def test_a_csv_as_greek_excel_saves_it(revenue, tmp_path, encoding, end):
     afm = valid_afm()
     row = f"{afm};ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ;0311;2026;ΤΚΦ ακινήτου;10,00;31/12/2026;01/12/2026;ΒΚ-8"
     path = tmp_path / "roll.csv"
-    path.write_bytes(f"{HEADER}\r\n{row}\r\n".encode(encoding))
+    path.write_bytes(f"{HEADER}{end}{row}{end}".encode(encoding))
 
     run(str(path))
 
@@ -178,7 +182,7 @@ def test_a_roll_another_import_certified_meanwhile_is_refused(revenue, write, mo
 
 
 def test_a_folder_is_no_roll(db, tmp_path):
-    with pytest.raises(CommandError, match="Δεν βρέθηκε το αρχείο"):
+    with pytest.raises(CommandError, match="δεν είναι αρχείο"):
         call_command("import_debts", str(tmp_path))
 
 
