@@ -19,13 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .indexes import where_set
-from .money import ZERO, round_money
+from .money import MONEY, ZERO, round_money
 from .rf import format_rf
 from .states import StateMachine, StatusChange
 from .surcharges import RATES, months_counted, surcharge
 from .validators import validate_afm, validate_kaek, validate_rf_code, validate_supply_number
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 def in_reader_language(greek: str, english: str) -> str:

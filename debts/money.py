@@ -4,6 +4,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The ledger's money fields: twelve digits, two of them cents; and the largest amount they hold.
+MONEY = {"max_digits": 12, "decimal_places": 2}
+LARGEST = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENT
 
 
 def round_money(amount: Decimal) -> Decimal:

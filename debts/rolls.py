@@ -24,6 +24,7 @@ from stdnum.gr import vat
 
 from .bulk import insert_new
 from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
+from .money import CENT, LARGEST
 from .services import draft_notice, touch_ledgers, unused_rf_codes
 from .text_files import read_text
 from .validators import normalize_afm
@@ -41,8 +42,6 @@ COLUMNS = {
     "roll": ("Αριθμός καταλόγου", "Κατάλογος", "Roll number", "Roll"),
 }
 OPTIONAL = {"period"}
-CENTS = Decimal("0.01")
-MAX_PRINCIPAL = Decimal("9999999999.99")
 RUNS = 3  # of an import refused by a unique key that a concurrent import took (``import_roll``)
 
 
@@ -129,8 +128,6 @@ def _csv_rows(path: Path):
         text = read_text(path)
     except UnicodeDecodeError as error:
         raise BadRoll([(1, _("το αρχείο δεν είναι κείμενο UTF-8 ή Windows-1253"))]) from error
-    # Lines end in \n, \r\n or \r (Excel for Mac), as in a file opened as text.
-    text = re.sub(r"\r\n?", "\n", text)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -187,9 +184,9 @@ def _amount(value) -> Decimal:
     if "," in text:
         text = text.replace(".", "").replace(",", ".")
     amount = Decimal(text)
-    if not amount.is_finite() or amount != amount.quantize(CENTS):
+    if not amount.is_finite() or amount != amount.quantize(CENT):
         raise InvalidOperation(text)
-    return amount.quantize(CENTS)
+    return amount.quantize(CENT)
 
 
 def _period(value) -> tuple[date | None, date | None]:
@@ -245,7 +242,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
         principal = None
         try:
             principal = _amount(raw.get("principal"))
-            if not Decimal(0) < principal <= MAX_PRINCIPAL:
+            if not Decimal(0) < principal <= LARGEST:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
             bad(

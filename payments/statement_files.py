@@ -17,20 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from lxml import etree
 
-from debts.models import MONEY
-from debts.money import ZERO
+from debts.money import CENT, LARGEST, ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.text_files import read_text
 
 CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d{2})$")
 # An RF in free text: "RF" and two check digits, then up to 21 characters, maybe in groups.
 RF_IN_TEXT = re.compile(r"RF\s?\d{2}(?:\s?[0-9A-Z]){1,21}", re.IGNORECASE)
-CENTS = Decimal("0.01")
 # An amount as banks write it: ISO 20022's decimal (a plus sign, a leading or trailing point and
 # more decimals allowed) or MT940's comma; its cents are checked apart. Its sign is the indicator's.
 AMOUNT = re.compile(r"\+?(?:\d{1,20}(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
-# The largest amount the ledger's money fields hold (twelve digits, two of them cents).
-LARGEST = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENTS
 
 
 class BrokenStatement(ValueError):
@@ -122,7 +118,7 @@ def _money(text: str | None, what: str) -> Decimal:
     hold."""
     written = (text or "").strip()
     value = Decimal(written.replace(",", ".")) if AMOUNT.fullmatch(written) else None
-    if value is None or value > LARGEST or value != value.quantize(CENTS):
+    if value is None or value > LARGEST or value != value.quantize(CENT):
         raise BrokenStatement(
             _("Μη έγκυρο ποσό «%(value)s» (%(what)s).") % {"value": text, "what": what}
         )
@@ -487,9 +483,9 @@ def _mt940_date(text: str) -> date:
 def _mt940_fields(text: str):
     """(tag, value) pairs, continuation lines joined to their field."""
     tag, lines = None, []
-    # Lines end in \n, \r\n or \r, as in a file opened as text; not at ``splitlines``'s other
-    # breaks (form feed, U+2028…), which may sit inside a field's free text.
-    for line in re.split(r"\r\n?|\n", text):
+    # At \n alone (``read_text`` ends every line so), not at ``splitlines``'s other breaks (form
+    # feed, U+2028…), which may sit inside a field's free text.
+    for line in text.split("\n"):
         found = re.match(r"^:(\d{2}[A-Z]?):(.*)$", line)
         if found:
             if tag:

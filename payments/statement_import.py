@@ -105,8 +105,7 @@ def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
     summary.skipped += len(statement.transactions) - len(transactions)
     _refuse_changed(transactions, batch_size)
     try:
-        for start in range(0, len(transactions), batch_size):
-            batch = transactions[start : start + batch_size]
+        for batch in _batches(transactions, batch_size):
             if set_aside:
                 gc.freeze()
             record, new, settled = _import_batch(record, statement, file_name, batch, actor)
@@ -215,12 +214,16 @@ def _tally(summary: ImportSummary, batch, new, settled) -> None:
             summary.other_amount[item.kind] += item.amount
 
 
+def _batches(transactions: list[Transaction], size: int):
+    for start in range(0, len(transactions), size):
+        yield transactions[start : start + size]
+
+
 def _refuse_changed(transactions: list[Transaction], batch_size: int) -> None:
     """Refuse the file, before anything is written, if it carries an entry already imported
     with another amount: found batch by batch as the import goes, it would leave the batches
     before it imported."""
-    for start in range(0, len(transactions), batch_size):
-        batch = transactions[start : start + batch_size]
+    for batch in _batches(transactions, batch_size):
         with transaction.atomic():  # for the look-up's planner setting, local to a transaction
             _new(batch, _known(batch))
 

@@ -18,6 +18,7 @@ from payments.services import Settled, settle
 from payments.statement_import import ImportSummary, import_bank_statement
 from tests.bank_files import camt054, credit
 from tests.conftest import valid_afm
+from tests.test_import_debts import HEADER
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -113,14 +114,9 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
     assert notice.status_changes.count() == 1
 
 
-ROLL_HEADER = (
-    "ΑΦΜ;Ονοματεπώνυμο;ΚΑΕ;Περίοδος;Περιγραφή;Κεφάλαιο;Λήξη;Ημερομηνία βεβαίωσης;Αριθμός καταλόγου"
-)
-
-
 def roll_file(write, number: str, afms: list[str]) -> str:
     rows = [f"{afm};ΝΕΟΣ {afm};0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;{number}" for afm in afms]
-    return write("\n".join([ROLL_HEADER, *rows]) + "\n", f"{number.replace('/', '-')}.csv")
+    return write("\n".join([HEADER, *rows]) + "\n", f"{number.replace('/', '-')}.csv")
 
 
 def importing_roll(path):

@@ -23,13 +23,13 @@ HEADER = (
 
 
 @pytest.fixture
-def write(tmp_path):
-    def write(lines: list[str], name="roll.csv"):
-        path = tmp_path / name
-        path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
-        return str(path)
+def write_roll(write):
+    """A roll CSV: ``HEADER``, then ``lines``; its path."""
 
-    return write
+    def write_roll(lines: list[str], name="roll.csv"):
+        return write("\n".join([HEADER, *lines]) + "\n", name)
+
+    return write_roll
 
 
 def run(path, **options):
@@ -38,10 +38,10 @@ def run(path, **options):
     return out.getvalue()
 
 
-def test_a_roll_certifies_debts_and_issues_one_notice_per_debtor(revenue, make_debtor, write):
+def test_a_roll_certifies_debts_and_issues_one_notice_per_debtor(revenue, make_debtor, write_roll):
     known = make_debtor(last_name="ΓΝΩΣΤΟΣ")
     new_afm = valid_afm()
-    path = write(
+    path = write_roll(
         [
             f"{known.afm};ΓΝΩΣΤΟΣ ΚΩΣΤΑΣ;0311;2026;ΤΚΦ ακινήτου 1;120,50;31/12/2026;01/12/2026;ΒΚ-7/2026",
             f"{known.afm};ΓΝΩΣΤΟΣ ΚΩΣΤΑΣ;0313;2026;ΤΑΠ ακινήτου 1;30.00;2026-12-31;2026-12-01;ΒΚ-7/2026",
@@ -67,17 +67,19 @@ def test_a_roll_certifies_debts_and_issues_one_notice_per_debtor(revenue, make_d
 
 
 @pytest.mark.parametrize(("notices", "count"), [("per-debt", 2), ("none", 0), ("per-debtor", 1)])
-def test_notices_as_asked(revenue, write, notices, count):
+def test_notices_as_asked(revenue, write_roll, notices, count):
     afm = valid_afm()
     row = f"{afm};ΑΛΦΑ;0311;2026;%s;10,00;31/12/2026;01/12/2026;ΒΚ-8/2026"
-    run(write([row % "Α", row % "Β"]), notices=notices)
+    run(write_roll([row % "Α", row % "Β"]), notices=notices)
     assert PaymentNotice.objects.count() == count
     assert Debt.objects.count() == 2
 
 
-def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(revenue, write, capsys):
+def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(
+    revenue, write_roll, capsys
+):
     good = valid_afm()
-    path = write(
+    path = write_roll(
         [
             f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-9/2026",
             "012345678;ΛΑΘΟΣ ΑΦΜ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-9/2026",
@@ -108,8 +110,8 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(revenue
     assert not CertificationRoll.objects.exists()
 
 
-def test_a_roll_is_imported_once(revenue, write):
-    path = write([f"{valid_afm()};ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-10/2026"])
+def test_a_roll_is_imported_once(revenue, write_roll):
+    path = write_roll([f"{valid_afm()};ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-10/2026"])
     run(path)
     with pytest.raises(CommandError, match=r"^1 σφάλμα στο "):
         run(path)
@@ -160,15 +162,15 @@ def test_an_afm_stored_as_a_number_keeps_its_leading_zero(revenue, tmp_path):
     assert set(Debtor.objects.values_list("afm", flat=True)) == {"068933130", "094014201"}
 
 
-def test_an_afm_written_with_eight_digits_takes_its_leading_zero(revenue, write):
+def test_an_afm_written_with_eight_digits_takes_its_leading_zero(revenue, write_roll):
     # A CSV saved from Excel keeps the number it showed: the old eight-digit form.
-    run(write(["68933130;ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-13"]))
+    run(write_roll(["68933130;ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-13"]))
 
     assert Debtor.objects.get().afm == "068933130"
 
 
-def test_a_roll_another_import_certified_meanwhile_is_refused(revenue, write, monkeypatch):
-    path = write([f"{valid_afm()};ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-20"])
+def test_a_roll_another_import_certified_meanwhile_is_refused(revenue, write_roll, monkeypatch):
+    path = write_roll([f"{valid_afm()};ΑΛΦΑ;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-20"])
     read_before_the_other_committed = read_roll(path)
     run(path)  # the other import
     monkeypatch.setattr(command, "read_roll", lambda _path: read_before_the_other_committed)
