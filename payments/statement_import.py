@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from debts.bulk import insert_rows
 from debts.money import ZERO
 
+from .batch_workers import run_in_workers
 from .models import BankStatement, Channel, StatementEntry
 from .services import Arrival, settle_many
 from .statement_files import Kind, StatementFile, Transaction, read_statement
@@ -35,10 +36,10 @@ RUNS_PER_BATCH = 3
 
 
 @dataclass
-class ImportSummary:
-    """What an import did (or, dry, would do), with the file's own totals to check it against."""
+class Counts:
+    """What batches did: entries skipped as imported before, credits settled and held (count and
+    euros, by reason), other entries (debits, returns) by kind."""
 
-    statement: StatementFile
     skipped: int = 0
     settled: int = 0
     settled_amount: Decimal = ZERO
@@ -46,6 +47,25 @@ class ImportSummary:
     held_amount: Counter = field(default_factory=Counter)
     other: Counter = field(default_factory=Counter)
     other_amount: Counter = field(default_factory=Counter)
+
+    def add(self, more: "Counts") -> None:
+        self.skipped += more.skipped
+        self.settled += more.settled
+        self.settled_amount += more.settled_amount
+        for mine, theirs in (
+            (self.held, more.held),
+            (self.held_amount, more.held_amount),
+            (self.other, more.other),
+            (self.other_amount, more.other_amount),
+        ):
+            mine.update(theirs)
+
+
+@dataclass
+class ImportSummary(Counts):
+    """What an import did (or, dry, would do), with the file's own totals to check it against."""
+
+    statement: StatementFile = field(kw_only=True)
 
     @property
     def read(self) -> int:
@@ -73,23 +93,28 @@ def import_bank_statement(
     actor=None,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
+    workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read); ``dry_run``
-    does it all in a transaction rolled back at the end; ``progress`` is told each batch's size."""
+    does it all in a transaction rolled back at the end; ``workers`` above one runs the batches
+    after the first in that many processes (``batch_workers``), outside a transaction only;
+    ``progress`` is told each batch's size."""
     statement = read_statement(path)
     summary = ImportSummary(statement=statement)
     if dry_run:
         with transaction.atomic():
-            _import(statement, Path(path).name, summary, actor, batch_size, progress)
+            _import(statement, Path(path).name, summary, actor, batch_size, 1, progress)
             transaction.set_rollback(True)
     else:
-        _import(statement, Path(path).name, summary, actor, batch_size, progress)
+        _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
     return summary
 
 
-def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
-    """The batches, each one transaction.
+def _import(statement, file_name, summary, actor, batch_size, workers, progress) -> None:
+    """The batches, each one transaction: the first here, as it records the statement; the rest
+    here too, or in ``workers`` processes when there are more than one and no transaction is
+    open around the import (a dry run's, a test's), which they could not see into.
 
     Each batch first sets aside (``gc.freeze``) what exists when it starts: the statement read,
     every one of its transactions, what earlier batches left. Python's cyclic garbage
@@ -100,18 +125,33 @@ def _import(statement, file_name, summary, actor, batch_size, progress) -> None:
     (a server preloading its code) is left as it was: nothing is set aside there.
     """
     set_aside = gc.get_freeze_count() == 0
-    record = None
     transactions = _unique(statement.transactions)
     summary.skipped += len(statement.transactions) - len(transactions)
     _refuse_changed(transactions, batch_size)
+    batches = list(_batches(transactions, batch_size))
+    if not batches:
+        return
+    record = None
+
+    def run(batch) -> Counts:
+        nonlocal record
+        if set_aside:
+            gc.freeze()
+        record, new, settled = _import_batch(record, statement, file_name, batch, actor)
+        return _counted(batch, new, settled)
+
+    def done(batch, counts: Counts) -> None:
+        summary.add(counts)
+        if progress:
+            progress(len(batch))
+
     try:
-        for batch in _batches(transactions, batch_size):
-            if set_aside:
-                gc.freeze()
-            record, new, settled = _import_batch(record, statement, file_name, batch, actor)
-            _tally(summary, batch, new, settled)
-            if progress:
-                progress(len(batch))
+        done(batches[0], run(batches[0]))
+        if workers > 1 and len(batches) > 1 and not connection.in_atomic_block:
+            run_in_workers(batches[1:], run, workers=workers, done=done)
+        else:
+            for batch in batches[1:]:
+                done(batch, run(batch))
     finally:
         if set_aside:
             gc.unfreeze()
@@ -199,19 +239,21 @@ def _import_batch(record, statement, file_name, batch, actor) -> tuple:
                 raise
 
 
-def _tally(summary: ImportSummary, batch, new, settled) -> None:
-    summary.skipped += len(batch) - len(new)
+def _counted(batch, new, settled) -> Counts:
+    """What one batch did: its entries not ``new`` were imported before."""
+    counts = Counts(skipped=len(batch) - len(new))
     for result in settled:
         if result.applied:
-            summary.settled += 1
-            summary.settled_amount += result.payment.amount
+            counts.settled += 1
+            counts.settled_amount += result.payment.amount
         else:
-            summary.held[result.reason] += 1
-            summary.held_amount[result.reason] += result.payment.amount
+            counts.held[result.reason] += 1
+            counts.held_amount[result.reason] += result.payment.amount
     for item in new:
         if item.kind != Kind.PAYMENT:
-            summary.other[item.kind] += 1
-            summary.other_amount[item.kind] += item.amount
+            counts.other[item.kind] += 1
+            counts.other_amount[item.kind] += item.amount
+    return counts
 
 
 def _batches(transactions: list[Transaction], size: int):
