@@ -92,14 +92,15 @@ def import_bank_statement(
     *,
     actor=None,
     dry_run: bool = False,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read); ``dry_run``
     does it all in a transaction rolled back at the end; ``workers`` above one runs the batches
     after the first in that many processes (``batch_workers``), outside a transaction only;
-    ``progress`` is told each batch's size."""
+    ``progress`` is told each batch's size. ``batch_size`` is ``BATCH_SIZE`` unless given."""
+    batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
     summary = ImportSummary(statement=statement)
     if dry_run:

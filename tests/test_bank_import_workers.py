@@ -1,0 +1,144 @@
+"""A bank file's batches imported by worker processes: the same outcome as one process gives,
+and a worker's failure raised in the command, with nothing recorded twice when run again."""
+
+import io
+import os
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from debts.models import PaymentNotice
+from payments import ledger, statement_import
+from payments.batch_workers import WorkerDied
+from payments.models import Allocation, Payment, StatementEntry, UnappliedReason
+from receipts.models import Receipt
+from tests.bank_files import Entry, Tx, camt054, credit
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="workers need their own rows"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_clean():
+    """Whatever the workers did, no cent went missing."""
+    yield
+    assert ledger.check().breaches == []
+
+
+@pytest.fixture
+def settling_in(monkeypatch, tmp_path):
+    """Have ``settle_many`` note the process that runs it, and do ``then`` to the batch with a
+    credit of that bank reference; the processes that ran each batch."""
+    seen = tmp_path / "pids"
+    real = statement_import.settle_many
+
+    def install(then=None):
+        def noting(arrivals, **options):
+            with seen.open("a") as out:
+                out.write(f"{os.getpid()}\n")
+            if then and any(then[0] in arrival.reference for arrival in arrivals):
+                then[1]()
+            return real(arrivals, **options)
+
+        monkeypatch.setattr(statement_import, "settle_many", noting)
+        return lambda: [int(pid) for pid in seen.read_text().split()]
+
+    return install
+
+
+def test_workers_settle_every_credit_once_with_the_rules_of_one_process(
+    make_notice, write, settling_in
+):
+    notices = [make_notice(f"{100 + n}.00") for n in range(8)]
+    twice = notices[0]
+    entries = [credit(f"BR-{n}", notice.total, notice.rf_code) for n, notice in enumerate(notices)]
+    entries += [
+        credit("SHORT", Decimal("1.00"), make_notice().rf_code),
+        credit("UNKNOWN", Decimal("5.00"), "RF18539007547034"),
+        Entry("OUT", [Tx(Decimal("40.00"), tx_id="OUT-T")], debit=True),
+        credit("AGAIN", twice.total, twice.rf_code),
+    ]
+    processes = settling_in()
+
+    summary = statement_import.import_bank_statement(
+        write(camt054(entries)), batch_size=2, workers=2
+    )
+
+    ran = processes()
+    assert len(ran) == 6 and ran.count(os.getpid()) == 1, "the first batch here, the rest not"
+    assert (summary.read, summary.skipped, summary.settled) == (12, 0, 8)
+    assert summary.settled_amount == sum((n.total for n in notices), Decimal(0))
+    assert summary.held == {
+        UnappliedReason.AMOUNT_SHORT: 1,
+        UnappliedReason.NO_NOTICE: 1,
+        UnappliedReason.NOTICE_PAID: 1,
+    }
+    assert summary.other == {"debit": 1} and summary.other_amount == {"debit": Decimal("40.00")}
+    assert PaymentNotice.objects.filter(status=PaymentNotice.Status.PAID).count() == 8
+    assert Allocation.objects.filter(notice=twice).count() == 1
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 9)), "one receipt each, numbered without a gap"
+    assert StatementEntry.objects.count() == 12
+    assert StatementEntry.objects.filter(kind="payment", payment__isnull=True).count() == 0
+
+
+def test_a_batch_failing_in_a_worker_stops_the_import_and_a_second_run_finishes_it(
+    make_notice, write, settling_in
+):
+    notices = [make_notice() for _ in range(10)]
+    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+
+    def refuse():
+        raise ValidationError("the database refused this batch")
+
+    settling_in(then=("BR-5", refuse))
+    with pytest.raises(ValidationError, match="refused this batch"):
+        statement_import.import_bank_statement(path, batch_size=2, workers=2)
+
+    committed = Payment.objects.count()
+    assert committed == StatementEntry.objects.count() < 10
+    assert not Payment.objects.filter(reference__contains="BR-5").exists()
+
+    settling_in()
+    summary = statement_import.import_bank_statement(path, batch_size=2, workers=2)
+
+    assert (summary.skipped, summary.settled) == (committed, 10 - committed)
+    assert Payment.objects.count() == Receipt.objects.count() == 10
+
+
+def test_a_worker_that_dies_unheard_is_reported_not_waited_for(make_notice, write, settling_in):
+    notices = [make_notice() for _ in range(6)]
+    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    settling_in(then=("BR-3", lambda: os._exit(3)))
+
+    with pytest.raises(WorkerDied, match=r"1 of 2 batches unreported.*exit codes.*3"):
+        statement_import.import_bank_statement(path, batch_size=2, workers=2)
+
+    settling_in()
+    statement_import.import_bank_statement(path, batch_size=2, workers=2)
+    assert Payment.objects.count() == Receipt.objects.count() == 6
+
+
+def test_the_command_runs_its_workers_and_reports_the_whole_file(
+    make_notice, write, settling_in, monkeypatch
+):
+    monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
+    processes = settling_in()
+    notices = [make_notice() for _ in range(5)]
+    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    out = io.StringIO()
+
+    call_command("import_bank_statement", path, stdout=out, no_progress=True, workers=3)
+
+    assert "Εξοφλήθηκαν: 5 (600,00 €)" in out.getvalue()
+    assert len(set(processes())) > 1 and Payment.objects.count() == 5
+
+
+def test_the_command_needs_at_least_one_worker(write):
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("import_bank_statement", write("x"), workers=0)
