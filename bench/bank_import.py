@@ -8,9 +8,10 @@ loads N debtors each with one open notice of one debt (bulk, not timed), writes 
 (v08, one RF credit per notice), then in turns: the bare parse (lxml ``iterparse`` reading the
 amount and the RF of each entry, clearing as it goes) and the import (in a child process, so its
 peak memory, ``VmHWM``, is its own; with ``--workers`` processes, as the command's option).
-Prints both times, the ratio, the peak memory of the import's process and of its largest worker
-(their sum, workers counted each, bounds the whole from above: a forked worker shares its
-parent's pages until it writes them), and the database server's CPU time during the import
+Prints both times, the ratio, the peak memory of the import and its workers together (their
+proportional set sizes summed, sampled every 0.1 s: a forked worker shares its parent's pages
+until it writes them, so their resident sizes added would count those pages twice), each one's
+peak resident size, and the database server's CPU time during the import
 (all its processes, read from ``/proc`` when PostgreSQL runs on this machine). Targets
 (docs/PERFORMANCE.md): ratio ≤ 10, peak memory < 500 MB. The receipts' deliveries are queued
 on a Redis database of their own, then purged (the worker is not timed).
@@ -123,7 +124,7 @@ def bare_parse(path: Path) -> tuple[float, int, Decimal]:
 
 
 CHILD = """
-import os, resource, sys, time
+import os, resource, sys, threading, time
 import django
 django.setup()
 from payments.statement_import import import_bank_statement
@@ -143,6 +144,34 @@ def server_cpu():
         total += sum(int(value) for value in fields.split()[11:15])
     return total / tick
 
+def pss(pid):
+    # The process's proportional set size in MB: a page shared by n processes counts 1/n each,
+    # so summed over the import and its forked workers it is the memory they hold together.
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+def workers():
+    me = str(os.getpid())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1] == me:
+                yield pid
+        except OSError:
+            pass
+
+highest, finished = [0.0], threading.Event()
+
+def sample():
+    while not finished.wait(0.1):
+        highest[0] = max(highest[0], pss("self") + sum(pss(pid) for pid in workers()))
+
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
 server_before = server_cpu()
 start = time.perf_counter()
 summary = import_bank_statement(
@@ -150,13 +179,18 @@ summary = import_bank_statement(
 )
 elapsed = time.perf_counter() - start
 server = server_cpu() - server_before
+finished.set()
+sampler.join()
 # This process's own high-water mark (ru_maxrss would carry the parent's, with its 100,000
 # notices loaded, across the fork and exec), and the largest worker's.
 peak = next(
     int(line.split()[1]) / 1024 for line in open("/proc/self/status") if line.startswith("VmHWM")
 )
 worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(elapsed, summary.settled, summary.settled_amount, sum(summary.held.values()), peak, worker, server)
+print(
+    elapsed, summary.settled, summary.settled_amount, sum(summary.held.values()), peak, worker,
+    highest[0], server,
+)
 """
 
 
@@ -208,10 +242,8 @@ def main() -> int:
             cwd=ROOT,
         )
         bare_after, _found, _total = bare_parse(path)
-    elapsed, settled, amount, held, peak, worker, server = child.stdout.split()
-    # Each worker is forked from the import's process, sharing its pages until it writes them:
-    # the sum of the peaks bounds the memory used, from above.
-    memory = float(peak) + options.workers * float(worker)
+    elapsed, settled, amount, held, peak, worker, memory, server = child.stdout.split()
+    memory = float(memory)
     reference = min(bare, bare_after)
     ratio = float(elapsed) / reference
     print(f"camt.054 of {options.credits} credits, {size:.1f} MB, {total} € in all")
@@ -224,8 +256,9 @@ def main() -> int:
         f"{float(elapsed):.2f} s, {settled} settled ({amount} €), {held} held"
     )
     print(
-        f"peak memory: {float(peak):.0f} MB the import's process, {float(worker):.0f} MB the "
-        f"largest worker; at most {memory:.0f} MB in all"
+        f"peak memory: {memory:.0f} MB in all (the import's process and its workers, PSS sampled "
+        f"every 0.1 s); peak RSS {float(peak):.0f} MB the import's, {float(worker):.0f} MB the "
+        "largest worker's, pages they share counted in each"
     )
     print(
         f"the database server's CPU (all its processes): {float(server):.2f} s, "
