@@ -14,6 +14,7 @@ from debts.models import PaymentNotice
 from payments import ledger, statement_import
 from payments.batch_workers import WorkerDied
 from payments.models import Allocation, Payment, StatementEntry, UnappliedReason
+from receipts import tasks
 from receipts.models import Receipt
 from tests.bank_files import Entry, Tx, camt054, credit
 
@@ -51,8 +52,23 @@ def settling_in(monkeypatch, tmp_path):
     return install
 
 
+@pytest.fixture
+def queued(monkeypatch, tmp_path):
+    """The receipts whose delivery was queued, by whichever process committed them."""
+    seen = tmp_path / "queued"
+    seen.touch()
+
+    def note(ids):
+        with seen.open("a") as out:
+            out.write("".join(f"{pk}\n" for pk in ids))
+
+    monkeypatch.setattr(tasks.deliver_receipt, "delay", lambda pk: note([pk]))
+    monkeypatch.setattr(tasks.deliver_receipts, "delay", note)
+    return lambda: sorted(int(pk) for pk in seen.read_text().split())
+
+
 def test_workers_settle_every_credit_once_with_the_rules_of_one_process(
-    make_notice, write, settling_in
+    make_notice, write, settling_in, queued
 ):
     notices = [make_notice(f"{100 + n}.00") for n in range(8)]
     twice = notices[0]
@@ -83,6 +99,7 @@ def test_workers_settle_every_credit_once_with_the_rules_of_one_process(
     assert Allocation.objects.filter(notice=twice).count() == 1
     numbers = sorted(Receipt.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 9)), "one receipt each, numbered without a gap"
+    assert queued() == sorted(Receipt.objects.values_list("pk", flat=True)), "each one delivered"
     assert StatementEntry.objects.count() == 12
     assert StatementEntry.objects.filter(kind="payment", payment__isnull=True).count() == 0
 
