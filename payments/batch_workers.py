@@ -8,22 +8,22 @@ need no more care than two finance officers importing at once already do: each l
 debtors in the order of their ids, first, and a batch refused by a concurrent one runs again
 (``statement_import._import_batch``).
 
-The workers are forked, so they start with the file already read and checked; a worker's
-outcome reaches the parent as a small tally, never as model instances. The first failure stops
-the workers taking new batches and is raised in the parent, once they have ended: the batches
-committed until then stay, as when a run in one process stops, and running the file again
-finishes it.
+The workers are forked, so they start with the file already read and checked. The parent hands
+each its next batch over a pipe of its own and reads back a small outcome (a tally, never model
+instances): nothing is shared but the pipes, so a worker killed at any point leaves no lock held
+and no message half-queued, and the parent sees its death at once. The first failure or death
+stops the handing out of batches and is raised in the parent once the workers have ended: the
+batches committed until then stay, as when a run in one process stops, and running the file
+again finishes it. A worker whose parent is gone stops before its next batch.
 """
 
 import multiprocessing
 import pickle
-import queue
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import wait
 
 from django.db import connection, connections
-
-# How long the parent waits for a message before it looks whether a worker died unheard.
-_POLL_SECONDS = 1.0
+from django.utils.translation import gettext as _
 
 
 class WorkerDied(RuntimeError):
@@ -37,83 +37,94 @@ def run_in_workers(
     workers: int,
     done: Callable[[object, object], None],
 ) -> None:
-    """``work(batch)`` for each of ``batches`` in ``workers`` forked processes, each batch taken by
-    the next free worker; ``done(batch, outcome)`` in this process as each ends (``outcome``:
-    what ``work`` returned, pickled across). Only outside a transaction: a worker cannot see
-    what this process has not committed."""
+    """``work(batch)`` for each of ``batches`` in ``workers`` forked processes, each batch given
+    to the next free worker; ``done(batch, outcome)`` in this process as each ends (``outcome``:
+    what ``work`` returned, pickled across). Only from a process's main thread (a fork copies no
+    other thread) and outside a transaction: a worker cannot see what is not committed."""
     if connection.in_atomic_block:
         raise RuntimeError("worker processes cannot see an open transaction's rows")
     # A forked worker must not share this process's database connections: it opens its own.
     connections.close_all()
     context = multiprocessing.get_context("fork")
-    next_index = context.Value("i", 0)
-    stop = context.Event()
-    messages = context.Queue()
-    processes = [
-        context.Process(
-            target=_worker, args=(batches, work, next_index, stop, messages), daemon=True
-        )
-        for _ in range(min(workers, len(batches)))
-    ]
-    for process in processes:
+    pipes, processes = [], []
+    for _worker_number in range(min(workers, len(batches))):
+        ours, theirs = context.Pipe()
+        # The worker closes the parent's ends it inherits, so that the parent's death is the end
+        # of every pipe it held.
+        held = [*pipes, ours]
+        process = context.Process(target=_worker, args=(batches, work, theirs, held), daemon=True)
         process.start()
-    failure = None
+        theirs.close()
+        pipes.append(ours)
+        processes.append(process)
     try:
-        failure = _collect(batches, processes, messages, done, stop)
+        _hand_out(batches, dict(zip(pipes, processes, strict=True)), done)
     finally:
-        stop.set()
+        for pipe in pipes:
+            pipe.close()
         for process in processes:
             process.join()
+
+
+def _hand_out(batches, workers: dict, done) -> None:
+    """Give each worker a batch, and the next as it reports one, until all are done or one fails
+    or dies; then let each finish the batch it holds, and raise the first failure."""
+    pending = iter(range(len(batches)))
+    busy, failure = {}, None
+
+    def died(pipe, index) -> WorkerDied:
+        workers[pipe].join()
+        return WorkerDied(
+            _(
+                "μια διεργασία εισαγωγής τερματίστηκε χωρίς να πει τι έγινε με την παρτίδα της "
+                "(%(size)s κινήσεις, κωδικός εξόδου %(code)s)."
+            )
+            % {"size": len(batches[index]), "code": workers[pipe].exitcode}
+        )
+
+    def give(pipe) -> None:
+        nonlocal failure
+        index = None if failure else next(pending, None)
+        try:
+            pipe.send(index)
+        except OSError:  # the worker died since its last report
+            if index is not None:
+                failure = failure or died(pipe, index)
+            return
+        if index is not None:
+            busy[pipe] = index
+
+    for pipe in workers:
+        give(pipe)
+    while busy:
+        for pipe in wait(list(busy)):
+            index = busy.pop(pipe)
+            try:
+                kind, payload = pipe.recv()
+            except (EOFError, OSError):
+                failure = failure or died(pipe, index)
+                continue
+            if kind == "failed":
+                failure = failure or payload
+            else:
+                done(batches[index], payload)
+            give(pipe)
     if failure is not None:
         raise failure
 
 
-def _collect(batches, processes, messages, done, stop) -> BaseException | None:
-    """Hand each outcome to ``done`` as it comes, until every batch is reported or every worker
-    has ended (then what they sent before is read too); the first failure, if any.
-
-    A worker's messages reach the pipe before it exits, so once all have ended, what is not in
-    the pipe was never sent: a batch a worker did not report."""
-    reported, failure = 0, None
-    while reported < len(batches):
-        try:
-            kind, index, payload = messages.get(timeout=_POLL_SECONDS)
-        except queue.Empty:
-            if any(process.is_alive() for process in processes):
-                continue
-            try:
-                kind, index, payload = messages.get_nowait()
-            except queue.Empty:
-                break
-        reported += 1
-        if kind == "failed":
-            failure = failure or payload
-            stop.set()
-        else:
-            done(batches[index], payload)
-    if failure is None and reported < len(batches):
-        codes = ", ".join(str(process.exitcode) for process in processes)
-        failure = WorkerDied(
-            f"{len(batches) - reported} of {len(batches)} batches unreported: a worker process "
-            f"ended without saying how its batch went (exit codes {codes})"
-        )
-    return failure
-
-
-def _worker(batches, work, next_index, stop, messages) -> None:
+def _worker(batches, work, pipe, held) -> None:
+    for inherited in held:
+        inherited.close()
     try:
-        while not stop.is_set():
-            with next_index.get_lock():
-                index = next_index.value
-                next_index.value += 1
-            if index >= len(batches):
-                return
+        while (index := pipe.recv()) is not None:
             try:
-                messages.put(("done", index, work(batches[index])))
+                outcome = ("done", work(batches[index]))
             except BaseException as error:  # reported to the parent, which raises it
-                stop.set()
-                messages.put(("failed", index, _picklable(error)))
-                return
+                outcome = ("failed", _picklable(error))
+            pipe.send(outcome)
+    except (EOFError, OSError):
+        return  # the parent is gone: no more batches
     finally:
         connections.close_all()
 

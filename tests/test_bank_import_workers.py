@@ -12,7 +12,6 @@ from django.db import connection
 
 from debts.models import PaymentNotice
 from payments import ledger, statement_import
-from payments.batch_workers import WorkerDied
 from payments.models import Allocation, Payment, StatementEntry, UnappliedReason
 from receipts import tasks
 from receipts.models import Receipt
@@ -128,13 +127,16 @@ def test_a_batch_failing_in_a_worker_stops_the_import_and_a_second_run_finishes_
     assert Payment.objects.count() == Receipt.objects.count() == 10
 
 
-def test_a_worker_that_dies_unheard_is_reported_not_waited_for(make_notice, write, settling_in):
+def test_a_worker_that_dies_unheard_is_reported_not_waited_for(
+    make_notice, write, settling_in, monkeypatch
+):
+    monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
     notices = [make_notice() for _ in range(6)]
     path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
     settling_in(then=("BR-3", lambda: os._exit(3)))
 
-    with pytest.raises(WorkerDied, match=r"1 of 2 batches unreported.*exit codes.*3"):
-        statement_import.import_bank_statement(path, batch_size=2, workers=2)
+    with pytest.raises(CommandError, match=r"δεν εισήχθη ολόκληρο.*κωδικός εξόδου 3.*ξανά"):
+        call_command("import_bank_statement", path, no_progress=True, workers=2)
 
     settling_in()
     statement_import.import_bank_statement(path, batch_size=2, workers=2)

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from debts.command_files import check_readable
+from payments.batch_workers import WorkerDied
 from payments.models import StatementEntry, UnappliedReason
 from payments.statement_files import BrokenStatement
 from payments.statement_import import import_bank_statement
@@ -63,6 +64,14 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("Το αρχείο %(path)s απορρίφθηκε: %(why)s")
                     % {"path": path, "why": " ".join(error.messages)}
+                ) from error
+            except WorkerDied as error:
+                raise CommandError(
+                    _(
+                        "Το αρχείο %(path)s δεν εισήχθη ολόκληρο: %(why)s Ό,τι καταχωρίστηκε "
+                        "μένει· εκτελέστε ξανά την εντολή για να ολοκληρωθεί."
+                    )
+                    % {"path": path, "why": error}
                 ) from error
             self._report(path, summary, dry_run)
 
