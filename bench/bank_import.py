@@ -10,9 +10,11 @@ amount and the RF of each entry, clearing as it goes) and the import (in a child
 peak memory, ``VmHWM``, is its own; with ``--workers`` processes, as the command's option).
 Prints both times, the ratio, the peak memory of the import and its workers together (their
 proportional set sizes summed, sampled every 0.1 s: a forked worker shares its parent's pages
-until it writes them, so their resident sizes added would count those pages twice), each one's
-peak resident size, and the database server's CPU time during the import
-(all its processes, read from ``/proc`` when PostgreSQL runs on this machine). Targets
+until it writes them, so their resident sizes added would count those pages twice; never less
+than the import's own peak resident size), each one's peak resident size, and the database
+server's CPU time during the import (all its processes, read from ``/proc`` when PostgreSQL
+runs on this machine, once the import's backends have ended; any other work of the server in
+those seconds counts too). Targets
 (docs/PERFORMANCE.md): ratio ≤ 10, peak memory < 500 MB. The receipts' deliveries are queued
 on a Redis database of their own, then purged (the worker is not timed).
 """
@@ -127,6 +129,7 @@ CHILD = """
 import os, resource, sys, threading, time
 import django
 django.setup()
+from django.db import connections
 from payments.statement_import import import_bank_statement
 
 def server_cpu():
@@ -144,16 +147,32 @@ def server_cpu():
         total += sum(int(value) for value in fields.split()[11:15])
     return total / tick
 
+def backends_ended(database):
+    # Wait (10 s at most) until no server process serves the database: the workers' backends
+    # are then reaped, their CPU in the postmaster's children's times, none read twice or lost.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        titles = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                titles.append(open(f"/proc/{pid}/cmdline").read())
+            except OSError:
+                pass
+        if not any(title.startswith("postgres:") and f" {database} " in title for title in titles):
+            return
+        time.sleep(0.05)
+
 def pss(pid):
     # The process's proportional set size in MB: a page shared by n processes counts 1/n each,
-    # so summed over the import and its forked workers it is the memory they hold together.
+    # so summed over the import and its forked workers it is the memory they hold together. A
+    # worker that has just ended holds nothing; this process must be read.
     try:
-        for line in open(f"/proc/{pid}/smaps_rollup"):
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
+        lines = open(f"/proc/{pid}/smaps_rollup").readlines()
     except OSError:
-        pass
-    return 0.0
+        if pid == "self":
+            raise
+        return 0.0
+    return next(int(line.split()[1]) / 1024 for line in lines if line.startswith("Pss:"))
 
 def workers():
     me = str(os.getpid())
@@ -178,9 +197,11 @@ summary = import_bank_statement(
     sys.argv[1], batch_size=int(sys.argv[2]), workers=int(sys.argv[3])
 )
 elapsed = time.perf_counter() - start
-server = server_cpu() - server_before
 finished.set()
 sampler.join()
+connections.close_all()
+backends_ended(connections["default"].settings_dict["NAME"])
+server = server_cpu() - server_before
 # This process's own high-water mark (ru_maxrss would carry the parent's, with its 100,000
 # notices loaded, across the fork and exec), and the largest worker's.
 peak = next(
@@ -243,7 +264,8 @@ def main() -> int:
         )
         bare_after, _found, _total = bare_parse(path)
     elapsed, settled, amount, held, peak, worker, memory, server = child.stdout.split()
-    memory = float(memory)
+    # Sampled, the sum can miss a short peak: the import's own high-water mark is a floor.
+    memory = max(float(memory), float(peak))
     reference = min(bare, bare_after)
     ratio = float(elapsed) / reference
     print(f"camt.054 of {options.credits} credits, {size:.1f} MB, {total} € in all")
@@ -255,10 +277,15 @@ def main() -> int:
         f"import ({options.workers} worker{'s' if options.workers > 1 else ''}): "
         f"{float(elapsed):.2f} s, {settled} settled ({amount} €), {held} held"
     )
+    workers = (
+        f", {float(worker):.0f} MB the largest worker's (pages they share counted in each)"
+        if options.workers > 1
+        else ""
+    )
     print(
-        f"peak memory: {memory:.0f} MB in all (the import's process and its workers, PSS sampled "
-        f"every 0.1 s); peak RSS {float(peak):.0f} MB the import's, {float(worker):.0f} MB the "
-        "largest worker's, pages they share counted in each"
+        f"peak memory: {memory:.0f} MB in all (the larger of the import's and its workers' "
+        f"proportional set sizes summed every 0.1 s and the import's peak resident size); "
+        f"peak resident size {float(peak):.0f} MB the import's{workers}"
     )
     print(
         f"the database server's CPU (all its processes): {float(server):.2f} s, "
