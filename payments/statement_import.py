@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -49,16 +49,13 @@ class Counts:
     other_amount: Counter = field(default_factory=Counter)
 
     def add(self, more: "Counts") -> None:
-        self.skipped += more.skipped
-        self.settled += more.settled
-        self.settled_amount += more.settled_amount
-        for mine, theirs in (
-            (self.held, more.held),
-            (self.held_amount, more.held_amount),
-            (self.other, more.other),
-            (self.other_amount, more.other_amount),
-        ):
-            mine.update(theirs)
+        """Add ``more`` to these counts, field by field (a field added later is added too)."""
+        for name in (item.name for item in fields(Counts)):
+            mine = getattr(self, name)
+            if isinstance(mine, Counter):
+                mine.update(getattr(more, name))
+            else:
+                setattr(self, name, mine + getattr(more, name))
 
 
 @dataclass
