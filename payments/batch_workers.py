@@ -43,6 +43,9 @@ def run_in_workers(
     other thread) and outside a transaction: a worker cannot see what is not committed."""
     if connection.in_atomic_block:
         raise RuntimeError("worker processes cannot see an open transaction's rows")
+    if any(c.settings_dict.get("OPTIONS", {}).get("pool") for c in connections.all()):
+        # Closed, a pooled connection goes back to the pool a forked worker would share.
+        raise RuntimeError("worker processes need connections of their own, not a pool's")
     # A forked worker must not share this process's database connections: it opens its own.
     connections.close_all()
     context = multiprocessing.get_context("fork")

@@ -111,8 +111,7 @@ def import_bank_statement(
 
 def _import(statement, file_name, summary, actor, batch_size, workers, progress) -> None:
     """The batches, each one transaction: the first here, as it records the statement; the rest
-    here too, or in ``workers`` processes when there are more than one and no transaction is
-    open around the import (a dry run's, a test's), which they could not see into.
+    here too, or in ``workers`` processes when there are more than one (``_can_fork``).
 
     Each batch first sets aside (``gc.freeze``) what exists when it starts: the statement read,
     every one of its transactions, what earlier batches left. Python's cyclic garbage
@@ -145,7 +144,7 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
 
     try:
         done(batches[0], run(batches[0]))
-        if workers > 1 and len(batches) > 1 and not connection.in_atomic_block:
+        if workers > 1 and len(batches) > 1 and _can_fork():
             run_in_workers(batches[1:], run, workers=workers, done=done)
         else:
             for batch in batches[1:]:
@@ -153,6 +152,12 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
     finally:
         if set_aside:
             gc.unfreeze()
+
+
+def _can_fork() -> bool:
+    """Whether batches may go to worker processes: on PostgreSQL (the embedded SQLite takes one
+    writer at a time), with no transaction open around the import (a dry run's, a test's)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 @contextmanager

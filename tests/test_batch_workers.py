@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from payments.batch_workers import run_in_workers
 
@@ -75,6 +76,12 @@ def test_an_error_that_cannot_cross_to_the_parent_is_named(tmp_path):
 @pytest.mark.django_db
 def test_workers_are_refused_inside_a_transaction():
     with pytest.raises(RuntimeError, match="open transaction"):
+        run_in_workers([1, 2], lambda batch: batch, workers=2, done=lambda b, o: None)
+
+
+def test_workers_are_refused_with_pooled_connections(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {"pool": True})
+    with pytest.raises(RuntimeError, match="not a pool"):
         run_in_workers([1, 2], lambda batch: batch, workers=2, done=lambda b, o: None)
 
 
