@@ -74,6 +74,17 @@ def reserve_numbers(series: str, year: int, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
+def _issued_in(year: int) -> datetime:
+    """The time of issue, read once the series' counter is locked: a receipt numbered after
+    another (a concurrent payment that took the lock first) is issued after it too. The lock
+    waited for across New Year's midnight dates it the last instant of the year it is numbered in.
+    """
+    now = timezone.now()
+    if timezone.localdate(now).year == year:
+        return now
+    return timezone.make_aware(datetime(year, 12, 31, 23, 59, 59, 999999))
+
+
 def _pk(instance):
     return None if instance is None else instance.pk
 
@@ -86,9 +97,9 @@ def _issue_all(series: str, snapshots: list[dict]) -> list[Receipt]:
         raise RuntimeError("receipts are numbered inside the payment's transaction")
     if not snapshots:
         return []
-    issued_at = timezone.now()
-    year = timezone.localdate(issued_at).year
+    year = timezone.localdate().year
     numbers = reserve_numbers(series, year, len(snapshots))
+    issued_at = _issued_in(year)
     # A snapshot names related rows (debtor, cashier, reversed receipt) by instance; the row
     # holds their ids.
     related = [name for name in snapshots[0] if Receipt._meta.get_field(name).is_relation]

@@ -16,6 +16,7 @@ from debts.services import build_notice, expire_notices
 from payments.models import Payment, StatementEntry
 from payments.services import Settled, settle
 from payments.statement_import import ImportSummary, import_bank_statement
+from receipts import services as receipt_services
 from tests.bank_files import camt054, credit
 from tests.conftest import valid_afm
 from tests.test_import_debts import HEADER
@@ -112,6 +113,40 @@ def test_the_same_payment_reported_four_times_at_once_is_recorded_once(make_debt
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     assert notice.status_changes.count() == 1
+
+
+def test_a_receipt_numbered_after_another_is_issued_after_it(make_notice, monkeypatch):
+    """The second payment reaches the series' counter, then the first takes the counter, is
+    numbered and commits: the second's receipt comes next, in number and in time of issue."""
+    first, second = make_notice(), make_notice()
+    at_counter, first_committed = threading.Event(), threading.Event()
+    reserve = receipt_services.reserve_numbers
+
+    def waiting_for_the_first(*args):
+        if threading.current_thread().name == "second":
+            at_counter.set()
+            first_committed.wait(timeout=10)
+        return reserve(*args)
+
+    monkeypatch.setattr(receipt_services, "reserve_numbers", waiting_for_the_first)
+    outcomes = {}
+
+    def pay_second():
+        try:
+            outcomes["second"] = paying(second, "DIAS-2")()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=pay_second, name="second")
+    thread.start()
+    assert at_counter.wait(timeout=10)
+    one = paying(first, "DIAS-1")().receipt
+    first_committed.set()
+    thread.join(timeout=30)
+
+    two = outcomes["second"].receipt
+    assert two.number == one.number + 1
+    assert two.issued_at >= one.issued_at
 
 
 def roll_file(write, number: str, afms: list[str]) -> str:

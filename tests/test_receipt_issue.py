@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from receipts.models import Receipt
-from receipts.services import ReceiptLine, issue_receipt, issue_reversal
+from receipts.services import ReceiptLine, _issued_in, issue_receipt, issue_reversal
 
 ATHENS = ZoneInfo("Europe/Athens")
 LINE = ReceiptLine(
@@ -59,6 +59,15 @@ def test_numbers_follow_each_other_per_series_and_a_rollback_gives_its_number_ba
     assert counter.display_number == f"ΤΜ-{year}/000001"
     assert first.total == Decimal("103.50")
     assert first.verification_code != second.verification_code
+
+
+def test_a_receipt_numbered_in_a_year_gone_by_is_dated_its_last_instant():
+    """The counter's lock waited for across New Year's midnight: the receipt is numbered in the
+    year it started in, and dated within it."""
+    year = timezone.localdate().year
+
+    assert _issued_in(year - 1) == datetime(year - 1, 12, 31, 23, 59, 59, 999999, tzinfo=ATHENS)
+    assert abs(_issued_in(year) - timezone.now()).total_seconds() < 5
 
 
 @pytest.mark.django_db(transaction=True)
