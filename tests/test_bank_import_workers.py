@@ -158,6 +158,26 @@ def test_the_command_runs_its_workers_and_reports_the_whole_file(
     assert len(set(processes())) > 1 and Payment.objects.count() == 5
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_progress_bar_counts_what_the_workers_did(
+    make_notice, write, monkeypatch
+):
+    monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
+    monkeypatch.setattr("sys.stderr", terminal := Terminal())
+    notices = [make_notice() for _ in range(5)]
+    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    out = io.StringIO()
+
+    call_command("import_bank_statement", path, stdout=out, workers=2)
+
+    assert "Εξοφλήθηκαν: 5" in out.getvalue()
+    assert " 5 εγγραφές" in terminal.getvalue()
+
+
 def test_the_command_needs_at_least_one_worker(write):
     with pytest.raises(CommandError, match="--workers"):
         call_command("import_bank_statement", write("x"), workers=0)

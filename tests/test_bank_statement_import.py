@@ -493,3 +493,19 @@ def test_finance_traces_an_entry_to_its_payment_in_the_admin(
     cashier = Client()
     cashier.force_login(staff_user(CASHIER))
     assert cashier.get(reverse("admin:payments_bankstatement_changelist")).status_code == 403
+
+
+def test_on_a_terminal_a_progress_bar_counts_the_entries(make_notice, write, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stderr", terminal := Terminal())
+    notices = [make_notice(), make_notice()]
+
+    output = io.StringIO()
+    path = write(camt054([credit(f"BR-{n.pk}", n.total, n.rf_code) for n in notices]))
+    call_command("import_bank_statement", path, stdout=output)
+
+    assert "Εξοφλήθηκαν: 2" in output.getvalue()
+    assert " 2 εγγραφές" in terminal.getvalue()

@@ -76,16 +76,13 @@ class Command(BaseCommand):
             self._report(path, summary, dry_run)
 
     def _import(self, path, dry_run, no_progress, workers):
-        bar = None
-        if not no_progress and sys.stderr.isatty():
-            bar = tqdm(desc=path, unit=" εγγραφές", file=sys.stderr)
-        try:
+        if no_progress or not sys.stderr.isatty():
+            return import_bank_statement(path, dry_run=dry_run, workers=workers)
+        # Not ``if bar``: a bar without a total refuses to be judged true or false.
+        with tqdm(desc=path, unit=" εγγραφές", file=sys.stderr) as bar:
             return import_bank_statement(
-                path, dry_run=dry_run, workers=workers, progress=bar.update if bar else None
+                path, dry_run=dry_run, workers=workers, progress=bar.update
             )
-        finally:
-            if bar:
-                bar.close()
 
     def _report(self, path, summary, dry_run):
         statement = summary.statement
