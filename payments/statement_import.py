@@ -91,12 +91,13 @@ def import_bank_statement(
     dry_run: bool = False,
     batch_size: int | None = None,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read); ``dry_run``
     does it all in a transaction rolled back at the end; ``workers`` above one runs the batches
     after the first in that many processes (``batch_workers``), outside a transaction only;
-    ``progress`` is told each batch's size. ``batch_size`` is ``BATCH_SIZE`` unless given."""
+    ``progress`` is told, once the file is read and after each batch, how many of its entries are
+    done and how many it has. ``batch_size`` is ``BATCH_SIZE`` unless given."""
     batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
     summary = ImportSummary(statement=statement)
@@ -123,7 +124,11 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
     """
     set_aside = gc.get_freeze_count() == 0
     transactions = _unique(statement.transactions)
-    summary.skipped += len(statement.transactions) - len(transactions)
+    total = len(statement.transactions)
+    handled = total - len(transactions)  # the file's repeats of an entry, skipped
+    summary.skipped += handled
+    if progress:
+        progress(handled, total)
     _refuse_changed(transactions, batch_size)
     batches = list(_batches(transactions, batch_size))
     if not batches:
@@ -138,9 +143,11 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
         return _counted(batch, new, settled)
 
     def done(batch, counts: Counts) -> None:
+        nonlocal handled
         summary.add(counts)
+        handled += len(batch)
         if progress:
-            progress(len(batch))
+            progress(handled, total)
 
     try:
         done(batches[0], run(batches[0]))

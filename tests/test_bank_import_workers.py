@@ -175,7 +175,8 @@ def test_on_a_terminal_the_progress_bar_counts_what_the_workers_did(
     call_command("import_bank_statement", path, stdout=out, workers=2)
 
     assert "Εξοφλήθηκαν: 5" in out.getvalue()
-    assert " 5 εγγραφές" in terminal.getvalue()
+    assert "| 0/5 [" in terminal.getvalue(), "the whole counted as soon as the file is read"
+    assert "| 5/5 [" in terminal.getvalue()
 
 
 def test_the_command_needs_at_least_one_worker(write):

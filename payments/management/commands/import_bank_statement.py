@@ -78,11 +78,13 @@ class Command(BaseCommand):
     def _import(self, path, dry_run, no_progress, workers):
         if no_progress or not sys.stderr.isatty():
             return import_bank_statement(path, dry_run=dry_run, workers=workers)
-        # Not ``if bar``: a bar without a total refuses to be judged true or false.
         with tqdm(desc=path, unit=" εγγραφές", file=sys.stderr) as bar:
-            return import_bank_statement(
-                path, dry_run=dry_run, workers=workers, progress=bar.update
-            )
+
+            def show(done: int, total: int) -> None:
+                bar.total, bar.n = total, done
+                bar.refresh()
+
+            return import_bank_statement(path, dry_run=dry_run, workers=workers, progress=show)
 
     def _report(self, path, summary, dry_run):
         statement = summary.statement
