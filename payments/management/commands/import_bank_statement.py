@@ -78,7 +78,8 @@ class Command(BaseCommand):
     def _import(self, path, dry_run, no_progress, workers):
         if no_progress or not sys.stderr.isatty():
             return import_bank_statement(path, dry_run=dry_run, workers=workers)
-        with tqdm(desc=path, unit=" εγγραφές", file=sys.stderr) as bar:
+        # The unit is a plural noun after a number ("100000 εγγραφές"), and "/s" after a rate.
+        with tqdm(desc=path, unit=" " + _("εγγραφές"), file=sys.stderr) as bar:
 
             def show(done: int, total: int) -> None:
                 bar.total, bar.n = total, done
