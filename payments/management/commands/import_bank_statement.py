@@ -17,7 +17,7 @@ from payments.statement_files import BrokenStatement
 from payments.statement_import import import_bank_statement
 
 # Two processes keep Python and the database busy at once (bench/README: 100,000 credits in
-# about two thirds of the time of one); more help only with more cores.
+# about half the time of one); a third gained nothing on two cores.
 WORKERS = 2
 
 
