@@ -13,7 +13,7 @@ def check_readable(*paths: str) -> None:
     for path in paths:
         if not Path(path).exists():
             raise CommandError(_("Δεν βρέθηκε το αρχείο %(path)s.") % {"path": path})
-        if not Path(path).is_file():  # a folder, or a pipe: read more than once, a file is
+        if not Path(path).is_file():  # a folder, or a pipe (a bank file is read twice)
             raise CommandError(_("Το %(path)s δεν είναι αρχείο.") % {"path": path})
         if not os.access(path, os.R_OK):
             raise CommandError(

@@ -1,5 +1,6 @@
 """Fixtures that build the receivables the way staff would: through models and services."""
 
+import io
 import itertools
 from datetime import date, timedelta
 from decimal import Decimal
@@ -311,3 +312,17 @@ def write(tmp_path):
         return str(path)
 
     return write
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def as_terminal(monkeypatch) -> io.StringIO:
+    """Standard error as a terminal, kept to be read: what a command shows a person at one.
+    Called in the test itself: pytest puts its own capture back on standard error between a
+    fixture's setup and the test."""
+    stream = _Terminal()
+    monkeypatch.setattr("sys.stderr", stream)
+    return stream

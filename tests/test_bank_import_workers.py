@@ -16,11 +16,17 @@ from payments.models import Allocation, Payment, StatementEntry, UnappliedReason
 from receipts import tasks
 from receipts.models import Receipt
 from tests.bank_files import Entry, Tx, camt054, credit
+from tests.conftest import as_terminal
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="workers need their own rows"),
 ]
+
+
+def paying_each(notices) -> str:
+    """A camt.054 with one exact credit for each of ``notices``, in order."""
+    return camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)])
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +113,7 @@ def test_a_batch_failing_in_a_worker_stops_the_import_and_a_second_run_finishes_
     make_notice, write, settling_in
 ):
     notices = [make_notice() for _ in range(10)]
-    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    path = write(paying_each(notices))
 
     def refuse():
         raise ValidationError("the database refused this batch")
@@ -132,7 +138,7 @@ def test_a_worker_that_dies_unheard_is_reported_not_waited_for(
 ):
     monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
     notices = [make_notice() for _ in range(6)]
-    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    path = write(paying_each(notices))
     settling_in(then=("BR-3", lambda: os._exit(3)))
 
     with pytest.raises(CommandError, match=r"δεν εισήχθη ολόκληρο.*κωδικός εξόδου 3.*ξανά"):
@@ -149,7 +155,7 @@ def test_the_command_runs_its_workers_and_reports_the_whole_file(
     monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
     processes = settling_in()
     notices = [make_notice() for _ in range(5)]
-    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    path = write(paying_each(notices))
     out = io.StringIO()
 
     call_command("import_bank_statement", path, stdout=out, no_progress=True, workers=3)
@@ -158,18 +164,13 @@ def test_the_command_runs_its_workers_and_reports_the_whole_file(
     assert len(set(processes())) > 1 and Payment.objects.count() == 5
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def test_on_a_terminal_the_progress_bar_counts_what_the_workers_did(
     make_notice, write, monkeypatch
 ):
     monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
-    monkeypatch.setattr("sys.stderr", terminal := Terminal())
+    terminal = as_terminal(monkeypatch)
     notices = [make_notice() for _ in range(5)]
-    path = write(camt054([credit(f"BR-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    path = write(paying_each(notices))
     out = io.StringIO()
 
     call_command("import_bank_statement", path, stdout=out, workers=2)

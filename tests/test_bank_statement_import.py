@@ -25,6 +25,7 @@ from payments.services import Arrival, settle, settle_many
 from payments.statement_import import import_bank_statement
 from receipts.models import Receipt
 from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940, summary_of
+from tests.conftest import as_terminal
 from tests.test_counter import CASHIER, FINANCE, staff_user  # noqa: F401 (fixture)
 from tests.test_overview_cache import overview, shown_at_once
 from tests.test_pages_polish import words
@@ -497,11 +498,7 @@ def test_finance_traces_an_entry_to_its_payment_in_the_admin(
 
 
 def test_on_a_terminal_a_progress_bar_counts_the_entries(make_notice, write, monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    monkeypatch.setattr("sys.stderr", terminal := Terminal())
+    terminal = as_terminal(monkeypatch)
     notices = [make_notice(), make_notice()]
 
     output = io.StringIO()
