@@ -193,13 +193,20 @@ def _check_totals(statement: StatementFile) -> None:
         # Banks count a summary over every entry listed or over the booked ones: either agrees.
         counts, nets = {report.listed, report.entries}, {report.listed_net, report.net}
         if report.declared_count is not None and report.declared_count not in counts:
+            found = str(report.listed)
+            if report.entries != report.listed:
+                found += " " + ngettext(
+                    "(%(booked)s λογιστικοποιημένη)",
+                    "(%(booked)s λογιστικοποιημένες)",
+                    report.entries,
+                ) % {"booked": report.entries}
             raise BrokenStatement(
                 ngettext(
                     "Το αρχείο δηλώνει %(declared)s εγγραφή αλλά περιέχει %(found)s.",
                     "Το αρχείο δηλώνει %(declared)s εγγραφές αλλά περιέχει %(found)s.",
                     report.declared_count,
                 )
-                % {"declared": report.declared_count, "found": report.listed}
+                % {"declared": report.declared_count, "found": found}
             )
         if report.declared_net is not None and report.declared_net not in nets:
             raise BrokenStatement(

@@ -301,6 +301,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
         ("BAD-CLOSING", "δεν συμφωνούν"),
         ("BAD-COUNT", "δηλώνει 3 εγγραφές αλλά περιέχει 2"),
         ("ONE-COUNTED", "δηλώνει 1 εγγραφή αλλά περιέχει 2"),
+        ("COUNT-WITH-PENDING", r"δηλώνει 3 εγγραφές αλλά περιέχει 2 \(1 λογιστικοποιημένη\)"),
         ("BAD-NET", "δηλώνει καθαρό σύνολο 100.00 αλλά οι κινήσεις του κάνουν 123.00"),
         ("COUNT-IN-WORDS", "Μη έγκυρο πλήθος εγγραφών «δύο»"),
     ],
@@ -317,6 +318,9 @@ def test_a_broken_file_is_refused_and_changes_nothing(make_notice, write, conten
         content = camt054(entries, summary=(3, Decimal("123.00")))
     elif content == "ONE-COUNTED":
         content = camt054(entries, summary=(1, Decimal("123.00")))
+    elif content == "COUNT-WITH-PENDING":
+        entries[1].status = "PDNG"
+        content = camt054(entries, summary=(3, Decimal("123.00")))
     elif content == "BAD-NET":
         content = camt053(entries, summary=(2, Decimal("100.00")))
     elif content == "COUNT-IN-WORDS":
