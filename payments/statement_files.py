@@ -8,6 +8,7 @@ nothing. Batched entries (several transactions in one entry) are split into thei
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +23,8 @@ from debts.rf import InvalidRF, validate_rf
 from debts.text_files import read_text
 
 CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d{2})$")
+# A namespace declaration in a file's head (its prefix, if any, then its quoted name).
+XMLNS = re.compile(rb"""\bxmlns(?::[\w.-]+)?\s*=\s*(["'])(.*?)\1""", re.DOTALL)
 # An RF in free text: "RF" and two check digits, then up to 21 characters, maybe in groups.
 RF_IN_TEXT = re.compile(r"RF\s?\d{2}(?:\s?[0-9A-Z]){1,21}", re.IGNORECASE)
 # An amount as banks write it: ISO 20022's decimal (a plus sign, a leading or trailing point and
@@ -79,6 +82,8 @@ class Report:
     # Every entry listed, booked or not: what a camt's summary (``TxsSummry``) may count.
     listed: int = 0
     listed_net: Decimal = ZERO
+    # How many entries with no reference of their own each set of contents has had so far.
+    alike: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -143,9 +148,14 @@ def _date(text: str | None) -> date | None:
         raise BrokenStatement(_("Μη έγκυρη ημερομηνία «%(value)s».") % {"value": text}) from error
 
 
-def _fallback_reference(*parts) -> str:
-    """For an entry the bank gave no reference of its own: a checksum of what identifies it."""
-    return "SHA-" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+def _fallback_reference(report: Report, *parts) -> str:
+    """For an entry the bank gave no reference of its own: a checksum of what it holds (the
+    payer's RF and text among it) and of how many alike came before it in the report. Two alike
+    payments of a day stay two; the same day in an overlapping file gives the same keys."""
+    parts = (report.account, *parts)
+    report.alike[parts] += 1
+    text = "|".join(map(str, (*parts, report.alike[parts])))
+    return "SHA-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def read_statement(path: str | Path) -> StatementFile:
@@ -223,13 +233,18 @@ def _check_totals(statement: StatementFile) -> None:
 PATHS = {
     "account": "Id/IBAN Id/Othr/Id",
     "balance": "Tp/CdOrPrtry/Cd Tp/CdOrPrtry/Prtry Amt CdtDbtInd",
-    "summary": "TtlNtries/NbOfNtries TtlNtries/TtlNetNtry/Amt TtlNtries/TtlNetNtry/CdtDbtInd",
+    # The net total as v03 and later write it (``TtlNetNtry``), and as v02 does.
+    "summary": (
+        "TtlNtries/NbOfNtries TtlNtries/TtlNetNtry/Amt TtlNtries/TtlNetNtry/CdtDbtInd "
+        "TtlNtries/TtlNetNtryAmt TtlNtries/CdtDbtInd"
+    ),
     "entry": (
         "Amt CdtDbtInd RvslInd Sts Sts/Cd BookgDt/Dt BookgDt/DtTm ValDt/Dt ValDt/DtTm "
         "AcctSvcrRef NtryRef AddtlNtryInf NtryDtls/TxDtls"
     ),
+    # A transaction's amount: ``Amt`` from v03, ``AmtDtls/TxAmt/Amt`` in v02.
     "detail": (
-        "Amt Refs/AcctSvcrRef Refs/TxId Refs/EndToEndId RmtInf/Ustrd RmtInf/Strd/CdtrRefInf/Ref "
+        "Amt AmtDtls/TxAmt/Amt Refs/AcctSvcrRef Refs/TxId Refs/EndToEndId RmtInf/Ustrd RmtInf/Strd/CdtrRefInf/Ref "
         "RltdPties/Dbtr/Pty/Nm RltdPties/Dbtr/Nm RltdPties/DbtrAcct/Id/IBAN"
     ),
 }
@@ -241,8 +256,12 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
     is told which elements to stop at; the root it then finds must be that ``Document``."""
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise BrokenStatement(_("Το αρχείο περιέχει DTD· ένα αρχείο τράπεζας δεν έχει."))
-    declared = re.search(rb'xmlns(?::\w+)?="([^"]+)"', head)
-    found = CAMT_NAMESPACE.match(declared.group(1).decode(errors="replace") if declared else "")
+    # Whichever declaration carries it: after an ``xmlns:xsi``, quoted either way, or prefixed.
+    declared = (
+        CAMT_NAMESPACE.match(match.group(2).decode(errors="replace"))
+        for match in XMLNS.finditer(head)
+    )
+    found = next(filter(None, declared), None)
     if found is None:
         raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
     ns = "{" + found.group(0) + "}"
@@ -361,7 +380,8 @@ def _read_balance(text: dict[str, str], report: Report) -> None:
 
 def _read_summary(text: dict[str, str], report: Report) -> None:
     count = text["TtlNtries/NbOfNtries"]
-    net = text["TtlNtries/TtlNetNtry/Amt"]
+    net = text["TtlNtries/TtlNetNtry/Amt"] or text["TtlNtries/TtlNetNtryAmt"]
+    sign_code = text["TtlNtries/TtlNetNtry/CdtDbtInd"] or text["TtlNtries/CdtDbtInd"]
     if count:
         if not (count.isascii() and count.isdigit() and len(count) <= 18):
             raise BrokenStatement(
@@ -369,7 +389,7 @@ def _read_summary(text: dict[str, str], report: Report) -> None:
             )
         report.declared_count = int(count)
     if net:
-        sign = -1 if text["TtlNtries/TtlNetNtry/CdtDbtInd"] == "DBIT" else 1
+        sign = -1 if sign_code == "DBIT" else 1
         report.declared_net = sign * _money(net, "TtlNetNtry")
 
 
@@ -408,7 +428,10 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     details = [_read(detail, plans["detail"]) for detail in elements.get("NtryDtls/TxDtls", ())]
     entry_reference = text["AcctSvcrRef"] or text["NtryRef"]
     if len(details) > 1:
-        amounts = [_money(detail["Amt"] or None, "TxDtls/Amt") for detail, _ in details]
+        amounts = [
+            _money(detail["Amt"] or detail["AmtDtls/TxAmt/Amt"] or None, "TxDtls/Amt")
+            for detail, _ in details
+        ]
         if sum(amounts, ZERO) != amount:
             raise BrokenStatement(
                 _("Η ομαδική εγγραφή %(ref)s: οι συναλλαγές της δεν αθροίζουν το ποσό της.")
@@ -417,9 +440,16 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     else:
         amounts = [amount]
     _moved(amounts, entry_reference)
+    paid = [_paid_with(text, detail) for detail in details or [None]]
     if not entry_reference:
         entry_reference = _fallback_reference(
-            report.account, booked_on, amount, *(_tx_ids(detail) for detail, _ in details)
+            report,
+            booked_on,
+            value_on,
+            kind,
+            *amounts,
+            *(_tx_ids(detail) for detail, _ in details),
+            *(rf + "|" + remittance for rf, remittance, _payer, _account in paid),
         )
     seen = set()
     for index, (detail, part) in enumerate(zip(details or [None], amounts, strict=True), 1):
@@ -427,7 +457,7 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
         if not transaction_id or transaction_id in seen:
             transaction_id = f"{transaction_id}#{index}"
         seen.add(transaction_id)
-        rf, remittance, payer, payer_account = _paid_with(text, detail)
+        rf, remittance, payer, payer_account = paid[index - 1]
         statement.transactions.append(
             Transaction(
                 account=report.account,
@@ -476,8 +506,10 @@ def _paid_with(entry: dict[str, str], detail: tuple[dict, dict] | None) -> tuple
 
 MT940_LINE = re.compile(
     r"^(?P<value>\d{6})(?P<booked>\d{4})?(?P<mark>R?[CD])[A-Z]?(?P<amount>\d+,\d{0,2})"
-    r"(?P<type>[NSF][A-Z0-9]{3})(?P<customer>[^/\r\n]*?)(?://(?P<bank>[^\r\n]*))?$"
+    r"(?P<type>[NSF][A-Z0-9]{3})(?P<customer>[^\r\n]*?)(?://(?P<bank>[^\r\n]*))?$"
 )
+# The markers of :86: subfields (?20, ?21…), which some banks use and may cut an RF across.
+MT940_SUBFIELD = re.compile(r"\?\d{2}")
 MT940_BALANCE = re.compile(
     r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>\d+,\d{0,2})$"
 )
@@ -485,6 +517,24 @@ MT940_BALANCE = re.compile(
 
 def _mt940_date(text: str) -> date:
     return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
+
+
+def _mt940_booked(value_on: date, written: str | None) -> date:
+    """The booking date a :61: line gives as month and day only: in the year that puts it
+    nearest its value date (booked on 31 December for a value of 2 January is the year before)."""
+    if not written:
+        return value_on
+    month, day = int(written[:2]), int(written[2:])
+    years = (value_on.year - 1, value_on.year, value_on.year + 1)
+    candidates = []
+    for year in years:
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:  # 29 February in a year without it
+            continue
+    if not candidates:
+        raise ValueError(f"{written} (MMDD)")
+    return min(candidates, key=lambda booked: abs(booked - value_on))
 
 
 def _mt940_fields(text: str):
@@ -546,6 +596,13 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
             balance = MT940_BALANCE.match(value.strip())
             if report is None or balance is None:
                 raise BrokenStatement(_("Μη έγκυρο υπόλοιπο MT940 «%(value)s».") % {"value": value})
+            if balance.group("ccy") != "EUR":
+                raise BrokenStatement(
+                    _(
+                        "Λογαριασμός σε νόμισμα «%(currency)s»: ο λογαριασμός του Δήμου είναι σε ευρώ."
+                    )
+                    % {"currency": balance.group("ccy")}
+                )
             amount = _money(balance.group("amount"), tag)
             amount = -amount if balance.group("mark") == "D" else amount
             if tag.startswith("60") and report.opening is None:
@@ -556,13 +613,13 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
             line = MT940_LINE.match(value.split("\n")[0].strip())
             if report is None or line is None:
                 raise BrokenStatement(_("Μη έγκυρη κίνηση MT940 «%(value)s».") % {"value": value})
-            pending = (report, line, len(statement.transactions) + 1)
+            pending = (report, line)
         elif tag == "86" and pending is not None:
             statement.transactions.append(_mt940_transaction(*pending, value))
             pending = None
 
 
-def _mt940_transaction(report: Report, line, index: int, text: str) -> Transaction:
+def _mt940_transaction(report: Report, line, text: str) -> Transaction:
     mark = line.group("mark")
     amount = _money(line.group("amount"), ":61:")
     _moved([amount], (line.group("bank") or line.group("customer") or "").strip())
@@ -572,16 +629,15 @@ def _mt940_transaction(report: Report, line, index: int, text: str) -> Transacti
     report.net += amount if credit else -amount
     report.entries += 1
     value_on = _mt940_date(line.group("value"))
-    booked_on = value_on
-    if line.group("booked"):
-        booked_on = value_on.replace(
-            month=int(line.group("booked")[:2]), day=int(line.group("booked")[2:])
-        )
+    booked_on = _mt940_booked(value_on, line.group("booked"))
     customer = (line.group("customer") or "").strip()
     bank = (line.group("bank") or "").strip()
-    reference = bank or (customer if customer and customer != "NONREF" else "")
-    reference = reference or _fallback_reference(report.account, value_on, amount, text, index)
     flat = " ".join(text.split())
+    # Without the bank's own reference, the customer's ("NONREF", "DIAS", the RF) tells no two
+    # payments apart: the key is then what the line holds.
+    reference = bank or _fallback_reference(
+        report, value_on, booked_on, mark, amount, customer, flat
+    )
     return Transaction(
         account=report.account,
         bank_reference=reference[:100],
@@ -591,7 +647,7 @@ def _mt940_transaction(report: Report, line, index: int, text: str) -> Transacti
         amount=amount,
         booked_on=booked_on,
         value_on=value_on,
-        rf=named_rf(flat),
+        rf=named_rf(flat, "".join(MT940_SUBFIELD.split(text.replace("\n", "")))),
         remittance=flat[:500],
         payer="",
         payer_account="",

@@ -29,7 +29,7 @@ from debts.money import ZERO
 from .batch_workers import run_in_workers
 from .models import BankStatement, Channel, StatementEntry
 from .services import Arrival, settle_many
-from .statement_files import Kind, StatementFile, Transaction, read_statement
+from .statement_files import BrokenStatement, Kind, StatementFile, Transaction, read_statement
 
 BATCH_SIZE = 2000
 RUNS_PER_BATCH = 3
@@ -100,6 +100,7 @@ def import_bank_statement(
     done and how many it has. ``batch_size`` is ``BATCH_SIZE`` unless given."""
     batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
+    _refuse_too_long(statement.transactions)
     summary = ImportSummary(statement=statement)
     if dry_run:
         with transaction.atomic():
@@ -191,6 +192,27 @@ def _planned_for_these_values():
         cursor.execute("SET LOCAL plan_cache_mode = DEFAULT")
 
 
+def _refuse_too_long(transactions: list[Transaction]) -> None:
+    """Refuse a file with a key longer than the ledger keeps (ISO 20022 allows 35 characters):
+    cut, two entries could become one; found at the insert, the batches before would stay."""
+    limits = {
+        name: StatementEntry._meta.get_field(name).max_length
+        for name in ("account", "bank_reference", "transaction_id")
+    }
+    for item in transactions:
+        for name, limit in limits.items():
+            value = getattr(item, name)
+            if len(value) > limit:
+                raise BrokenStatement(
+                    _("Πολύ μεγάλο πεδίο «%(field)s» (πάνω από %(limit)s χαρακτήρες): «%(value)s».")
+                    % {
+                        "field": StatementEntry._meta.get_field(name).verbose_name,
+                        "limit": limit,
+                        "value": value,
+                    }
+                )
+
+
 def _unique(transactions: list[Transaction]) -> list[Transaction]:
     """The file's transactions, one per key (a file that repeats one carries it once)."""
     seen = {}
@@ -267,8 +289,20 @@ def _counted(batch, new, settled) -> Counts:
 
 
 def _batches(transactions: list[Transaction], size: int):
-    for start in range(0, len(transactions), size):
-        yield transactions[start : start + size]
+    """Batches of ``size`` transactions or a few more: an entry's are never split, as ``_new``
+    judges an entry whole."""
+    batch = []
+    for item in transactions:
+        if len(batch) >= size and _entry(item) != _entry(batch[-1]):
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        yield batch
+
+
+def _entry(item: Transaction) -> tuple[str, str]:
+    return item.account, item.bank_reference
 
 
 def _refuse_changed(transactions: list[Transaction], batch_size: int) -> None:
@@ -282,27 +316,43 @@ def _refuse_changed(transactions: list[Transaction], batch_size: int) -> None:
 
 def _new(batch: list[Transaction], known: dict) -> list[Transaction]:
     """The transactions of ``batch`` not in ``known``; one there with another amount refuses
-    the file."""
-    new = []
+    the file.
+
+    An entry imported before with its transactions told apart otherwise (a camt.054 lists a
+    batch's credits, the camt.053 books it as one sum, or the other way round) is the same
+    money when its sum is the same: skipped whole. With another sum it refuses the file."""
+    held: dict[tuple[str, str], Decimal] = {}
+    for (account, reference, _transaction), amount in known.items():
+        held[account, reference] = held.get((account, reference), ZERO) + amount
+    entries: dict[tuple[str, str], list[Transaction]] = {}
     for item in batch:
-        key = (item.account, item.bank_reference, item.transaction_id)
-        if key not in known:
-            new.append(item)
-        elif known[key] != item.amount:
-            raise ValidationError(
-                _(
-                    "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "
-                    "%(known)s €, όχι %(amount)s €: ελέγξτε το αρχείο με την τράπεζα."
-                )
-                % {
-                    "ref": item.bank_reference,
-                    "account": item.account,
-                    "known": known[key],
-                    "amount": item.amount,
-                },
-                "entry_changed",
-            )
+        entries.setdefault(_entry(item), []).append(item)
+    new = []
+    for entry, items in entries.items():
+        keys = [(*entry, item.transaction_id) for item in items]
+        if entry in held and not any(key in known for key in keys):
+            total = sum((item.amount for item in items), ZERO)
+            if total != held[entry]:
+                raise _changed(entry, held[entry], total)
+            continue
+        for item, key in zip(items, keys, strict=True):
+            if key not in known:
+                new.append(item)
+            elif known[key] != item.amount:
+                raise _changed(entry, known[key], item.amount)
     return new
+
+
+def _changed(entry: tuple[str, str], known: Decimal, amount: Decimal) -> ValidationError:
+    account, reference = entry
+    return ValidationError(
+        _(
+            "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "
+            "%(known)s €, όχι %(amount)s €: ελέγξτε το αρχείο με την τράπεζα."
+        )
+        % {"ref": reference, "account": account, "known": known, "amount": amount},
+        "entry_changed",
+    )
 
 
 def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:

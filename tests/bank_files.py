@@ -55,9 +55,13 @@ def _tx_xml(tx: Tx, version: int) -> str:
     )
     ustrd = f"<Ustrd>{escape(tx.unstructured)}</Ustrd>" if tx.unstructured else ""
     tx_id = f"<TxId>{escape(tx.tx_id)}</TxId>" if tx.tx_id else ""
+    # v02 gives a transaction's amount in its amount details; later versions give it directly.
+    amount = f'<Amt Ccy="EUR">{tx.amount}</Amt>'
+    if version < 3:
+        amount = f"<AmtDtls><TxAmt>{amount}</TxAmt></AmtDtls>"
     return (
         f"<TxDtls><Refs><EndToEndId>{escape(tx.end_to_end)}</EndToEndId>{tx_id}</Refs>"
-        f'<Amt Ccy="EUR">{tx.amount}</Amt><RltdPties>{payer}'
+        f"{amount}<RltdPties>{payer}"
         "<DbtrAcct><Id><IBAN>GR9608100010000001234567890</IBAN></Id></DbtrAcct></RltdPties>"
         f"<RmtInf>{ustrd}{strd}</RmtInf></TxDtls>"
     )
@@ -83,15 +87,16 @@ def summary_of(entries: list[Entry]) -> tuple[int, Decimal]:
     return len(entries), sum((-e.amount if e.debit else e.amount for e in entries), Decimal(0))
 
 
-def _summary(summary: tuple[int, Decimal] | None) -> str:
+def _summary(summary: tuple[int, Decimal] | None, version: int) -> str:
+    """The ``TxsSummry``: its net total as v03 and later write it, or as v02 does."""
     if summary is None:
         return ""
     count, net = summary
-    return (
-        f"<TxsSummry><TtlNtries><NbOfNtries>{count}</NbOfNtries><TtlNetNtry>"
-        f"<Amt>{abs(net)}</Amt><CdtDbtInd>{'DBIT' if net < 0 else 'CRDT'}</CdtDbtInd>"
-        "</TtlNetNtry></TtlNtries></TxsSummry>"
-    )
+    sign = f"<CdtDbtInd>{'DBIT' if net < 0 else 'CRDT'}</CdtDbtInd>"
+    total = f"<TtlNetNtry><Amt>{abs(net)}</Amt>{sign}</TtlNetNtry>"
+    if version < 3:
+        total = f"<TtlNetNtryAmt>{abs(net)}</TtlNetNtryAmt>{sign}"
+    return f"<TxsSummry><TtlNtries><NbOfNtries>{count}</NbOfNtries>{total}</TtlNtries></TxsSummry>"
 
 
 def camt054(
@@ -107,7 +112,7 @@ def camt054(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{ns}"><BkToCstmrDbtCdtNtfctn>'
         f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-12-04T18:00:00</CreDtTm></GrpHdr>"
         f"<Ntfctn><Id>{message_id}-1</Id><CreDtTm>2026-12-04T18:00:00</CreDtTm>"
-        f"<Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>{_summary(summary)}"
+        f"<Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>{_summary(summary, version)}"
         f"{''.join(_entry_xml(entry, version) for entry in entries)}"
         "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     )
@@ -143,7 +148,7 @@ def camt053(
         f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-12-04T23:00:00</CreDtTm></GrpHdr>"
         f"<Stmt><Id>{message_id}-1</Id><CreDtTm>2026-12-04T23:00:00</CreDtTm>"
         f"<Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>"
-        f"{_balance('OPBD', opening)}{_balance('CLBD', closing)}{_summary(summary)}"
+        f"{_balance('OPBD', opening)}{_balance('CLBD', closing)}{_summary(summary, version)}"
         f"{''.join(_entry_xml(entry, version) for entry in entries)}"
         "</Stmt></BkToCstmrStmt></Document>"
     )

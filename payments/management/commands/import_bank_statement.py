@@ -52,28 +52,34 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError(_("Το --workers είναι τουλάχιστον 1."))
         check_readable(*files)
+        # Each file on its own: one refused does not keep the others out; all refusals are
+        # reported at the end, and the command then fails.
+        refusals = []
         for path in files:
             try:
                 summary = self._import(path, dry_run, no_progress, workers)
             except BrokenStatement as error:
-                raise CommandError(
+                refusals.append(
                     _("Το αρχείο %(path)s απορρίφθηκε, δεν καταχωρίστηκε τίποτα: %(why)s")
                     % {"path": path, "why": error}
-                ) from error
+                )
             except ValidationError as error:
-                raise CommandError(
+                refusals.append(
                     _("Το αρχείο %(path)s απορρίφθηκε: %(why)s")
                     % {"path": path, "why": " ".join(error.messages)}
-                ) from error
+                )
             except WorkerDied as error:
-                raise CommandError(
+                refusals.append(
                     _(
                         "Το αρχείο %(path)s δεν εισήχθη ολόκληρο: %(why)s Ό,τι καταχωρίστηκε "
                         "μένει· εκτελέστε ξανά την εντολή για να ολοκληρωθεί."
                     )
                     % {"path": path, "why": error}
-                ) from error
-            self._report(path, summary, dry_run)
+                )
+            else:
+                self._report(path, summary, dry_run)
+        if refusals:
+            raise CommandError("\n".join(refusals))
 
     def _import(self, path, dry_run, no_progress, workers):
         if no_progress or not sys.stderr.isatty():

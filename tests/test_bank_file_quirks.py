@@ -1,0 +1,248 @@
+"""Bank files as banks really write them, beyond the layouts of ``tests.bank_files``: entries
+with no reference of their own, files that overlap or split one entry otherwise, namespaces
+declared every way XML allows, MT940 subfields and dates across New Year; and what must still
+be refused (another currency, a key too long) or kept going (the other files of a run)."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError
+
+from debts.models import PaymentNotice
+from payments.models import Payment, StatementEntry, UnappliedReason
+from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, summary_of
+from tests.test_bank_statement_import import _ledger_stays_clean, run  # noqa: F401 (autouse)
+
+pytestmark = pytest.mark.django_db
+
+
+def without_references(xml: str) -> str:
+    """The file as a bank that gives no reference of its own writes it."""
+    xml = re.sub(r"<AcctSvcrRef>[^<]*</AcctSvcrRef>", "", xml)
+    return re.sub(r"<TxId>[^<]*</TxId>", "", xml)
+
+
+def paid(*notices) -> set[str]:
+    return {PaymentNotice.objects.get(pk=n.pk).status for n in notices}
+
+
+def test_alike_credits_with_no_reference_are_each_recorded_and_imported_once(make_notice, write):
+    first, second = make_notice("4.50"), make_notice("4.50")
+    entries = [
+        credit("X", "4.50", first.rf_code),
+        credit("Y", "4.50", second.rf_code),
+        credit("Z", "4.50", second.rf_code),  # the same payment twice: an overpayment
+    ]
+    path = write(without_references(camt054(entries)))
+
+    output = run(path)
+
+    assert "Εξοφλήθηκαν: 2 (9,00 €)" in output
+    assert paid(first, second) == {PaymentNotice.Status.PAID}
+    held = Payment.objects.get(unapplied_entries__isnull=False)
+    assert held.unapplied_entries.get().reason == UnappliedReason.NOTICE_PAID
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in run(
+        write(without_references(camt054(entries[1:])), "again.xml")
+    )
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 3" in run(path)
+    assert Payment.objects.count() == 3
+
+
+def mt940_file(*body: str, opening="500,00", closing="509,00", on="261206") -> str:
+    return "\r\n".join(
+        [
+            ":20:ST-8",
+            f":25:{ACCOUNT}",
+            ":28C:8/1",
+            f":60F:C{on}EUR{opening}",
+            *body,
+            f":62F:C{on}EUR{closing}",
+            "-",
+        ]
+    )
+
+
+def test_mt940_lines_without_a_bank_reference_are_told_apart_by_what_they_hold(make_notice, write):
+    first, second = make_notice("4.50"), make_notice("4.50")
+    text = mt940_file(
+        ":61:2612061206C4,50NTRFDIAS",
+        f":86:ΠΛΗΡΩΜΗ {first.rf_code}",
+        ":61:2612061206C4,50NTRFDIAS",
+        f":86:ΠΛΗΡΩΜΗ {second.rf_code}",
+    )
+
+    output = run(write(text, "day.sta"))
+
+    assert "Εξοφλήθηκαν: 2 (9,00 €)" in output
+    assert paid(first, second) == {PaymentNotice.Status.PAID}
+
+
+def test_overlapping_mt940_exports_record_each_credit_once(make_notice, write):
+    early, late = make_notice("4.50"), make_notice("3.00")
+    late_line = [":61:2612061206C4,50NTRFNONREF", f":86:ΠΛΗΡΩΜΗ {early.rf_code}"]
+    sixth = mt940_file(*late_line, opening="500,00", closing="504,50")
+    fifth_and_sixth = mt940_file(
+        ":61:2612051205C3,00NTRFNONREF",
+        f":86:ΠΛΗΡΩΜΗ {late.rf_code}",
+        *late_line,
+        opening="500,00",
+        closing="507,50",
+    )
+
+    run(write(sixth, "6.sta"))
+    output = run(write(fifth_and_sixth, "5-6.sta"))
+
+    assert "Εξοφλήθηκαν: 1 (3,00 €)" in output
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert Payment.objects.count() == 2
+    assert not Payment.objects.filter(unapplied_entries__isnull=False).exists()
+
+
+@pytest.mark.parametrize("first", ["itemised", "one sum"])
+def test_an_entry_told_as_one_sum_in_one_file_and_itemised_in_the_other_is_imported_once(
+    make_notice, write, first, monkeypatch
+):
+    monkeypatch.setattr("payments.statement_import.BATCH_SIZE", 1)  # an entry is never split
+    one, two = make_notice("120.00"), make_notice("66.95")
+    itemised = Entry(
+        "BATCH-9",
+        [Tx(one.total, rf=one.rf_code, tx_id="B1"), Tx(two.total, rf=two.rf_code, tx_id="B2")],
+    )
+    xml = camt053([itemised])
+    one_sum = re.sub(r"<NtryDtls>.*</NtryDtls>", "", xml)
+    files = [camt054([itemised]), one_sum] if first == "itemised" else [one_sum, xml]
+
+    run(write(files[0], "first.xml"))
+    output = run(write(files[1], "second.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν:" in output
+    assert "Εξοφλήθηκαν: 0" in output and "Αδιάθετα" not in output
+    assert sum(p.amount for p in Payment.objects.all()) == Decimal("186.95")
+
+
+def test_an_entry_told_again_as_another_sum_refuses_the_file(make_notice, write):
+    notice = make_notice()
+    itemised = Entry("BATCH-7", [Tx(notice.total, rf=notice.rf_code, tx_id="B1")])
+    run(write(camt054([itemised]), "first.xml"))
+    other = Entry("BATCH-7", [Tx(Decimal("121.00"), rf=notice.rf_code)])
+    one_sum = re.sub(r"<NtryDtls>.*</NtryDtls>", "", camt053([other]))
+
+    with pytest.raises(
+        CommandError, match=re.escape("έχει ήδη εισαχθεί με ποσό 120.00 €, όχι 121.00 €")
+    ):
+        run(write(one_sum, "second.xml"))
+    assert Payment.objects.count() == 1
+
+
+def test_an_entry_booked_on_new_years_eve_for_a_value_in_january_keeps_its_year(make_notice, write):
+    notice = make_notice("9.00")
+    text = mt940_file(
+        ":61:2601021231C9,00NTRFNONREF//BK-NY",
+        f":86:{notice.rf_code}",
+        closing="509,00",
+        on="260102",
+    )
+
+    run(write(text, "ny.sta"))
+
+    entry = StatementEntry.objects.get()
+    assert (entry.booked_on, entry.value_on) == (date(2025, 12, 31), date(2026, 1, 2))
+
+
+NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        f'<Document xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="{NAMESPACE}">',
+        f"<Document xmlns='{NAMESPACE}'>",
+        f'<c:Document xmlns:c="{NAMESPACE}">',
+    ],
+    ids=["after xsi", "single quotes", "prefixed"],
+)
+def test_the_namespace_is_read_however_the_file_declares_it(make_notice, write, root):
+    notice = make_notice()
+    xml = camt054([credit("NS-1", notice.total, notice.rf_code)])
+    xml = xml.replace(f'<Document xmlns="{NAMESPACE}">', root)
+    if root.startswith("<c:"):
+        xml = re.sub(r"<(/?)(?!\?)", r"<\1c:", xml).replace("<c:?xml", "<?xml")
+        xml = xml.replace("<c:c:Document", "<c:Document")
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in run(write(xml))
+
+
+def test_a_v02_batched_entry_is_split_by_its_amount_details(make_notice, write):
+    one, two = make_notice("120.00"), make_notice("45.00")
+    batched = Entry(
+        "V02-B",
+        [Tx(one.total, rf=one.rf_code, tx_id="B1"), Tx(two.total, rf=two.rf_code, tx_id="B2")],
+    )
+    xml = camt054([batched], version=2)
+    assert "<TxAmt>" in xml
+
+    assert "Εξοφλήθηκαν: 2 (165,00 €)" in run(write(xml))
+
+
+def test_a_v02_summary_whose_net_disagrees_is_refused(make_notice, write):
+    notice = make_notice()
+    entries = [credit("V02-S", notice.total, notice.rf_code)]
+    count, _net = summary_of(entries)
+
+    with pytest.raises(CommandError, match=re.escape("δηλώνει καθαρό σύνολο -999.00")):
+        run(write(camt054(entries, version=2, summary=(count, Decimal("-999.00")))))
+    assert not Payment.objects.exists()
+
+
+def test_an_rf_cut_across_mt940_subfields_is_read_whole(make_notice, write):
+    notice = make_notice("9.00")
+    rf = notice.rf_code
+    text = mt940_file(
+        ":61:2612061206C9,00NTRFNONREF//BK-S", f":86:166?00SEPA?20{rf[:20]}?21{rf[20:]}"
+    )
+
+    assert "Εξοφλήθηκαν: 1 (9,00 €)" in run(write(text, "sub.sta"))
+
+
+def test_a_customer_reference_with_a_slash_is_read(make_notice, write):
+    notice = make_notice("9.00")
+    text = mt940_file(":61:2612061206C9,00NTRFINV/2026//BK-1", f":86:{notice.rf_code}")
+
+    assert "Εξοφλήθηκαν: 1 (9,00 €)" in run(write(text, "slash.sta"))
+    entry = StatementEntry.objects.get()
+    assert (entry.bank_reference, entry.transaction_id) == ("BK-1", "INV/2026")
+
+
+def test_an_mt940_in_another_currency_is_refused(make_notice, write):
+    notice = make_notice("9.00")
+    text = mt940_file(":61:2612061206C9,00NTRFNONREF//BK-1", f":86:{notice.rf_code}")
+
+    with pytest.raises(CommandError, match="νόμισμα «USD»"):
+        run(write(text.replace("EUR", "USD"), "usd.sta"))
+    assert not Payment.objects.exists()
+
+
+def test_a_reference_longer_than_the_ledger_keeps_refuses_the_file_before_any_batch(
+    make_notice, write, monkeypatch
+):
+    monkeypatch.setattr("payments.statement_import.BATCH_SIZE", 1)
+    notice = make_notice()
+    entries = [credit("SHORT-1", notice.total, notice.rf_code), credit("L" * 120, "5.00")]
+
+    with pytest.raises(CommandError, match="πάνω από 100 χαρακτήρες"):
+        run(write(camt054(entries)))
+    assert not Payment.objects.exists()
+
+
+def test_a_refused_file_does_not_keep_the_others_of_the_run_out(make_notice, write):
+    notice = make_notice()
+    broken = write("not a bank file", "broken.xml")
+    good = write(camt054([credit("GOOD-1", notice.total, notice.rf_code)]), "good.xml")
+
+    with pytest.raises(CommandError, match=re.escape("broken.xml απορρίφθηκε")) as refused:
+        run(broken, good)
+
+    assert "good.xml" not in str(refused.value)
+    assert paid(notice) == {PaymentNotice.Status.PAID}
