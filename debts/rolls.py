@@ -98,14 +98,16 @@ HEADERS = {_key(name): column for column, names in COLUMNS.items() for name in n
 
 
 def _xlsx_rows(path: Path):
-    """The first sheet's rows; a file that is no workbook, or a damaged one, a bad roll."""
+    """(sheet row number, values) of the first sheet's rows; a file that is no workbook, or a
+    damaged one, a bad roll. openpyxl gives empty rows for the rows a sheet leaves out, so the
+    count from 1 is the row number Excel shows."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         try:
-            yield from book.worksheets[0].iter_rows(values_only=True)
+            yield from enumerate(book.worksheets[0].iter_rows(values_only=True), 1)
         finally:
             book.close()
     # Not a zip; a zip without a workbook's parts or sheets; a part that is not XML, or not what
@@ -123,7 +125,10 @@ def _xlsx_rows(path: Path):
 
 
 def _csv_rows(path: Path):
-    """The rows, split at ; or , (whichever the header has more of)."""
+    """(line number, values) of the rows, split at ; or , (whichever the header has more of).
+    The number is the line a row starts on, as a text editor counts it: ``line_num`` is the
+    line a row ends on, past any line breaks quoted in its cells, so a row starts after the
+    previous one ends (a blank line is a row of its own)."""
     try:
         text = read_text(path)
     except UnicodeDecodeError as error:
@@ -131,26 +136,46 @@ def _csv_rows(path: Path):
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    ended = 0
     try:
-        yield from reader
+        for values in reader:
+            yield ended + 1, values
+            ended = reader.line_num
     except csv.Error as error:
         raise BadRoll(
             [(reader.line_num, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error})]
         ) from error
 
 
+def _header_errors(header, columns: list[str | None]) -> list[str]:
+    """What the header lacks, and the columns it gives twice under two names (the later would
+    silently take the earlier's place)."""
+    errors = []
+    missing = [COLUMNS[c][0] for c in COLUMNS if c not in columns and c not in OPTIONAL]
+    if missing:
+        errors.append(_("λείπουν οι στήλες: %(names)s") % {"names": ", ".join(missing)})
+    for column in COLUMNS:
+        names = [_text(name) for name, c in zip(header, columns, strict=True) if c == column]
+        if len(names) > 1:
+            errors.append(
+                _("οι στήλες %(names)s δίνουν το ίδιο στοιχείο· κρατήστε μόνο μία")
+                % {"names": ", ".join(f"«{name}»" for name in names)}
+            )
+    return errors
+
+
 def _raw_rows(path: Path):
     """(line number, header-keyed values) of each row after the header, blank rows left out."""
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     rows = _xlsx_rows(path) if xlsx else _csv_rows(path)
-    header = next(rows, None)
+    first, header = next(rows, (1, None))
     if header is None:
         raise BadRoll([(1, _("το αρχείο είναι κενό"))])
     columns = [HEADERS.get(_key(name)) for name in header]
-    missing = [COLUMNS[c][0] for c in COLUMNS if c not in columns and c not in OPTIONAL]
-    if missing:
-        raise BadRoll([(1, _("λείπουν οι στήλες: %(names)s") % {"names": ", ".join(missing)})])
-    for line, values in enumerate(rows, 2):
+    errors = _header_errors(header, columns)
+    if errors:
+        raise BadRoll([(first, message) for message in errors])
+    for line, values in rows:
         if values and any(value not in (None, "") for value in values):
             yield line, {c: v for c, v in zip(columns, values, strict=False) if c}
 
@@ -177,16 +202,64 @@ def _date(value) -> date:
     return date.fromisoformat(text)
 
 
+class AmountError(ValueError):
+    """An amount refused with its own reason (``args[0]``), said to the officer as it is."""
+
+
+def _too_many_decimals(written: str) -> AmountError:
+    return AmountError(_("το κεφάλαιο «%(value)s» έχει πάνω από δύο δεκαδικά") % {"value": written})
+
+
+def _grouped(whole: str, separator: str) -> bool:
+    """Whether ``whole`` is digits in threes after the first one to three («12.345.678»)."""
+    return bool(re.fullmatch(rf"\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+", whole))
+
+
 def _amount(value) -> Decimal:
-    if isinstance(value, float):
-        value = repr(value)
-    text = _text(value).replace("€", "").strip()
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    amount = Decimal(text)
-    if not amount.is_finite() or amount != amount.quantize(CENT):
-        raise InvalidOperation(text)
+    """Euros from a cell: a number, or text whose last . or , is the decimal separator, the
+    other grouping thousands («1.500,00» as Greek Excel writes it, «1,500.00»). More than two
+    decimals are refused, not rounded."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        written = repr(value)  # the shortest text of the float, not its binary expansion
+        amount = Decimal(written)
+    else:
+        written = _text(value).replace("€", "").strip()
+        amount = Decimal(_decimal_text(written))
+    if not amount.is_finite():
+        raise InvalidOperation(written)
+    if amount != amount.quantize(CENT):
+        raise _too_many_decimals(written)
     return amount.quantize(CENT)
+
+
+def _decimal_text(written: str) -> str:
+    """``written`` as ``Decimal`` reads it. Three digits after a lone separator («1.500»,
+    «1,500») may be thousands or decimals, and a separator twice («1.500.000») leaves the
+    cents out: both refused, not guessed."""
+    at = max(written.rfind("."), written.rfind(","))
+    if at < 0 or not re.fullmatch(r"[+-]?[\d.,]*\d", written):
+        return written
+    whole, point, cents = written[:at], written[at], written[at + 1 :]
+    other = "," if point == "." else "."
+    digits = whole.lstrip("+-")
+    if point in digits or (len(cents) == 3 and re.fullmatch(r"[1-9]\d{0,2}", digits)):
+        if not _grouped(f"{digits}{point}{cents}", point):
+            raise InvalidOperation(written)
+        raise AmountError(
+            _(
+                "το κεφάλαιο «%(value)s» μπορεί να είναι χιλιάδες ή δεκαδικά· γράψτε και τα "
+                "λεπτά, π.χ. «1.500,00» για χίλια πεντακόσια ευρώ"
+            )
+            % {"value": written}
+        )
+    if other in digits and not _grouped(digits, other):
+        raise AmountError(
+            _("το κεφάλαιο «%(value)s» δεν χωρίζει τις χιλιάδες ανά τρία ψηφία")
+            % {"value": written}
+        )
+    if len(cents) > 2:
+        raise _too_many_decimals(written)
+    return f"{whole.replace(other, '')}.{cents}"
 
 
 def _period(value) -> tuple[date | None, date | None]:
@@ -201,6 +274,18 @@ def _period(value) -> tuple[date | None, date | None]:
             start, end = (part.strip() for part in text.split(separator, 1))
             return _date(start), _date(end)
     raise ValueError(text)
+
+
+def _revenue_code(value, revenue: dict) -> str:
+    """The code as the cell shows it. A cell Excel holds as a number shows 311 for «0311»: its
+    digits, zero-padded to four when that is a known code and they are not. Text stays as it is
+    written, a CSV's among it."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return _text(value)
+    code, padded = str(value), str(value).zfill(4)
+    return padded if code not in revenue and padded in revenue else code
 
 
 def _afm_checks(afm: str) -> bool:
@@ -231,7 +316,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
         name = _text(raw.get("name"))
         if not name or len(name) > 200:
             bad(_("λείπει το ονοματεπώνυμο ή η επωνυμία (έως 200 χαρακτήρες)"))
-        code = _text(raw.get("revenue_code"))
+        code = _revenue_code(raw.get("revenue_code"), revenue)
         if code not in revenue:
             bad(_("άγνωστος ή ανενεργός ΚΑΕ «%(code)s»") % {"code": code})
         elif revenue[code].kind == RevenueType.Kind.PARAVOLO:
@@ -244,6 +329,8 @@ def read_roll(path: str | Path) -> list[RollRow]:
             principal = _amount(raw.get("principal"))
             if not Decimal(0) < principal <= LARGEST:
                 raise InvalidOperation
+        except AmountError as error:
+            bad(error.args[0])
         except (InvalidOperation, ValueError):
             bad(
                 _("το κεφάλαιο «%(value)s» δεν είναι θετικό ποσό με έως δύο δεκαδικά")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from debts.services import build_notice
@@ -98,3 +98,9 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_read(
 ):
     with pytest.raises(CommandError, match=message):
         report("--output", str(tmp_path / where))
+
+
+def test_the_english_report_heads_the_number_ranges_from_and_to(paid):
+    with translation.override("en"):
+        rows = [line.split(";") for line in report().splitlines()]
+    assert rows[rows.index([""]) + 1][:4] == ["Date", "Series", "From", "To"]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from debts.command_files import check_writable
 from receipts.models import Series
@@ -92,7 +93,17 @@ class Command(BaseCommand):
             + [[_("Σύνολο"), "", "", report.principal, report.surcharge, report.total]]
         )
         numbers = (
-            [[_("Ημερομηνία"), _("Σειρά"), _("Από"), _("Έως"), _("Αποδείξεις"), _("Σύνολο")]]
+            [
+                [
+                    _("Ημερομηνία"),
+                    _("Σειρά"),
+                    # The first and last receipt number: "from", not the cash day's "by".
+                    pgettext("receipt numbers", "Από"),
+                    pgettext("receipt numbers", "Έως"),
+                    _("Αποδείξεις"),
+                    _("Σύνολο"),
+                ]
+            ]
             + [
                 [r.day, str(labels[r.series]), r.first, r.last, r.count, r.total]
                 for r in report.ranges
