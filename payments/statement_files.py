@@ -426,7 +426,10 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     if booked_on is None:
         raise BrokenStatement(_("Εγγραφή χωρίς ημερομηνία λογιστικοποίησης."))
     details = [_read(detail, plans["detail"]) for detail in elements.get("NtryDtls/TxDtls", ())]
-    entry_reference = text["AcctSvcrRef"] or text["NtryRef"]
+    # The bank's reference is unique for the account; ``NtryRef`` only within its report (often
+    # 1, 2, 3… each day), so an entry with no other is keyed by what it holds, ``NtryRef`` among it.
+    entry_reference = text["AcctSvcrRef"]
+    named = entry_reference or text["NtryRef"]
     if len(details) > 1:
         amounts = [
             _money(detail["Amt"] or detail["AmtDtls/TxAmt/Amt"] or None, "TxDtls/Amt")
@@ -435,15 +438,16 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
         if sum(amounts, ZERO) != amount:
             raise BrokenStatement(
                 _("Η ομαδική εγγραφή %(ref)s: οι συναλλαγές της δεν αθροίζουν το ποσό της.")
-                % {"ref": entry_reference or booked_on}
+                % {"ref": named or booked_on}
             )
     else:
         amounts = [amount]
-    _moved(amounts, entry_reference)
+    _moved(amounts, named)
     paid = [_paid_with(text, detail) for detail in details or [None]]
     if not entry_reference:
         entry_reference = _fallback_reference(
             report,
+            text["NtryRef"],
             booked_on,
             value_on,
             kind,

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -238,18 +238,19 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
     return record
 
 
-def _known(batch: list[Transaction]) -> dict[tuple, Decimal]:
-    """The amounts of the entries of ``batch`` the database already holds, by key."""
+def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
+    """The amounts and booking days of the entries of ``batch`` the database already holds, by
+    key."""
     wanted = Q()
     for accounts in {item.account for item in batch}:
         refs = {item.bank_reference for item in batch if item.account == accounts}
         wanted |= Q(account=accounts, bank_reference__any=list(refs))
     rows = StatementEntry.objects.filter(wanted).values_list(
-        "account", "bank_reference", "transaction_id", "amount"
+        "account", "bank_reference", "transaction_id", "amount", "booked_on"
     )
     with _planned_for_these_values():
         rows = list(rows)
-    return {(account, ref, tx): amount for account, ref, tx, amount in rows}
+    return {(account, ref, tx): (amount, booked) for account, ref, tx, amount, booked in rows}
 
 
 def _import_batch(record, statement, file_name, batch, actor) -> tuple:
@@ -318,18 +319,20 @@ def _new(batch: list[Transaction], known: dict) -> list[Transaction]:
     """The transactions of ``batch`` not in ``known``; one there with another amount refuses
     the file.
 
-    An entry imported before with its transactions told apart otherwise (a camt.054 lists a
-    batch's credits, the camt.053 books it as one sum, or the other way round) is the same
-    money when its sum is the same: skipped whole. With another sum it refuses the file."""
-    held: dict[tuple[str, str], Decimal] = {}
-    for (account, reference, _transaction), amount in known.items():
-        held[account, reference] = held.get((account, reference), ZERO) + amount
-    entries: dict[tuple[str, str], list[Transaction]] = {}
+    An entry imported before, booked the same day, with its transactions told apart otherwise
+    (a camt.054 lists a batch's credits, the camt.053 books it as one sum, or the other way
+    round) is the same money when its sum is the same: skipped whole. With another sum it
+    refuses the file. The same reference another day is another entry: a bank's reference is
+    unique, but not necessarily for ever."""
+    held: dict[tuple[str, str, date], Decimal] = {}
+    for (account, reference, _transaction), (amount, booked) in known.items():
+        held[account, reference, booked] = held.get((account, reference, booked), ZERO) + amount
+    entries: dict[tuple[str, str, date], list[Transaction]] = {}
     for item in batch:
-        entries.setdefault(_entry(item), []).append(item)
+        entries.setdefault((*_entry(item), item.booked_on), []).append(item)
     new = []
     for entry, items in entries.items():
-        keys = [(*entry, item.transaction_id) for item in items]
+        keys = [(*entry[:2], item.transaction_id) for item in items]
         if entry in held and not any(key in known for key in keys):
             total = sum((item.amount for item in items), ZERO)
             if total != held[entry]:
@@ -338,13 +341,13 @@ def _new(batch: list[Transaction], known: dict) -> list[Transaction]:
         for item, key in zip(items, keys, strict=True):
             if key not in known:
                 new.append(item)
-            elif known[key] != item.amount:
-                raise _changed(entry, known[key], item.amount)
+            elif known[key][0] != item.amount:
+                raise _changed(entry, known[key][0], item.amount)
     return new
 
 
-def _changed(entry: tuple[str, str], known: Decimal, amount: Decimal) -> ValidationError:
-    account, reference = entry
+def _changed(entry: tuple, known: Decimal, amount: Decimal) -> ValidationError:
+    account, reference = entry[:2]
     return ValidationError(
         _(
             "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "

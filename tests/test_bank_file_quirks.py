@@ -246,3 +246,35 @@ def test_a_refused_file_does_not_keep_the_others_of_the_run_out(make_notice, wri
 
     assert "good.xml" not in str(refused.value)
     assert paid(notice) == {PaymentNotice.Status.PAID}
+
+
+def test_a_reference_seen_on_another_day_is_another_entry_however_it_is_itemised(
+    make_notice, write
+):
+    one, two = make_notice("120.00"), make_notice("120.00")
+    run(write(camt054([Entry("SEQ-1", [Tx(one.total, rf=one.rf_code, tx_id="B1")])]), "4.xml"))
+    next_day = Entry("SEQ-1", [Tx(two.total, rf=two.rf_code)], booked=date(2026, 12, 5))
+    one_sum = re.sub(
+        r"<NtryDtls>.*</NtryDtls>",
+        f"<AddtlNtryInf>{two.rf_code}</AddtlNtryInf>",
+        camt053([next_day]),
+    )
+
+    output = run(write(one_sum, "5.xml"))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert paid(one, two) == {PaymentNotice.Status.PAID}
+
+
+def test_an_entry_numbered_only_within_its_report_is_not_taken_for_another_days(make_notice, write):
+    first, second = make_notice("9.00"), make_notice("9.00")
+
+    def numbered(notice, day):
+        xml = camt054([Entry("R", [Tx(notice.total, rf=notice.rf_code)], booked=day)])
+        return xml.replace("<AcctSvcrRef>R</AcctSvcrRef>", "<NtryRef>1</NtryRef>")
+
+    run(write(numbered(first, date(2026, 12, 4)), "4.xml"))
+    output = run(write(numbered(second, date(2026, 12, 5)), "5.xml"))
+
+    assert "Εξοφλήθηκαν: 1 (9,00 €)" in output
+    assert paid(first, second) == {PaymentNotice.Status.PAID}
