@@ -410,8 +410,16 @@ def _close_notice(notice: PaymentNotice, status: str, *, cause: str, actor=None)
 
 @transaction.atomic
 def cancel_notice(notice: PaymentNotice, *, cause: str, actor=None) -> PaymentNotice:
-    """Withdraw an open notice; its debts become free to go on another."""
+    """Withdraw an open notice; its debts become free to go on another. A paid notice is
+    cancelled only by the reversal of its receipt (``payments.services.reverse_receipt``), which
+    puts its money back on hold: withdrawn here, its receipt would stand for debts unpaid."""
     notice = lock_notice(notice.pk)
+    if notice.status != PaymentNotice.Status.OPEN:
+        raise ValidationError(
+            _("Ακυρώνεται μόνο ειδοποιητήριο προς πληρωμή· αυτό είναι «%(status)s».")
+            % {"status": notice.get_status_display()},
+            "notice_not_open",
+        )
     return _close_notice(notice, PaymentNotice.Status.CANCELLED, cause=cause, actor=actor)
 
 

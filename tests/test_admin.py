@@ -27,6 +27,8 @@ from debts.models import (
 )
 from debts.rf import format_rf
 from debts.services import build_notice, cancel_notice, issue_paravolo
+from payments import ledger
+from payments.services import settle
 
 CASHIER, REVENUE, FINANCE = "Ταμείο", "Τμήμα Εσόδων", "Οικονομική Διεύθυνση"
 
@@ -314,6 +316,26 @@ def test_the_cancel_action_refuses_a_cancelled_notice(admin_client, notice):
     [message] = messages_of(response)
     assert notice.formatted_rf in message
     assert "δεν ακυρώθηκε" in message
+
+
+def test_the_cancel_action_refuses_a_paid_notice_whose_receipt_stands(admin_client, notice):
+    settle(
+        channel="bank",
+        reference="PAID-1",
+        amount=notice.total,
+        received_at=notice.issued_at,
+        notice=notice,
+    )
+
+    response = admin_client.post(
+        url("paymentnotice"), {"action": "cancel_notices", "_selected_action": [notice.pk]}
+    )
+
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    [message] = messages_of(response)
+    assert "Ακυρώνεται μόνο ειδοποιητήριο προς πληρωμή· αυτό είναι «Εξοφλήθηκε»." in message
+    assert ledger.check().breaches == []
 
 
 def test_notices_are_read_only_and_never_deleted(admin_client, notice):
