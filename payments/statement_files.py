@@ -60,6 +60,9 @@ class Transaction:
     remittance: str
     payer: str
     payer_account: str
+    # The id the banks gave the transaction itself (not the payer's end-to-end id), which a
+    # camt.053 repeats for a credit a camt.054 told under another entry reference.
+    bank_id: str = ""
 
     @property
     def signed_amount(self) -> Decimal:
@@ -476,8 +479,13 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
                 remittance=remittance,
                 payer=payer,
                 payer_account=payer_account,
+                bank_id=_bank_id(detail[0]) if detail is not None else "",
             )
         )
+
+
+def _bank_id(text: dict[str, str]) -> str:
+    return text["Refs/AcctSvcrRef"] or text["Refs/TxId"]
 
 
 def _tx_ids(text: dict[str, str]) -> str:
@@ -485,7 +493,7 @@ def _tx_ids(text: dict[str, str]) -> str:
     end_to_end = text["Refs/EndToEndId"]
     if end_to_end == "NOTPROVIDED":
         end_to_end = ""
-    return text["Refs/AcctSvcrRef"] or text["Refs/TxId"] or end_to_end
+    return _bank_id(text) or end_to_end
 
 
 def _paid_with(entry: dict[str, str], detail: tuple[dict, dict] | None) -> tuple[str, ...]:

@@ -315,9 +315,37 @@ def _refuse_changed(transactions: list[Transaction], batch_size: int) -> None:
             _new(batch, _known(batch))
 
 
-def _new(batch: list[Transaction], known: dict) -> list[Transaction]:
+def _told_otherwise(batch: list[Transaction]) -> set[tuple]:
+    """(account, bank id, day, amount) of the transactions of ``batch`` the database holds
+    under the banks' own id for them but another entry reference (``_known`` finds those under
+    theirs): a camt.053 may book under an entry of its own (a batch of the day's credits) what
+    the camt.054 told one by one, or a camt.054 may give no entry reference at all."""
+    references: dict[tuple[str, str], set[str]] = {}
+    for item in batch:
+        if item.bank_id:
+            references.setdefault((item.account, item.bank_id), set()).add(item.bank_reference)
+    wanted = Q()
+    for account in {account for account, _id in references}:
+        ids = [bank_id for other, bank_id in references if other == account]
+        wanted |= Q(account=account, transaction_id__any=ids)
+    if not wanted:
+        return set()
+    rows = StatementEntry.objects.filter(wanted).values_list(
+        "account", "transaction_id", "booked_on", "amount", "bank_reference"
+    )
+    with _planned_for_these_values():
+        rows = list(rows)
+    return {
+        (account, bank_id, booked, amount)
+        for account, bank_id, booked, amount, reference in rows
+        if reference not in references[account, bank_id]
+    }
+
+
+def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list[Transaction]:
     """The transactions of ``batch`` not in ``known``; one there with another amount refuses
-    the file.
+    the file. One ``told`` under another reference (``_told_otherwise``), the same day and
+    amount, was imported then.
 
     An entry imported before, booked the same day, with its transactions told apart otherwise
     (a camt.054 lists a batch's credits, the camt.053 books it as one sum, or the other way
@@ -340,7 +368,9 @@ def _new(batch: list[Transaction], known: dict) -> list[Transaction]:
             continue
         for item, key in zip(items, keys, strict=True):
             if key not in known:
-                new.append(item)
+                same = (item.account, item.bank_id, item.booked_on, item.amount)
+                if not (item.bank_id and same in told):
+                    new.append(item)
             elif known[key][0] != item.amount:
                 raise _changed(entry, known[key][0], item.amount)
     return new
@@ -360,7 +390,7 @@ def _changed(entry: tuple, known: Decimal, amount: Decimal) -> ValidationError:
 
 def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
     """The entries of ``batch`` not imported before, recorded with what their credits became."""
-    new = _new(batch, _known(batch))
+    new = _new(batch, _known(batch), _told_otherwise(batch))
     credits = [item for item in new if item.kind == Kind.PAYMENT]
     settled = settle_many(
         [

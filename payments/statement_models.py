@@ -85,6 +85,10 @@ class StatementEntry(models.Model):
         verbose_name = _("κίνηση τράπεζας")
         verbose_name_plural = _("κινήσεις τράπεζας")
         ordering = ["booked_on", "id"]
+        # The look-up of a transaction by the banks' own id, under whatever entry it came.
+        indexes = [
+            models.Index(fields=["account", "transaction_id"], name="statemententry_by_bank_id")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "bank_reference", "transaction_id"],

@@ -278,3 +278,34 @@ def test_an_entry_numbered_only_within_its_report_is_not_taken_for_another_days(
 
     assert "Εξοφλήθηκαν: 1 (9,00 €)" in output
     assert paid(first, second) == {PaymentNotice.Status.PAID}
+
+
+def test_a_credit_the_camt053_books_under_another_reference_is_known_by_the_banks_id(
+    make_notice, write
+):
+    one, two = make_notice("120.00"), make_notice("45.00")
+    told = [
+        Entry("N-1", [Tx(one.total, rf=one.rf_code, tx_id="T-1")]),
+        Entry("N-2", [Tx(two.total, rf=two.rf_code, tx_id="T-2")]),
+    ]
+    notification = camt054(told).replace("<AcctSvcrRef>N-1</AcctSvcrRef>", "")
+    booked = Entry("DAY-BATCH", [tx for entry in told for tx in entry.txs])
+
+    run(write(notification, "054.xml"))
+    output = run(write(camt053([booked]), "053.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in output
+    assert Payment.objects.count() == 2
+    assert not Payment.objects.filter(unapplied_entries__isnull=False).exists()
+
+
+def test_a_payers_end_to_end_id_used_twice_is_no_bank_id(make_notice, write, monkeypatch):
+    monkeypatch.setattr("payments.statement_import.BATCH_SIZE", 1)
+    one, two = make_notice("9.00"), make_notice("9.00")
+    same = {"end_to_end": "INVOICE-PAYMENT", "tx_id": ""}
+    entries = [
+        Entry("A-1", [Tx(one.total, rf=one.rf_code, **same)]),
+        Entry("A-2", [Tx(two.total, rf=two.rf_code, **same)]),
+    ]
+
+    assert "Εξοφλήθηκαν: 2 (18,00 €)" in run(write(camt054(entries)))

@@ -404,8 +404,9 @@ def test_each_batch_looks_up_its_entries_with_a_plan_for_its_own_values(make_not
         summary = import_bank_statement(path, batch_size=2)
     assert summary.settled == 3
     lookups = [mode for lookup, mode in settings_seen if lookup]
-    # Both batches, in the check of the whole file and then in their own transactions.
-    assert lookups == ["force_custom_plan"] * 4
+    # Both batches, in the check of the whole file and then in their own transactions (by
+    # entry reference, and by the banks' id under another).
+    assert lookups == ["force_custom_plan"] * 6
     assert {mode for lookup, mode in settings_seen if not lookup} == {"auto"}
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
