@@ -145,6 +145,14 @@ def _apply_outcome(attempt: CardAttempt, intent: gateway.Intent, *, via: str) ->
         CardAttempt.states.advance(attempt, Status.CANCELLED, cause=f"cancelled at gateway ({via})")
 
 
+def charged_at(intent: gateway.Intent) -> datetime:
+    """When a succeeded intent's money was received: when the gateway charged the card, not when
+    the portal learnt of it (a webhook after midnight, ``reconcile_gateway`` the next morning),
+    so the payment, its receipt and the gateway's day agree. Never later than now, whatever the
+    two clocks say."""
+    return min(intent.charged_at or intent.created, timezone.now())
+
+
 def _record_charge(attempt: CardAttempt, intent: gateway.Intent, *, via: str) -> None:
     """The card was charged: the money is settled against the notice, and refunded if it could
     not be applied."""
@@ -152,7 +160,7 @@ def _record_charge(attempt: CardAttempt, intent: gateway.Intent, *, via: str) ->
         channel=Channel.CARD,
         reference=intent.id,
         amount=intent.amount,
-        received_at=timezone.now(),
+        received_at=charged_at(intent),
         notice=attempt.notice,
         payer=_("Κάρτα, πληρωμή %(id)s") % {"id": attempt.public_id},
     )

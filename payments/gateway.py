@@ -55,6 +55,11 @@ class Intent:
     created: datetime
     failure_code: str = ""
     metadata: dict = field(default_factory=dict)
+    # When the card was charged, by the gateway's clock: its latest charge's ``created`` (that
+    # of the succeeded one, once the intent succeeded); the intent's own ``created`` when the
+    # answer carries no charge object. The day the money was received, whenever the portal
+    # learns of it.
+    charged_at: datetime | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -129,17 +134,31 @@ def csp_origins() -> dict[str, list[str]]:
     }
 
 
+def _with_charge(params: dict | None = None) -> dict:
+    """Every call that answers with an intent asks for its latest charge in full (Stripe names
+    it by id otherwise; localstripe always gives it whole): the charge's time is when the money
+    was received, and asking for it here costs no request of its own."""
+    return {**(params or {}), "expand": ["latest_charge"]}
+
+
+def _timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
 def _intent(obj) -> Intent:
     obj = obj.to_dict()
     error = obj.get("last_payment_error") or {}
+    created = _timestamp(obj["created"])
+    charge = obj.get("latest_charge")
     return Intent(
         id=obj["id"],
         status=obj["status"],
         amount=from_cents(obj["amount"]),
         client_secret=obj.get("client_secret") or "",
-        created=datetime.fromtimestamp(obj["created"], tz=UTC),
+        created=created,
         failure_code=(error.get("decline_code") or error.get("code") or "") if error else "",
         metadata=dict(obj.get("metadata") or {}),
+        charged_at=_timestamp(charge["created"]) if isinstance(charge, dict) else created,
     )
 
 
@@ -158,7 +177,9 @@ def create_intent(
         "metadata": metadata,
     }
     try:
-        obj = _client().v1.payment_intents.create(params, {"idempotency_key": f"attempt-{key}"})
+        obj = _client().v1.payment_intents.create(
+            _with_charge(params), {"idempotency_key": f"attempt-{key}"}
+        )
     except stripe.CardError as error:
         # Stripe names the declined intent in the error; localstripe names only its charge.
         body = (error.json_body or {}).get("error") or {}
@@ -172,7 +193,7 @@ def create_intent(
 
 
 def retrieve_intent(intent_id: str) -> Intent:
-    return _intent(_client().v1.payment_intents.retrieve(intent_id))
+    return _intent(_client().v1.payment_intents.retrieve(intent_id, _with_charge()))
 
 
 def cancel_intent(intent_id: str) -> Intent:
@@ -180,7 +201,7 @@ def cancel_intent(intent_id: str) -> Intent:
     intent = retrieve_intent(intent_id)
     if intent.status in {"succeeded", "canceled", "processing"}:
         return intent
-    return _intent(_client().v1.payment_intents.cancel(intent_id))
+    return _intent(_client().v1.payment_intents.cancel(intent_id, _with_charge()))
 
 
 def _refund(obj, intent_id: str = "") -> Refund:
@@ -189,7 +210,7 @@ def _refund(obj, intent_id: str = "") -> Refund:
         id=obj["id"],
         intent_id=obj.get("payment_intent") or intent_id,
         amount=from_cents(obj["amount"]),
-        created=datetime.fromtimestamp(obj["created"], tz=UTC),
+        created=_timestamp(obj["created"]),
         metadata=dict(obj.get("metadata") or {}),
     )
 
@@ -259,7 +280,7 @@ def charges_of(day: date) -> list[Charge]:
                 amount=from_cents(obj["amount"]),
                 fee=fee,
                 succeeded=obj["status"] == "succeeded",
-                created=datetime.fromtimestamp(obj["created"], tz=UTC),
+                created=_timestamp(obj["created"]),
             )
         )
     return found
