@@ -54,6 +54,7 @@ class LedgerReport:
 def check() -> LedgerReport:
     report = LedgerReport()
     _payments_balance(report)
+    _held_never_negative(report)
     _notices_match_allocations(report)
     _receipts_match_allocations(report)
     _receipt_numbers_gapless(report)
@@ -73,6 +74,16 @@ def _payments_balance(report: LedgerReport) -> None:
         report.breaches.append(
             f"payment {p.pk} ({p.channel} {p.reference}): amount {p.amount} ≠ allocated "
             f"{p.allocated} + unapplied {p.unapplied} + returned {p.returned}"
+        )
+
+
+def _held_never_negative(report: LedgerReport) -> None:
+    """What a payment holds for a person (Σ its unapplied entries) is never below zero: money
+    applied or returned from the hold beyond what it held would still balance the payment."""
+    payments = Payment.objects.annotate(unapplied=_sum_of(UnappliedEntry, "amount", "payment"))
+    for p in payments.filter(unapplied__lt=0).order_by("pk"):
+        report.breaches.append(
+            f"payment {p.pk} ({p.channel} {p.reference}): holds {p.unapplied}, below zero"
         )
 
 

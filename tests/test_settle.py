@@ -548,6 +548,27 @@ def test_check_ledger_names_a_breach_and_fails(notice, capsys):
     assert "DIAS-0001" in capsys.readouterr().err
 
 
+def test_check_ledger_names_money_taken_from_a_hold_beyond_what_it_held(db):
+    held = settle(
+        channel=BANK,
+        reference="HELD-1",
+        amount=Decimal("10.00"),
+        received_at=timezone.now(),
+        rf="RF18539007547034",
+    ).payment
+    with transaction.atomic():  # the breach is rolled back, for the ledger check after the test
+        # Balanced (10 = 10 − 11 held + 11 returned), yet 11 € left a hold of 10.
+        UnappliedEntry.objects.create(
+            payment=held, amount=Decimal("-11.00"), reason=Reason.FOR_RETURN
+        )
+        PaymentReturn.objects.create(payment=held, amount=Decimal("11.00"), reason="test")
+
+        assert ledger.check().breaches == [
+            f"payment {held.pk} (bank HELD-1): holds -1.00, below zero"
+        ]
+        transaction.set_rollback(True)
+
+
 def test_settle_counts_its_queries_whatever_the_number_of_lines(make_debtor, make_debt, revenue):
     """At most 12 statements (docs/PERFORMANCE.md), for one line as for 25, by RF as by notice;
     the test's own transaction adds a savepoint around them, not counted."""
