@@ -414,11 +414,14 @@ def cancel_notice(notice: PaymentNotice, *, cause: str, actor=None) -> PaymentNo
     cancelled only by the reversal of its receipt (``payments.services.reverse_receipt``), which
     puts its money back on hold: withdrawn here, its receipt would stand for debts unpaid."""
     notice = lock_notice(notice.pk)
-    if notice.status != PaymentNotice.Status.OPEN:
+    if notice.status == PaymentNotice.Status.PAID:  # the state table allows it, for reversals
         raise ValidationError(
-            _("Ακυρώνεται μόνο ειδοποιητήριο προς πληρωμή· αυτό είναι «%(status)s».")
-            % {"status": notice.get_status_display()},
-            "notice_not_open",
+            _(
+                "Το ειδοποιητήριο %(rf)s έχει εξοφληθεί: ακυρώνεται μόνο με την ακύρωση της "
+                "απόδειξής του, που κρατά τα χρήματα για διάθεση ή επιστροφή."
+            )
+            % {"rf": notice.formatted_rf},
+            "notice_paid",
         )
     return _close_notice(notice, PaymentNotice.Status.CANCELLED, cause=cause, actor=actor)
 

@@ -334,7 +334,7 @@ def test_the_cancel_action_refuses_a_paid_notice_whose_receipt_stands(admin_clie
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     [message] = messages_of(response)
-    assert "Ακυρώνεται μόνο ειδοποιητήριο προς πληρωμή· αυτό είναι «Εξοφλήθηκε»." in message
+    assert "έχει εξοφληθεί: ακυρώνεται μόνο με την ακύρωση της απόδειξής του" in message
     assert ledger.check().breaches == []
 
 
