@@ -463,9 +463,15 @@ def _period(debt: Debt) -> str:
     return "–".join(date_format(day, "SHORT_DATE_FORMAT") for day in ends)
 
 
-def _receipt_lines(lines: NoticeLines, codes: dict[int, str]) -> list[ReceiptLine]:
-    """What the receipt says of each line; ``codes``: the settlements' revenue codes."""
-    return [
+def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[ReceiptLine]:
+    """What the receipt says of each line; ``codes``: each settlement's revenue codes (ΚΑΕ) with
+    their names and principal (``_settlement_revenue``).
+
+    An installment of a settlement over several codes is one line per code, with its part of the
+    installment (``_split``), so the report, which sums the receipts' lines per code, posts it
+    under real budget codes, and a reversal, which mirrors the lines, cancels it code by code.
+    """
+    receipt_lines = [
         ReceiptLine(
             revenue_code=debt.revenue_type.code,
             revenue_name=debt.revenue_type.name,
@@ -475,30 +481,69 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, str]) -> list[ReceiptLin
             surcharge=debt.frozen_surcharge,
         )
         for debt in lines.debts
-    ] + [
-        ReceiptLine(
-            revenue_code=codes[installment.settlement_id],
-            revenue_name=_("Ρύθμιση οφειλών"),
-            description=str(installment),
-            period=date_format(installment.due_date, "SHORT_DATE_FORMAT"),
-            principal=installment.frozen_principal,
-            surcharge=installment.frozen_surcharge,
-        )
-        for installment in lines.installments
     ]
+    for installment in lines.installments:
+        revenue = codes[installment.settlement_id]
+        weights = [principal for _code, _name, principal in revenue]
+        parts = zip(
+            revenue,
+            _split(installment.frozen_principal, weights),
+            _split(installment.frozen_surcharge, weights),
+            strict=True,
+        )
+        description = str(installment)
+        period = date_format(installment.due_date, "SHORT_DATE_FORMAT")
+        for (code, name, _weight), principal, surcharge in parts:
+            if len(revenue) > 1 and not (principal or surcharge):
+                continue  # a code too small to get a cent of this installment
+            receipt_lines.append(
+                ReceiptLine(
+                    revenue_code=code,
+                    revenue_name=_("Ρύθμιση οφειλών"),
+                    description=description
+                    if len(revenue) == 1
+                    else _("%(installment)s — μέρος για ΚΑΕ %(code)s (%(revenue)s)")
+                    % {"installment": description, "code": code, "revenue": name},
+                    period=period,
+                    principal=principal,
+                    surcharge=surcharge,
+                )
+            )
+    return receipt_lines
 
 
-def _settlement_revenue(settlement_ids: set[int]) -> dict[int, str]:
-    """The revenue codes (ΚΑΕ) of the debts each settlement holds, as a receipt prints them."""
+def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``amount`` in parts proportional to ``weights``, to the cent, adding up to it exactly:
+    each part rounded down, then the cents left over one each to the largest remainders (ties to
+    the earlier weight)."""
+    cents = int((amount * 100).to_integral_value())
+    total = sum(weights, ZERO)
+    if total <= 0:
+        weights, total = [Decimal(1)] * len(weights), Decimal(len(weights))
+    exact = [Decimal(cents) * weight / total for weight in weights]
+    parts = [int(share) for share in exact]  # down, as the shares are not negative
+    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))
+    for index in by_remainder[: cents - sum(parts)]:
+        parts[index] += 1
+    return [Decimal(part).scaleb(-2) for part in parts]
+
+
+def _settlement_revenue(settlement_ids: set[int]) -> dict[int, list[tuple]]:
+    """The revenue codes (ΚΑΕ) of the debts each settlement holds, in code order, each as
+    (code, revenue name, the principal of the settlement's debts under it); one query."""
     if not settlement_ids:
         return {}
-    codes: dict[int, set[str]] = {pk: set() for pk in settlement_ids}
-    rows = Debt.objects.filter(settlement__in=settlement_ids).values_list(
-        "settlement_id", "revenue_type__code"
+    codes: dict[int, list[tuple]] = {pk: [] for pk in settlement_ids}
+    rows = (
+        Debt.objects.filter(settlement__in=settlement_ids)
+        .values("settlement_id", "revenue_type__code", "revenue_type__name")
+        .annotate(principal=Sum("principal"))
+        .order_by("settlement_id", "revenue_type__code")
+        .values_list("settlement_id", "revenue_type__code", "revenue_type__name", "principal")
     )
-    for settlement_id, code in rows:
-        codes[settlement_id].add(code)
-    return {pk: ", ".join(sorted(found)) for pk, found in codes.items()}
+    for settlement_id, code, name, principal in rows:
+        codes[settlement_id].append((code, name, principal))
+    return codes
 
 
 def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:

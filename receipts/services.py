@@ -22,7 +22,8 @@ CODE_LENGTH = 12
 
 @dataclass(frozen=True)
 class ReceiptLine:
-    """What a receipt says of one debt or installment paid."""
+    """What a receipt says of one debt paid, or of an installment: of all of it, or of its part
+    under one revenue code when its settlement's debts have several (``payments.services``)."""
 
     revenue_code: str
     revenue_name: str
