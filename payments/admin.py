@@ -212,8 +212,11 @@ class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
         context = {
             "payment_receipts": receipts,
             "may_resolve": may_resolve and payment.held > 0,
+            # A card payment's returns are refunded through the gateway and recorded by it.
             "returns_to_record": (
-                payment.returns.filter(status=PaymentReturn.Status.REQUESTED) if may_resolve else ()
+                payment.returns.filter(status=PaymentReturn.Status.REQUESTED)
+                if may_resolve and payment.channel != Channel.CARD
+                else ()
             ),
             **(extra_context or {}),
         }

@@ -28,7 +28,13 @@ from receipts.models import Receipt
 
 from . import gateway
 from .models import CardAttempt, Channel, Payment, PaymentNotice, PaymentReturn
-from .services import mark_for_return, record_returned, reverse_receipt, settle, unapplied_balance
+from .services import (
+    mark_for_return,
+    record_refunded,
+    reverse_receipt,
+    settle,
+    unapplied_balance,
+)
 
 
 def _lock_attempt(attempt: CardAttempt) -> CardAttempt:
@@ -213,7 +219,7 @@ def send_refund(payment_return: PaymentReturn) -> PaymentReturn:
         refund = gateway.refund(
             intent_id=current.payment.reference, amount=current.amount, key=str(current.pk)
         )
-        return record_returned(current, reference=refund.id, actor=None)
+        return record_refunded(current, refund_id=refund.id)
 
 
 @transaction.atomic

@@ -813,11 +813,35 @@ def mark_for_return(
 
 @transaction.atomic
 def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> PaymentReturn:
-    """Record that money set aside for return has gone back to the payer (by hand for a bank
-    transfer or cash), with the reference of the transfer or slip."""
+    """Record that money set aside for return has gone back to the payer by hand (a bank
+    transfer, cash), with the reference of the transfer or slip. Not a card payment's: the
+    gateway refunds it and ``record_refunded`` records it; recorded here first, the refund
+    would never be sent."""
     if not reference.strip():
         raise ValidationError(_("Γράψτε την αναφορά της επιστροφής."), "no_reference")
-    payment_return = PaymentReturn.objects.select_for_update().get(pk=payment_return.pk)
+    payment_return = (
+        PaymentReturn.objects.select_for_update(of=("self",))
+        .select_related("payment")
+        .get(pk=payment_return.pk)
+    )
+    if payment_return.payment.channel == Channel.CARD:
+        raise ValidationError(
+            _(
+                "Η επιστροφή πληρωμής με κάρτα γίνεται μέσω της πύλης πληρωμών και "
+                "καταγράφεται αυτόματα, με τον κωδικό της επιστροφής χρημάτων."
+            ),
+            "card_refund",
+        )
+    return _returned(payment_return, reference, actor)
+
+
+def record_refunded(payment_return: PaymentReturn, *, refund_id: str) -> PaymentReturn:
+    """Record a card payment's return refunded through the gateway, under its refund id; the
+    caller (``card.send_refund``) holds the return locked."""
+    return _returned(payment_return, refund_id, actor=None)
+
+
+def _returned(payment_return: PaymentReturn, reference: str, actor) -> PaymentReturn:
     payment_return.return_reference = reference.strip()
     PaymentReturn.states.advance(
         payment_return,

@@ -301,3 +301,24 @@ def test_the_grants_migration_reverses_and_reapplies(staff_user):  # noqa: F811
     assert cashier.permissions.filter(codename="view_payment").exists(), "0002's grant stays"
     migration.grant(state, schema_editor)
     assert staff_user(CASHIER).has_perm("payments.take_counter_payment")
+
+
+def test_a_card_payments_return_is_left_to_the_gateway_not_recorded_by_hand(client, finance):
+    card = settle(
+        channel="card",
+        reference="pi_HELD",
+        amount=Decimal("30.00"),
+        received_at=timezone.now(),
+        rf="RF18539007547034",
+    ).payment
+    posted = {"amount": "30.00", "reason": "Άγνωστος κωδικός", "balance": "30.00"}
+    client.post(url("payment_return", card.pk), posted)
+    payment_return = PaymentReturn.objects.get()
+
+    page = client.get(url("payment_change", card.pk)).content.decode()
+    assert url("payment_returned", payment_return.pk) not in page
+    refused = client.post(url("payment_returned", payment_return.pk), {"reference": "BY-HAND"})
+
+    assert "μέσω της πύλης πληρωμών" in refused.content.decode()
+    payment_return.refresh_from_db()
+    assert payment_return.status == PaymentReturn.Status.REQUESTED  # the sweep refunds it
