@@ -149,7 +149,8 @@ def settle_at_counter(
         lock_debtor(debtor.pk)
         if Payment.objects.filter(channel=Channel.COUNTER, reference=reference).exists():
             repeat = Payment(channel=Channel.COUNTER, reference=reference, amount=expected_total)
-            return _recorded_all([repeat])[(Channel.COUNTER, reference)]
+            found = _recorded_all([repeat])[(Channel.COUNTER, reference)]
+            return _counter_repeat(found, debtor_id=debtor.pk)
         notice = build_notice(
             debtor,
             debts=debts,
@@ -158,7 +159,7 @@ def settle_at_counter(
             created_by=cashier,
             expected_total=expected_total,
         )
-        return settle(
+        settled = settle(
             channel=Channel.COUNTER,
             reference=reference,
             amount=notice.total,
@@ -167,6 +168,7 @@ def settle_at_counter(
             tender=tender,
             recorded_by=cashier,
         )
+        return _counter_repeat(settled, debtor_id=debtor.pk)
 
 
 def pay_notice_at_counter(
@@ -174,15 +176,37 @@ def pay_notice_at_counter(
 ) -> Settled:
     """Money handed over at the counter for ``notice``: its total, received now. A notice no
     longer payable leaves the money held, as ``settle`` holds it."""
-    return settle(
-        channel=Channel.COUNTER,
-        reference=reference,
-        amount=notice.total,
-        received_at=timezone.now(),
-        notice=notice,
-        tender=tender,
-        recorded_by=cashier,
+    with transaction.atomic():
+        settled = settle(
+            channel=Channel.COUNTER,
+            reference=reference,
+            amount=notice.total,
+            received_at=timezone.now(),
+            notice=notice,
+            tender=tender,
+            recorded_by=cashier,
+        )
+        return _counter_repeat(settled, notice_id=notice.pk)
+
+
+def _counter_repeat(settled: Settled, *, debtor_id=None, notice_id=None) -> Settled:
+    """A counter reference seen again is the same form sent twice only for the same payer (or
+    notice). A POS slip number is typed by hand: typed again for another payer's money, it is
+    refused, not taken for what the first recorded, which would leave that money unrecorded."""
+    payment = settled.payment
+    other = (debtor_id is not None and payment.debtor_id != debtor_id) or (
+        notice_id is not None and payment.notice_id != notice_id
     )
+    if settled.repeated and other:
+        raise ValidationError(
+            _(
+                "Ο αριθμός «%(reference)s» έχει ήδη καταχωριστεί για άλλη πληρωμή: ελέγξτε τον "
+                "στην απόδειξη του POS."
+            )
+            % {"reference": payment.reference},
+            "reference_taken",
+        )
+    return settled
 
 
 def _settle_all(arrivals: list[Arrival], *, actor) -> list[Settled]:

@@ -187,6 +187,25 @@ def test_the_same_pos_slip_for_another_amount_is_refused(client, cashier, notice
     assert Payment.objects.count() == 1
 
 
+def test_the_same_pos_slip_for_another_payers_money_is_refused(
+    client, cashier, notice, make_debtor, make_debt
+):
+    url = counter_url("counter_notice", notice.pk)
+    client.post(url, shown_form(client, url) | {"tender": Tender.POS, "pos_slip": "SLIP-2"})
+    someone_else = make_debtor()
+    other = build_notice(someone_else, debts=[make_debt(someone_else, str(notice.total))])
+    assert other.total == notice.total
+
+    url = counter_url("counter_notice", other.pk)
+    response = client.post(url, shown_form(client, url) | {"tender": "pos", "pos_slip": "SLIP-2"})
+
+    assert response.status_code == 200
+    assert "«SLIP-2» έχει ήδη καταχωριστεί για άλλη πληρωμή" in response.content.decode()
+    assert Payment.objects.count() == 1
+    other.refresh_from_db()
+    assert other.status == PaymentNotice.Status.OPEN
+
+
 def test_a_notice_paid_meanwhile_is_recorded_unapplied_for_finance(client, cashier, notice):
     url = counter_url("counter_notice", notice.pk)
     data = shown_form(client, url)
