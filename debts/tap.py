@@ -1,14 +1,16 @@
 """The rule behind a certificate of no ΤΑΠ debt (βεβαίωση μη οφειλής ΤΑΠ), as reads.
 
 A property owes ΤΑΠ while any ΤΑΠ debt naming it is open, certified or not, or sits in an
-installment settlement not yet completed (its debts are paid only by the last installment). Paid
-and cancelled debts do not count. ``receipts.certificates`` issues by this rule, for the citizen
+installment settlement not yet completed (its debts are paid only by the last installment). A ΤΑΠ
+debt of its debtor that names no property (a roll has no column for it) is owed for every one of
+the debtor's properties: no certificate can say it is not. Paid and cancelled debts do not count. ``receipts.certificates`` issues by this rule, for the citizen
 and the cashier alike, and the pages show ``TAP_RULE``.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Debt, Debtor, Installment, Property, Settlement
@@ -16,7 +18,8 @@ from .models import Debt, Debtor, Installment, Property, Settlement
 TAP_RULE = _(
     "Η βεβαίωση εκδίδεται όταν για το ακίνητο δεν υπάρχει ανοικτή οφειλή ΤΑΠ, βεβαιωμένη ή "
     "αβεβαίωτη, ούτε οφειλή ΤΑΠ σε ρύθμιση που δεν έχει εξοφληθεί ολόκληρη (όλες οι δόσεις "
-    "της). Βεβαιώνει ότι δεν οφείλεται ΤΑΠ για το ακίνητο έως την ημερομηνία έκδοσής της."
+    "της). Οφειλή ΤΑΠ που δεν αναφέρει ακίνητο μετρά για κάθε ακίνητο του οφειλέτη. Βεβαιώνει "
+    "ότι δεν οφείλεται ΤΑΠ για το ακίνητο έως την ημερομηνία έκδοσής της."
 )
 
 # A debt in either status still owes: open, or waiting for its settlement's last installment.
@@ -47,11 +50,21 @@ def debtor_properties(debtor: Debtor) -> QuerySet[Property]:
     return Property.objects.filter(debtor=debtor).order_by("address", "pk")
 
 
+def _tap_of(property_id, debtor_id) -> Q:
+    """The ΤΑΠ debts owed for a property: those naming it, and its debtor's naming none."""
+    unnamed = Q(
+        tap_property__isnull=True,
+        debtor=debtor_id,
+        revenue_type__code__in=settings.TAP_REVENUE_CODES,
+    )
+    return (Q(tap_property=property_id) | unnamed) & Q(status__in=OWING)
+
+
 def tap_owed(property: Property) -> TapOwed:
     """The property's ΤΑΠ still owed, with the installments that would pay the settled part;
     two queries, one more when some is in a settlement."""
     owing = list(
-        Debt.objects.filter(tap_property=property, status__in=OWING)
+        Debt.objects.filter(_tap_of(property.pk, property.debtor_id))
         .select_related("revenue_type")
         .order_by("due_date", "pk")
     )
@@ -75,8 +88,6 @@ def properties_owing_tap(property_ids: set[int]) -> set[int]:
     """Which of these properties still owe ΤΑΠ; one query whatever their number."""
     if not property_ids:
         return set()
-    return set(
-        Debt.objects.filter(tap_property__in=property_ids, status__in=OWING)
-        .values_list("tap_property_id", flat=True)
-        .distinct()
-    )
+    owed = Debt.objects.filter(_tap_of(OuterRef("pk"), OuterRef("debtor_id")))
+    owing = Property.objects.filter(pk__in=property_ids).filter(Exists(owed))
+    return set(owing.values_list("pk", flat=True))

@@ -98,6 +98,25 @@ def test_paid_and_cancelled_tap_do_not_count_open_and_settled_do(
     assert properties_owing_tap({home.pk, other.pk}) == {home.pk}
 
 
+def test_tap_naming_no_property_is_owed_for_each_of_the_debtors_properties(
+    home, make_debt, make_property, debtor, make_debtor
+):
+    """A roll has no property column: its ΤΑΠ names none, and no certificate may say it is not
+    owed. Another revenue naming no property, or another debtor's ΤΑΠ, does not count."""
+    make_debt(debtor, "20.00", kind="cleaning")
+    make_debt(make_debtor(), "30.00", kind="tap")
+    other = make_property(debtor)
+    assert tap_owed(home).is_clear and properties_owing_tap({home.pk, other.pk}) == set()
+
+    rolled = make_debt(debtor, "300.00", kind="tap", due_date=date(2024, 12, 31))
+
+    assert tap_owed(home).debts == [rolled]
+    assert properties_owing_tap({home.pk, other.pk}) == {home.pk, other.pk}
+    asked = request_certificate(debtor, home.pk)
+    assert asked.certificate is None
+    assert list(asked.request.notice.items.values_list("debt", flat=True)) == [rolled.pk]
+
+
 def test_a_debt_of_another_revenue_names_no_property(home, make_debt, debtor):
     debt = make_debt(debtor, "20.00", kind="cleaning", tap_property=home)
     with pytest.raises(ValidationError) as error:
