@@ -102,13 +102,22 @@ def paid_with(debtor: Debtor) -> PaidWith:
 
 @dataclass(frozen=True)
 class PaymentLine:
-    """A payment as its payer sees it: the receipts issued to them for it (a reversing one
-    beside the one it reverses), the money still held, and any return."""
+    """A payment as a debtor sees it: the receipts issued to them for it (a reversing one
+    beside the one it reverses), the money still held, and any return. Of another payer's
+    money that staff applied to their debts (``own`` false), only their part: the amount of
+    their receipts, not the payer's notice, total, hold or returns."""
 
     payment: Payment
     receipts: list[Receipt]
     held: Decimal
     returns: list[PaymentReturn]
+    own: bool = True
+
+    @property
+    def amount(self) -> Decimal:
+        if self.own:
+            return self.payment.amount
+        return sum((receipt.total for receipt in self.receipts), Decimal(0))
 
 
 def debtor_payments(debtor: Debtor) -> list[PaymentLine]:
@@ -131,15 +140,19 @@ def debtor_payments(debtor: Debtor) -> list[PaymentLine]:
     )
     for receipt in found:
         receipts.setdefault(receipt.payment_id, []).append(receipt)
-    return [
-        PaymentLine(
-            payment=payment,
-            receipts=receipts.get(payment.pk, []),
-            held=payment.held,
-            returns=list(payment.returns.all()),
+    lines = []
+    for payment in payments:
+        own = payment.debtor_id == debtor.pk
+        lines.append(
+            PaymentLine(
+                payment=payment,
+                receipts=receipts.get(payment.pk, []),
+                held=payment.held if own else Decimal(0),
+                returns=list(payment.returns.all()) if own else [],
+                own=own,
+            )
         )
-        for payment in payments
-    ]
+    return lines
 
 
 # --- The cashier's day ----------------------------------------------------------------------

@@ -324,6 +324,33 @@ def test_history_lists_only_the_citizens_own_payments(citizen_client, make_debt,
     assert "Payment history" in english.content.decode()
 
 
+def test_another_payers_money_applied_to_the_citizen_shows_only_their_part(
+    citizen_client, make_debt, make_debtor, admin_user
+):
+    """A payer's money that staff applied to the citizen's notice: the citizen sees their
+    receipt and its amount, not the payer's notice, total or what is held or returned."""
+    mine = build_notice(citizen_client.debtor, debts=[make_debt(citizen_client.debtor, "10.00")])
+    payer = make_debtor()
+    theirs = build_notice(payer, debts=[make_debt(payer, "30.00")])
+    held = settle(
+        channel=BANK,
+        reference="THEIRS-40",
+        amount=Decimal("40.00"),
+        received_at=timezone.now(),
+        notice=theirs,
+    ).payment  # over their notice: held
+    receipt = apply_unapplied(held, mine, actor=admin_user)
+
+    html = citizen_client.get(reverse("payments:history")).content.decode()
+
+    assert receipt.display_number in html
+    assert "10,00" in html
+    assert "40,00" not in html and "30,00" not in html
+    assert theirs.formatted_rf not in strip_tags(html)
+    assert reverse("citizen:notice", args=[theirs.pk]) not in html
+    assert "Σε εξέταση" not in html
+
+
 def test_history_needs_a_login(client):
     page = client.get(reverse("payments:history"))
     assert page.status_code == 302
