@@ -309,11 +309,17 @@ def refundable(payment: Payment) -> Decimal:
     return payment.amount - returned
 
 
-def applied_receipt(payment: Payment) -> Receipt | None:
-    """The payment's receipt still standing (issued and not reversed), if any."""
+def applied_receipt(payment: Payment, notice: PaymentNotice | None = None) -> Receipt | None:
+    """The payment's receipt still standing (issued and not reversed), if any; with ``notice``,
+    the one that paid that notice (staff may have reversed it and applied the money to another
+    debtor's notice, whose receipt is not the card holder's to see)."""
+    mine = {"allocations__notice": notice} if notice is not None else {}
     return (
         Receipt.objects.filter(
-            allocations__payment=payment, reverses__isnull=True, reversed_by__isnull=True
+            allocations__payment=payment,
+            **mine,
+            reverses__isnull=True,
+            reversed_by__isnull=True,
         )
         .distinct()
         .first()

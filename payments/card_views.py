@@ -78,7 +78,7 @@ class CardAttemptView(CitizenRequiredMixin, OwnAttemptMixin, TemplateView):
             response._csp_update = gateway.csp_origins()
             return response
         if attempt.status == CardAttempt.Status.SUCCEEDED:
-            context["receipt"] = card.applied_receipt(attempt.payment)
+            context["receipt"] = card.applied_receipt(attempt.payment, attempt.notice)
             context["refunded"] = attempt.payment.returns.exists()
         elif attempt.status == CardAttempt.Status.FAILED:
             context["reason"] = decline_reason(attempt.failure_code)

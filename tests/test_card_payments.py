@@ -16,7 +16,7 @@ from debts.models import PaymentNotice
 from debts.services import build_notice
 from payments import card, gateway
 from payments.models import CardAttempt, Channel, GatewayEvent, Payment, PaymentReturn
-from payments.services import pay_notice_at_counter
+from payments.services import apply_unapplied, pay_notice_at_counter, reverse_receipt
 from payments.tasks import refund_through_gateway, sweep_card_attempts
 from receipts.models import Receipt
 from tests.card_gateway import SECRET_KEY, authenticate, card_id, signed_event
@@ -91,6 +91,26 @@ def test_a_card_payment_settles_the_notice_once(citizen_client, notice, stripe_g
     assert str(receipt) in page.text
     assert reverse("receipts:pdf", args=[receipt.pk]) in page.text
     assert "θα σας σταλεί με email" in page.text
+    ledger_clean()
+
+
+def test_money_staff_moved_to_another_debtors_notice_shows_no_receipt_of_theirs(
+    citizen_client, notice, stripe_gateway, make_debtor, make_debt, admin_user
+):
+    attempt = start(citizen_client, notice)
+    submit(citizen_client, attempt, card_id(stripe_gateway))
+    attempt.refresh_from_db()
+    mine = Receipt.objects.get(channel_reference=attempt.intent_id)
+    reverse_receipt(mine, reason="λάθος οφειλέτης", actor=admin_user)
+    other = make_debtor()
+    theirs = build_notice(other, debts=[make_debt(other, "120.00")])
+    their_receipt = apply_unapplied(attempt.payment, theirs, actor=admin_user)
+
+    page = citizen_client.get(reverse("payments:card", args=[attempt.public_id])).text
+
+    assert str(their_receipt) not in page
+    assert reverse("receipts:pdf", args=[their_receipt.pk]) not in page
+    assert "Η κάρτα χρεώθηκε και η πληρωμή καταχωρίστηκε" in page
     ledger_clean()
 
 
