@@ -299,6 +299,8 @@ class DebtorAdmin(LedgerTouchingMixin, RfSearchMixin, NameSearchMixin, HistoryAd
         if obj is not None and not request.user.has_perm(add_debtor):
             # The cashier keeps contact details up to date; identity is the revenue department's.
             return (*self.identity_fields, *readonly)
+        if obj is not None and obj.user_id is not None:
+            return ("afm", *readonly)  # confirmed by TaxisNet for the citizen's account
         return readonly
 
 

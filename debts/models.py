@@ -107,6 +107,24 @@ class Debtor(models.Model):
     def full_name(self) -> str:
         return " ".join(part for part in (self.last_name, self.first_name) if part)
 
+    def clean(self):
+        """The ΑΦΜ of a card tied to a portal account is the one TaxisNet confirmed for it:
+        changed, the account would open another taxpayer's card."""
+        super().clean()
+        if self.pk is None or self.user_id is None:
+            return
+        stored = Debtor.objects.filter(pk=self.pk).values_list("afm", flat=True).first()
+        if stored is not None and stored != self.afm:
+            raise ValidationError(
+                {
+                    "afm": _(
+                        "Ο ΑΦΜ επιβεβαιώθηκε από το TaxisNet για τον λογαριασμό του πολίτη και "
+                        "δεν αλλάζει όσο η καρτέλα είναι συνδεδεμένη με αυτόν."
+                    )
+                },
+                code="afm_confirmed",
+            )
+
 
 class Property(models.Model):
     """A property (ακίνητο) on the debtor's card. ΤΑΠ is billed per electricity supply, so the

@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -29,6 +30,7 @@ from debts.rf import format_rf
 from debts.services import build_notice, cancel_notice, issue_paravolo
 from payments import ledger
 from payments.services import settle
+from tests.conftest import valid_afm
 
 CASHIER, REVENUE, FINANCE = "Ταμείο", "Τμήμα Εσόδων", "Οικονομική Διεύθυνση"
 
@@ -199,6 +201,18 @@ def test_search_debtors_by_afm_and_name(admin_client, debtor, overdue_debt, make
     assert results(admin_client.get(url("debtor"), {"q": "βαβουλα"})) == [debtor]
     assert results(admin_client.get(url("debtor"), {"q": "Βαβούλα"})) == [debtor]
     assert results(admin_client.get(url("debt"), {"q": "βαβούλα"})) == [overdue_debt]
+
+
+def test_the_afm_taxisnet_confirmed_for_an_account_is_not_changed(admin_client, make_citizen):
+    debtor = make_citizen().debtor
+    assert debtor.user_id is not None
+
+    page = admin_client.get(url("debtor", "change", debtor.pk))
+    assert "afm" in page.context["adminform"].readonly_fields
+    debtor.afm = valid_afm()
+    with pytest.raises(ValidationError) as refused:
+        debtor.full_clean()
+    assert "επιβεβαιώθηκε από το TaxisNet" in refused.value.message_dict["afm"][0]
 
 
 def test_search_by_rf_typed_in_groups_and_lower_case(admin_client, debtor, notice, make_debtor):
