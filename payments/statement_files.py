@@ -85,7 +85,8 @@ class Report:
     # Every entry listed, booked or not: what a camt's summary (``TxsSummry``) may count.
     listed: int = 0
     listed_net: Decimal = ZERO
-    # How many entries with no reference of their own each set of contents has had so far.
+    # How many entries with no reference of their own each set of contents has had so far in
+    # the file: the file's counter (``StatementFile.alike``), as it may report one account twice.
     alike: Counter = field(default_factory=Counter)
 
 
@@ -100,6 +101,7 @@ class StatementFile:
     reports: list[Report] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
     not_booked: int = 0
+    alike: Counter = field(default_factory=Counter)
 
 
 def named_rf(*candidates: str) -> str:
@@ -153,7 +155,7 @@ def _date(text: str | None) -> date | None:
 
 def _fallback_reference(report: Report, *parts) -> str:
     """For an entry the bank gave no reference of its own: a checksum of what it holds (the
-    payer's RF and text among it) and of how many alike came before it in the report. Two alike
+    payer's RF and text among it) and of how many alike came before it in the file. Two alike
     payments of a day stay two; the same day in an overlapping file gives the same keys."""
     parts = (report.account, *parts)
     report.alike[parts] += 1
@@ -292,7 +294,7 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
                 if tag in reports:
                     if element.getroottree().getroot().tag != document:
                         raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
-                    report = Report(account="")
+                    report = Report(account="", alike=statement.alike)
                     statement.reports.append(report)
                 continue
             if tag == entry:
@@ -602,7 +604,7 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
         if tag == "20":
             statement.message_id = statement.message_id or value.strip()
         elif tag == "25":
-            report = Report(account=value.strip().split("/")[-1])
+            report = Report(account=value.strip().split("/")[-1], alike=statement.alike)
             statement.reports.append(report)
         elif tag in ("60F", "60M", "62F", "62M"):
             balance = MT940_BALANCE.match(value.strip())

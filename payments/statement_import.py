@@ -257,10 +257,14 @@ def _import_batch(record, statement, file_name, batch, actor) -> tuple:
     """One batch in one transaction: the statement's record (made by the first), the batch's
     transactions not imported before, and what ``settle_many`` made of its credits.
 
-    Another import of the same entries (the same file, or a camt.053 after its camt.054) may
-    commit some of them after this batch looked them up: their unique key then refuses the
-    batch, which is rolled back whole and run again, to find them imported and skip them. Each
-    run finds more of them imported; a third refusal in a row is no race, and is raised.
+    Another import of the same entries under the same keys (the same file, or a camt.053 after
+    its camt.054) may commit some of them after this batch looked them up: their unique key
+    then refuses the batch, which is rolled back whole and run again, to find them imported and
+    skip them. Each run finds more of them imported; a third refusal in a row is no race, and
+    is raised. Files that tell the same credits under other keys (another entry reference, an
+    entry itemised otherwise) are matched by ``_new`` only once the other import committed:
+    imported at the same moment, both would record them (held as an overpayment the second
+    time, for a person), so such files are imported one after the other (README).
     """
     for attempt in range(1, RUNS_PER_BATCH + 1):
         try:
@@ -316,7 +320,7 @@ def _refuse_changed(transactions: list[Transaction], batch_size: int) -> None:
 
 
 def _told_otherwise(batch: list[Transaction]) -> set[tuple]:
-    """(account, bank id, day, amount) of the transactions of ``batch`` the database holds
+    """(account, bank id, day, amount, kind) of the transactions of ``batch`` the database holds
     under the banks' own id for them but another entry reference (``_known`` finds those under
     theirs): a camt.053 may book under an entry of its own (a batch of the day's credits) what
     the camt.054 told one by one, or a camt.054 may give no entry reference at all."""
@@ -331,27 +335,29 @@ def _told_otherwise(batch: list[Transaction]) -> set[tuple]:
     if not wanted:
         return set()
     rows = StatementEntry.objects.filter(wanted).values_list(
-        "account", "transaction_id", "booked_on", "amount", "bank_reference"
+        "account", "transaction_id", "booked_on", "amount", "kind", "bank_reference"
     )
     with _planned_for_these_values():
         rows = list(rows)
     return {
-        (account, bank_id, booked, amount)
-        for account, bank_id, booked, amount, reference in rows
+        (account, bank_id, booked, amount, kind)
+        for account, bank_id, booked, amount, kind, reference in rows
         if reference not in references[account, bank_id]
     }
 
 
 def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list[Transaction]:
     """The transactions of ``batch`` not in ``known``; one there with another amount refuses
-    the file. One ``told`` under another reference (``_told_otherwise``), the same day and
-    amount, was imported then.
+    the file. One ``told`` under another reference (``_told_otherwise``), the same day, amount
+    and kind, was imported then.
 
     An entry imported before, booked the same day, with its transactions told apart otherwise
     (a camt.054 lists a batch's credits, the camt.053 books it as one sum, or the other way
     round) is the same money when its sum is the same: skipped whole. With another sum it
-    refuses the file. The same reference another day is another entry: a bank's reference is
-    unique, but not necessarily for ever."""
+    refuses the file. A reference is the bank's, unique for the account (ISO 20022), so only
+    an entry of the same day is taken for one itemised otherwise; a reference a bank used again
+    another day, for another entry of the same shape, would be taken for the first (the key is
+    the issue's: account, reference, transaction)."""
     held: dict[tuple[str, str, date], Decimal] = {}
     for (account, reference, _transaction), (amount, booked) in known.items():
         held[account, reference, booked] = held.get((account, reference, booked), ZERO) + amount
@@ -368,7 +374,7 @@ def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list
             continue
         for item, key in zip(items, keys, strict=True):
             if key not in known:
-                same = (item.account, item.bank_id, item.booked_on, item.amount)
+                same = (item.account, item.bank_id, item.booked_on, item.amount, item.kind)
                 if not (item.bank_id and same in told):
                     new.append(item)
             elif known[key][0] != item.amount:

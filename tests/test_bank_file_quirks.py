@@ -309,3 +309,30 @@ def test_a_payers_end_to_end_id_used_twice_is_no_bank_id(make_notice, write, mon
     ]
 
     assert "Εξοφλήθηκαν: 2 (18,00 €)" in run(write(camt054(entries)))
+
+
+def test_alike_credits_with_no_reference_in_two_reports_of_one_file_are_both_recorded(
+    make_notice, write
+):
+    notice = make_notice("4.50")
+    xml = without_references(camt054([credit("X", "4.50", notice.rf_code)]))
+    report = re.search(r"<Ntfctn>.*</Ntfctn>", xml).group(0)
+    xml = xml.replace(report, report + report)
+
+    output = run(write(xml))
+
+    assert "Εξοφλήθηκαν: 1 (4,50 €)" in output
+    assert Payment.objects.count() == 2  # the second held as an overpayment, for a person
+
+
+def test_a_return_with_the_bank_id_of_an_imported_credit_is_recorded_not_skipped(
+    make_notice, write
+):
+    notice = make_notice()
+    run(write(camt054([Entry("C-1", [Tx(notice.total, rf=notice.rf_code, tx_id="T-1")])])))
+    returned = Entry("R-1", [Tx(notice.total, tx_id="T-1")], debit=True, reversal=True)
+
+    output = run(write(camt054([returned], message_id="NTF-2"), "return.xml"))
+
+    assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (120,00 €)" in output
+    assert StatementEntry.objects.filter(kind="return").count() == 1
