@@ -84,6 +84,17 @@ def tap_owed(property: Property) -> TapOwed:
     return TapOwed(property=property, debts=debts, settled_debts=settled, installments=installments)
 
 
+def properties_of(debts: QuerySet[Debt]) -> set[int]:
+    """The properties whose ΤΑΠ these debts are: the one each names, and every property of the
+    debtor of a ΤΑΠ debt that names none (``_tap_of``); two queries."""
+    named = debts.filter(tap_property__isnull=False).values_list("tap_property_id", flat=True)
+    unnamed = debts.filter(
+        tap_property__isnull=True, revenue_type__code__in=settings.TAP_REVENUE_CODES
+    ).values("debtor_id")
+    of_debtors = Property.objects.filter(debtor__in=unnamed).values_list("pk", flat=True)
+    return set(named) | set(of_debtors)
+
+
 def properties_owing_tap(property_ids: set[int]) -> set[int]:
     """Which of these properties still owe ΤΑΠ; one query whatever their number."""
     if not property_ids:

@@ -24,6 +24,7 @@ from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlemen
 from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
+from debts.tap import properties_of
 from receipts.certificates import issue_awaiting_certificates, revoke_certificates_since
 from receipts.models import Receipt
 from receipts.services import ReceiptDraft, ReceiptLine, issue_receipts, issue_reversal
@@ -913,13 +914,14 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
         [notice], PaymentNotice.Status.CANCELLED, cause=cause, actor=actor
     )
     reversal = issue_reversal(receipt, reason=reason, actor=actor)
-    owing_again = Debt.objects.filter(
-        Q(pk__in=[debt.pk for debt in debts])
-        | Q(settlement__in={installment.settlement_id for installment in installments}),
-        tap_property__isnull=False,
-    ).values_list("tap_property_id", flat=True)
+    owing_again = properties_of(
+        Debt.objects.filter(
+            Q(pk__in=[debt.pk for debt in debts])
+            | Q(settlement__in={installment.settlement_id for installment in installments})
+        )
+    )
     revoke_certificates_since(
-        set(owing_again),
+        owing_again,
         receipt.issued_at,
         reason=_("Η πληρωμή της ακυρώθηκε με την απόδειξη %(number)s: %(reason)s")
         % {"number": reversal, "reason": reason},

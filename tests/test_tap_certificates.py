@@ -377,5 +377,21 @@ def test_a_reversed_payment_revokes_the_certificate_it_issued(
     assert "Η βεβαίωση είναι γνήσια, αλλά ανακλήθηκε" in html
 
 
+def test_a_reversed_payment_of_tap_naming_no_property_revokes_each_propertys_certificate(
+    home, debtor, make_property, make_debt, admin_user
+):
+    other = make_property(debtor)
+    make_debt(debtor, "40.00", kind="tap", due_date=date(2024, 12, 31))  # from a roll
+    notice = request_certificate(debtor, home.pk).request.notice
+    receipt = bank_payment(notice).receipt
+    issued = [Certificate.objects.get(tap_property=home)]
+    issued.append(request_certificate(debtor, other.pk).certificate)
+
+    reverse_receipt(receipt, reason="Επιστροφή από την τράπεζα", actor=admin_user)
+
+    standing = Certificate.objects.filter(pk__in=[c.pk for c in issued], revocation__isnull=True)
+    assert not standing.exists()
+
+
 def test_an_unknown_code_is_404(client, db):
     assert client.get("/verify/ABCDEFGHJKMN/").status_code == 404
