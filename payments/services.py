@@ -512,8 +512,8 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
         weights = [principal for _code, _name, principal in revenue]
         parts = zip(
             revenue,
-            _split(installment.frozen_principal, weights),
-            _split(installment.frozen_surcharge, weights),
+            _split(installment.frozen_principal, weights, first=installment.number),
+            _split(installment.frozen_surcharge, weights, first=installment.number),
             strict=True,
         )
         description = str(installment)
@@ -537,17 +537,19 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     return receipt_lines
 
 
-def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+def _split(amount: Decimal, weights: list[Decimal], *, first: int = 0) -> list[Decimal]:
     """``amount`` in parts proportional to ``weights``, to the cent, adding up to it exactly:
-    each part rounded down, then the cents left over one each to the largest remainders (ties to
-    the earlier weight)."""
+    each part rounded down, then the cents left over one each to the largest remainders, ties
+    from the weight at ``first`` on (an installment's number: over a settlement the cents of
+    ties go round its codes, not all to the first)."""
     cents = int((amount * 100).to_integral_value())
     total = sum(weights, ZERO)
     if total <= 0:
         weights, total = [Decimal(1)] * len(weights), Decimal(len(weights))
     exact = [Decimal(cents) * weight / total for weight in weights]
     parts = [int(share) for share in exact]  # down, as the shares are not negative
-    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))
+    count = len(weights)
+    by_remainder = sorted(range(count), key=lambda i: (parts[i] - exact[i], (i - first) % count))
     for index in by_remainder[: cents - sum(parts)]:
         parts[index] += 1
     return [Decimal(part).scaleb(-2) for part in parts]

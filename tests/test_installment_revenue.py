@@ -174,3 +174,14 @@ def test_the_split_is_to_the_cent_with_the_remainder_to_the_largest_fractions(
     split = _split(Decimal(amount), [Decimal(w) for w in weights])
     assert split == [Decimal(p) for p in parts]
     assert sum(split) == Decimal(amount)
+
+
+def test_over_a_settlements_installments_the_cents_of_ties_go_round_its_codes():
+    """Two codes of equal principal, six installments of an odd cent each: the codes' totals
+    end a cent apart at most, not six."""
+    totals = [Decimal(0), Decimal(0)]
+    for number in range(1, 7):
+        for code, part in enumerate(_split(Decimal("50.01"), [Decimal(150)] * 2, first=number)):
+            totals[code] += part
+    assert sum(totals) == Decimal("300.06")
+    assert abs(totals[0] - totals[1]) <= Decimal("0.01")
