@@ -245,6 +245,11 @@ def _decimal_text(written: str) -> str:
     if point in digits or (len(cents) == 3 and re.fullmatch(r"[1-9]\d{0,2}", digits)):
         if not _grouped(f"{digits}{point}{cents}", point):
             raise InvalidOperation(written)
+        if point in digits:
+            raise AmountError(
+                _("το κεφάλαιο «%(value)s» δεν γράφει λεπτά· γράψτε τα, π.χ. «1.500.000,00»")
+                % {"value": written}
+            )
         raise AmountError(
             _(
                 "το κεφάλαιο «%(value)s» μπορεί να είναι χιλιάδες ή δεκαδικά· γράψτε και τα "

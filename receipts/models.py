@@ -98,8 +98,9 @@ class IssuedDocument(models.Model):
 class Receipt(IssuedDocument):
     """A collection receipt, or a reversing one (series «reversal», negative amounts).
 
-    ``lines`` is the snapshot of what was paid, one entry per debt or installment: revenue code
-    (ΚΑΕ) and name, description, period, principal and surcharge (amounts as decimal strings).
+    ``lines`` is the snapshot of what was paid, one entry per debt, and per installment (or per
+    revenue code of an installment whose settlement holds several): revenue code (ΚΑΕ) and name,
+    description, period, principal and surcharge (amounts as decimal strings).
     """
 
     refused_change = _("Μια απόδειξη που εκδόθηκε δεν αλλάζει: εκδώστε ακυρωτική.")
