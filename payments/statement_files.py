@@ -432,7 +432,9 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
         raise BrokenStatement(_("Εγγραφή χωρίς ημερομηνία λογιστικοποίησης."))
     details = [_read(detail, plans["detail"]) for detail in elements.get("NtryDtls/TxDtls", ())]
     # The bank's reference is unique for the account; ``NtryRef`` only within its report (often
-    # 1, 2, 3… each day), so an entry with no other is keyed by what it holds, ``NtryRef`` among it.
+    # 1, 2, 3… each day, another in the camt.053 than in the camt.054), so an entry with no
+    # other is keyed by what it holds, which both files tell alike: not by its ``NtryRef``, nor
+    # by a value date one of them may leave out.
     entry_reference = text["AcctSvcrRef"]
     named = entry_reference or text["NtryRef"]
     if len(details) > 1:
@@ -452,9 +454,7 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     if not entry_reference:
         entry_reference = _fallback_reference(
             report,
-            text["NtryRef"],
             booked_on,
-            value_on,
             kind,
             *amounts,
             *(_tx_ids(detail) for detail, _ in details),

@@ -336,3 +336,17 @@ def test_a_return_with_the_bank_id_of_an_imported_credit_is_recorded_not_skipped
 
     assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (120,00 €)" in output
     assert StatementEntry.objects.filter(kind="return").count() == 1
+
+
+def test_an_entry_without_a_bank_reference_is_known_again_in_the_camt053(make_notice, write):
+    notice = make_notice()
+    entry = Entry("R", [Tx(notice.total, rf=notice.rf_code, tx_id="")])
+    notified = camt054([entry]).replace("<AcctSvcrRef>R</AcctSvcrRef>", "<NtryRef>1</NtryRef>")
+    notified = re.sub(r"<ValDt>.*?</ValDt>", "", notified)
+    stated = camt053([entry]).replace("<AcctSvcrRef>R</AcctSvcrRef>", "<NtryRef>17</NtryRef>")
+
+    run(write(notified, "054.xml"))
+    output = run(write(stated, "053.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert Payment.objects.count() == 1
