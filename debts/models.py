@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -22,7 +21,7 @@ from .indexes import where_set
 from .money import MONEY, ZERO, round_money
 from .rf import format_rf
 from .states import StateMachine, StatusChange
-from .surcharges import RATES, months_counted, surcharge
+from .surcharges import months_counted, surcharge, unknown_rate
 from .validators import validate_afm, validate_kaek, validate_rf_code, validate_supply_number
 
 
@@ -636,11 +635,8 @@ class Debt(models.Model):
         no notice can freeze the old amounts, nor a payment close the debt, between this check
         and the save.
         """
-        if self.due_date and self.due_date < RATES[0].effective_from:
-            message = _(
-                "Για λήξη πριν από %(date)s δεν υπάρχει συντελεστής προσαυξήσεων: "
-                "ελέγξτε την ημερομηνία."
-            ) % {"date": date_format(RATES[0].effective_from, "SHORT_DATE_FORMAT")}
+        message = self.due_date and unknown_rate(self.due_date)
+        if message:
             raise ValidationError({"due_date": ValidationError(message, "due_date_too_old")})
         self._clean_property()
         if self.pk is None:

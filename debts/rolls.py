@@ -26,6 +26,7 @@ from .bulk import insert_new
 from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
 from .money import CENT, LARGEST
 from .services import draft_notice, touch_ledgers, unused_rf_codes
+from .surcharges import unknown_rate
 from .text_files import read_text
 from .validators import normalize_afm
 
@@ -350,6 +351,8 @@ def read_roll(path: str | Path) -> list[RollRow]:
                     _("μη έγκυρη ημερομηνία %(what)s «%(value)s»")
                     % {"what": label, "value": _text(raw.get(column))}
                 )
+        if "due_date" in dates and unknown_rate(dates["due_date"]):
+            bad(unknown_rate(dates["due_date"]))
         try:
             period = _period(raw.get("period"))
             if period[0] and period[1] and period[1] < period[0]:

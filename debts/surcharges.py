@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from .money import ZERO, round_money
 
@@ -40,6 +42,16 @@ RATES: tuple[SurchargeRate, ...] = (
     SurchargeRate(date(2005, 3, 1), Decimal("0.01"), None, "1 % a month"),
     SurchargeRate(date(2014, 1, 1), Decimal("0.0073"), None, "ν.4224/2013 art. 7 §6"),
 )
+
+
+def unknown_rate(due: date) -> str | None:
+    """Why a debt due on ``due`` cannot be entered (no surcharge rate is known before the first
+    one), or None: said alike wherever a due date comes in."""
+    if due >= RATES[0].effective_from:
+        return None
+    return _(
+        "Για λήξη πριν από %(date)s δεν υπάρχει συντελεστής προσαυξήσεων: ελέγξτε την ημερομηνία."
+    ) % {"date": date_format(RATES[0].effective_from, "SHORT_DATE_FORMAT")}
 
 
 class NoRateKnown(ValueError):

@@ -138,3 +138,14 @@ def test_a_csv_revenue_code_is_taken_as_written(revenue, write):
     path = write(f"{HEADER}\n{roll_row(code='311')}\n", "roll.csv")
 
     assert errors_of(path) == [(2, "άγνωστος ή ανενεργός ΚΑΕ «311»")]
+
+
+def test_a_due_date_before_any_known_surcharge_rate_is_a_row_error(revenue, write):
+    """Imported, it would have had no rate: the import or the citizen's page would fail."""
+    row = roll_row().replace("31/12/2026", "31/12/1989")
+    path = write(f"{HEADER}\n{row}\n", "roll.csv")
+
+    [(line, message)] = errors_of(path)
+
+    assert line == 2
+    assert "δεν υπάρχει συντελεστής προσαυξήσεων" in message
