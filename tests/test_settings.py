@@ -103,6 +103,12 @@ def test_embedded_default_needs_no_service():
     assert values["EMAIL_FILE_PATH"] == str(BASE_DIR / "var" / "mail")
 
 
+def test_a_mail_server_that_stops_answering_times_out():
+    assert settings_values("EMAIL_TIMEOUT", **PRODUCTION) == {"EMAIL_TIMEOUT": 30}
+    quicker = settings_values("EMAIL_TIMEOUT", **PRODUCTION, EMAIL_TIMEOUT_SECONDS="10")
+    assert quicker == {"EMAIL_TIMEOUT": 10}
+
+
 def test_production_passes_the_deployment_checks_without_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -178,6 +178,9 @@ CARD_ATTEMPT_EXPIRY = timedelta(minutes=env.int("CARD_ATTEMPT_EXPIRY_MINUTES", d
 # The embedded default writes each message to a file in var/mail/ instead of sending it.
 vars().update(env.email_url("EMAIL_URL", default="filemail://"))
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# A mail server that stops answering fails the send, to be retried, instead of holding a worker,
+# and the receipt row it sends under lock, for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Δήμος Θέρμης <noreply@thermi.gov.gr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
