@@ -160,16 +160,7 @@ def settle_at_counter(
             created_by=cashier,
             expected_total=expected_total,
         )
-        settled = settle(
-            channel=Channel.COUNTER,
-            reference=reference,
-            amount=notice.total,
-            received_at=timezone.now(),
-            notice=notice,
-            tender=tender,
-            recorded_by=cashier,
-        )
-        return _counter_repeat(settled, debtor_id=debtor.pk)
+        return pay_notice_at_counter(notice, tender=tender, reference=reference, cashier=cashier)
 
 
 def pay_notice_at_counter(
