@@ -277,9 +277,16 @@ def returns_to_send():
     ).select_related("payment")
 
 
+# Attempts closed before the portal knew of an intent: one may exist all the same (its answer
+# was lost), and the gateway's word on it still counts.
+CLOSED_UNSUBMITTED = (CardAttempt.Status.EXPIRED, CardAttempt.Status.CANCELLED)
+
+
 def attempt_for_intent(intent: gateway.Intent) -> CardAttempt | None:
     """The attempt an intent belongs to: by its id, or by our id in its metadata when the
-    portal's commit after creating it was lost (then the id is recorded now)."""
+    portal's commit after creating it was lost (then the id is recorded now). Also an attempt
+    expired or cancelled meanwhile, which never learnt its intent: the card may have been
+    charged all the same, and money received is recorded (``sync_attempt``)."""
     attempt = CardAttempt.objects.filter(intent_id=intent.id).first()
     if attempt is not None or not intent.metadata.get("attempt"):
         return attempt
@@ -297,6 +304,10 @@ def attempt_for_intent(intent: gateway.Intent) -> CardAttempt | None:
                 cause=f"intent {intent.id} found at the gateway",
                 also_update=("intent_id", "submitted_at"),
             )
+        elif attempt.intent_id is None and attempt.status in CLOSED_UNSUBMITTED:
+            attempt.intent_id = intent.id
+            attempt.submitted_at = intent.created
+            attempt.save(update_fields=["intent_id", "submitted_at"])
         return attempt if attempt.intent_id == intent.id else None
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+import stripe
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from debts.models import PaymentNotice
 from debts.services import build_notice
 from payments import card, gateway
 from payments.models import CardAttempt, Channel, GatewayEvent, Payment, PaymentReturn
+from payments.reconciliation import reconcile_gateway
 from payments.services import apply_unapplied, pay_notice_at_counter, reverse_receipt
 from payments.tasks import refund_through_gateway, sweep_card_attempts
 from receipts.models import Receipt
@@ -255,6 +257,66 @@ def test_the_sweep_expires_unfinished_attempts_and_recovers_a_lost_webhook(
     assert lost.status == "succeeded" and lost.payment.allocations.exists()
     assert abandoned.status == "expired"
     assert sweep_card_attempts() == {"asked": 0, "expired": 0, "refunds": 0}
+    ledger_clean()
+
+
+def charged_with_the_answer_lost(monkeypatch, attempt, stripe_gateway) -> gateway.Intent:
+    """The gateway charges the card, and its answer never reaches the portal (a timeout): the
+    attempt stays as it was, knowing no intent."""
+    real, made = gateway.create_intent, []
+
+    def lost(**kwargs):
+        made.append(real(**kwargs))
+        raise stripe.APIConnectionError("timed out reading the answer")
+
+    monkeypatch.setattr(gateway, "create_intent", lost)
+    with pytest.raises(gateway.GatewayError):
+        card.submit_card(attempt, card_id(stripe_gateway))
+    monkeypatch.setattr(gateway, "create_intent", real)
+    attempt.refresh_from_db()
+    assert made[0].succeeded and attempt.intent_id is None
+    return made[0]
+
+
+def test_a_charge_whose_answer_was_lost_is_recorded_after_its_attempt_expired(
+    citizen_client, notice, stripe_gateway, monkeypatch, settings
+):
+    attempt = card.live_attempt(notice)
+    intent = charged_with_the_answer_lost(monkeypatch, attempt, stripe_gateway)
+    CardAttempt.objects.filter(pk=attempt.pk).update(
+        created_at=timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1)
+    )
+    assert sweep_card_attempts()["expired"] == 1
+
+    result = reconcile_gateway(timezone.localdate())
+
+    # (localstripe keeps the other tests' charges of the day: only this one is looked at)
+    assert intent.id in result.settled_now
+    assert not [difference for difference in result.differences if intent.id in difference]
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.payment.reference) == ("succeeded", intent.id)
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    ledger_clean()
+
+
+def test_a_lost_charge_is_recorded_and_refunded_when_the_citizen_paid_again(
+    citizen_client, notice, stripe_gateway, monkeypatch, settings
+):
+    first = card.live_attempt(notice)
+    intent = charged_with_the_answer_lost(monkeypatch, first, stripe_gateway)
+    CardAttempt.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1)
+    )
+    again = start(citizen_client, notice)  # the first is expired unused, as far as it knows
+    submit(citizen_client, again, card_id(stripe_gateway))
+
+    body, header = signed_event(intent.id)
+    assert webhook(citizen_client, body, header).status_code == 200
+
+    lost = Payment.objects.get(reference=intent.id)
+    assert lost.returns.get().amount == notice.total  # held, and refunded to the card
+    assert Payment.objects.filter(channel=Channel.CARD).count() == 2
     ledger_clean()
 
 
