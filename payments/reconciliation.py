@@ -91,6 +91,13 @@ def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
         result.differences.append(
             f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) has no return here"
         )
+    elif payment_return.return_reference != refund.id:
+        # Another refund at the gateway for a return already recorded under its own: money
+        # sent back twice, which only a person can recover.
+        result.differences.append(
+            f"refund {refund.id} of {refund.intent_id} ({refund.amount} €): return "
+            f"{payment_return.pk} was already refunded as {payment_return.return_reference}"
+        )
     elif payment_return.amount != refund.amount:
         result.differences.append(
             f"refund {refund.id}: {refund.amount} € at the gateway, {payment_return.amount} € here"

@@ -71,3 +71,28 @@ def test_refunds_are_matched_and_a_charge_of_no_attempt_is_a_difference(notice, 
     assert any(stranger.id in d and "no attempt" in d for d in result.differences)
     with pytest.raises(CommandError):
         call_command("reconcile_gateway", "--date", timezone.localdate().isoformat())
+
+
+def test_a_second_gateway_refund_of_a_recorded_return_is_a_difference(notice, stripe_gateway):
+    attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
+    payment_return = card.refund_card_payment(
+        attempt.payment,
+        amount=attempt.payment.amount,
+        expected_refundable=attempt.payment.amount,
+        reverse=True,
+        reason="Δοκιμή",
+        actor=None,
+    )
+    card.send_refund(payment_return)
+    # made at the gateway by hand, naming the same return
+    twice = gateway._client().v1.refunds.create(
+        {
+            "payment_intent": attempt.intent_id,
+            "amount": 100,
+            "metadata": {"return": str(payment_return.pk)},
+        }
+    )
+
+    result = reconcile_gateway(timezone.localdate())
+
+    assert any(twice.id in d and "already refunded" in d for d in result.differences)
