@@ -42,9 +42,12 @@ def sweep_card_attempts() -> dict[str, int]:
 
 
 def _each(step, obj, **kwargs) -> int:
+    """One step of the sweep, in its own transactions: whatever it raises (the gateway down, a
+    deadlock, a refusal) is logged and left for the next sweep, and the others go on; one
+    attempt that keeps failing must not keep every later one from being settled."""
     try:
         step(obj, **kwargs)
-    except gateway.GatewayError:
-        logger.exception("card sweep: the gateway failed on %r", obj)
+    except Exception:
+        logger.exception("card sweep: %s failed on %r", step.__name__, obj)
         return 0
     return 1

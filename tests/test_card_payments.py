@@ -320,6 +320,34 @@ def test_a_lost_charge_is_recorded_and_refunded_when_the_citizen_paid_again(
     ledger_clean()
 
 
+def test_one_attempt_the_sweep_fails_on_does_not_keep_the_others_from_it(
+    citizen_client, notice, make_debt, stripe_gateway, settings, monkeypatch
+):
+    other = build_notice(citizen_client.debtor, debts=[make_debt(citizen_client.debtor, "9.00")])
+    stuck, lost = (start(citizen_client, n) for n in (notice, other))
+    for attempt in (stuck, lost):
+        answer = submit(citizen_client, attempt, card_id(stripe_gateway, "3ds")).json()
+        pass_3ds(stripe_gateway, answer)
+    CardAttempt.objects.filter(pk__in=[stuck.pk, lost.pk]).update(
+        submitted_at=timezone.now() - settings.CARD_SWEEP_AFTER - timedelta(seconds=1)
+    )
+    refresh = card.refresh_attempt
+
+    def failing_on_the_first(attempt, **kwargs):
+        if attempt.pk == stuck.pk:
+            raise RuntimeError("deadlock detected")
+        return refresh(attempt, **kwargs)
+
+    monkeypatch.setattr(card, "refresh_attempt", failing_on_the_first)
+
+    assert sweep_card_attempts()["asked"] == 1
+    lost.refresh_from_db()
+    assert lost.status == "succeeded"
+    monkeypatch.setattr(card, "refresh_attempt", refresh)
+    assert sweep_card_attempts()["asked"] == 1  # the next sweep settles it
+    ledger_clean()
+
+
 def test_money_for_a_notice_paid_meanwhile_is_refunded_automatically(
     citizen_client, notice, stripe_gateway, admin_user
 ):
