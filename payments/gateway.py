@@ -86,6 +86,12 @@ class Refund:
     amount: Decimal
     created: datetime
     metadata: dict = field(default_factory=dict)
+    # Stripe's: pending, succeeded, or failed / canceled (the card never got the money back).
+    status: str = "succeeded"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in {"failed", "canceled"}
 
 
 def _client() -> stripe.StripeClient:
@@ -212,6 +218,7 @@ def _refund(obj, intent_id: str = "") -> Refund:
         amount=from_cents(obj["amount"]),
         created=_timestamp(obj["created"]),
         metadata=dict(obj.get("metadata") or {}),
+        status=obj.get("status") or "succeeded",
     )
 
 

@@ -87,7 +87,13 @@ def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
             card.send_refund(payment_return)
             result.returned_now.append(refund.id)
             payment_return.refresh_from_db()
-    if payment_return is None:
+    if refund.failed:
+        # Recorded here as returned, but the card never got the money: a person must send it.
+        result.differences.append(
+            f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) {refund.status} at "
+            "the gateway: the card was not refunded"
+        )
+    elif payment_return is None:
         result.differences.append(
             f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) has no return here"
         )

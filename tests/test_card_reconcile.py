@@ -1,6 +1,7 @@
 """``reconcile_gateway`` against localstripe: a charge whose webhook and sweep were both lost is
 settled, refunds are matched to returns, and what the portal cannot explain is listed."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -96,3 +97,33 @@ def test_a_second_gateway_refund_of_a_recorded_return_is_a_difference(notice, st
     result = reconcile_gateway(timezone.localdate())
 
     assert any(twice.id in d and "already refunded" in d for d in result.differences)
+
+
+def test_a_refund_that_failed_at_the_gateway_is_a_difference(notice, stripe_gateway, monkeypatch):
+    """localstripe's refunds always succeed: the gateway's answer is read as Stripe gives it
+    for a refund the card's bank turned down."""
+    attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
+    payment_return = card.refund_card_payment(
+        attempt.payment,
+        amount=attempt.payment.amount,
+        expected_refundable=attempt.payment.amount,
+        reverse=True,
+        reason="Δοκιμή",
+        actor=None,
+    )
+    sent = card.send_refund(payment_return)
+    refunds = gateway.refunds_of
+
+    def as_failed(day):
+        return [
+            replace(r, status="failed") if r.id == sent.return_reference else r
+            for r in refunds(day)
+        ]
+
+    monkeypatch.setattr(gateway, "refunds_of", as_failed)
+
+    result = reconcile_gateway(timezone.localdate())
+
+    amount = attempt.payment.amount
+    failed = f"refund {sent.return_reference} of {attempt.intent_id} ({amount} €) failed at"
+    assert any(d.startswith(failed) and "not refunded" in d for d in result.differences)
