@@ -49,6 +49,19 @@ def reconcile_gateway(day: date) -> Reconciliation:
             f"payment {payment.reference} ({payment.amount} €) has no charge at the gateway "
             "that day"
         )
+    # Set aside for the card by the day's end and still not refunded: the gateway keeps
+    # refusing it, or no worker sends it; the sweep alone would retry it for ever, unseen.
+    stuck = PaymentReturn.objects.filter(
+        payment__channel=Channel.CARD,
+        status=PaymentReturn.Status.REQUESTED,
+        requested_at__lt=start + timedelta(days=1),
+    ).select_related("payment")
+    for payment_return in stuck.order_by("requested_at", "pk"):
+        result.differences.append(
+            f"return {payment_return.pk} of {payment_return.payment.reference} "
+            f"({payment_return.amount} €), set aside "
+            f"{timezone.localtime(payment_return.requested_at):%Y-%m-%d %H:%M}, is not refunded"
+        )
     return result
 
 

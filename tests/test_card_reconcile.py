@@ -127,3 +127,23 @@ def test_a_refund_that_failed_at_the_gateway_is_a_difference(notice, stripe_gate
     amount = attempt.payment.amount
     failed = f"refund {sent.return_reference} of {attempt.intent_id} ({amount} €) failed at"
     assert any(d.startswith(failed) and "not refunded" in d for d in result.differences)
+
+
+def test_a_card_return_the_gateway_has_not_refunded_by_the_days_end_is_a_difference(
+    notice, stripe_gateway, monkeypatch
+):
+    attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
+    monkeypatch.setattr(card, "refund_on_commit", lambda payment_return: None)  # no worker
+    payment_return = card.refund_card_payment(
+        attempt.payment,
+        amount=attempt.payment.amount,
+        expected_refundable=attempt.payment.amount,
+        reverse=True,
+        reason="Δοκιμή",
+        actor=None,
+    )
+
+    result = reconcile_gateway(timezone.localdate())
+
+    stuck = f"return {payment_return.pk} of {attempt.intent_id} ({payment_return.amount} €)"
+    assert any(d.startswith(stuck) and "is not refunded" in d for d in result.differences)
