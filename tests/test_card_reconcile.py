@@ -24,6 +24,18 @@ def notice(make_debtor, make_debt):
     return build_notice(debtor, debts=[make_debt(debtor, "33.00", due_date=date(2024, 6, 30))])
 
 
+def refunded_in_full(attempt) -> PaymentReturn:
+    """Finance refunds the attempt's payment in full, reversing its receipt."""
+    return card.refund_card_payment(
+        attempt.payment,
+        amount=attempt.payment.amount,
+        expected_refundable=attempt.payment.amount,
+        reverse=True,
+        reason="Δοκιμή",
+        actor=None,
+    )
+
+
 def test_a_lost_webhook_is_recovered_and_the_day_matches(notice, stripe_gateway):
     attempt = card.live_attempt(notice)
     intent = card.submit_card(attempt, card_id(stripe_gateway, "3ds")).intent
@@ -47,14 +59,7 @@ def test_a_lost_webhook_is_recovered_and_the_day_matches(notice, stripe_gateway)
 
 def test_refunds_are_matched_and_a_charge_of_no_attempt_is_a_difference(notice, stripe_gateway):
     attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
-    payment_return = card.refund_card_payment(
-        attempt.payment,
-        amount=attempt.payment.amount,
-        expected_refundable=attempt.payment.amount,
-        reverse=True,
-        reason="Δοκιμή",
-        actor=None,
-    )
+    payment_return = refunded_in_full(attempt)
     # the refund reached the gateway, but the portal's record of it was lost
     refund = gateway.refund(
         intent_id=attempt.intent_id, amount=payment_return.amount, key=str(payment_return.pk)
@@ -76,14 +81,7 @@ def test_refunds_are_matched_and_a_charge_of_no_attempt_is_a_difference(notice, 
 
 def test_a_second_gateway_refund_of_a_recorded_return_is_a_difference(notice, stripe_gateway):
     attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
-    payment_return = card.refund_card_payment(
-        attempt.payment,
-        amount=attempt.payment.amount,
-        expected_refundable=attempt.payment.amount,
-        reverse=True,
-        reason="Δοκιμή",
-        actor=None,
-    )
+    payment_return = refunded_in_full(attempt)
     card.send_refund(payment_return)
     # made at the gateway by hand, naming the same return
     twice = gateway._client().v1.refunds.create(
@@ -103,14 +101,7 @@ def test_a_refund_that_failed_at_the_gateway_is_a_difference(notice, stripe_gate
     """localstripe's refunds always succeed: the gateway's answer is read as Stripe gives it
     for a refund the card's bank turned down."""
     attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
-    payment_return = card.refund_card_payment(
-        attempt.payment,
-        amount=attempt.payment.amount,
-        expected_refundable=attempt.payment.amount,
-        reverse=True,
-        reason="Δοκιμή",
-        actor=None,
-    )
+    payment_return = refunded_in_full(attempt)
     sent = card.send_refund(payment_return)
     refunds = gateway.refunds_of
 
@@ -134,14 +125,7 @@ def test_a_card_return_the_gateway_has_not_refunded_by_the_days_end_is_a_differe
 ):
     attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
     monkeypatch.setattr(card, "refund_on_commit", lambda payment_return: None)  # no worker
-    payment_return = card.refund_card_payment(
-        attempt.payment,
-        amount=attempt.payment.amount,
-        expected_refundable=attempt.payment.amount,
-        reverse=True,
-        reason="Δοκιμή",
-        actor=None,
-    )
+    payment_return = refunded_in_full(attempt)
 
     result = reconcile_gateway(timezone.localdate())
 
