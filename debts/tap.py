@@ -50,13 +50,14 @@ def debtor_properties(debtor: Debtor) -> QuerySet[Property]:
     return Property.objects.filter(debtor=debtor).order_by("address", "pk")
 
 
+def _unnamed_tap() -> Q:
+    """ΤΑΠ debts that name no property: owed for each of their debtor's properties."""
+    return Q(tap_property__isnull=True, revenue_type__code__in=settings.TAP_REVENUE_CODES)
+
+
 def _tap_of(property_id, debtor_id) -> Q:
     """The ΤΑΠ debts owed for a property: those naming it, and its debtor's naming none."""
-    unnamed = Q(
-        tap_property__isnull=True,
-        debtor=debtor_id,
-        revenue_type__code__in=settings.TAP_REVENUE_CODES,
-    )
+    unnamed = _unnamed_tap() & Q(debtor=debtor_id)
     return (Q(tap_property=property_id) | unnamed) & Q(status__in=OWING)
 
 
@@ -88,9 +89,7 @@ def properties_of(debts: QuerySet[Debt]) -> set[int]:
     """The properties whose ΤΑΠ these debts are: the one each names, and every property of the
     debtor of a ΤΑΠ debt that names none (``_tap_of``); two queries."""
     named = debts.filter(tap_property__isnull=False).values_list("tap_property_id", flat=True)
-    unnamed = debts.filter(
-        tap_property__isnull=True, revenue_type__code__in=settings.TAP_REVENUE_CODES
-    ).values("debtor_id")
+    unnamed = debts.filter(_unnamed_tap()).values("debtor_id")
     of_debtors = Property.objects.filter(debtor__in=unnamed).values_list("pk", flat=True)
     return set(named) | set(of_debtors)
 

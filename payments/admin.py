@@ -212,11 +212,8 @@ class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
         context = {
             "payment_receipts": receipts,
             "may_resolve": may_resolve and payment.held > 0,
-            # A card payment's returns are refunded through the gateway and recorded by it.
             "returns_to_record": (
-                payment.returns.filter(status=PaymentReturn.Status.REQUESTED)
-                if may_resolve and payment.channel != Channel.CARD
-                else ()
+                selectors.returns_to_record_by_hand(payment) if may_resolve else ()
             ),
             **(extra_context or {}),
         }

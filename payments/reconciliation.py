@@ -51,11 +51,7 @@ def reconcile_gateway(day: date) -> Reconciliation:
         )
     # Set aside for the card by the day's end and still not refunded: the gateway keeps
     # refusing it, or no worker sends it; the sweep alone would retry it for ever, unseen.
-    stuck = PaymentReturn.objects.filter(
-        payment__channel=Channel.CARD,
-        status=PaymentReturn.Status.REQUESTED,
-        requested_at__lt=start + timedelta(days=1),
-    ).select_related("payment")
+    stuck = card.returns_to_send().filter(requested_at__lt=start + timedelta(days=1))
     for payment_return in stuck.order_by("requested_at", "pk"):
         result.differences.append(
             f"return {payment_return.pk} of {payment_return.payment.reference} "

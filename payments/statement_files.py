@@ -85,9 +85,6 @@ class Report:
     # Every entry listed, booked or not: what a camt's summary (``TxsSummry``) may count.
     listed: int = 0
     listed_net: Decimal = ZERO
-    # How many entries with no reference of their own each set of contents has had so far in
-    # the file: the file's counter (``StatementFile.alike``), as it may report one account twice.
-    alike: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -101,6 +98,8 @@ class StatementFile:
     reports: list[Report] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
     not_booked: int = 0
+    # How many entries with no reference of their own each set of contents has had so far in
+    # the file (across its reports: a file may report one account twice).
     alike: Counter = field(default_factory=Counter)
 
 
@@ -153,13 +152,13 @@ def _date(text: str | None) -> date | None:
         raise BrokenStatement(_("Μη έγκυρη ημερομηνία «%(value)s».") % {"value": text}) from error
 
 
-def _fallback_reference(report: Report, *parts) -> str:
+def _fallback_reference(statement: StatementFile, account: str, *parts) -> str:
     """For an entry the bank gave no reference of its own: a checksum of what it holds (the
     payer's RF and text among it) and of how many alike came before it in the file. Two alike
     payments of a day stay two; the same day in an overlapping file gives the same keys."""
-    parts = (report.account, *parts)
-    report.alike[parts] += 1
-    text = "|".join(map(str, (*parts, report.alike[parts])))
+    parts = (account, *parts)
+    statement.alike[parts] += 1
+    text = "|".join(map(str, (*parts, statement.alike[parts])))
     return "SHA-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -294,7 +293,7 @@ def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
                 if tag in reports:
                     if element.getroottree().getroot().tag != document:
                         raise BrokenStatement(_("Το XML δεν είναι camt.053 ή camt.054."))
-                    report = Report(account="", alike=statement.alike)
+                    report = Report(account="")
                     statement.reports.append(report)
                 continue
             if tag == entry:
@@ -453,7 +452,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     paid = [_paid_with(text, detail) for detail in details or [None]]
     if not entry_reference:
         entry_reference = _fallback_reference(
-            report,
+            statement,
+            report.account,
             booked_on,
             kind,
             *amounts,
@@ -599,12 +599,12 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
     report, pending = None, None
     for tag, value in [*fields, ("END", "")]:
         if pending is not None and tag != "86":
-            statement.transactions.append(_mt940_transaction(*pending, ""))
+            statement.transactions.append(_mt940_transaction(statement, *pending, ""))
             pending = None
         if tag == "20":
             statement.message_id = statement.message_id or value.strip()
         elif tag == "25":
-            report = Report(account=value.strip().split("/")[-1], alike=statement.alike)
+            report = Report(account=value.strip().split("/")[-1])
             statement.reports.append(report)
         elif tag in ("60F", "60M", "62F", "62M"):
             balance = MT940_BALANCE.match(value.strip())
@@ -629,11 +629,11 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
                 raise BrokenStatement(_("Μη έγκυρη κίνηση MT940 «%(value)s».") % {"value": value})
             pending = (report, line)
         elif tag == "86" and pending is not None:
-            statement.transactions.append(_mt940_transaction(*pending, value))
+            statement.transactions.append(_mt940_transaction(statement, *pending, value))
             pending = None
 
 
-def _mt940_transaction(report: Report, line, text: str) -> Transaction:
+def _mt940_transaction(statement: StatementFile, report: Report, line, text: str) -> Transaction:
     mark = line.group("mark")
     amount = _money(line.group("amount"), ":61:")
     _moved([amount], (line.group("bank") or line.group("customer") or "").strip())
@@ -650,7 +650,7 @@ def _mt940_transaction(report: Report, line, text: str) -> Transaction:
     # Without the bank's own reference, the customer's ("NONREF", "DIAS", the RF) tells no two
     # payments apart: the key is then what the line holds.
     reference = bank or _fallback_reference(
-        report, value_on, booked_on, mark, amount, customer, flat
+        statement, report.account, value_on, booked_on, mark, amount, customer, flat
     )
     return Transaction(
         account=report.account,

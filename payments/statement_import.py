@@ -241,16 +241,23 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
 def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     """The amounts and booking days of the entries of ``batch`` the database already holds, by
     key."""
-    wanted = Q()
-    for accounts in {item.account for item in batch}:
-        refs = {item.bank_reference for item in batch if item.account == accounts}
-        wanted |= Q(account=accounts, bank_reference__any=list(refs))
+    wanted = _per_account({_entry(item) for item in batch}, "bank_reference")
     rows = StatementEntry.objects.filter(wanted).values_list(
         "account", "bank_reference", "transaction_id", "amount", "booked_on"
     )
     with _planned_for_these_values():
         rows = list(rows)
     return {(account, ref, tx): (amount, booked) for account, ref, tx, amount, booked in rows}
+
+
+def _per_account(pairs: set[tuple[str, str]], field: str) -> Q:
+    """Statement entries with one of these (account, ``field`` value) pairs: one ``= ANY`` of
+    the values per account, which the index on (account, …) serves."""
+    wanted = Q()
+    for account in {account for account, _value in pairs}:
+        values = [value for other, value in pairs if other == account]
+        wanted |= Q(account=account, **{f"{field}__any": values})
+    return wanted
 
 
 def _import_batch(record, statement, file_name, batch, actor) -> tuple:
@@ -328,12 +335,9 @@ def _told_otherwise(batch: list[Transaction]) -> set[tuple]:
     for item in batch:
         if item.bank_id:
             references.setdefault((item.account, item.bank_id), set()).add(item.bank_reference)
-    wanted = Q()
-    for account in {account for account, _id in references}:
-        ids = [bank_id for other, bank_id in references if other == account]
-        wanted |= Q(account=account, transaction_id__any=ids)
-    if not wanted:
+    if not references:
         return set()
+    wanted = _per_account(set(references), "transaction_id")
     rows = StatementEntry.objects.filter(wanted).values_list(
         "account", "transaction_id", "booked_on", "amount", "kind", "bank_reference"
     )
