@@ -3,6 +3,7 @@ and a worker's failure raised in the command, with nothing recorded twice when r
 
 import io
 import os
+import time
 from decimal import Decimal
 
 import pytest
@@ -39,16 +40,18 @@ def _ledger_stays_clean():
 @pytest.fixture
 def settling_in(monkeypatch, tmp_path):
     """Have ``settle_many`` note the process that runs it, and do ``then`` to the batch with a
-    credit of that bank reference; the processes that ran each batch."""
+    credit of that bank reference (the others taking ``slow`` seconds); the processes that ran
+    each batch."""
     seen = tmp_path / "pids"
     real = statement_import.settle_many
 
-    def install(then=None):
+    def install(then=None, slow=0.0):
         def noting(arrivals, **options):
             with seen.open("a") as out:
                 out.write(f"{os.getpid()}\n")
             if then and any(then[0] in arrival.reference for arrival in arrivals):
                 then[1]()
+            time.sleep(slow)
             return real(arrivals, **options)
 
         monkeypatch.setattr(statement_import, "settle_many", noting)
@@ -118,13 +121,17 @@ def test_a_batch_failing_in_a_worker_stops_the_import_and_a_second_run_finishes_
     def refuse():
         raise ValidationError("the database refused this batch")
 
-    settling_in(then=("BR-5", refuse))
+    # The first batch a worker gets fails at once; the other worker's takes a while, so the
+    # failure is heard before any batch is done: no batch is handed out after it.
+    processes = settling_in(then=("BR-2", refuse), slow=0.3)
     with pytest.raises(ValidationError, match="refused this batch"):
         statement_import.import_bank_statement(path, batch_size=2, workers=2)
 
+    ran = processes()
+    assert len(ran) == 3 and len(set(ran)) == 3, "the command's batch, then one per worker"
     committed = Payment.objects.count()
-    assert committed == StatementEntry.objects.count() < 10
-    assert not Payment.objects.filter(reference__contains="BR-5").exists()
+    assert committed == StatementEntry.objects.count() == 4
+    assert not Payment.objects.filter(reference__contains="BR-2").exists()
 
     settling_in()
     summary = statement_import.import_bank_statement(path, batch_size=2, workers=2)
