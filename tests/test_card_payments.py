@@ -260,9 +260,10 @@ def test_the_sweep_expires_unfinished_attempts_and_recovers_a_lost_webhook(
     ledger_clean()
 
 
-def charged_with_the_answer_lost(monkeypatch, attempt, stripe_gateway) -> gateway.Intent:
+def charged_with_the_answer_lost(monkeypatch, notice, stripe_gateway, settings) -> tuple:
     """The gateway charges the card, and its answer never reaches the portal (a timeout): the
-    attempt stays as it was, knowing no intent."""
+    attempt stays as it was, knowing no intent, until past its expiry. (attempt, intent)."""
+    attempt = card.live_attempt(notice)
     real, made = gateway.create_intent, []
 
     def lost(**kwargs):
@@ -275,17 +276,16 @@ def charged_with_the_answer_lost(monkeypatch, attempt, stripe_gateway) -> gatewa
     monkeypatch.setattr(gateway, "create_intent", real)
     attempt.refresh_from_db()
     assert made[0].succeeded and attempt.intent_id is None
-    return made[0]
+    CardAttempt.objects.filter(pk=attempt.pk).update(
+        created_at=timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1)
+    )
+    return attempt, made[0]
 
 
 def test_a_charge_whose_answer_was_lost_is_recorded_after_its_attempt_expired(
     citizen_client, notice, stripe_gateway, monkeypatch, settings
 ):
-    attempt = card.live_attempt(notice)
-    intent = charged_with_the_answer_lost(monkeypatch, attempt, stripe_gateway)
-    CardAttempt.objects.filter(pk=attempt.pk).update(
-        created_at=timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1)
-    )
+    attempt, intent = charged_with_the_answer_lost(monkeypatch, notice, stripe_gateway, settings)
     assert sweep_card_attempts()["expired"] == 1
 
     result = reconcile_gateway(timezone.localdate())
@@ -303,11 +303,7 @@ def test_a_charge_whose_answer_was_lost_is_recorded_after_its_attempt_expired(
 def test_a_lost_charge_is_recorded_and_refunded_when_the_citizen_paid_again(
     citizen_client, notice, stripe_gateway, monkeypatch, settings
 ):
-    first = card.live_attempt(notice)
-    intent = charged_with_the_answer_lost(monkeypatch, first, stripe_gateway)
-    CardAttempt.objects.filter(pk=first.pk).update(
-        created_at=timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1)
-    )
+    _first, intent = charged_with_the_answer_lost(monkeypatch, notice, stripe_gateway, settings)
     again = start(citizen_client, notice)  # the first is expired unused, as far as it knows
     submit(citizen_client, again, card_id(stripe_gateway))
 
