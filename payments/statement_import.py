@@ -27,6 +27,7 @@ from debts.bulk import insert_rows
 from debts.money import ZERO
 
 from .batch_workers import run_in_workers
+from .import_lock import one_import_at_a_time
 from .models import BankStatement, Channel, StatementEntry
 from .services import Arrival, settle_many
 from .statement_files import BrokenStatement, Kind, StatementFile, Transaction, read_statement
@@ -92,12 +93,14 @@ def import_bank_statement(
     batch_size: int | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read); ``dry_run``
     does it all in a transaction rolled back at the end; ``workers`` above one runs the batches
     after the first in that many processes (``batch_workers``), outside a transaction only;
     ``progress`` is told, once the file is read and after each batch, how many of its entries are
-    done and how many it has. ``batch_size`` is ``BATCH_SIZE`` unless given."""
+    done and how many it has; ``waiting``, that another import is running, which this one waits
+    for (``import_lock``). ``batch_size`` is ``BATCH_SIZE`` unless given."""
     batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
     _refuse_too_long(statement.transactions)
@@ -107,7 +110,8 @@ def import_bank_statement(
             _import(statement, Path(path).name, summary, actor, batch_size, 1, progress)
             transaction.set_rollback(True)
     else:
-        _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
+        with one_import_at_a_time(waiting):
+            _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
     return summary
 
 
@@ -268,10 +272,7 @@ def _import_batch(record, statement, file_name, batch, actor) -> tuple:
     its camt.054) may commit some of them after this batch looked them up: their unique key
     then refuses the batch, which is rolled back whole and run again, to find them imported and
     skip them. Each run finds more of them imported; a third refusal in a row is no race, and
-    is raised. Files that tell the same credits under other keys (another entry reference, an
-    entry itemised otherwise) are matched by ``_new`` only once the other import committed:
-    imported at the same moment, both would record them (held as an overpayment the second
-    time, for a person), so such files are imported one after the other (README).
+    is raised. (On PostgreSQL imports take turns, ``import_lock``; the embedded SQLite's do not.)
     """
     for attempt in range(1, RUNS_PER_BATCH + 1):
         try:

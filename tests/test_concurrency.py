@@ -1,9 +1,13 @@
 """Two people acting at once: the row locks and constraints behind the services hold."""
 
+import contextlib
+import io
+import re
 import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,12 +17,15 @@ from django.utils import timezone
 from debts.models import Debt, Debtor, NoticeItem, PaymentNotice
 from debts.rolls import BadRoll, RollSummary, import_roll, read_roll
 from debts.services import build_notice, expire_notices
+from payments import statement_import
+from payments.import_lock import one_import_at_a_time
 from payments.models import Payment, StatementEntry
 from payments.services import Settled, settle
 from payments.statement_import import ImportSummary, import_bank_statement
 from receipts import services as receipt_services
-from tests.bank_files import camt054, credit
+from tests.bank_files import Entry, Tx, camt053, camt054, credit
 from tests.conftest import valid_afm
+from tests.test_bank_statement_import import run
 from tests.test_import_debts import HEADER
 
 pytestmark = [
@@ -200,6 +207,77 @@ def test_the_same_bank_file_imported_twice_at_once_counts_each_credit_once(
     assert sum(o.skipped for o in outcomes) == 6
     assert (Payment.objects.count(), StatementEntry.objects.count()) == (6, 6)
     assert PaymentNotice.objects.filter(status=PaymentNotice.Status.PAID).count() == 6
+
+
+def test_two_files_telling_the_same_credits_otherwise_imported_at_once_record_them_once(
+    make_notice, write, monkeypatch
+):
+    """A camt.054 that itemises an entry and the camt.053 that books it as one sum: each import
+    knows the other's credits only once they are committed, so the second waits for the first."""
+    one, two = make_notice("120.00"), make_notice("66.95")
+    itemised = Entry(
+        "BATCH-3",
+        [Tx(one.total, rf=one.rf_code, tx_id="B1"), Tx(two.total, rf=two.rf_code, tx_id="B2")],
+    )
+    one_sum = re.sub(r"<NtryDtls>.*</NtryDtls>", "", camt053([itemised]))
+    paths = write(camt054([itemised]), "camt054.xml"), write(one_sum, "camt053.xml")
+    # Each import, its entries looked up, waits for the other to have looked up its own too:
+    # at once, neither would find the other's. Taking turns, the first waits in vain.
+    both_looked_up = threading.Barrier(2, timeout=2)
+    settle_many = statement_import.settle_many
+
+    def after_the_other_looked_up(arrivals, **options):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_looked_up.wait()
+        return settle_many(arrivals, **options)
+
+    monkeypatch.setattr(statement_import, "settle_many", after_the_other_looked_up)
+
+    outcomes = run_together(*(partial(import_bank_statement, path) for path in paths))
+
+    assert all(isinstance(o, ImportSummary) for o in outcomes), outcomes
+    # Which goes first decides how: itemised, the two notices are paid; as one sum, which names
+    # no RF, the money is held for a person. Either way it is recorded once.
+    assert sum(p.amount for p in Payment.objects.all()) == Decimal("186.95")
+
+
+def test_an_import_waits_for_the_one_running_and_says_so(make_notice, write):
+    notice = make_notice()
+    path = write(camt054([credit("WAIT-1", notice.total, notice.rf_code)]))
+    told, output = io.StringIO(), []
+
+    def importing():
+        try:
+            output.append(run(path, stderr=told))
+        finally:
+            connections.close_all()
+
+    with one_import_at_a_time():  # another import, running
+        thread = threading.Thread(target=importing)
+        thread.start()
+        waiting = _eventually(lambda: _waiting_for_a_lock() and "αναμονή" in told.getvalue())
+        assert Payment.objects.count() == 0
+    thread.join(timeout=30)
+
+    assert waiting, "the import did not wait for the one running"
+    assert "εκτελείται άλλη εισαγωγή αρχείων τράπεζας" in told.getvalue()
+    assert "Εξοφλήθηκαν: 1" in output[0]
+    assert Payment.objects.count() == 1
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0] == 1
+
+
+def _eventually(condition, seconds=10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -82,8 +82,15 @@ class Command(BaseCommand):
             raise CommandError("\n".join(refusals))
 
     def _import(self, path, dry_run, no_progress, workers):
+        def waiting() -> None:
+            self.stderr.write(
+                _("%(path)s: εκτελείται άλλη εισαγωγή αρχείων τράπεζας· αναμονή να τελειώσει…")
+                % {"path": path}
+            )
+
+        options = {"dry_run": dry_run, "workers": workers, "waiting": waiting}
         if no_progress or not sys.stderr.isatty():
-            return import_bank_statement(path, dry_run=dry_run, workers=workers)
+            return import_bank_statement(path, **options)
         # The unit is a plural noun after a number ("100000 εγγραφές"), and "/s" after a rate.
         with tqdm(desc=path, unit=" " + _("εγγραφές"), file=sys.stderr) as bar:
 
@@ -91,7 +98,7 @@ class Command(BaseCommand):
                 bar.total, bar.n = total, done
                 bar.refresh()
 
-            return import_bank_statement(path, dry_run=dry_run, workers=workers, progress=show)
+            return import_bank_statement(path, progress=show, **options)
 
     def _report(self, path, summary, dry_run):
         statement = summary.statement
