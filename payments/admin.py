@@ -8,6 +8,7 @@ A payment is "added" only at the counter, so the admin's «add» of a payment op
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -132,12 +133,13 @@ class PaymentReturnInline(ReadOnlyInline):
         return (
             format_html_join(
                 mark_safe("<br>"),
-                "{}: {} ({})",
+                "{}: {} ({}), {}",
                 (
                     (
                         date_format(timezone.localtime(change.at), "SHORT_DATETIME_FORMAT"),
                         labels.get(change.to_status, change.to_status),
                         change.actor or "—",
+                        change.cause,  # why: the gateway's refusal, the transfer's reference
                     )
                     for change in payment_return.status_changes.all()
                 ),
@@ -212,9 +214,7 @@ class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
         context = {
             "payment_receipts": receipts,
             "may_resolve": may_resolve and payment.held > 0,
-            "returns_to_record": (
-                selectors.returns_to_record_by_hand(payment) if may_resolve else ()
-            ),
+            "returns_to_record": payment.returns.to_record_by_hand() if may_resolve else (),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
@@ -642,10 +642,10 @@ class PaymentAdmin(PaymentHistoryAdmin):
     def returned_view(self, request, return_id):
         """Money set aside for return recorded as gone back to the payer."""
         require(request, RESOLVE_UNAPPLIED)
-        payment_return = get_object_or_404(
+        payment_return = get_object_or_404(  # a card's still the gateway's: the form says so
             PaymentReturn.objects.select_related("payment"),
             pk=return_id,
-            status=PaymentReturn.Status.REQUESTED,
+            status__in=(PaymentReturn.Status.REQUESTED, PaymentReturn.Status.REFUSED),
         )
         payment = selectors.with_unapplied_balance(Payment.objects.all()).get(
             pk=payment_return.payment_id
@@ -721,7 +721,8 @@ class PaymentAdmin(PaymentHistoryAdmin):
 
 @admin.register(UnappliedPayment)
 class UnappliedPaymentAdmin(PaymentHistoryAdmin):
-    """Finance's queue: money received that a person must apply or return."""
+    """Finance's queue: money received that a person must apply or return, until the return is
+    recorded (a transfer's, or a card refund's the gateway refused)."""
 
     list_display = (
         "received_at",
@@ -737,7 +738,8 @@ class UnappliedPaymentAdmin(PaymentHistoryAdmin):
     list_filter = ("channel",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(held__gt=0)
+        to_return = PaymentReturn.objects.to_record_by_hand().values("payment")
+        return super().get_queryset(request).filter(Q(held__gt=0) | Q(pk__in=to_return))
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(RESOLVE_UNAPPLIED)

@@ -31,6 +31,7 @@ from .models import CardAttempt, Channel, Payment, PaymentNotice, PaymentReturn
 from .services import (
     mark_for_return,
     record_refunded,
+    record_refused,
     reverse_receipt,
     settle,
     unapplied_balance,
@@ -205,7 +206,8 @@ def send_refund(payment_return: PaymentReturn) -> PaymentReturn:
     """Refund a card payment's return through the gateway and record it returned, with the
     gateway's refund id; once, however often and however concurrently it is called (the task
     after the commit and the sweep may meet): the return stays locked across the gateway's call,
-    and the gateway's refunds are looked up by our return's id first."""
+    and the gateway's refunds are looked up by our return's id first. A refund the gateway
+    refuses, or makes failed, is recorded refused, for a person: asking again would not help."""
     if payment_return.payment.channel != Channel.CARD:
         raise ValueError("only card payments are refunded through the gateway")
     with transaction.atomic():
@@ -214,11 +216,16 @@ def send_refund(payment_return: PaymentReturn) -> PaymentReturn:
             .select_related("payment")
             .get(pk=payment_return.pk)
         )
-        if current.status == PaymentReturn.Status.RETURNED:
+        if current.status != PaymentReturn.Status.REQUESTED:
             return current
-        refund = gateway.refund(
-            intent_id=current.payment.reference, amount=current.amount, key=str(current.pk)
-        )
+        try:
+            refund = gateway.refund(
+                intent_id=current.payment.reference, amount=current.amount, key=str(current.pk)
+            )
+        except gateway.RefundRefused as refusal:
+            return record_refused(current, cause=f"refund refused by the gateway: {refusal}")
+        if refund.failed:
+            return record_refused(current, cause=f"refund {refund.id} {refund.status}")
         return record_refunded(current, refund_id=refund.id)
 
 
@@ -275,6 +282,17 @@ def returns_to_send():
     return PaymentReturn.objects.filter(
         status=PaymentReturn.Status.REQUESTED, payment__channel=Channel.CARD
     ).select_related("payment")
+
+
+@transaction.atomic
+def refund_failed(payment_return: PaymentReturn, refund: gateway.Refund) -> PaymentReturn:
+    """The gateway's refund failed after the return was recorded refunded by it: the return is
+    refused, for a person. Its return as it is now otherwise (refused already, or returned by
+    hand since)."""
+    current = PaymentReturn.objects.select_for_update(of=("self",)).get(pk=payment_return.pk)
+    if current.status == PaymentReturn.Status.RETURNED and current.return_reference == refund.id:
+        record_refused(current, cause=f"refund {refund.id} {refund.status}")
+    return current
 
 
 # Attempts closed before the portal knew of an intent: one may exist all the same (its answer

@@ -33,6 +33,11 @@ CardError = stripe.CardError
 SignatureError = stripe.SignatureVerificationError
 
 
+class RefundRefused(Exception):
+    """The gateway answered that it will not make this refund (a disputed or already refunded
+    charge, a card it cannot credit): asking again would get the same answer."""
+
+
 def to_cents(amount: Decimal) -> int:
     cents = amount * 100
     if cents != cents.to_integral_value():
@@ -226,16 +231,21 @@ def refund(*, intent_id: str, amount: Decimal, key: str) -> Refund:
     """Refund ``amount`` of the intent's charge, once per ``key`` (our return's id).
 
     The refunds already made for the intent are looked at first: localstripe ignores idempotency
-    keys, and a retry after a lost answer must not refund twice.
+    keys, and a retry after a lost answer must not refund twice. ``RefundRefused`` when the
+    gateway turns the request down (Stripe's invalid request or card error, with its message);
+    any other ``GatewayError`` (no answer, rate limit, the gateway's own error) may pass.
     """
     client = _client()
     for existing in client.v1.refunds.list({"payment_intent": intent_id, "limit": 100}).data:
         if (existing.to_dict().get("metadata") or {}).get("return") == key:
             return _refund(existing, intent_id)
-    obj = client.v1.refunds.create(
-        {"payment_intent": intent_id, "amount": to_cents(amount), "metadata": {"return": key}},
-        {"idempotency_key": f"return-{key}"},
-    )
+    try:
+        obj = client.v1.refunds.create(
+            {"payment_intent": intent_id, "amount": to_cents(amount), "metadata": {"return": key}},
+            {"idempotency_key": f"return-{key}"},
+        )
+    except (stripe.InvalidRequestError, stripe.CardError) as error:
+        raise RefundRefused(error.user_message or str(error)) from error
     return _refund(obj, intent_id)
 
 

@@ -293,17 +293,37 @@ class ReturnChange(StatusChange):
         verbose_name_plural = _("αλλαγές κατάστασης επιστροφών")
 
 
+class PaymentReturnQuerySet(models.QuerySet):
+    def to_record_by_hand(self):
+        """Those a person records returned, with the transfer's or slip's reference: a card
+        payment's only once the gateway refused it; the gateway refunds and records the rest."""
+        card = Q(payment__channel=Channel.CARD)
+        return self.filter(
+            (Q(status=PaymentReturn.Status.REQUESTED) & ~card)
+            | (Q(status=PaymentReturn.Status.REFUSED) & card)
+        )
+
+
 class PaymentReturn(models.Model):
     """Money marked for return to the payer: by hand for a bank transfer or cash, through the
     gateway for a card. Its amount never changes; only its status moves, and each move is
-    recorded."""
+    recorded.
+
+    A card's return the gateway refuses to refund (a disputed charge, a closed card), or whose
+    refund fails after it was recorded, is ``REFUSED``: no longer sent, it waits for a person to
+    return the money otherwise and record it, as for a bank transfer."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Προς επιστροφή")
+        REFUSED = "refused", _("Δεν επιστράφηκε στην κάρτα")
         RETURNED = "returned", _("Επιστράφηκε")
 
     states = StateMachine(
-        {Status.REQUESTED: {Status.RETURNED}},
+        {
+            Status.REQUESTED: {Status.RETURNED, Status.REFUSED},
+            Status.REFUSED: {Status.RETURNED},
+            Status.RETURNED: {Status.REFUSED},
+        },
         record=ReturnChange,
         owner_field="payment_return",
     )
@@ -326,6 +346,8 @@ class PaymentReturn(models.Model):
         verbose_name=_("ζητήθηκε από"),
     )
     return_reference = models.CharField(_("αναφορά επιστροφής"), max_length=100, blank=True)
+
+    objects = PaymentReturnQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("επιστροφή χρημάτων")

@@ -49,14 +49,21 @@ def reconcile_gateway(day: date) -> Reconciliation:
             f"payment {payment.reference} ({payment.amount} €) has no charge at the gateway "
             "that day"
         )
-    # Set aside for the card by the day's end and still not refunded: the gateway keeps
-    # refusing it, or no worker sends it; the sweep alone would retry it for ever, unseen.
-    stuck = card.returns_to_send().filter(requested_at__lt=start + timedelta(days=1))
+    # Set aside for the card by the day's end and still not refunded: the gateway cannot be
+    # reached, or no worker sends it; the sweep alone would retry it for ever, unseen. Or the
+    # gateway refused it, and a person has yet to return the money otherwise.
+    stuck = PaymentReturn.objects.filter(
+        payment__channel=Channel.CARD,
+        status__in=(PaymentReturn.Status.REQUESTED, PaymentReturn.Status.REFUSED),
+        requested_at__lt=start + timedelta(days=1),
+    ).select_related("payment")
     for payment_return in stuck.order_by("requested_at", "pk"):
+        refused = payment_return.status == PaymentReturn.Status.REFUSED
         result.differences.append(
             f"return {payment_return.pk} of {payment_return.payment.reference} "
             f"({payment_return.amount} €), set aside "
             f"{timezone.localtime(payment_return.requested_at):%Y-%m-%d %H:%M}, is not refunded"
+            + (": the gateway refused it, return it by hand" if refused else "")
         )
     return result
 
@@ -93,15 +100,19 @@ def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
             pk=int(refund.metadata["return"]), payment__reference=refund.intent_id
         ).first()
         if payment_return is not None and payment_return.status == PaymentReturn.Status.REQUESTED:
-            card.send_refund(payment_return)
-            result.returned_now.append(refund.id)
-            payment_return.refresh_from_db()
+            payment_return = card.send_refund(payment_return)
+            if payment_return.status == PaymentReturn.Status.RETURNED:
+                result.returned_now.append(refund.id)
     if refund.failed:
-        # Recorded here as returned, but the card never got the money: a person must send it.
-        result.differences.append(
-            f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) {refund.status} at "
-            "the gateway: the card was not refunded"
-        )
+        if payment_return is not None:
+            payment_return = card.refund_failed(payment_return, refund)
+        # The card never got the money: unless a person has returned it otherwise since, they
+        # must (the return, refused now, waits for them in the admin).
+        if payment_return is None or payment_return.status == PaymentReturn.Status.REFUSED:
+            result.differences.append(
+                f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) {refund.status} "
+                "at the gateway: the card was not refunded"
+            )
     elif payment_return is None:
         result.differences.append(
             f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) has no return here"

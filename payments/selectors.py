@@ -57,15 +57,6 @@ def payment_receipts(payment: Payment) -> list[Receipt]:
     return receipts
 
 
-def returns_to_record_by_hand(payment: Payment) -> QuerySet[PaymentReturn]:
-    """The payment's money set aside for return and not yet recorded returned, that a person
-    records (``services.record_returned``): none of a card payment, whose returns the gateway
-    refunds and records."""
-    if payment.channel == Channel.CARD:
-        return PaymentReturn.objects.none()
-    return payment.returns.filter(status=PaymentReturn.Status.REQUESTED)
-
-
 def open_notices(debtor: Debtor) -> QuerySet[PaymentNotice]:
     """The debtor's notices that can be paid today, oldest first."""
     return PaymentNotice.objects.filter(

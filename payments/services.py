@@ -832,9 +832,9 @@ def mark_for_return(
 @transaction.atomic
 def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> PaymentReturn:
     """Record that money set aside for return has gone back to the payer by hand (a bank
-    transfer, cash), with the reference of the transfer or slip. Not a card payment's: the
-    gateway refunds it and ``record_refunded`` records it; recorded here first, the refund
-    would never be sent."""
+    transfer, cash), with the reference of the transfer or slip. A card payment's only once the
+    gateway refused it (``record_refused``): before, the gateway refunds it and
+    ``record_refunded`` records it; recorded here first, the refund would never be sent."""
     if not reference.strip():
         raise ValidationError(_("Γράψτε την αναφορά της επιστροφής."), "no_reference")
     payment_return = (
@@ -842,7 +842,8 @@ def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> 
         .select_related("payment")
         .get(pk=payment_return.pk)
     )
-    if payment_return.payment.channel == Channel.CARD:
+    by_hand = PaymentReturn.objects.to_record_by_hand().filter(pk=payment_return.pk).exists()
+    if payment_return.status == PaymentReturn.Status.REQUESTED and not by_hand:
         raise ValidationError(
             _(
                 "Η επιστροφή πληρωμής με κάρτα γίνεται μέσω της πύλης πληρωμών και "
@@ -850,13 +851,21 @@ def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> 
             ),
             "card_refund",
         )
-    return _returned(payment_return, reference, actor)
+    return _returned(payment_return, reference, actor)  # once: the states refuse it again
 
 
 def record_refunded(payment_return: PaymentReturn, *, refund_id: str) -> PaymentReturn:
     """Record a card payment's return refunded through the gateway, under its refund id; the
     caller (``card.send_refund``) holds the return locked."""
     return _returned(payment_return, refund_id, actor=None)
+
+
+def record_refused(payment_return: PaymentReturn, *, cause: str) -> PaymentReturn:
+    """Record that the gateway did not refund a card payment's return: it refused the refund,
+    or the refund it made failed later. No longer sent, the money waits for a person to return
+    it otherwise (``record_returned``). The caller holds the return locked."""
+    PaymentReturn.states.advance(payment_return, PaymentReturn.Status.REFUSED, cause=cause[:200])
+    return payment_return
 
 
 def _returned(payment_return: PaymentReturn, reference: str, actor) -> PaymentReturn:
