@@ -284,11 +284,28 @@ def returns_to_send():
     ).select_related("payment")
 
 
+def follow_refund(refund: gateway.Refund) -> PaymentReturn | None:
+    """Bring the return a gateway refund was made for (recorded under its id, or named in its
+    metadata when its answer was lost) up to date with it, and return it; None if it was made
+    for none here. A return not recorded yet is sent, which finds the refund and records it; a
+    refund that failed after its return was recorded refunded refuses the return, for a
+    person."""
+    payment_return = PaymentReturn.objects.filter(
+        payment__channel=Channel.CARD, return_reference=refund.id
+    ).first()
+    if payment_return is None and refund.metadata.get("return", "").isdigit():
+        payment_return = PaymentReturn.objects.filter(
+            pk=int(refund.metadata["return"]), payment__reference=refund.intent_id
+        ).first()
+        if payment_return is not None and payment_return.status == PaymentReturn.Status.REQUESTED:
+            payment_return = send_refund(payment_return)
+    if payment_return is not None and refund.failed:
+        payment_return = _refund_failed(payment_return, refund)
+    return payment_return
+
+
 @transaction.atomic
-def refund_failed(payment_return: PaymentReturn, refund: gateway.Refund) -> PaymentReturn:
-    """The gateway's refund failed after the return was recorded refunded by it: the return is
-    refused, for a person. Its return as it is now otherwise (refused already, or returned by
-    hand since)."""
+def _refund_failed(payment_return: PaymentReturn, refund: gateway.Refund) -> PaymentReturn:
     current = PaymentReturn.objects.select_for_update(of=("self",)).get(pk=payment_return.pk)
     if current.status == PaymentReturn.Status.RETURNED and current.return_reference == refund.id:
         record_refused(current, cause=f"refund {refund.id} {refund.status}")

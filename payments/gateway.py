@@ -227,6 +227,10 @@ def _refund(obj, intent_id: str = "") -> Refund:
     )
 
 
+def retrieve_refund(refund_id: str) -> Refund:
+    return _refund(_client().v1.refunds.retrieve(refund_id))
+
+
 def refund(*, intent_id: str, amount: Decimal, key: str) -> Refund:
     """Refund ``amount`` of the intent's charge, once per ``key`` (our return's id).
 

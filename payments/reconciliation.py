@@ -90,22 +90,13 @@ def _reconcile_charge(charge: gateway.Charge, result: Reconciliation) -> None:
 
 
 def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
-    payment_return = (
-        PaymentReturn.objects.filter(payment__channel=Channel.CARD)
-        .filter(return_reference=refund.id)
-        .first()
-    )
-    if payment_return is None and refund.metadata.get("return", "").isdigit():
-        payment_return = PaymentReturn.objects.filter(
-            pk=int(refund.metadata["return"]), payment__reference=refund.intent_id
-        ).first()
-        if payment_return is not None and payment_return.status == PaymentReturn.Status.REQUESTED:
-            payment_return = card.send_refund(payment_return)
-            if payment_return.status == PaymentReturn.Status.RETURNED:
-                result.returned_now.append(refund.id)
+    known = PaymentReturn.objects.filter(
+        payment__channel=Channel.CARD, return_reference=refund.id
+    ).exists()
+    payment_return = card.follow_refund(refund)
+    if not known and payment_return is not None and payment_return.return_reference == refund.id:
+        result.returned_now.append(refund.id)
     if refund.failed:
-        if payment_return is not None:
-            payment_return = card.refund_failed(payment_return, refund)
         # The card never got the money: unless a person has returned it otherwise since, they
         # must (the return, refused now, waits for them in the admin).
         if payment_return is None or payment_return.status == PaymentReturn.Status.REFUSED:

@@ -20,6 +20,8 @@ INTENT_EVENTS = {
     "payment_intent.payment_failed",
     "payment_intent.canceled",
 }
+# A refund's status changed: a refund that fails, days after it was made, is one of them.
+REFUND_EVENTS = {"refund.updated", "refund.failed", "charge.refund.updated"}
 
 
 @csrf_exempt
@@ -62,6 +64,8 @@ def process_event(stored: GatewayEvent, event: dict) -> GatewayEvent:
 
 
 def _result(event: dict) -> str:
+    if event["type"] in REFUND_EVENTS:
+        return _refund_result(event)
     if event["type"] not in INTENT_EVENTS:
         return "ignored"
     intent = gateway.retrieve_intent(event["data"]["object"]["id"])
@@ -70,3 +74,11 @@ def _result(event: dict) -> str:
         return f"unknown intent {intent.id}"
     attempt = card.sync_attempt(attempt, intent, via=f"webhook {event['id']}")
     return f"attempt {attempt.public_id} {attempt.status}"
+
+
+def _refund_result(event: dict) -> str:
+    refund = gateway.retrieve_refund(event["data"]["object"]["id"])
+    payment_return = card.follow_refund(refund)
+    if payment_return is None:
+        return f"unknown refund {refund.id}"
+    return f"return {payment_return.pk} {payment_return.status}"

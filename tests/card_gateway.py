@@ -91,16 +91,21 @@ def authenticate(base: str, intent_id: str, client_secret: str, *, success: bool
 
 
 def signed_event(
-    intent_id: str, kind: str = "payment_intent.succeeded", *, event_id=None, age: int = 0
+    object_id: str,
+    kind: str = "payment_intent.succeeded",
+    *,
+    event_id=None,
+    age: int = 0,
+    object_type: str = "payment_intent",
 ):
     """A webhook body and its ``Stripe-Signature``, as the gateway sends them."""
     body = json.dumps(
         {
-            "id": event_id or f"evt_{intent_id}_{kind}",
+            "id": event_id or f"evt_{object_id}_{kind}",
             "object": "event",
             "type": kind,
             "created": int(time.time()) - age,
-            "data": {"object": {"id": intent_id, "object": "payment_intent"}},
+            "data": {"object": {"id": object_id, "object": object_type}},
         }
     )
     header = stripe.WebhookSignature.generate_signature_header(

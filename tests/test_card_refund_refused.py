@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from debts.services import build_notice
 from payments import card, gateway
-from payments.models import PaymentReturn
+from payments.models import GatewayEvent, PaymentReturn
 from payments.reconciliation import reconcile_gateway
 from payments.services import record_returned
 from payments.tasks import refund_through_gateway, sweep_card_attempts
-from tests.card_gateway import card_id
+from tests.card_gateway import card_id, signed_event
 from tests.test_card_admin import paid_attempt  # noqa: F401 (fixture)
+from tests.test_card_payments import webhook
 from tests.test_counter import FINANCE, staff_user  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,38 @@ def test_the_reconciliation_refuses_a_failed_refund_and_lists_it_until_returned_
     record_returned(sent, reference="SEPA-10", actor=None)
 
     assert not [d for d in reconcile_gateway(today).differences if paid_attempt.intent_id in d]
+
+
+@pytest.mark.parametrize("kind", ["refund.failed", "charge.refund.updated"])
+def test_the_gateways_word_that_a_refund_failed_refuses_its_return_at_once(
+    client,
+    paid_attempt,  # noqa: F811
+    no_worker,
+    monkeypatch,
+    kind,
+):
+    sent = card.send_refund(set_aside(paid_attempt))
+    body, header = signed_event(sent.return_reference, kind, object_type="refund")
+    assert webhook(client, body, header).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == PaymentReturn.Status.RETURNED, "the refund has not failed"
+    retrieve = gateway.retrieve_refund
+    monkeypatch.setattr(gateway, "retrieve_refund", lambda i: replace(retrieve(i), status="failed"))
+    body, header = signed_event(sent.return_reference, kind, object_type="refund", event_id="e2")
+
+    assert webhook(client, body, header).status_code == 200
+
+    sent.refresh_from_db()
+    assert sent.status == PaymentReturn.Status.REFUSED
+    assert GatewayEvent.objects.get(event_id="e2").result == f"return {sent.pk} refused"
+    assert webhook(client, body, header).status_code == 200
+    assert sent.status_changes.count() == 2, "refused once"
+
+
+def test_a_refund_of_no_return_here_is_left_for_the_reconciliation(client, stripe_gateway):
+    body, header = signed_event("re_elsewhere", "refund.updated", object_type="refund")
+    refund = gateway.Refund("re_elsewhere", "pi_x", Decimal("1.00"), timezone.now())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gateway, "retrieve_refund", lambda i: refund)
+        assert webhook(client, body, header).status_code == 200
+    assert GatewayEvent.objects.get().result == "unknown refund re_elsewhere"
