@@ -98,9 +98,18 @@ class StatementFile:
     reports: list[Report] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
     not_booked: int = 0
+    no_money: int = 0
     # How many entries with no reference of their own each set of contents has had so far in
     # the file (across its reports: a file may report one account twice).
     alike: Counter = field(default_factory=Counter)
+
+    def add(self, transaction: Transaction) -> None:
+        """Keep a booked transaction. One of no money (a fee waived, interest of nothing, as
+        month-end statements carry) is no payment and moves no balance: only counted."""
+        if transaction.amount:
+            self.transactions.append(transaction)
+        else:
+            self.no_money += 1
 
 
 def named_rf(*candidates: str) -> str:
@@ -132,15 +141,6 @@ def _money(text: str | None, what: str) -> Decimal:
             _("Μη έγκυρο ποσό «%(value)s» (%(what)s).") % {"value": text, "what": what}
         )
     return value
-
-
-def _moved(amounts: list[Decimal], reference) -> None:
-    """Refuse a booked entry or transaction of no money: it cannot be a payment, and ``settle``
-    would refuse it halfway through the import."""
-    if ZERO in amounts:
-        raise BrokenStatement(
-            _("Η εγγραφή %(ref)s έχει μηδενικό ποσό.") % {"ref": reference or _("χωρίς αναφορά")}
-        )
 
 
 def _date(text: str | None) -> date | None:
@@ -448,7 +448,6 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             )
     else:
         amounts = [amount]
-    _moved(amounts, named)
     paid = [_paid_with(text, detail) for detail in details or [None]]
     if not entry_reference:
         entry_reference = _fallback_reference(
@@ -467,7 +466,7 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             transaction_id = f"{transaction_id}#{index}"
         seen.add(transaction_id)
         rf, remittance, payer, payer_account = paid[index - 1]
-        statement.transactions.append(
+        statement.add(
             Transaction(
                 account=report.account,
                 bank_reference=entry_reference,
@@ -599,7 +598,7 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
     report, pending = None, None
     for tag, value in [*fields, ("END", "")]:
         if pending is not None and tag != "86":
-            statement.transactions.append(_mt940_transaction(statement, *pending, ""))
+            statement.add(_mt940_transaction(statement, *pending, ""))
             pending = None
         if tag == "20":
             statement.message_id = statement.message_id or value.strip()
@@ -629,14 +628,13 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
                 raise BrokenStatement(_("Μη έγκυρη κίνηση MT940 «%(value)s».") % {"value": value})
             pending = (report, line)
         elif tag == "86" and pending is not None:
-            statement.transactions.append(_mt940_transaction(statement, *pending, value))
+            statement.add(_mt940_transaction(statement, *pending, value))
             pending = None
 
 
 def _mt940_transaction(statement: StatementFile, report: Report, line, text: str) -> Transaction:
     mark = line.group("mark")
     amount = _money(line.group("amount"), ":61:")
-    _moved([amount], (line.group("bank") or line.group("customer") or "").strip())
     kind = Kind.RETURN if mark.startswith("R") else Kind.DEBIT if mark == "D" else Kind.PAYMENT
     # A reversed credit (RC) takes money out; a reversed debit (RD) puts it back.
     credit = mark in ("C", "RD")

@@ -3,13 +3,14 @@ entry without transaction details, MT940 lines without :86: or with their bookin
 in the Greek code page; and each malformed field refused with its reason, changing nothing."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError
 
 from debts.models import PaymentNotice
 from payments.models import Payment, StatementEntry
-from tests.bank_files import ACCOUNT, camt053, camt054, credit
+from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit
 from tests.test_bank_statement_import import _ledger_stays_clean, run  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,40 @@ def test_an_entry_not_booked_is_counted_not_read(make_notice, write):
 
     assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
     assert "Μη λογιστικοποιημένες, αγνοήθηκαν: 1" in output
+
+
+def test_entries_of_no_money_are_counted_not_recorded_and_the_file_imported(make_notice, write):
+    """Month-end statements carry interest of nothing and fees waived: no payment, no balance
+    moved, and no reason to refuse the day's file."""
+    one, two = make_notice(), make_notice("45.00")
+    batch = Entry(
+        "BATCH-0", [Tx(two.total, rf=two.rf_code, tx_id="B1"), Tx(Decimal(0), tx_id="B2")]
+    )
+    entries = [credit("PAY-1", one.total, one.rf_code), credit("INT-0", "0.00"), batch]
+    fee = Entry("FEE-0", [Tx(Decimal(0))], debit=True)
+    path = write(camt053([*entries, fee]))
+
+    output = run(path)
+
+    assert "Κινήσεις που διαβάστηκαν: 2" in output
+    assert "Εξοφλήθηκαν: 2 (165,00 €)" in output
+    assert "Μηδενικού ποσού, αγνοήθηκαν: 3" in output
+    assert "συμφωνεί" in output
+    assert StatementEntry.objects.count() == 2
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in run(path)
+    assert Payment.objects.count() == 2
+
+
+def test_an_mt940_line_of_no_money_is_counted_not_recorded(make_notice, write):
+    notice = make_notice()
+    paid = (":61:2612041204C120,00NTRFNONREF//BK-1", f":86:ΠΛΗΡΩΜΗ {notice.rf_code}")
+    text = mt940_file(*paid, A_LINE.replace("C120,00", "C0,00"))
+
+    output = run(write(text, "statement.sta"))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert "Μηδενικού ποσού, αγνοήθηκαν: 1" in output
+    assert StatementEntry.objects.count() == 1
 
 
 def mt940_file(*body: str, closing: str = "C261204EUR620,00") -> str:
@@ -148,7 +183,6 @@ MALFORMED_CAMT = {
         camt_with(AMOUNT, 'Ccy="EUR">10000000000.00<'),
         "Μη έγκυρο ποσό «10000000000.00»",
     ),
-    "no money": (camt_with(AMOUNT, 'Ccy="EUR">0.00<'), "Η εγγραφή BAD-1 έχει μηδενικό ποσό"),
     "digits not ASCII": (camt_with(AMOUNT, 'Ccy="EUR">١٢٠.00<'), "Μη έγκυρο ποσό"),
     "balance outside a report": (
         camt_with("<Ntfctn>", '<Bal><Amt Ccy="EUR">1.00</Amt></Bal><Ntfctn>'),
@@ -166,10 +200,6 @@ MALFORMED_MT940 = {
     "balance": (mt940_file().replace("EUR500,00", "EUR5OO,00"), "Μη έγκυρο υπόλοιπο MT940"),
     "line": (mt940_file(A_LINE.replace("C120", "X120")), "Μη έγκυρη κίνηση MT940"),
     "line's date": (mt940_file(A_LINE.replace("261204", "261304")), "Μη έγκυρη ημερομηνία"),
-    "a line of no money": (
-        mt940_file(A_LINE.replace("C120,00", "C0,00")),
-        "Η εγγραφή X έχει μηδενικό ποσό",
-    ),
     "encoding": (mt940_file(A_LINE).encode() + b"\x81", "δεν είναι κείμενο UTF-8 ή Windows-1253"),
 }
 

@@ -131,6 +131,8 @@ class Command(BaseCommand):
         write(_("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s") % {"n": summary.skipped})
         if statement.not_booked:
             write(_("Μη λογιστικοποιημένες, αγνοήθηκαν: %(n)s") % {"n": statement.not_booked})
+        if statement.no_money:
+            write(_("Μηδενικού ποσού, αγνοήθηκαν: %(n)s") % {"n": statement.no_money})
         for report in statement.reports:
             if report.opening is not None and report.closing is not None:
                 write(
