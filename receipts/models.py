@@ -76,10 +76,17 @@ class IssuedDocument(models.Model):
     """A document the municipality issued (a receipt, a certificate): what it says never changes
     and it is never deleted; only its delivery (PDF, email) is filled in later."""
 
-    DELIVERY_FIELDS = frozenset({"pdf", "pdf_rendered_at", "emailed_to", "emailed_at"})
+    DELIVERY_FIELDS = frozenset(
+        {"pdf", "pdf_rendered_at", "emailed_to", "emailed_at", "delivery_requeued_at"}
+    )
     # What staff are told when they try: each kind says how it is corrected instead.
     refused_change: str
     refused_deletion: str
+
+    # When the sweep last queued its delivery again (``receipts.tasks.sweep_undelivered``).
+    delivery_requeued_at = models.DateTimeField(
+        _("αποστολή ξανά σε αναμονή"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         abstract = True

@@ -96,15 +96,25 @@ def undelivered(now, model=Receipt):
     ).filter(Q(pdf="") | Q(has_verified_address, emailed_at__isnull=True))
 
 
+# A delivery queued is retried by its task for about 21 minutes (``RETRIED``'s backoffs): the
+# sweep queues it again only once they are over. Every sweep (each 2 minutes) queued every
+# undelivered document again, so a mail server down for an hour left a bank file's thousands of
+# receipts queued thirty times each, every copy retried eight times.
+REQUEUE_AFTER = timedelta(minutes=30)
+
+
 @shared_task
 def sweep_undelivered() -> int:
-    """Queue again each receipt and certificate left undelivered for ``RECEIPT_SWEEP_AFTER``;
-    how many."""
+    """Queue again each receipt and certificate left undelivered for ``RECEIPT_SWEEP_AFTER``,
+    and not queued again by a sweep for ``REQUEUE_AFTER``; how many. Marked once queued: a
+    broker down marks none, for the next sweep."""
     now = timezone.now()
     queued = 0
     for model, task in ((Receipt, deliver_receipt), (Certificate, deliver_certificate)):
-        ids = list(undelivered(now, model).order_by().values_list("pk", flat=True))
+        due = undelivered(now, model).exclude(delivery_requeued_at__gte=now - REQUEUE_AFTER)
+        ids = list(due.order_by().values_list("pk", flat=True))
         for pk in ids:
             task.delay(pk)
+        model.objects.filter(pk__in=ids).update(delivery_requeued_at=now)
         queued += len(ids)
     return queued

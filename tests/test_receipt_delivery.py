@@ -22,7 +22,13 @@ from kombu.exceptions import OperationalError
 
 from receipts.models import Receipt
 from receipts.services import ReceiptLine, issue_receipt
-from receipts.tasks import SWEEP_WINDOW, deliver_receipt, sweep_undelivered, undelivered
+from receipts.tasks import (
+    REQUEUE_AFTER,
+    SWEEP_WINDOW,
+    deliver_receipt,
+    sweep_undelivered,
+    undelivered,
+)
 from receipts.verification import grouped_code, verification_url
 from thermi_portal.celery import app
 
@@ -213,6 +219,47 @@ def test_the_sweep_delivers_what_a_broker_down_at_the_commit_lost(
     assert receipt.pdf
     assert len(smtp_server.messages) == 1
     assert sweep_undelivered() == 0
+
+
+def test_while_the_mail_server_is_down_the_sweep_queues_each_receipt_once_per_retry_span(
+    make_citizen, monkeypatch, settings
+):
+    """Its task retries it meanwhile; queued every sweep, it would be retried thirty times over
+    in an hour's outage."""
+    queued = []
+    monkeypatch.setattr(deliver_receipt, "delay", queued.append)
+    receipt = issue(make_citizen().debtor)  # its task failing, again and again
+    settings.RECEIPT_SWEEP_AFTER = timedelta(0)
+
+    assert sweep_undelivered() == 1
+    assert sweep_undelivered() == 0
+    assert queued == [receipt.pk]
+    receipt.refresh_from_db()
+    swept = receipt.delivery_requeued_at
+    assert swept is not None
+    # The retries over, and the receipt still undelivered: queued again.
+    Receipt.objects.filter(pk=receipt.pk).update(delivery_requeued_at=swept - REQUEUE_AFTER)
+    assert sweep_undelivered() == 1
+    assert queued == [receipt.pk, receipt.pk]
+
+
+def test_a_broker_down_at_the_sweep_leaves_the_receipt_for_the_next_one(
+    make_citizen, monkeypatch, settings
+):
+    receipt = issue(make_citizen().debtor)
+    settings.RECEIPT_SWEEP_AFTER = timedelta(0)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
+    with monkeypatch.context() as patched, pytest.raises(OperationalError):
+        patched.setattr(deliver_receipt, "delay", broker_down)
+        sweep_undelivered()
+
+    receipt.refresh_from_db()
+    assert receipt.delivery_requeued_at is None
+    monkeypatch.setattr(deliver_receipt, "delay", lambda pk: None)
+    assert sweep_undelivered() == 1
 
 
 @pytest.fixture
