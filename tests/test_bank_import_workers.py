@@ -190,3 +190,34 @@ def test_on_a_terminal_the_progress_bar_counts_what_the_workers_did(
 def test_the_command_needs_at_least_one_worker(write):
     with pytest.raises(CommandError, match="--workers"):
         call_command("import_bank_statement", write("x"), workers=0)
+
+
+def test_the_import_keeps_its_lock_once_its_workers_have_ended(make_notice, write, monkeypatch):
+    """The workers are forked with the connection that holds the lock open: ending, they must
+    not end its session, nor the lock with it, while the import is still running."""
+    notices = [make_notice(f"{100 + n}.00") for n in range(4)]
+    real, held = statement_import.run_in_workers, []
+
+    def then_look(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        held.append(_import_lock_held())
+        return outcome
+
+    monkeypatch.setattr(statement_import, "run_in_workers", then_look)
+
+    summary = statement_import.import_bank_statement(
+        write(paying_each(notices)), batch_size=1, workers=2
+    )
+
+    assert summary.settled == 4
+    assert held == [True]
+    assert not _import_lock_held()
+
+
+def _import_lock_held() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = database"
+            " WHERE locktype = 'advisory' AND granted AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] == 1

@@ -267,7 +267,10 @@ def test_an_import_waits_for_the_one_running_and_says_so(make_notice, write):
 
 def _waiting_for_a_lock() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = database"
+            " WHERE locktype = 'advisory' AND NOT granted AND datname = current_database()"
+        )
         return cursor.fetchone()[0] == 1
 
 
