@@ -97,9 +97,9 @@ def undelivered(now, model=Receipt):
 
 
 # A delivery queued is retried by its task for about 21 minutes (``RETRIED``'s backoffs): the
-# sweep queues it again only once they are over. Every sweep (each 2 minutes) queued every
-# undelivered document again, so a mail server down for an hour left a bank file's thousands of
-# receipts queued thirty times each, every copy retried eight times.
+# sweep queues it again only once they are over. Queued again at every sweep (each 2 minutes),
+# a mail server down for an hour would leave a bank file's thousands of receipts queued thirty
+# times each, every copy retried eight times.
 REQUEUE_AFTER = timedelta(minutes=30)
 
 
