@@ -252,15 +252,25 @@ def _past_expiry(attempt: CardAttempt, now: datetime) -> bool:
 
 def expire_attempt(attempt: CardAttempt) -> CardAttempt:
     """An attempt left unfinished past ``CARD_ATTEMPT_EXPIRY`` expires; its intent is cancelled
-    at the gateway first, unless it charged meanwhile (then the charge is recorded)."""
+    at the gateway first, unless it charged meanwhile (then the charge is recorded). An intent
+    the gateway does not know (its test data deleted, another account's) charged nothing: its
+    attempt expires all the same, or the sweep would ask about it for ever."""
+    cause = "expired"
     with transaction.atomic():
         attempt = _lock_attempt(attempt)
         if not attempt.is_live:
             return attempt
         if attempt.intent_id:
-            _apply_outcome(attempt, gateway.cancel_intent(attempt.intent_id), via="expiry")
+            try:
+                intent = gateway.cancel_intent(attempt.intent_id)
+            except gateway.GatewayError as error:
+                if not gateway.missing(error):
+                    raise
+                cause = f"expired, intent {attempt.intent_id} unknown at the gateway"
+            else:
+                _apply_outcome(attempt, intent, via="expiry")
         if attempt.is_live:
-            CardAttempt.states.advance(attempt, CardAttempt.Status.EXPIRED, cause="expired")
+            CardAttempt.states.advance(attempt, CardAttempt.Status.EXPIRED, cause=cause)
         return attempt
 
 

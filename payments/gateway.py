@@ -33,6 +33,11 @@ CardError = stripe.CardError
 SignatureError = stripe.SignatureVerificationError
 
 
+def missing(error: GatewayError) -> bool:
+    """Whether the gateway answered that the object asked for does not exist there."""
+    return isinstance(error, stripe.InvalidRequestError) and error.http_status == 404
+
+
 class RefundRefused(Exception):
     """The gateway answered that it will not make this refund (a disputed or already refunded
     charge, a card it cannot credit): asking again would get the same answer."""

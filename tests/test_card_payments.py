@@ -282,6 +282,27 @@ def charged_with_the_answer_lost(monkeypatch, notice, stripe_gateway, settings) 
     return attempt, made[0]
 
 
+def test_an_attempt_whose_intent_the_gateway_does_not_know_expires_all_the_same(
+    citizen_client, notice, stripe_gateway, settings
+):
+    attempt = start(citizen_client, notice)
+    submit(citizen_client, attempt, card_id(stripe_gateway, "3ds"))  # pending, its 3-D Secure
+    CardAttempt.objects.filter(pk=attempt.pk).update(
+        intent_id="pi_unknown_here",  # as after the gateway's test data was deleted
+        created_at=timezone.now() - settings.CARD_ATTEMPT_EXPIRY - timedelta(seconds=1),
+    )
+
+    assert sweep_card_attempts()["expired"] == 1
+
+    attempt.refresh_from_db()
+    assert attempt.status == CardAttempt.Status.EXPIRED
+    change = attempt.status_changes.last()
+    assert change.cause == "expired, intent pi_unknown_here unknown at the gateway"
+    assert sweep_card_attempts() == {"asked": 0, "expired": 0, "refunds": 0}
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.OPEN
+
+
 def test_a_charge_whose_answer_was_lost_is_recorded_after_its_attempt_expired(
     citizen_client, notice, stripe_gateway, monkeypatch, settings
 ):
