@@ -142,7 +142,10 @@ def test_finance_finds_a_refused_card_return_in_its_queue_and_records_it(
 
     card.send_refund(payment_return)
 
-    assert list(client.get(queue).context["cl"].result_list) == [payment]
+    listed = client.get(queue)
+    assert list(listed.context["cl"].result_list) == [payment]
+    cell = f'<td class="field-to_return_amount">{payment.amount:.2f} €</td>'.replace(".", ",")
+    assert cell in listed.content.decode()
     page = client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
     assert recording in page.content.decode()
     assert DISPUTED in page.content.decode()  # the status history says why

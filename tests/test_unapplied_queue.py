@@ -155,7 +155,9 @@ def test_held_money_is_marked_for_return_then_recorded_returned(client, finance,
     assert unapplied_balance(held) == 0
     queue = url("unappliedpayment_changelist")
     # Still finance's to do, until the transfer back is recorded.
-    assert list(client.get(queue).context["cl"].result_list) == [held]
+    listed = client.get(queue)
+    assert list(listed.context["cl"].result_list) == [held]
+    assert '<td class="field-to_return_amount">500,00 €</td>' in listed.content.decode()
 
     page = client.get(url("payment_change", held.pk)).content.decode()
     assert url("payment_returned", payment_return.pk) in page
