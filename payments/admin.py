@@ -8,7 +8,6 @@ A payment is "added" only at the counter, so the admin's «add» of a payment op
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Q, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -739,19 +738,7 @@ class UnappliedPaymentAdmin(PaymentHistoryAdmin):
     list_filter = ("channel",)
 
     def get_queryset(self, request):
-        to_return = PaymentReturn.objects.to_record_by_hand()
-        per_payment = (
-            to_return.filter(payment=OuterRef("pk"))
-            .values("payment")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .filter(Q(held__gt=0) | Q(pk__in=to_return.values("payment")))
-            .annotate(to_return=Subquery(per_payment))
-        )
+        return selectors.finance_queue(super().get_queryset(request))
 
     @admin.display(description=_("προς επιστροφή από υπάλληλο"), ordering="to_return")
     def to_return_amount(self, payment):

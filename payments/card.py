@@ -294,15 +294,18 @@ def returns_to_send():
     ).select_related("payment")
 
 
+def refunded_as(refund_id: str):
+    """The card return recorded refunded under the gateway's ``refund_id`` (none, or one)."""
+    return PaymentReturn.objects.filter(payment__channel=Channel.CARD, return_reference=refund_id)
+
+
 def follow_refund(refund: gateway.Refund) -> PaymentReturn | None:
     """Bring the return a gateway refund was made for (recorded under its id, or named in its
     metadata when its answer was lost) up to date with it, and return it; None if it was made
     for none here. A return not recorded yet is sent, which finds the refund and records it; a
     refund that failed after its return was recorded refunded refuses the return, for a
     person."""
-    payment_return = PaymentReturn.objects.filter(
-        payment__channel=Channel.CARD, return_reference=refund.id
-    ).first()
+    payment_return = refunded_as(refund.id).first()
     if payment_return is None and refund.metadata.get("return", "").isdigit():
         payment_return = PaymentReturn.objects.filter(
             pk=int(refund.metadata["return"]), payment__reference=refund.intent_id

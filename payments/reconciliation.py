@@ -90,9 +90,7 @@ def _reconcile_charge(charge: gateway.Charge, result: Reconciliation) -> None:
 
 
 def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
-    known = PaymentReturn.objects.filter(
-        payment__channel=Channel.CARD, return_reference=refund.id
-    ).exists()
+    known = card.refunded_as(refund.id).exists()
     payment_return = card.follow_refund(refund)
     if not known and payment_return is not None and payment_return.return_reference == refund.id:
         result.returned_now.append(refund.id)

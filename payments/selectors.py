@@ -40,6 +40,24 @@ def with_unapplied_balance(payments: QuerySet[Payment]) -> QuerySet[Payment]:
     )
 
 
+def finance_queue(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Of ``payments`` (with ``held``, ``with_unapplied_balance``), those a person must still
+    resolve: money held, to apply or set aside for return, or ``to_return``, set aside and yet
+    to be returned and recorded by a person (a transfer's, or a card refund's the gateway
+    refused)."""
+    to_return = PaymentReturn.objects.to_record_by_hand()
+    per_payment = (
+        to_return.filter(payment=OuterRef("pk"))
+        .order_by()
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return payments.filter(Q(held__gt=0) | Q(pk__in=to_return.values("payment"))).annotate(
+        to_return=Subquery(per_payment, output_field=DecimalField(**MONEY))
+    )
+
+
 def payment_receipts(payment: Payment) -> list[Receipt]:
     """The receipts issued for ``payment``, reversing ones included, oldest first; each with
     ``reversal`` set to the receipt that reverses it, if any, and ``reversible``, whether it may

@@ -12,6 +12,7 @@ from debts.services import build_notice
 from payments import card, gateway
 from payments.models import CardAttempt, PaymentReturn
 from payments.reconciliation import reconcile_gateway
+from payments.services import record_returned
 from receipts.models import Receipt
 from tests.card_gateway import authenticate, card_id
 
@@ -97,12 +98,14 @@ def test_a_second_gateway_refund_of_a_recorded_return_is_a_difference(notice, st
     assert any(twice.id in d and "already refunded" in d for d in result.differences)
 
 
-def test_a_refund_that_failed_at_the_gateway_is_a_difference(notice, stripe_gateway, monkeypatch):
+def test_a_refund_that_failed_at_the_gateway_is_refused_and_listed_until_returned_by_hand(
+    notice, stripe_gateway, monkeypatch
+):
     """localstripe's refunds always succeed: the gateway's answer is read as Stripe gives it
     for a refund the card's bank turned down."""
     attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
-    payment_return = refunded_in_full(attempt)
-    sent = card.send_refund(payment_return)
+    sent = card.send_refund(refunded_in_full(attempt))
+    assert sent.status == PaymentReturn.Status.RETURNED
     refunds = gateway.refunds_of
 
     def as_failed(day):
@@ -112,12 +115,26 @@ def test_a_refund_that_failed_at_the_gateway_is_a_difference(notice, stripe_gate
         ]
 
     monkeypatch.setattr(gateway, "refunds_of", as_failed)
+    today = timezone.localdate()
 
-    result = reconcile_gateway(timezone.localdate())
+    first = reconcile_gateway(today)
 
+    sent.refresh_from_db()
+    assert sent.status == PaymentReturn.Status.REFUSED
     amount = attempt.payment.amount
     failed = f"refund {sent.return_reference} of {attempt.intent_id} ({amount} €) failed at"
-    assert any(d.startswith(failed) and "not refunded" in d for d in result.differences)
+    assert any(d.startswith(failed) and "not refunded" in d for d in first.differences)
+    assert any(
+        d.startswith(f"return {sent.pk} ") and "the gateway refused it, return it by hand" in d
+        for d in first.differences
+    )
+    again = reconcile_gateway(today)
+    assert again.differences == first.differences
+    assert sent.status_changes.count() == 2, "refused once"
+
+    record_returned(sent, reference="SEPA-10", actor=None)
+
+    assert not [d for d in reconcile_gateway(today).differences if attempt.intent_id in d]
 
 
 def test_a_card_return_the_gateway_has_not_refunded_by_the_days_end_is_a_difference(

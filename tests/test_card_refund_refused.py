@@ -10,34 +10,21 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from debts.services import build_notice
 from payments import card, gateway
 from payments.models import GatewayEvent, PaymentReturn
-from payments.reconciliation import reconcile_gateway
 from payments.services import record_returned
 from payments.tasks import refund_through_gateway, sweep_card_attempts
 from tests.card_gateway import card_id, signed_event
 from tests.test_card_admin import paid_attempt  # noqa: F401 (fixture)
 from tests.test_card_payments import webhook
+from tests.test_card_reconcile import refunded_in_full
 from tests.test_counter import FINANCE, staff_user  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
 DISPUTED = "This charge is disputed and cannot be refunded."
-
-
-def set_aside(attempt) -> PaymentReturn:
-    """Finance refunds the attempt's payment in full; no worker sends it yet."""
-    return card.refund_card_payment(
-        attempt.payment,
-        amount=attempt.payment.amount,
-        expected_refundable=attempt.payment.amount,
-        reverse=True,
-        reason="Διπλή πληρωμή",
-        actor=None,
-    )
 
 
 @pytest.fixture
@@ -71,7 +58,7 @@ def test_a_refused_refund_is_recorded_refused_and_never_sent_again(
     no_worker,
     refusing_gateway,
 ):
-    payment_return = set_aside(paid_attempt)
+    payment_return = refunded_in_full(paid_attempt)
 
     refund_through_gateway(payment_return.pk)  # the task after the commit
 
@@ -89,7 +76,7 @@ def test_a_refund_the_gateway_makes_failed_is_recorded_refused(
     no_worker,
     monkeypatch,
 ):
-    payment_return = set_aside(paid_attempt)
+    payment_return = refunded_in_full(paid_attempt)
     refund = gateway.refund
 
     def failed(**request):
@@ -109,7 +96,7 @@ def test_a_refused_card_return_is_recorded_returned_by_hand_and_only_then(
     refusing_gateway,
     staff_user,  # noqa: F811
 ):
-    payment_return = set_aside(paid_attempt)
+    payment_return = refunded_in_full(paid_attempt)
     with pytest.raises(ValidationError, match="μέσω της πύλης πληρωμών"):
         record_returned(payment_return, reference="SEPA-1", actor=None)
     card.send_refund(payment_return)
@@ -134,7 +121,7 @@ def test_finance_finds_a_refused_card_return_in_its_queue_and_records_it(
 ):
     client.force_login(staff_user(FINANCE))
     payment = paid_attempt.payment
-    payment_return = set_aside(paid_attempt)
+    payment_return = refunded_in_full(paid_attempt)
     queue = reverse("admin:payments_unappliedpayment_changelist")
     recording = reverse("admin:payments_payment_returned", args=[payment_return.pk])
     assert not client.get(queue).context["cl"].result_list, "the gateway's to refund"
@@ -156,42 +143,6 @@ def test_finance_finds_a_refused_card_return_in_its_queue_and_records_it(
     assert not client.get(queue).context["cl"].result_list
 
 
-def test_the_reconciliation_refuses_a_failed_refund_and_lists_it_until_returned_by_hand(
-    paid_attempt,  # noqa: F811
-    no_worker,
-    monkeypatch,
-):
-    sent = card.send_refund(set_aside(paid_attempt))
-    assert sent.status == PaymentReturn.Status.RETURNED
-    refunds = gateway.refunds_of
-
-    def as_failed(day):
-        return [
-            replace(r, status="failed") if r.id == sent.return_reference else r
-            for r in refunds(day)
-        ]
-
-    monkeypatch.setattr(gateway, "refunds_of", as_failed)
-    today = timezone.localdate()
-
-    first = reconcile_gateway(today)
-
-    sent.refresh_from_db()
-    assert sent.status == PaymentReturn.Status.REFUSED
-    assert any(" failed at the gateway" in d for d in first.differences)
-    assert any(
-        d.startswith(f"return {sent.pk} ") and "the gateway refused it, return it by hand" in d
-        for d in first.differences
-    )
-    again = reconcile_gateway(today)
-    assert again.differences == first.differences
-    assert sent.status_changes.count() == 2, "refused once"
-
-    record_returned(sent, reference="SEPA-10", actor=None)
-
-    assert not [d for d in reconcile_gateway(today).differences if paid_attempt.intent_id in d]
-
-
 @pytest.mark.parametrize("kind", ["refund.failed", "charge.refund.updated"])
 def test_the_gateways_word_that_a_refund_failed_refuses_its_return_at_once(
     client,
@@ -200,7 +151,7 @@ def test_the_gateways_word_that_a_refund_failed_refuses_its_return_at_once(
     monkeypatch,
     kind,
 ):
-    sent = card.send_refund(set_aside(paid_attempt))
+    sent = card.send_refund(refunded_in_full(paid_attempt))
     body, header = signed_event(sent.return_reference, kind, object_type="refund")
     assert webhook(client, body, header).status_code == 200
     sent.refresh_from_db()
@@ -218,10 +169,13 @@ def test_the_gateways_word_that_a_refund_failed_refuses_its_return_at_once(
     assert sent.status_changes.count() == 2, "refused once"
 
 
-def test_a_refund_of_no_return_here_is_left_for_the_reconciliation(client, stripe_gateway):
-    body, header = signed_event("re_elsewhere", "refund.updated", object_type="refund")
-    refund = gateway.Refund("re_elsewhere", "pi_x", Decimal("1.00"), timezone.now())
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gateway, "retrieve_refund", lambda i: refund)
-        assert webhook(client, body, header).status_code == 200
-    assert GatewayEvent.objects.get().result == "unknown refund re_elsewhere"
+def test_a_refund_of_no_return_here_is_left_for_the_reconciliation(client, paid_attempt):  # noqa: F811
+    made_elsewhere = gateway._client().v1.refunds.create(  # as from the gateway's dashboard
+        {"payment_intent": paid_attempt.intent_id, "amount": 100}
+    )
+    body, header = signed_event(made_elsewhere.id, "refund.updated", object_type="refund")
+
+    assert webhook(client, body, header).status_code == 200
+
+    assert GatewayEvent.objects.get().result == f"unknown refund {made_elsewhere.id}"
+    assert not PaymentReturn.objects.exists()

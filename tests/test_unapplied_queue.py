@@ -16,7 +16,7 @@ from django.utils import timezone
 from debts.models import Debt, PaymentNotice
 from debts.services import build_notice
 from payments.models import Payment, PaymentReturn, UnappliedEntry
-from payments.services import settle, unapplied_balance
+from payments.services import mark_for_return, settle, unapplied_balance
 from receipts.models import Receipt
 from tests.test_counter import (  # noqa: F401 (fixtures)
     CASHIER,
@@ -306,6 +306,22 @@ def test_the_grants_migration_reverses_and_reapplies(staff_user):  # noqa: F811
     assert cashier.permissions.filter(codename="view_payment").exists(), "0002's grant stays"
     migration.grant(state, schema_editor)
     assert staff_user(CASHIER).has_perm("payments.take_counter_payment")
+
+
+def test_money_set_aside_in_two_returns_is_listed_once_with_their_sum(client, finance, held):
+    for amount, balance in (("200.00", "500.00"), ("300.00", "300.00")):
+        mark_for_return(
+            held,
+            Decimal(amount),
+            expected_balance=Decimal(balance),
+            reason="Δύο μεταφορές",
+            actor=finance,
+        )
+
+    listed = client.get(url("unappliedpayment_changelist"))
+
+    assert list(listed.context["cl"].result_list) == [held]
+    assert '<td class="field-to_return_amount">500,00 €</td>' in listed.content.decode()
 
 
 def test_a_card_payments_return_is_left_to_the_gateway_not_recorded_by_hand(client, finance):
