@@ -33,6 +33,7 @@ from .forms import (
     LinesForm,
     NoticePickForm,
     NoticeRfForm,
+    PoolForm,
     ReturnedForm,
     ReturnForm,
     ReverseReceiptForm,
@@ -541,9 +542,22 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 notice = picked.cleaned_data["notice"]
             else:
                 error = ValidationError(picked.errors["notice"])
-        if notice is not None and request.method == "POST":
+        pool = None
+        if notice is not None:
+            pool = PoolForm(
+                request.POST if request.method == "POST" else None,
+                candidates=selectors.poolable_with(payment, notice),
+            )
+        if pool is not None and pool.is_bound:
             try:
-                receipt = services.apply_unapplied(payment, notice, actor=request.user)
+                if not pool.is_valid():
+                    raise ValidationError(pool.errors["together"])
+                receipt = services.apply_unapplied(
+                    payment,
+                    notice,
+                    actor=request.user,
+                    together=tuple(pool.cleaned_data["together"]),
+                )
             except ValidationError as refused:
                 error = refused
             else:
@@ -562,6 +576,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
             search=search,
             notice=notice,
             lines=notice_lines(notice) if notice else None,
+            pool=pool,
             error=error,
             debtor_notices=[(debtor, selectors.open_notices(debtor)) for debtor in debtors],
         )

@@ -5,6 +5,8 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from debts.forms import NoticeSelectionForm
@@ -90,6 +92,31 @@ class NoticePickForm(forms.Form):
     notice = forms.ModelChoiceField(
         queryset=PaymentNotice.objects.select_related("debtor"), widget=forms.HiddenInput
     )
+
+
+class PooledChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, payment):
+        return _("%(payment)s, της %(day)s· αδιάθετα %(held)s €") % {
+            "payment": payment,
+            "day": date_format(timezone.localtime(payment.received_at), "SHORT_DATE_FORMAT"),
+            "held": number_format(payment.held, 2),
+        }
+
+
+class PoolForm(forms.Form):
+    """Other held payments to pay the notice with this one, picked among ``candidates``
+    (``selectors.poolable_with``, each with ``held``)."""
+
+    together = PooledChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Μαζί με τις αδιάθετες πληρωμές"),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["together"].queryset = candidates
 
 
 class ReturnForm(forms.Form):

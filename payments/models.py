@@ -221,9 +221,13 @@ class Allocation(AppendOnly):
                 | Q(debt__isnull=True, installment__isnull=False),
                 name="allocation_debt_or_installment",
             ),
+            # A line that pooled payments share (``services.Pooled``) may leave one of them
+            # a part of its surcharge alone.
             models.CheckConstraint(
-                condition=Q(principal__gt=0, surcharge__gte=0)
-                | Q(principal__lt=0, surcharge__lte=0),
+                condition=(
+                    Q(principal__gte=0, surcharge__gte=0) | Q(principal__lte=0, surcharge__lte=0)
+                )
+                & ~Q(principal=0, surcharge=0),
                 name="allocation_amounts_one_sign",
             ),
         ]

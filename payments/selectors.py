@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     DecimalField,
     Exists,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -93,6 +92,21 @@ def notice_by_rf(text: str) -> PaymentNotice | None:
     return PaymentNotice.objects.select_related("debtor").filter(rf_code=rf).first()
 
 
+def poolable_with(payment: Payment, notice: PaymentNotice) -> QuerySet[Payment]:
+    """Other held payments of ``payment``'s channel that may have paid ``notice`` in parts with
+    it, for a person to pick (``services.Pooled``): naming the notice, of its debtor, or from
+    the same payer; oldest first, each with ``held``."""
+    kin = Q(notice=notice) | Q(named_reference=notice.rf_code) | Q(debtor=notice.debtor_id)
+    if payment.payer:
+        kin |= Q(payer=payment.payer)
+    return (
+        with_unapplied_balance(Payment.objects.filter(kin, channel=payment.channel))
+        .exclude(pk=payment.pk)
+        .filter(held__gt=0)
+        .order_by("received_at", "pk")
+    )
+
+
 # --- The citizen's history ------------------------------------------------------------------
 
 
@@ -130,12 +144,11 @@ class PaymentLine:
     held: Decimal
     returns: list[PaymentReturn]
     own: bool = True
+    applied: Decimal = ZERO  # of it, what their receipts' allocations hold
 
     @property
     def amount(self) -> Decimal:
-        if self.own:
-            return self.payment.amount
-        return sum((receipt.total for receipt in self.receipts), Decimal(0))
+        return self.payment.amount if self.own else self.applied
 
 
 def debtor_payments(debtor: Debtor) -> list[PaymentLine]:
@@ -150,24 +163,30 @@ def debtor_payments(debtor: Debtor) -> list[PaymentLine]:
         .select_related("notice")
         .prefetch_related(Prefetch("returns", PaymentReturn.objects.order_by("requested_at")))
     )
-    receipts: dict[int, list[Receipt]] = {}
+    # A receipt of pooled payments is under each of them, with each one's own part.
+    receipts: dict[int, dict[int, Receipt]] = {}
+    applied: dict[int, Decimal] = {}
     found = (
-        Receipt.objects.filter(debtor=debtor, allocations__payment__in=payments)
-        .annotate(payment_id=Min("allocations__payment"))
-        .order_by("issued_at", "pk")
+        Allocation.objects.filter(receipt__debtor=debtor, payment__in=payments)
+        .select_related("receipt")
+        .order_by("receipt__issued_at", "receipt_id")
     )
-    for receipt in found:
-        receipts.setdefault(receipt.payment_id, []).append(receipt)
+    for allocation in found:
+        receipts.setdefault(allocation.payment_id, {})[allocation.receipt_id] = allocation.receipt
+        applied[allocation.payment_id] = applied.get(allocation.payment_id, ZERO) + (
+            allocation.amount
+        )
     lines = []
     for payment in payments:
         own = payment.debtor_id == debtor.pk
         lines.append(
             PaymentLine(
                 payment=payment,
-                receipts=receipts.get(payment.pk, []),
+                receipts=list(receipts.get(payment.pk, {}).values()),
                 held=payment.held if own else Decimal(0),
                 returns=list(payment.returns.all()) if own else [],
                 own=own,
+                applied=applied.get(payment.pk, ZERO),
             )
         )
     return lines

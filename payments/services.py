@@ -611,34 +611,43 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
         Allocation,
         ["payment", "receipt", "notice", "debt", "installment", "principal", "surcharge"],
         [
-            (
-                payment.pk,
-                receipt.pk,
-                notice.pk,
-                debt.pk,
-                None,
-                debt.frozen_principal,
-                debt.frozen_surcharge,
+            (payment_id, receipt.pk, notice.pk, debt_id, installment_id, principal, surcharge)
+            for (funds, notice, lines), receipt in zip(applications, receipts, strict=True)
+            for payment_id, debt_id, installment_id, principal, surcharge in _allocated(
+                funds, lines
             )
-            for (payment, notice, lines), receipt in zip(applications, receipts, strict=True)
-            for debt in lines.debts
-        ]
-        + [
-            (
-                payment.pk,
-                receipt.pk,
-                notice.pk,
-                None,
-                installment.pk,
-                installment.frozen_principal,
-                installment.frozen_surcharge,
-            )
-            for (payment, notice, lines), receipt in zip(applications, receipts, strict=True)
-            for installment in lines.installments
         ],
     )
     issue_awaiting_certificates(notices)
     return receipts
+
+
+def _allocated(funds, lines: NoticeLines):
+    """(payment id, debt id, installment id, principal, surcharge) of each allocation paying
+    ``lines`` from ``funds``: a ``Payment`` pays each line whole; ``Pooled`` payments pay the
+    lines in order, oldest payment first, a line that two of them meet split between them, its
+    principal and surcharge in proportion (``_split``), so each line is paid exactly once."""
+    frozen = [(d.pk, None, d.frozen_principal, d.frozen_surcharge) for d in lines.debts]
+    frozen += [(None, i.pk, i.frozen_principal, i.frozen_surcharge) for i in lines.installments]
+    if not isinstance(funds, Pooled):
+        return [(funds.pk, *line) for line in frozen]
+    shares = iter(funds.shares)
+    payment, left = next(shares)
+    rows = []
+    for debt_id, installment_id, principal, surcharge in frozen:
+        parts, due = [], principal + surcharge
+        while due:
+            if not left:
+                payment, left = next(shares)
+            taken = min(due, left)
+            parts.append((payment.pk, taken))
+            due, left = due - taken, left - taken
+        principals = _split(principal, [taken for _pk, taken in parts])
+        rows += [
+            (payment_id, debt_id, installment_id, part, taken - part)
+            for (payment_id, taken), part in zip(parts, principals, strict=True)
+        ]
+    return rows
 
 
 def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
@@ -722,26 +731,112 @@ def _lock_payment(payment: Payment) -> Payment:
     return Payment.objects.select_for_update().get(pk=payment.pk)
 
 
-@transaction.atomic
-def apply_unapplied(payment: Payment, notice: PaymentNotice, *, actor) -> Receipt:
-    """Apply held money to ``notice`` (of any debtor a person judged right): the notice is paid
-    in full from the payment's balance, which keeps what is left over, and a receipt issued.
+def _lock_payments(ids) -> list[Payment]:
+    """The payments of ``ids``, locked in id order (two people pooling the same payments take
+    their locks in the same order)."""
+    return list(Payment.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
-    Refused, changing nothing, when the balance does not cover the notice or the notice cannot
-    be paid (cancelled, paid, a line paid or corrected since).
-    """
-    notice = lock_notice(notice.pk)
-    payment = _lock_payment(payment)
-    balance = unapplied_balance(payment)
+
+# The receipt of pooled payments names each one's reference (``Receipt.channel_reference``).
+MOST_POOLED = 5
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """The held money of several payments paying one notice together (a payer who paid it in
+    parts): ``shares``, each payment with what it gives, oldest first. Its receipt is in their
+    channel's series, names all their references and is dated when the last one arrived."""
+
+    shares: tuple[tuple[Payment, Decimal], ...]
+
+    @property
+    def channel(self) -> str:
+        return self.shares[0][0].channel
+
+    @property
+    def reference(self) -> str:
+        return ", ".join(payment.reference for payment, _share in self.shares)
+
+    @property
+    def received_at(self) -> datetime:
+        return max(payment.received_at for payment, _share in self.shares)
+
+
+def _funds(payments: list[Payment], notice: PaymentNotice):
+    """What pays ``notice`` from the balances of ``payments`` (each with ``held``): the one
+    payment, or them ``Pooled``, the oldest first, the last keeping what is left over.
+
+    Refused when one holds nothing, they are of different channels (a receipt is in one
+    channel's series) or more than ``MOST_POOLED``, they fall short of the notice, or the
+    earlier ones already cover it without a later one."""
+    pooled = len(payments) > 1
+    for payment in payments if pooled else ():
+        if payment.held <= 0:
+            raise ValidationError(
+                _("Η πληρωμή %(payment)s δεν έχει αδιάθετο υπόλοιπο.") % {"payment": payment},
+                "not_held",
+            )
+    balance = sum((payment.held for payment in payments), ZERO)
     if balance < notice.total:
-        raise ValidationError(
+        short = (
             _(
+                "Τα αδιάθετα υπόλοιπα των πληρωμών (%(balance)s € μαζί) δεν καλύπτουν το "
+                "ειδοποιητήριο %(rf)s (%(total)s €)."
+            )
+            if pooled
+            else _(
                 "Το αδιάθετο υπόλοιπο της πληρωμής (%(balance)s €) δεν καλύπτει το "
                 "ειδοποιητήριο %(rf)s (%(total)s €)."
             )
-            % {"balance": balance, "rf": notice.formatted_rf, "total": notice.total},
+        )
+        raise ValidationError(
+            short % {"balance": balance, "rf": notice.formatted_rf, "total": notice.total},
             "balance_short",
         )
+    if not pooled:
+        return payments[0]
+    if len(payments) > MOST_POOLED:
+        raise ValidationError(
+            _("Μαζί διατίθενται το πολύ %(most)d πληρωμές.") % {"most": MOST_POOLED},
+            "too_many_pooled",
+        )
+    if len({payment.channel for payment in payments}) > 1:
+        raise ValidationError(
+            _("Μαζί διατίθενται μόνο πληρωμές του ίδιου τρόπου πληρωμής."), "channels_differ"
+        )
+    shares, due = [], notice.total
+    for payment in sorted(payments, key=lambda payment: (payment.received_at, payment.pk)):
+        if not due:
+            raise ValidationError(
+                _(
+                    "Η πληρωμή %(payment)s δεν χρειάζεται: οι παλαιότερες καλύπτουν ήδη το "
+                    "ειδοποιητήριο %(rf)s."
+                )
+                % {"payment": payment, "rf": notice.formatted_rf},
+                "not_needed",
+            )
+        share = min(payment.held, due)
+        shares.append((payment, share))
+        due -= share
+    return Pooled(shares=tuple(shares))
+
+
+@transaction.atomic
+def apply_unapplied(
+    payment: Payment, notice: PaymentNotice, *, actor, together: tuple[Payment, ...] = ()
+) -> Receipt:
+    """Apply held money to ``notice`` (of any debtor a person judged right): the notice is paid
+    in full from the payment's balance, or from the balances of it and the payments
+    ``together`` with it (``Pooled``), and one receipt issued; what is left over stays held.
+
+    Refused, changing nothing, when the balances do not cover the notice (``_funds``) or the
+    notice cannot be paid (cancelled, paid, a line paid or corrected since).
+    """
+    notice = lock_notice(notice.pk)
+    payments = _lock_payments({payment.pk, *(other.pk for other in together)})
+    for locked in payments:
+        locked.held = unapplied_balance(locked)
+    funds = _funds(payments, notice)
     reason = _why_not_payable(notice, notice.total)
     lines = None
     if reason is None:
@@ -753,13 +848,17 @@ def apply_unapplied(payment: Payment, notice: PaymentNotice, *, actor) -> Receip
             % {"rf": notice.formatted_rf, "reason": UnappliedReason(reason).label},
             "notice_not_payable",
         )
-    (receipt,) = _apply_all([(payment, notice, lines)], cashier=actor)
-    UnappliedEntry.objects.create(
-        payment=payment,
-        amount=-notice.total,
-        reason=UnappliedReason.APPLIED,
-        notice=notice,
-        actor=actor,
+    (receipt,) = _apply_all([(funds, notice, lines)], cashier=actor)
+    shares = funds.shares if isinstance(funds, Pooled) else ((funds, notice.total),)
+    UnappliedEntry.objects.bulk_create(
+        UnappliedEntry(
+            payment=payment,
+            amount=-share,
+            reason=UnappliedReason.APPLIED,
+            notice=notice,
+            actor=actor,
+        )
+        for payment, share in shares
     )
     return receipt
 
@@ -890,7 +989,7 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
         raise ValidationError(_("Γράψτε την αιτιολογία της ακύρωσης."), "no_reason")
     receipt = Receipt.objects.select_related("debtor").get(pk=receipt.pk)
     lock_debtor(receipt.debtor_id)
-    allocations = list(receipt.allocations.select_related("payment"))
+    allocations = list(receipt.allocations.all())
     if receipt.is_reversal or not allocations:
         raise ValidationError(_("Ακυρώνεται μόνο απόδειξη είσπραξης."), "not_a_receipt")
     if Receipt.objects.filter(reverses=receipt).exists():
@@ -898,7 +997,7 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
             _("Η απόδειξη %(number)s έχει ήδη ακυρωθεί.") % {"number": receipt}, "reversed"
         )
     notice = PaymentNotice.objects.select_for_update().get(pk=allocations[0].notice_id)
-    payment = _lock_payment(allocations[0].payment)
+    _lock_payments({allocation.payment_id for allocation in allocations})
     cause = f"receipt {receipt} reversed"
     debts = list(
         Debt.objects.select_for_update()
@@ -931,7 +1030,7 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
     )
     Allocation.objects.bulk_create(
         Allocation(
-            payment=payment,
+            payment_id=a.payment_id,
             receipt=reversal,
             notice=notice,
             debt_id=a.debt_id,
@@ -941,13 +1040,19 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
         )
         for a in allocations
     )
-    UnappliedEntry.objects.create(
-        payment=payment,
-        amount=receipt.total,
-        reason=UnappliedReason.REVERSED,
-        notice=notice,
-        note=reason,
-        actor=actor,
+    held_again: dict[int, Decimal] = {}
+    for a in allocations:  # each payment's own part, when pooled payments paid the receipt
+        held_again[a.payment_id] = held_again.get(a.payment_id, ZERO) + a.amount
+    UnappliedEntry.objects.bulk_create(
+        UnappliedEntry(
+            payment_id=payment_id,
+            amount=amount,
+            reason=UnappliedReason.REVERSED,
+            notice=notice,
+            note=reason,
+            actor=actor,
+        )
+        for payment_id, amount in sorted(held_again.items())
     )
     return reversal
 

@@ -132,7 +132,8 @@ class Receipt(IssuedDocument):
     payer_name = models.CharField(_("ονοματεπώνυμο ή επωνυμία"), max_length=300)
     channel = models.CharField(_("τρόπος πληρωμής"), max_length=16)
     channel_label = models.CharField(_("τρόπος πληρωμής (κείμενο)"), max_length=100)
-    channel_reference = models.CharField(_("αναφορά συναλλαγής"), max_length=100)
+    # A payment's reference, or those of pooled payments joined (at most five of 100).
+    channel_reference = models.CharField(_("αναφορά συναλλαγής"), max_length=520)
     received_at = models.DateTimeField(_("ημερομηνία είσπραξης"))
     issued_at = models.DateTimeField(_("εκδόθηκε"), default=timezone.now)
     cashier = models.ForeignKey(
