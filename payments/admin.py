@@ -546,7 +546,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
         if notice is not None:
             pool = PoolForm(
                 request.POST if request.method == "POST" else None,
-                candidates=selectors.poolable_with(payment, notice),
+                candidates=selectors.poolable_with(payment, debtor=notice.debtor, notice=notice),
             )
         if pool is not None and pool.is_bound:
             try:
@@ -600,18 +600,26 @@ class PaymentAdmin(PaymentHistoryAdmin):
             return self.page(request, "apply_lines.html", _("Διάθεση σε οφειλές"), **context)
         if request.method == "POST":
             lines = LinesForm(request.POST)
+            pool = PoolForm(
+                request.POST if "confirm" in request.POST else None,
+                candidates=selectors.poolable_with(payment, debtor=debtor),
+            )
             if lines.is_valid():
                 try:
                     if "confirm" in request.POST:
+                        if not pool.is_valid():
+                            raise ValidationError(pool.errors["together"])
                         receipt = services.apply_unapplied_to_debts(
                             payment,
                             debtor,
                             **lines.selection(),
                             expected_total=lines.cleaned_data["total"],
+                            together=tuple(pool.cleaned_data["together"]),
                             actor=request.user,
                         )
                         return self.applied(request, payment, receipt)
                     context["draft"] = preview_notice(debtor, **lines.selection())
+                    context["pool"] = pool
                 except ValidationError as error:
                     messages.error(request, " ".join(error.messages))
             else:

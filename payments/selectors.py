@@ -92,11 +92,15 @@ def notice_by_rf(text: str) -> PaymentNotice | None:
     return PaymentNotice.objects.select_related("debtor").filter(rf_code=rf).first()
 
 
-def poolable_with(payment: Payment, notice: PaymentNotice) -> QuerySet[Payment]:
-    """Other held payments of ``payment``'s channel that may have paid ``notice`` in parts with
-    it, for a person to pick (``services.Pooled``): naming the notice, of its debtor, or from
-    the same payer; oldest first, each with ``held``."""
-    kin = Q(notice=notice) | Q(named_reference=notice.rf_code) | Q(debtor=notice.debtor_id)
+def poolable_with(
+    payment: Payment, *, debtor: Debtor, notice: PaymentNotice | None = None
+) -> QuerySet[Payment]:
+    """Other held payments of ``payment``'s channel that may have paid ``debtor``'s debts (or
+    ``notice``) in parts with it, for a person to pick (``services.Pooled``): the debtor's,
+    naming the notice, or from the same payer; oldest first, each with ``held``."""
+    kin = Q(debtor=debtor)
+    if notice is not None:
+        kin |= Q(notice=notice) | Q(named_reference=notice.rf_code)
     if payment.payer:
         kin |= Q(payer=payment.payer)
     return (

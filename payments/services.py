@@ -870,11 +870,13 @@ def apply_unapplied_to_debts(
     debts=(),
     installments=(),
     expected_total: Decimal | None = None,
+    together: tuple[Payment, ...] = (),
     actor,
 ) -> Receipt:
     """Apply held money to debts and installments a person picked: a notice is issued for them
     on the spot (amounts frozen today; ``expected_total``, what the person reviewed, refuses it
-    if they moved since) and paid from the payment's balance."""
+    if they moved since) and paid from the payment's balance, or with the payments
+    ``together`` with it (``apply_unapplied``)."""
     with transaction.atomic():
         notice = build_notice(
             debtor,
@@ -884,7 +886,7 @@ def apply_unapplied_to_debts(
             created_by=actor,
             expected_total=expected_total,
         )
-        return apply_unapplied(payment, notice, actor=actor)
+        return apply_unapplied(payment, notice, actor=actor, together=together)
 
 
 @transaction.atomic

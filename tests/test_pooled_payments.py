@@ -212,6 +212,33 @@ def test_a_tampered_payment_id_is_refused_and_nothing_changes(client, finance, n
     assert notice.status == PaymentNotice.Status.OPEN
 
 
+def test_picked_debts_are_paid_from_pooled_payments(client, finance, debtor, debts):  # noqa: F811
+    """Two transfers of the debtor's (no RF, so each held for a person), short of the debts
+    alone, together pay the debts picked for them."""
+    first = paid("DIAS-T1", "100.00", days_ago=2, rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
+    second = paid("DIAS-T2", "100.00", rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
+    action = url("payment_apply_lines", second.pk) + f"?debtor={debtor.pk}"
+    picked = {"debts": [debt.pk for debt in debts]}
+
+    review = client.post(action, picked)
+
+    draft = review.context["draft"]
+    assert Decimal("100.00") < draft.total < Decimal("200.00")
+    assert list(review.context["pool"].fields["together"].queryset) == [first]
+    confirm = {**picked, "total": str(draft.total), "confirm": "1"}
+    alone = client.post(action, confirm)
+    assert "δεν καλύπτει" in " ".join(m.message for m in alone.context["messages"])
+    assert not Receipt.objects.exists()
+
+    client.post(action, {**confirm, "together": [first.pk]})
+
+    receipt = Receipt.objects.get()
+    assert receipt.total == draft.total
+    assert receipt.channel_reference == "DIAS-T1, DIAS-T2"
+    assert unapplied_balance(first) == 0
+    assert unapplied_balance(second) == Decimal("200.00") - draft.total
+
+
 # --- A line that pooled payments meet -------------------------------------------------------
 
 
