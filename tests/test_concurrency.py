@@ -17,12 +17,13 @@ from django.utils import timezone
 from debts.models import Debt, Debtor, NoticeItem, PaymentNotice
 from debts.rolls import BadRoll, RollSummary, import_roll, read_roll
 from debts.services import build_notice, expire_notices
-from payments import statement_import
+from payments import ledger, services, statement_import
 from payments.import_lock import one_import_at_a_time
 from payments.models import Payment, StatementEntry
 from payments.services import Settled, settle
 from payments.statement_import import ImportSummary, import_bank_statement
 from receipts import services as receipt_services
+from receipts.models import Receipt
 from tests.bank_files import Entry, Tx, camt053, camt054, credit
 from tests.conftest import valid_afm
 from tests.test_bank_statement_import import run
@@ -345,3 +346,51 @@ def test_a_debt_moved_back_to_a_debtor_while_their_late_money_arrives(make_debto
 
     assert isinstance(moved, Debt), moved
     assert isinstance(paid, Settled), paid
+
+
+def test_two_people_pooling_the_same_payment_at_once_apply_it_once(
+    make_debtor, make_debt, monkeypatch
+):
+    """Two officers each pool the same held payment (B) for a notice of a different debtor (so
+    no debtor's lock puts them in turn). Each reads the balances after its locks, and a reading
+    waits a moment for the other's: were the payments not locked, both would read B full and
+    both apply it, leaving it below zero."""
+    one, other = make_debtor(), make_debtor()
+    first = build_notice(one, debts=[make_debt(one, "130.00")])
+    second = build_notice(other, debts=[make_debt(other, "80.00")])
+    now = timezone.now()
+
+    def held(reference, amount, days_ago):
+        return settle(
+            channel=Payment.Channel.BANK,
+            reference=reference,
+            amount=Decimal(amount),
+            received_at=now - timedelta(days=days_ago),
+            rf="RF18539007547034",
+        ).payment
+
+    c, b, a = held("DIAS-C", "30.00", 3), held("DIAS-B", "60.00", 2), held("DIAS-A", "100.00", 1)
+    both_read = threading.Barrier(2)
+    balance = services.unapplied_balance
+
+    def read_then_wait(payment):
+        amount = balance(payment)
+        if payment.pk == b.pk:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_read.wait(timeout=1)
+        return amount
+
+    monkeypatch.setattr(services, "unapplied_balance", read_then_wait)
+
+    outcomes = run_together(
+        lambda: services.apply_unapplied(a, first, actor=None, together=(b,)),
+        lambda: services.apply_unapplied(c, second, actor=None, together=(b,)),
+    )
+
+    assert sum(isinstance(o, Receipt) for o in outcomes) == 1, outcomes
+    assert {o.code for o in outcomes if isinstance(o, ValidationError)} <= {
+        "not_held",
+        "balance_short",
+    }, outcomes
+    assert balance(b) >= 0
+    assert ledger.check().breaches == []
