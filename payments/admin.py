@@ -163,6 +163,22 @@ class HeldFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PaidInPartsFilter(admin.SimpleListFilter):
+    """Held payments that, with others naming the same notice, pay it together
+    (``selectors.paid_in_parts``): each is applied with the others on the notice's page."""
+
+    title = _("σε μέρη")
+    parameter_name = "parts"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Μαζί καλύπτουν το ειδοποιητήριό τους")),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.paid_in_parts().values("pk"))
+        return queryset
+
+
 class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
     """A payment with everything that became of its money; the actions on it are offered on its
     page to those who may take them."""
@@ -758,7 +774,7 @@ class UnappliedPaymentAdmin(PaymentHistoryAdmin):
         "payer",
         "debtor",
     )
-    list_filter = ("channel",)
+    list_filter = ("channel", PaidInPartsFilter)
 
     def get_queryset(self, request):
         return selectors.finance_queue(super().get_queryset(request))

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    Count,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -109,6 +111,23 @@ def poolable_with(
         .filter(held__gt=0)
         .order_by("received_at", "pk")
     )
+
+
+def paid_in_parts() -> QuerySet[Payment]:
+    """Held payments naming an open notice that they, two or more of one channel, cover
+    together (a notice paid in parts, each part held as short of it): for a person to apply
+    them pooled (``services.Pooled``)."""
+    held = with_unapplied_balance(
+        Payment.objects.filter(notice__status=PaymentNotice.Status.OPEN)
+    ).filter(held__gt=0)
+    covered = (
+        held.order_by()
+        .filter(notice=OuterRef("notice"), channel=OuterRef("channel"))
+        .values("notice", "channel")
+        .annotate(parts=Count("pk"), together=Sum("held"))
+        .filter(parts__gte=2, together__gte=F("notice__total"))
+    )
+    return Payment.objects.filter(pk__in=held.filter(Exists(covered)).values("pk"))
 
 
 # --- The citizen's history ------------------------------------------------------------------

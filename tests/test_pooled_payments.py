@@ -14,7 +14,7 @@ from django.utils import timezone
 from debts.models import PaymentNotice
 from debts.services import build_notice
 from payments.models import Allocation, Payment, UnappliedEntry
-from payments.selectors import debtor_payments
+from payments.selectors import debtor_payments, paid_in_parts
 from payments.services import (
     NoticeLines,
     Pooled,
@@ -25,6 +25,9 @@ from payments.services import (
     unapplied_balance,
 )
 from receipts.models import Receipt
+from tests.bank_files import camt054
+from tests.bank_files import credit as bank_credit
+from tests.test_bank_statement_import import run
 from tests.test_counter import FINANCE, _ledger_stays_clean, staff_user  # noqa: F401 (fixtures)
 from tests.test_unapplied_queue import finance, url  # noqa: F401 (fixtures)
 
@@ -237,6 +240,39 @@ def test_picked_debts_are_paid_from_pooled_payments(client, finance, debtor, deb
     assert receipt.channel_reference == "DIAS-T1, DIAS-T2"
     assert unapplied_balance(first) == 0
     assert unapplied_balance(second) == Decimal("200.00") - draft.total
+
+
+# --- Finding the parts --------------------------------------------------------------------------
+
+
+def test_the_parts_of_a_notice_are_found_once_they_cover_it(notice, make_notice, officer):
+    first = paid("DIAS-P1", "100.00", days_ago=2, rf=notice.rf_code)
+    assert not paid_in_parts().exists(), "one part alone pays nothing"
+    by_card = paid("pi_part", notice.total - 100, channel=Payment.Channel.CARD, notice=notice)
+    assert not paid_in_parts().exists(), "a bank part and a card part are no pool"
+    other = make_notice("40.00")
+    paid("DIAS-O1", "10.00", rf=other.rf_code)
+    over = make_notice("20.00")
+    paid("DIAS-OVER", "25.00", rf=over.rf_code)  # held as over it: one payment, no parts
+    second = paid("DIAS-P2", notice.total - 100, rf=notice.rf_code)
+
+    assert set(paid_in_parts()) == {first, second}
+
+    apply_unapplied(first, notice, actor=officer, together=(second,))
+    assert not paid_in_parts().exists(), "pooled, the notice is paid"
+    assert unapplied_balance(by_card) == by_card.amount
+
+
+def test_the_queue_filters_the_parts_and_an_import_tells_of_them(client, finance, notice, write):  # noqa: F811
+    paid("DIAS-P1", "100.00", days_ago=2, rf=notice.rf_code)
+    rest = notice.total - 100
+    output = run(write(camt054([bank_credit("BR-REST", rest, notice.rf_code)])))
+
+    assert "Στην ουρά: 2 αδιάθετες πληρωμές εξοφλούν μαζί" in output
+    listed = client.get(url("unappliedpayment_changelist"), {"parts": "yes"})
+    references = sorted(payment.reference for payment in listed.context["cl"].result_list)
+    assert references[0] == "DIAS-P1" and references[1].endswith("/BR-REST/BR-REST-T")
+    assert len(references) == 2
 
 
 # --- A line that pooled payments meet -------------------------------------------------------

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from debts.command_files import check_readable
 from payments.batch_workers import WorkerDied
 from payments.models import StatementEntry, UnappliedReason
+from payments.selectors import paid_in_parts
 from payments.statement_files import BrokenStatement
 from payments.statement_import import import_bank_statement
 
@@ -78,8 +79,22 @@ class Command(BaseCommand):
                 )
             else:
                 self._report(path, summary, dry_run)
+        if not dry_run:
+            self._parts_to_pool()
         if refusals:
             raise CommandError("\n".join(refusals))
+
+    def _parts_to_pool(self) -> None:
+        """Tell of held payments that, together, pay the notice they name: a person pools them."""
+        count = paid_in_parts().count()
+        if count:
+            self.stdout.write(
+                _(
+                    "Στην ουρά: %(n)s αδιάθετες πληρωμές εξοφλούν μαζί το ειδοποιητήριό τους· "
+                    "διαθέστε τες μαζί («Αδιάθετα ποσά», φίλτρο «σε μέρη»)."
+                )
+                % {"n": count}
+            )
 
     def _import(self, path, dry_run, no_progress, workers):
         def waiting() -> None:
