@@ -95,11 +95,20 @@ class NoticePickForm(forms.Form):
 
 
 class PooledChoiceField(forms.ModelMultipleChoiceField):
+    """Each payment as finance judges it a part: its reference, day, payer, what the payer named
+    and what it holds."""
+
     def label_from_instance(self, payment):
-        return _("%(payment)s, της %(day)s· αδιάθετα %(held)s €") % {
-            "payment": payment,
+        return _(
+            "%(reference)s, της %(day)s, από %(payer)s («%(named)s»): αδιάθετα %(held)s € "
+            "από %(amount)s €"
+        ) % {
+            "reference": payment.reference,
             "day": date_format(timezone.localtime(payment.received_at), "SHORT_DATE_FORMAT"),
-            "held": number_format(payment.held, 2),
+            "payer": payment.payer or "—",
+            "named": payment.named_reference or "—",
+            "held": number_format(payment.held, 2, force_grouping=True),
+            "amount": number_format(payment.amount, 2, force_grouping=True),
         }
 
 

@@ -189,7 +189,8 @@ def test_finance_is_offered_the_other_parts_and_pools_them(client, finance, noti
 
     offered = list(review.context["pool"].fields["together"].queryset)
     assert offered == [first], "the other part naming the notice, not a stranger's money"
-    assert "DIAS-PART-1" in review.content.decode()
+    assert "DIAS-PART-1, της " in review.content.decode()
+    assert "αδιάθετα 100,00 € από 100,00 €" in review.content.decode(), "what it holds, of what"
     response = client.post(
         url("payment_apply", second.pk), {"notice": notice.pk, "together": [first.pk]}
     )
