@@ -27,7 +27,7 @@ from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
 from .money import CENT, LARGEST
 from .services import draft_notice, touch_ledgers, unused_rf_codes
 from .surcharges import unknown_rate
-from .text_files import read_text
+from .text_files import NulByte, read_text
 from .validators import normalize_afm
 
 # The columns, each with the headers it is recognised by (case and accents as written).
@@ -134,6 +134,10 @@ def _csv_rows(path: Path):
         text = read_text(path)
     except UnicodeDecodeError as error:
         raise BadRoll([(1, _("το αρχείο δεν είναι κείμενο UTF-8 ή Windows-1253"))]) from error
+    except NulByte as error:
+        raise BadRoll(
+            [(error.line, _("έχει τον χαρακτήρα NUL (0x00): το αρχείο δεν είναι κείμενο CSV"))]
+        ) from error
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

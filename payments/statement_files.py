@@ -20,7 +20,7 @@ from lxml import etree
 
 from debts.money import CENT, LARGEST, ZERO
 from debts.rf import InvalidRF, validate_rf
-from debts.text_files import read_text
+from debts.text_files import NulByte, read_text
 
 CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d{2})$")
 # A namespace declaration in a file's head (its prefix, if any, then its quoted name).
@@ -580,6 +580,14 @@ def _read_mt940(path: Path, sha: str) -> StatementFile:
     except UnicodeDecodeError as error:
         raise BrokenStatement(
             _("Το αρχείο MT940 δεν είναι κείμενο UTF-8 ή Windows-1253.")
+        ) from error
+    except NulByte as error:
+        raise BrokenStatement(
+            _(
+                "Το αρχείο MT940 έχει τον χαρακτήρα NUL (0x00) στη γραμμή %(line)s: δεν είναι "
+                "αρχείο κειμένου."
+            )
+            % {"line": error.line}
         ) from error
     try:
         _read_mt940_fields(statement, fields)

@@ -1,14 +1,18 @@
 """Damaged bank files, made by mutating well-formed ones at random (a fixed seed, so every run
 reads the same files): each is read or refused with ``BrokenStatement`` and a message for the
-finance officer, never with another error, which the command would show as a traceback."""
+finance officer, never with another error, which the command would show as a traceback. One
+damage the reader alone let through is imported whole: a NUL byte."""
 
 import random
 from decimal import Decimal
 
 import pytest
+from django.core.management.base import CommandError
 
+from payments.models import Payment, StatementEntry
 from payments.statement_files import BrokenStatement, read_statement
 from tests.bank_files import Entry, Tx, camt053, camt054, credit, mt940
+from tests.test_bank_statement_import import run
 
 RF = "RF18539007547034"
 
@@ -90,3 +94,14 @@ def test_a_damaged_file_is_read_or_refused_with_a_message(shape, tmp_path):
         else:
             outcomes["read"] += 1
     assert outcomes["read"] and outcomes["refused"] > 100, outcomes
+
+
+def test_an_mt940_with_a_nul_byte_is_refused_and_records_nothing(db, write):
+    """Read, it went as far as the database, which keeps no NUL in a text field: a traceback,
+    the batch rolled back."""
+    text = WELL_FORMED["MT940"].replace("ΠΛΗΡΩΜΗ", "ΠΛΗΡ\x00ΩΜΗ")
+
+    with pytest.raises(CommandError, match=r"NUL \(0x00\) στη γραμμή 6"):
+        run(write(text, name="damaged.sta"))
+
+    assert not Payment.objects.exists() and not StatementEntry.objects.exists()

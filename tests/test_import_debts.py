@@ -228,6 +228,21 @@ def test_a_file_that_cannot_be_read_is_refused_with_its_reason(
     assert not Debt.objects.exists()
 
 
+def test_a_csv_with_a_nul_byte_is_refused_at_its_line(revenue, write_roll):
+    """A NUL (0x00) is in no text people write, and the database keeps none in a text field:
+    before, it reached PostgreSQL and failed there with a traceback."""
+    afm = valid_afm()
+    row = f"{afm};ΝΕΟΣ ΝΙΚΟΣ;0311;2026;ΤΚΦ;80,00;31/12/2026;01/12/2026;ΒΚ-9/2026"
+    path = write_roll([row, row.replace("ΝΙΚΟΣ", "ΝΙ\x00ΚΟΣ").replace("ΒΚ-9", "ΒΚ-8")])
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"^1 σφάλμα στο "):
+        call_command("import_debts", path, stderr=err)
+
+    assert err.getvalue().startswith("Γραμμή 3: έχει τον χαρακτήρα NUL (0x00)")
+    assert not Debt.objects.exists()
+
+
 def test_an_xlsx_roll_with_typed_cells(revenue, tmp_path):
     book = Workbook()
     sheet = book.active

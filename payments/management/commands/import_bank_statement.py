@@ -55,7 +55,7 @@ class Command(BaseCommand):
         check_readable(*files)
         # Each file on its own: one refused does not keep the others out; all refusals are
         # reported at the end, and the command then fails.
-        refusals = []
+        refusals, imported = [], False
         for path in files:
             try:
                 summary = self._import(path, dry_run, no_progress, workers)
@@ -79,7 +79,8 @@ class Command(BaseCommand):
                 )
             else:
                 self._report(path, summary, dry_run)
-        if not dry_run:
+                imported = True
+        if imported and not dry_run:
             self._parts_to_pool()
         if refusals:
             raise CommandError("\n".join(refusals))
