@@ -159,7 +159,7 @@ class HeldFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(held__gt=0)
+            return selectors.holding(queryset)
         return queryset
 
 

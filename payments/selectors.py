@@ -54,9 +54,25 @@ def finance_queue(payments: QuerySet[Payment]) -> QuerySet[Payment]:
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    return payments.filter(Q(held__gt=0) | Q(pk__in=to_return.values("payment"))).annotate(
-        to_return=Subquery(per_payment, output_field=DecimalField(**MONEY))
+    return (
+        payments.filter(pk__in=_ever_held())
+        .filter(Q(held__gt=0) | Q(pk__in=to_return.values("payment")))
+        .annotate(to_return=Subquery(per_payment, output_field=DecimalField(**MONEY)))
     )
+
+
+def holding(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Of ``payments`` (with ``held``), those that hold money for a person."""
+    return payments.filter(pk__in=_ever_held(), held__gt=0)
+
+
+def _ever_held() -> QuerySet:
+    """The ids of the payments that money of theirs ever entered the queue: only those can hold
+    any (``held`` is the sum of their entries) or have a return (money is set aside for return
+    from what a payment holds, an entry of its own: the ledger's balance of every payment
+    requires it). Looked up first, it spares the summing of every other payment, most of them,
+    at each look at the queue."""
+    return UnappliedEntry.objects.order_by().values("payment")
 
 
 def payment_receipts(payment: Payment) -> list[Receipt]:
@@ -105,21 +121,17 @@ def poolable_with(
         kin |= Q(notice=notice) | Q(named_reference=notice.rf_code)
     if payment.payer:
         kin |= Q(payer=payment.payer)
-    return (
-        with_unapplied_balance(Payment.objects.filter(kin, channel=payment.channel))
-        .exclude(pk=payment.pk)
-        .filter(held__gt=0)
-        .order_by("received_at", "pk")
-    )
+    others = Payment.objects.filter(kin, channel=payment.channel).exclude(pk=payment.pk)
+    return holding(with_unapplied_balance(others)).order_by("received_at", "pk")
 
 
 def paid_in_parts() -> QuerySet[Payment]:
     """Held payments naming an open notice that they, two or more of one channel, cover
     together (a notice paid in parts, each part held as short of it): for a person to apply
     them pooled (``services.Pooled``)."""
-    held = with_unapplied_balance(
-        Payment.objects.filter(notice__status=PaymentNotice.Status.OPEN)
-    ).filter(held__gt=0)
+    held = holding(
+        with_unapplied_balance(Payment.objects.filter(notice__status=PaymentNotice.Status.OPEN))
+    )
     covered = (
         held.order_by()
         .filter(notice=OuterRef("notice"), channel=OuterRef("channel"))
