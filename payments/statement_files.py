@@ -69,6 +69,12 @@ class Transaction:
         """What it did to the account's balance."""
         return self.amount if self.credit else -self.amount
 
+    @property
+    def known_by_content(self) -> bool:
+        """Whether its key is what it holds (``_fallback_reference``): the bank gave it no
+        reference of its own."""
+        return self.bank_reference.startswith(CONTENT_KEY)
+
 
 @dataclass
 class Report:
@@ -152,6 +158,10 @@ def _date(text: str | None) -> date | None:
         raise BrokenStatement(_("Μη έγκυρη ημερομηνία «%(value)s».") % {"value": text}) from error
 
 
+# How the key of an entry without a reference of the bank's begins (``_fallback_reference``).
+CONTENT_KEY = "SHA-"
+
+
 def _fallback_reference(statement: StatementFile, account: str, *parts) -> str:
     """For an entry the bank gave no reference of its own: a checksum of what it holds (the
     payer's RF and text among it) and of how many alike came before it in the file. Two alike
@@ -159,7 +169,7 @@ def _fallback_reference(statement: StatementFile, account: str, *parts) -> str:
     parts = (account, *parts)
     statement.alike[parts] += 1
     text = "|".join(map(str, (*parts, statement.alike[parts])))
-    return "SHA-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    return CONTENT_KEY + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def read_statement(path: str | Path) -> StatementFile:

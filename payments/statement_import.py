@@ -42,6 +42,9 @@ class Counts:
     euros, by reason), other entries (debits, returns) by kind."""
 
     skipped: int = 0
+    # Of them, entries known by what they hold (no reference of the bank's): in a file that
+    # does not overlap the one imported, the same would be another payment, alike.
+    skipped_by_content: int = 0
     settled: int = 0
     settled_amount: Decimal = ZERO
     held: Counter = field(default_factory=Counter)
@@ -286,7 +289,13 @@ def _import_batch(record, statement, file_name, batch, actor) -> tuple:
 
 def _counted(batch, new, settled) -> Counts:
     """What one batch did: its entries not ``new`` were imported before."""
-    counts = Counts(skipped=len(batch) - len(new))
+    fresh = {id(item) for item in new}
+    counts = Counts(
+        skipped=len(batch) - len(new),
+        skipped_by_content=sum(
+            1 for item in batch if id(item) not in fresh and item.known_by_content
+        ),
+    )
     for result in settled:
         if result.applied:
             counts.settled += 1

@@ -50,6 +50,25 @@ def test_alike_credits_with_no_reference_are_each_recorded_and_imported_once(mak
     assert Payment.objects.count() == 3
 
 
+def test_an_entry_skipped_by_what_it_holds_is_pointed_out(make_notice, write):
+    """Without the bank's reference, an alike payment in a later file that does not overlap the
+    first (another of the day's notifications) is taken for the one imported: it cannot be
+    told apart, so the summary says so for a person to check with the bank."""
+    notice = make_notice("4.50")
+    entry = credit("X", "4.50", notice.rf_code)
+    run(write(without_references(camt054([entry], message_id="NTF-MORNING")), "morning.xml"))
+
+    output = run(
+        write(without_references(camt054([entry], message_id="NTF-EVENING")), "evening.xml")
+    )
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert "Από αυτές, 1 χωρίς αναφορά της τράπεζας αναγνωρίστηκαν από το περιεχόμενό" in output
+    with_reference = write(camt054([credit("R-1", "4.50", notice.rf_code)]), "referenced.xml")
+    run(with_reference)
+    assert "χωρίς αναφορά της τράπεζας" not in run(with_reference), "its own reference: certain"
+
+
 def mt940_file(*body: str, opening="500,00", closing="509,00", on="261206") -> str:
     return "\r\n".join(
         [

@@ -145,6 +145,18 @@ class Command(BaseCommand):
                 }
             )
         write(_("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s") % {"n": summary.skipped})
+        if summary.skipped_by_content:
+            write(
+                self.style.WARNING(
+                    _(
+                        "Από αυτές, %(n)s χωρίς αναφορά της τράπεζας αναγνωρίστηκαν από το "
+                        "περιεχόμενό τους (ημέρα, ποσό, πληρωτής, αιτιολογία): αν το αρχείο δεν "
+                        "επικαλύπτει αρχείο που εισήχθη, ελέγξτε τες με την τράπεζα, γιατί "
+                        "μπορεί να είναι άλλες, όμοιες πληρωμές."
+                    )
+                    % {"n": summary.skipped_by_content}
+                )
+            )
         if statement.not_booked:
             write(_("Μη λογιστικοποιημένες, αγνοήθηκαν: %(n)s") % {"n": statement.not_booked})
         if statement.no_money:
