@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # The ledger's money fields: twelve digits, two of them cents; and the largest amount they hold.
@@ -12,6 +14,11 @@ LARGEST = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - CENT
 def round_money(amount: Decimal) -> Decimal:
     """Round to cents, half-up, as Greek public accounting does."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def euros(amount: Decimal) -> str:
+    """An amount as people read it, in the language active: «1.234,50 €»."""
+    return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} €"
 
 
 def to_cents(amount: Decimal) -> int:

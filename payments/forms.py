@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from debts.forms import NoticeSelectionForm
 from debts.models import PaymentNotice
+from debts.money import euros
 
 from .models import Tender
 
@@ -100,15 +101,15 @@ class PooledChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, payment):
         return _(
-            "%(reference)s, της %(day)s, από %(payer)s («%(named)s»): αδιάθετα %(held)s € "
-            "από %(amount)s €"
+            "%(reference)s, της %(day)s, από %(payer)s («%(named)s»): αδιάθετα %(held)s "
+            "από %(amount)s"
         ) % {
             "reference": payment.reference,
             "day": date_format(timezone.localtime(payment.received_at), "SHORT_DATE_FORMAT"),
             "payer": payment.payer or "—",
             "named": payment.named_reference or "—",
-            "held": number_format(payment.held, 2, force_grouping=True),
-            "amount": number_format(payment.amount, 2, force_grouping=True),
+            "held": euros(payment.held),
+            "amount": euros(payment.amount),
         }
 
 

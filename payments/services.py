@@ -727,10 +727,6 @@ def unapplied_balance(payment: Payment) -> Decimal:
     return total or ZERO
 
 
-def _lock_payment(payment: Payment) -> Payment:
-    return Payment.objects.select_for_update().get(pk=payment.pk)
-
-
 def _lock_payments(ids) -> list[Payment]:
     """The payments of ``ids``, locked in id order (two people pooling the same payments take
     their locks in the same order)."""
@@ -762,16 +758,16 @@ class Pooled:
         return max(payment.received_at for payment, _share in self.shares)
 
 
-def _funds(payments: list[Payment], notice: PaymentNotice):
-    """What pays ``notice`` from the balances of ``payments`` (each with ``held``): the one
-    payment, or them ``Pooled``, the oldest first, the last keeping what is left over.
+def _funds(payments: list[Payment], notice: PaymentNotice) -> Pooled:
+    """What pays ``notice`` from the balances of ``payments`` (each with ``held``), ``Pooled``
+    (one payment is a pool of one): the oldest first, the last keeping what is left over.
 
     Refused when one holds nothing, they are of different channels (a receipt is in one
     channel's series) or more than ``MOST_POOLED``, they fall short of the notice, or the
     earlier ones already cover it without a later one."""
     pooled = len(payments) > 1
-    for payment in payments if pooled else ():
-        if payment.held <= 0:
+    for payment in payments:
+        if pooled and payment.held <= 0:
             raise ValidationError(
                 _("Η πληρωμή %(payment)s δεν έχει αδιάθετο υπόλοιπο.") % {"payment": payment},
                 "not_held",
@@ -793,8 +789,6 @@ def _funds(payments: list[Payment], notice: PaymentNotice):
             short % {"balance": balance, "rf": notice.formatted_rf, "total": notice.total},
             "balance_short",
         )
-    if not pooled:
-        return payments[0]
     if len(payments) > MOST_POOLED:
         raise ValidationError(
             _("Μαζί διατίθενται το πολύ %(most)d πληρωμές.") % {"most": MOST_POOLED},
@@ -849,7 +843,6 @@ def apply_unapplied(
             "notice_not_payable",
         )
     (receipt,) = _apply_all([(funds, notice, lines)], cashier=actor)
-    shares = funds.shares if isinstance(funds, Pooled) else ((funds, notice.total),)
     UnappliedEntry.objects.bulk_create(
         UnappliedEntry(
             payment=payment,
@@ -858,7 +851,7 @@ def apply_unapplied(
             notice=notice,
             actor=actor,
         )
-        for payment, share in shares
+        for payment, share in funds.shares
     )
     return receipt
 
@@ -899,7 +892,7 @@ def mark_for_return(
     sent twice, or someone else applied or returned some of it), nothing is set aside, so two
     people, or two clicks, never return the same money twice.
     """
-    payment = _lock_payment(payment)
+    (payment,) = _lock_payments([payment.pk])
     balance = unapplied_balance(payment)
     if balance != expected_balance:
         raise ValidationError(

@@ -1,16 +1,12 @@
 """``manage.py import_debts FILE``: certify a roll (βεβαιωτικός κατάλογος) from CSV or XLSX."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from debts.command_files import check_readable
+from debts.money import euros
 from debts.rolls import BadRoll, Notices, import_roll, read_roll
-
-
-def euros(amount) -> str:
-    return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} €"
 
 
 class Command(BaseCommand):

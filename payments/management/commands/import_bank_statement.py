@@ -5,12 +5,12 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from debts.command_files import check_readable
+from debts.money import euros
 from payments.batch_workers import WorkerDied
 from payments.models import StatementEntry, UnappliedReason
 from payments.selectors import paid_in_parts
@@ -20,10 +20,6 @@ from payments.statement_import import import_bank_statement
 # Two processes keep Python and the database busy at once (bench/README: 100,000 credits in
 # about half the time of one); a third gained nothing on two cores.
 WORKERS = 2
-
-
-def euros(amount) -> str:
-    return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} €"
 
 
 class Command(BaseCommand):
