@@ -430,6 +430,20 @@ class Installment(models.Model):
     def amount(self) -> Decimal:
         return self.principal + self.interest
 
+    def settled_surcharge(self, principal_before: Decimal) -> Decimal:
+        """How much of this installment's principal is surcharges the settlement took in
+        (``Settlement.surcharge``), given the principal of the installments before it.
+
+        The settlement's share of the running principal, rounded, less the same for the ones
+        before: over all its installments the parts add up to its surcharge exactly, and each
+        stays between nothing and the installment's principal.
+        """
+        settlement = self.settlement
+        share = settlement.surcharge / (settlement.principal + settlement.surcharge)
+        return round_money((principal_before + self.principal) * share) - round_money(
+            principal_before * share
+        )
+
     def surcharge(self, as_of: date) -> Decimal:
         """The settlement's monthly charge on an installment paid late."""
         if self.status != self.Status.OPEN:

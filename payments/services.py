@@ -14,14 +14,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from debts.bulk import insert_returning, insert_rows
 from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlement
-from debts.money import ZERO
+from debts.money import MONEY, ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from debts.tap import properties_of
@@ -450,12 +451,25 @@ def _locked_lines(notices: list[PaymentNotice]) -> dict[int, NoticeLines]:
             Installment.objects.select_for_update(of=("self",))
             .filter(notice_items__notice__any=short)
             .select_related("settlement")
-            .annotate(**frozen)
+            .annotate(**frozen, principal_before=_principal_before())
             .order_by("due_date", "pk")
         )
         for installment in installments:
             lines[installment.frozen_on].installments.append(installment)
     return lines
+
+
+def _principal_before():
+    """The principal of the installments of the same settlement before this one, for the part
+    of it that is surcharges the settlement took in (``Installment.settled_surcharge``)."""
+    earlier = (
+        Installment.objects.filter(settlement=OuterRef("settlement"), number__lt=OuterRef("number"))
+        .order_by()
+        .values("settlement")
+        .annotate(total=Sum("principal"))
+        .values("total")
+    )
+    return Coalesce(Subquery(earlier), Value(ZERO), output_field=DecimalField(**MONEY))
 
 
 def _why_lines_not_payable(notice: PaymentNotice, lines: NoticeLines) -> str | None:
@@ -486,6 +500,9 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     An installment of a settlement over several codes is one line per code, with its part of the
     installment (``_split``), so the report, which sums the receipts' lines per code, posts it
     under real budget codes, and a reversal, which mirrors the lines, cancels it code by code.
+    An installment's amount is told apart as the accounts office posts it: the principal of the
+    settled debts, their surcharges the settlement took in (with the installment's own late
+    charge) and the settlement's interest.
     """
     receipt_lines = [
         ReceiptLine(
@@ -501,16 +518,24 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     for installment in lines.installments:
         revenue = codes[installment.settlement_id]
         weights = [principal for _code, _name, principal in revenue]
+        interest = installment.interest
+        settled = installment.settled_surcharge(installment.principal_before)
         parts = zip(
             revenue,
-            _split(installment.frozen_principal, weights, first=installment.number),
-            _split(installment.frozen_surcharge, weights, first=installment.number),
+            *(
+                _split(amount, weights, first=installment.number)
+                for amount in (
+                    installment.frozen_principal - interest - settled,
+                    settled + installment.frozen_surcharge,
+                    interest,
+                )
+            ),
             strict=True,
         )
         description = str(installment)
         period = date_format(installment.due_date, "SHORT_DATE_FORMAT")
-        for (code, name, _weight), principal, surcharge in parts:
-            if len(revenue) > 1 and not (principal or surcharge):
+        for (code, name, _weight), principal, surcharge, interest in parts:
+            if len(revenue) > 1 and not (principal or surcharge or interest):
                 continue  # a code too small to get a cent of this installment
             receipt_lines.append(
                 ReceiptLine(
@@ -523,6 +548,7 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
                     period=period,
                     principal=principal,
                     surcharge=surcharge,
+                    interest=interest,
                 )
             )
     return receipt_lines

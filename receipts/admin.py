@@ -114,12 +114,16 @@ class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
     def lines_table(self, receipt):
         """What was paid, one row a line, as the printed receipt lists it."""
         headers = (_("ΚΑΕ"), _("Είδος εσόδου"), _("Περιγραφή"), _("Περίοδος"))
-        amounts = (_("Κεφάλαιο"), _("Προσαυξήσεις"), _("Ποσό"))
+        keys = ["principal", "surcharge", "amount"]
+        amounts = [_("Κεφάλαιο"), _("Προσαυξήσεις"), _("Ποσό")]
+        if receipt.has_interest:
+            keys.insert(2, "interest")
+            amounts.insert(2, _("Τόκοι ρύθμισης"))
         right = ' style="text-align: right"'
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            + f"<td{right}>{{}}</td>" * 3
+            + f"<td{right}>{{}}</td>" * len(keys)
             + "</tr>",
             (
                 (
@@ -127,7 +131,7 @@ class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
                     line["revenue_name"],
                     line["description"],
                     line["period"],
-                    *(number_format(line[key], 2) for key in ("principal", "surcharge", "amount")),
+                    *(number_format(line[key], 2) for key in keys),
                 )
                 for line in receipt.line_amounts
             ),

@@ -204,16 +204,26 @@ class Receipt(IssuedDocument):
 
     @property
     def line_amounts(self) -> list[dict]:
-        """The lines with their amounts as ``Decimal``."""
-        return [
-            {
-                **line,
-                "principal": Decimal(line["principal"]),
-                "surcharge": Decimal(line["surcharge"]),
-                "amount": Decimal(line["principal"]) + Decimal(line["surcharge"]),
-            }
-            for line in self.lines
-        ]
+        """The lines with their amounts as ``Decimal``; ``interest``, a settlement's, is 0 on a
+        line that has none (``receipts.services.ReceiptLine``)."""
+        return [line_amounts(line) for line in self.lines]
+
+    @property
+    def has_interest(self) -> bool:
+        return any("interest" in line for line in self.lines)
+
+
+def line_amounts(line: dict) -> dict:
+    """A receipt's line with its amounts as ``Decimal`` and their sum as ``amount``."""
+    principal, surcharge = Decimal(line["principal"]), Decimal(line["surcharge"])
+    interest = Decimal(line.get("interest", "0.00"))
+    return {
+        **line,
+        "principal": principal,
+        "surcharge": surcharge,
+        "interest": interest,
+        "amount": principal + surcharge + interest,
+    }
 
 
 def masked_name(name: str) -> str:

@@ -33,6 +33,7 @@ def receipt_html(receipt: Receipt) -> str:
             "lines": lines,
             "principal": sum((line["principal"] for line in lines), Decimal(0)),
             "surcharge": sum((line["surcharge"] for line in lines), Decimal(0)),
+            "interest": sum((line["interest"] for line in lines), Decimal(0)),
             "total_in_words": amount_in_words(receipt.total),
             "municipality_name": municipality_name(),
             "cashier_name": (cashier.get_full_name() or cashier.get_username()) if cashier else "",

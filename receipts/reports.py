@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import SERIES_PREFIX, Receipt
+from .models import SERIES_PREFIX, Receipt, line_amounts
 
 ZERO = Decimal(0)
 
@@ -22,10 +22,11 @@ class CollectionLine:
     revenue_code: str
     principal: Decimal
     surcharge: Decimal
+    interest: Decimal
 
     @property
     def total(self) -> Decimal:
-        return self.principal + self.surcharge
+        return self.principal + self.surcharge + self.interest
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,12 @@ class Collections:
         return sum((line.surcharge for line in self.lines), ZERO)
 
     @property
+    def interest(self) -> Decimal:
+        return sum((line.interest for line in self.lines), ZERO)
+
+    @property
     def total(self) -> Decimal:
-        return self.principal + self.surcharge
+        return self.principal + self.surcharge + self.interest
 
     @property
     def receipts_total(self) -> Decimal:
@@ -68,11 +73,11 @@ class Collections:
 
 
 def collections(first_day: date, last_day: date) -> Collections:
-    """Collections by day of issue (local time), channel and revenue code, principal and
-    surcharge apart, and the receipt numbers issued each day per series."""
+    """Collections by day of issue (local time), channel and revenue code, principal, surcharge
+    and a settlement's interest apart, and the receipt numbers issued each day per series."""
     start = timezone.make_aware(datetime.combine(first_day, time()))
     end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time()))
-    sums = defaultdict(lambda: [ZERO, ZERO])
+    sums = defaultdict(lambda: [ZERO, ZERO, ZERO])
     numbers = defaultdict(list)
     receipts = (
         Receipt.objects.filter(issued_at__gte=start, issued_at__lt=end)
@@ -82,14 +87,15 @@ def collections(first_day: date, last_day: date) -> Collections:
     for issued_at, series, number, channel, total, lines in receipts.iterator(chunk_size=2000):
         day = timezone.localtime(issued_at).date()
         numbers[(day, series)].append((number, total))
-        for line in lines:
+        for line in map(line_amounts, lines):
             amounts = sums[(day, channel, line["revenue_code"])]
-            amounts[0] += Decimal(line["principal"])
-            amounts[1] += Decimal(line["surcharge"])
+            amounts[0] += line["principal"]
+            amounts[1] += line["surcharge"]
+            amounts[2] += line["interest"]
     return Collections(
         lines=[
-            CollectionLine(day, channel, code, principal, surcharge)
-            for (day, channel, code), (principal, surcharge) in sorted(sums.items())
+            CollectionLine(day, channel, code, *amounts)
+            for (day, channel, code), amounts in sorted(sums.items())
         ],
         ranges=[
             NumberRange(

@@ -23,7 +23,11 @@ CODE_LENGTH = 12
 @dataclass(frozen=True)
 class ReceiptLine:
     """What a receipt says of one debt paid, or of an installment: of all of it, or of its part
-    under one revenue code when its settlement's debts have several (``payments.services``)."""
+    under one revenue code when its settlement's debts have several (``payments.services``).
+
+    Only an installment bears ``interest``, the settlement's; a line without it is written, as
+    the receipts before it were, without the key (``Receipt.line_amounts`` reads it as 0).
+    """
 
     revenue_code: str
     revenue_name: str
@@ -31,9 +35,14 @@ class ReceiptLine:
     period: str
     principal: Decimal
     surcharge: Decimal
+    interest: Decimal = Decimal(0)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.surcharge + self.interest
 
     def as_json(self) -> dict:
-        return {
+        line = {
             "revenue_code": self.revenue_code,
             "revenue_name": self.revenue_name,
             "description": self.description,
@@ -41,6 +50,9 @@ class ReceiptLine:
             "principal": str(self.principal),
             "surcharge": str(self.surcharge),
         }
+        if self.interest:
+            line["interest"] = str(self.interest)
+        return line
 
 
 _CODES = len(CODE_ALPHABET) ** CODE_LENGTH
@@ -167,7 +179,7 @@ def issue_receipts(series: str, drafts: list[ReceiptDraft]) -> list[Receipt]:
                 "received_at": draft.received_at,
                 "cashier": draft.cashier,
                 "notice_rf": draft.notice_rf,
-                "total": sum((line.principal + line.surcharge for line in draft.lines), Decimal(0)),
+                "total": sum((line.amount for line in draft.lines), Decimal(0)),
                 "lines": [line.as_json() for line in draft.lines],
             }
             for draft in drafts
@@ -192,8 +204,11 @@ def issue_reversal(original: Receipt, *, reason: str, actor=None) -> Receipt:
         lines=[
             {
                 **line,
-                "principal": str(-Decimal(line["principal"])),
-                "surcharge": str(-Decimal(line["surcharge"])),
+                **{
+                    key: str(-Decimal(line[key]))
+                    for key in ("principal", "surcharge", "interest")
+                    if key in line
+                },
             }
             for line in original.lines
         ],

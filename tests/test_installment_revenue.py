@@ -1,19 +1,26 @@
 """An installment of a settlement is collected under the real revenue codes (ΚΑΕ) of the
 settlement's debts: its receipt has a line per code, its part in proportion to the principal the
 code has in the settlement, to the cent; the collections report sums those lines, and a reversal
-mirrors them."""
+mirrors them. Each line tells the installment's amount apart as the accounts office posts it:
+the settled debts' principal, the surcharges the settlement took in (with a late installment's
+charge), the settlement's interest."""
 
 import io
+import random
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.formats import localize
 
-from debts.models import NoticeItem, RevenueType
-from debts.services import build_notice
+from debts.models import Installment, NoticeItem, RevenueType, Settlement
+from debts.services import _installment_schedule, build_notice
 from payments.services import _split, reverse_receipt, settle
+from receipts.admin import ReceiptAdmin
+from receipts.models import Receipt
 from receipts.pdf import receipt_html, render_receipt_pdf
 from receipts.reports import collections
 from tests.test_receipt_pdf import flat, pdf_text
@@ -73,7 +80,7 @@ def pay_first(settlement):
 
 
 def report_rows() -> dict:
-    """The report's CSV, by (channel, code): principal, surcharge, total as Decimal."""
+    """The report's CSV, by (channel, code): principal, surcharge, interest, total as Decimal."""
     out = io.StringIO()
     today = timezone.localdate().isoformat()
     call_command("collections_report", "--from", today, "--to", today, stdout=out)
@@ -85,21 +92,77 @@ def report_rows() -> dict:
 
 
 def test_an_installment_is_reported_under_each_real_code_adding_up_exactly(settlement):
-    _first, item, receipt = pay_first(settlement)
+    first, item, receipt = pay_first(settlement)
     assert item.surcharge > 0  # a late charge, split as the principal is
+    assert item.principal == first.principal + first.interest
+    settled = first.settled_surcharge(Decimal(0))
+    assert settled > 0 and first.interest > 0
+    expected = [
+        first.principal - settled,
+        settled + item.surcharge,
+        first.interest,
+        item.principal + item.surcharge,
+    ]
 
     rows = report_rows()
 
     assert set(rows) == {(BANK, code) for code in PRINCIPALS}
-    assert sum(row[0] for row in rows.values()) == item.principal
-    assert sum(row[1] for row in rows.values()) == item.surcharge
-    assert sum(row[2] for row in rows.values()) == receipt.total == item.principal + item.surcharge
+    assert [sum(row[k] for row in rows.values()) for k in range(4)] == expected
+    assert receipt.total == expected[3]
     weight = sum(PRINCIPALS.values())
     for code, principal in PRINCIPALS.items():
         got = rows[(BANK, code)]
-        assert abs(got[0] - item.principal * principal / weight) < CENT
-        assert abs(got[1] - item.surcharge * principal / weight) < CENT
-        assert got[0] == got[0].quantize(CENT) and got[1] == got[1].quantize(CENT)
+        for k in range(3):
+            assert abs(got[k] - expected[k] * principal / weight) < CENT
+            assert got[k] == got[k].quantize(CENT)
+
+
+def test_over_the_whole_settlement_the_report_gives_back_its_principal_surcharge_and_interest(
+    settlement,
+):
+    """Each installment paid on a notice of its own: the report's principal is the settled
+    debts' principal to the cent, its surcharges those the settlement took in plus the late
+    charge, its interest the installments', however each installment was rounded."""
+    late = Decimal(0)
+    for installment in settlement.installments.order_by("number"):
+        notice = build_notice(settlement.debtor, installments=[installment])
+        late += NoticeItem.objects.get(notice=notice).surcharge
+        pay(notice, f"DIAS-{installment.number}")
+    settlement.refresh_from_db()
+    assert settlement.status == settlement.Status.COMPLETED
+    assert settlement.surcharge > 0 and late > 0
+    interest = sum(i.interest for i in settlement.installments.all())
+
+    report = collections(timezone.localdate(), timezone.localdate())
+
+    assert report.principal == settlement.principal == sum(PRINCIPALS.values())
+    assert report.surcharge == settlement.surcharge + late
+    assert report.interest == interest
+    assert report.total == report.receipts_total
+    for code, principal in PRINCIPALS.items():
+        [line] = [line for line in report.lines if line.revenue_code == code]
+        assert abs(line.principal - principal) <= 3 * CENT  # a cent an installment at most
+
+
+def test_the_settled_surcharge_of_each_installment_stays_within_it_and_adds_up():
+    """Over many schedules, each installment's part is between nothing and its principal, and
+    the parts make the settlement's surcharge exactly."""
+    rng = random.Random(11649)
+    for _ in range(2000):
+        principal = Decimal(rng.randint(1, 10**7)).scaleb(-2)
+        surcharge = Decimal(rng.choice([0, 1, rng.randint(1, 10**7)])).scaleb(-2)
+        settlement = Settlement(principal=principal, surcharge=surcharge)
+        count = rng.randint(1, 48)
+        schedule = _installment_schedule(principal + surcharge, count, Decimal("0.1015"))
+        before, parts = Decimal(0), []
+        for number, (part, interest) in enumerate(schedule, start=1):
+            installment = Installment(
+                settlement=settlement, number=number, principal=part, interest=interest
+            )
+            parts.append(installment.settled_surcharge(before))
+            assert 0 <= parts[-1] <= part
+            before += part
+        assert sum(parts) == surcharge
 
 
 def test_the_receipt_prints_a_clear_line_per_code_and_its_total_is_unchanged(settlement):
@@ -111,6 +174,11 @@ def test_the_receipt_prints_a_clear_line_per_code_and_its_total_is_unchanged(set
     html = flat(receipt_html(receipt))
     text = flat(pdf_text(render_receipt_pdf(receipt)))
     assert ", 0313" not in html and ", 0313" not in text
+    assert "Τόκοι ρύθμισης" in html and flat("Τόκοι ρύθμισης") in text
+    interest = sum(line["interest"] for line in receipt.line_amounts)
+    assert interest == first.interest and f"{localize(interest)} €" in html
+    table = ReceiptAdmin(Receipt, admin.site).lines_table(receipt)
+    assert "Τόκοι ρύθμισης" in table and localize(receipt.line_amounts[0]["interest"]) in table
     for code, name in [
         ("0311", "Τέλη καθαριότητας και φωτισμού"),
         ("0313", "Τέλος ακίνητης περιουσίας"),
@@ -130,20 +198,24 @@ def test_a_reversal_cancels_the_installment_out_code_by_code(settlement, admin_u
     assert [(line["revenue_code"], line["principal"]) for line in reversal.lines] == [
         (line["revenue_code"], str(-Decimal(line["principal"]))) for line in receipt.lines
     ]
+    assert [line.get("interest") for line in reversal.lines] == [
+        str(-Decimal(line["interest"])) for line in receipt.lines
+    ]
     rows = report_rows()
     assert set(rows) == {(BANK, code) for code in PRINCIPALS}
-    assert all(amounts == [0, 0, 0] for amounts in rows.values())
+    assert all(amounts == [0, 0, 0, 0] for amounts in rows.values())
     report = collections(timezone.localdate(), timezone.localdate())
     assert report.total == report.receipts_total == 0
 
 
 def test_a_single_code_settlement_keeps_its_one_line(make_debtor, make_debt, make_settlement):
-    """As before the split (this one passes on the old code too: it guards what must not move)."""
+    """One line, as before the split by code; its amount told apart."""
     debtor = make_debtor()
     debts = [make_debt(debtor, amount, due_date=date(2024, 1, 31)) for amount in ("70.00", "30.01")]
     settlement = make_settlement(debtor, debts, installments=3, first_due_in_days=-20)
 
     first, item, receipt = pay_first(settlement)
+    settled = first.settled_surcharge(Decimal(0))
 
     assert receipt.lines == [
         {
@@ -151,11 +223,19 @@ def test_a_single_code_settlement_keeps_its_one_line(make_debtor, make_debt, mak
             "revenue_name": "Ρύθμιση οφειλών",
             "description": str(first),
             "period": first.due_date.strftime("%d/%m/%Y"),
-            "principal": str(item.principal),
-            "surcharge": str(item.surcharge),
+            "principal": str(first.principal - settled),
+            "surcharge": str(settled + item.surcharge),
+            "interest": str(first.interest),
         }
     ]
-    assert report_rows() == {(BANK, "0311"): [item.principal, item.surcharge, receipt.total]}
+    assert report_rows() == {
+        (BANK, "0311"): [
+            first.principal - settled,
+            settled + item.surcharge,
+            first.interest,
+            receipt.total,
+        ]
+    }
 
 
 @pytest.mark.parametrize(

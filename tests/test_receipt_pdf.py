@@ -103,6 +103,7 @@ def test_a_receipt(receipt):
     assert grouped_code(receipt.verification_code) in lines
     assert verification_url(receipt) in flat(text)
     assert "Ακυρωτική" not in text
+    assert "Τόκοι ρύθμισης" not in text  # no installment: no interest column
 
 
 def test_a_reversal_names_the_receipt_it_cancels_and_why(receipt, admin_user):

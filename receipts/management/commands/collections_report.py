@@ -29,7 +29,8 @@ def _cell(value) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Collections by day of issue, channel and revenue code (principal and surcharge apart), "
+        "Collections by day of issue, channel and revenue code (principal, surcharge and "
+        "settlement interest apart), "
         "then the receipt number ranges per series and day; totals agree with the receipts."
     )
 
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                     _("ΚΑΕ"),
                     _("Κεφάλαιο"),
                     _("Προσαυξήσεις"),
+                    _("Τόκοι ρύθμισης"),
                     _("Σύνολο"),
                 ]
             ]
@@ -86,11 +88,22 @@ class Command(BaseCommand):
                     line.revenue_code,
                     line.principal,
                     line.surcharge,
+                    line.interest,
                     line.total,
                 ]
                 for line in report.lines
             ]
-            + [[_("Σύνολο"), "", "", report.principal, report.surcharge, report.total]]
+            + [
+                [
+                    _("Σύνολο"),
+                    "",
+                    "",
+                    report.principal,
+                    report.surcharge,
+                    report.interest,
+                    report.total,
+                ]
+            ]
         )
         numbers = (
             [
