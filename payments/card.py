@@ -22,8 +22,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from debts.models import Debtor
 from debts.money import ZERO
-from debts.services import lock_debtor, lock_notice
+from debts.services import lock_debtor, lock_notice, touch_ledgers
 from receipts.models import Receipt
 
 from . import gateway
@@ -385,6 +386,16 @@ def applied_receipt(payment: Payment, notice: PaymentNotice | None = None) -> Re
     )
 
 
+def _debtors_of(payment: Payment) -> set[int]:
+    """The payment's debtor and those of its standing receipts: a refund that reverses one
+    locks them all before the payment, as applying its money locks the notice's debtor before
+    it (``apply_unapplied``); locked after it, the two could wait for each other."""
+    receipts = Receipt.objects.filter(
+        allocations__payment=payment, reverses__isnull=True, reversed_by__isnull=True
+    )
+    return {payment.debtor_id, *receipts.values_list("debtor_id", flat=True)} - {None}
+
+
 def refund_card_payment(
     payment: Payment,
     *,
@@ -405,9 +416,13 @@ def refund_card_payment(
     if payment.channel != Channel.CARD:
         raise ValidationError(_("Επιστρέφονται στην κάρτα μόνο πληρωμές με κάρτα."), "not_card")
     with transaction.atomic():
-        if payment.debtor_id:
-            lock_debtor(payment.debtor_id)
+        debtors = _debtors_of(payment)
+        touch_ledgers(Debtor.objects.filter(pk__in=debtors))
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if _debtors_of(payment) - debtors:
+            raise ValidationError(
+                _("Η πληρωμή άλλαξε στο μεταξύ: ελέγξτε την πριν επιστρέψετε."), "payment_changed"
+            )
         left = refundable(payment)
         if left != expected_refundable:
             raise ValidationError(

@@ -17,9 +17,9 @@ from django.utils import timezone
 from debts.models import Debt, Debtor, NoticeItem, PaymentNotice
 from debts.rolls import BadRoll, RollSummary, import_roll, read_roll
 from debts.services import build_notice, expire_notices
-from payments import ledger, services, statement_import
+from payments import card, ledger, services, statement_import
 from payments.import_lock import one_import_at_a_time
-from payments.models import Payment, StatementEntry
+from payments.models import Payment, PaymentReturn, StatementEntry
 from payments.services import Settled, settle
 from payments.statement_import import ImportSummary, import_bank_statement
 from receipts import services as receipt_services
@@ -393,4 +393,108 @@ def test_two_people_pooling_the_same_payment_at_once_apply_it_once(
         "balance_short",
     }, outcomes
     assert balance(b) >= 0
+    assert ledger.check().breaches == []
+
+
+def paid_for_a_relative(make_debtor, make_debt, monkeypatch):
+    """A card payment of 150 € for the payer's notice of 100 € (held, over it), 100 € of it
+    applied by finance to a relative's notice, 50 € held; the relative's other notice of 50 €.
+    The gateway is not called."""
+    payer, relative = make_debtor(), make_debtor()
+    own = build_notice(payer, debts=[make_debt(payer, "100.00")])
+    first = build_notice(relative, debts=[make_debt(relative, "100.00")])
+    second = build_notice(relative, debts=[make_debt(relative, "50.00")])
+    payment = settle(
+        channel=Payment.Channel.CARD,
+        reference="pi_relative",
+        amount=own.total + second.total,
+        received_at=timezone.now(),
+        notice=own,
+    ).payment
+    assert payment.debtor_id == payer.pk
+    services.apply_unapplied(payment, first, actor=None)
+    monkeypatch.setattr(card, "refund_on_commit", lambda payment_return: None)
+    return payment, second
+
+
+def refund_the_relatives_part(payment):
+    """Finance refunds to the card the 100 € the relative's receipt took, reversing it."""
+    return card.refund_card_payment(
+        payment,
+        amount=Decimal("100.00"),
+        expected_refundable=Decimal("150.00"),
+        reverse=True,
+        reason="Λάθος οφειλέτης",
+        actor=None,
+    )
+
+
+def test_a_card_refund_and_applying_the_rest_of_its_money_at_once_do_not_deadlock(
+    make_debtor, make_debt, monkeypatch
+):
+    """A card payment for one debtor's notice, held (over the notice), applied by finance to a
+    relative's notice, the rest held. One officer refunds part of it to the card, reversing the
+    relative's receipt; another applies the rest to the relative's other notice. The refund
+    reads the payment once it holds it and waits a moment for the other to hold the relative:
+    were the relative locked after the payment, the two would wait for each other until
+    PostgreSQL broke the deadlock by failing one of them."""
+    payment, second = paid_for_a_relative(make_debtor, make_debt, monkeypatch)
+    refund_holds_payment, relative_held = threading.Event(), threading.Event()
+    refundable, lock_payments = card.refundable, services._lock_payments
+
+    def read_then_wait(locked):
+        refund_holds_payment.set()
+        relative_held.wait(timeout=2)
+        return refundable(locked)
+
+    def lock_after_the_relative(ids):
+        if threading.current_thread().name == "apply":
+            relative_held.set()
+        return lock_payments(ids)
+
+    monkeypatch.setattr(card, "refundable", read_then_wait)
+    monkeypatch.setattr(services, "_lock_payments", lock_after_the_relative)
+
+    def apply_the_rest():
+        threading.current_thread().name = "apply"
+        refund_holds_payment.wait(timeout=5)
+        return services.apply_unapplied(payment, second, actor=None)
+
+    refunded, applied = run_together(
+        partial(refund_the_relatives_part, payment),
+        apply_the_rest,
+    )
+
+    assert isinstance(refunded, PaymentReturn), refunded
+    assert isinstance(applied, Receipt), applied
+    assert ledger.check().breaches == []
+
+
+def test_a_refund_refused_when_the_payment_paid_another_debtor_before_it_held_it(
+    make_debtor, make_debt, monkeypatch
+):
+    """The debtors to lock are read before the payment is held: if its money paid another
+    debtor's notice in between, that debtor was not locked first, and the refund is refused
+    for the officer to look again, changing nothing."""
+    payment, second = paid_for_a_relative(make_debtor, make_debt, monkeypatch)
+    debtors_of = card._debtors_of
+    read = []
+
+    def paid_in_between(locked):
+        found = debtors_of(locked)
+        if not read:
+            read.append(found)
+            run_together(lambda: services.apply_unapplied(payment, second, actor=None))
+            return {payment.debtor_id}
+        return found
+
+    monkeypatch.setattr(card, "_debtors_of", paid_in_between)
+    receipts = Receipt.objects.count()
+
+    with pytest.raises(ValidationError) as refused:
+        refund_the_relatives_part(payment)
+
+    assert refused.value.code == "payment_changed"
+    assert not PaymentReturn.objects.exists()
+    assert Receipt.objects.count() == receipts + 1  # the relative's second notice, nothing else
     assert ledger.check().breaches == []
