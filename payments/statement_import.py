@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from debts.bulk import insert_rows
@@ -45,6 +46,10 @@ class Counts:
     # Of them, entries known by what they hold (no reference of the bank's): in a file that
     # does not overlap the one imported, the same would be another payment, alike.
     skipped_by_content: int = 0
+    # Of them, entries imported under the same key (account, reference, transaction) booked
+    # another day: a bank books an entry once, so the key may be one it gave again to another
+    # payment. (account, reference, transaction, amount, booked now, booked then) each.
+    booked_otherwise: list = field(default_factory=list)
     settled: int = 0
     settled_amount: Decimal = ZERO
     held: Counter = field(default_factory=Counter)
@@ -147,8 +152,8 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
         nonlocal record
         if set_aside:
             gc.freeze()
-        record, new, settled = _import_batch(record, statement, file_name, batch, actor)
-        return _counted(batch, new, settled)
+        record, new, settled, otherwise = _import_batch(record, statement, file_name, batch, actor)
+        return _counted(batch, new, settled, otherwise)
 
     def done(batch, counts: Counts) -> None:
         nonlocal handled
@@ -287,7 +292,7 @@ def _import_batch(record, statement, file_name, batch, actor) -> tuple:
                 raise
 
 
-def _counted(batch, new, settled) -> Counts:
+def _counted(batch, new, settled, booked_otherwise) -> Counts:
     """What one batch did: its entries not ``new`` were imported before."""
     fresh = {id(item) for item in new}
     counts = Counts(
@@ -295,6 +300,7 @@ def _counted(batch, new, settled) -> Counts:
         skipped_by_content=sum(
             1 for item in batch if id(item) not in fresh and item.known_by_content
         ),
+        booked_otherwise=booked_otherwise,
     )
     for result in settled:
         if result.applied:
@@ -392,25 +398,53 @@ def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list
                 if not (item.bank_id and same in told):
                     new.append(item)
             elif known[key][0] != item.amount:
-                raise _changed(entry, known[key][0], item.amount)
+                raise _changed(entry, known[key][0], item.amount, before=known[key][1])
     return new
 
 
-def _changed(entry: tuple, known: Decimal, amount: Decimal) -> ValidationError:
-    account, reference = entry[:2]
-    return ValidationError(
-        _(
+def _changed(
+    entry: tuple, known: Decimal, amount: Decimal, *, before: date | None = None
+) -> ValidationError:
+    """The file's refusal for an entry imported with another amount; ``before``: the day the
+    one imported was booked, named when it is not the entry's (a reference given again?)."""
+    account, reference, booked = entry
+    values = {"ref": reference, "account": account, "known": known, "amount": amount}
+    if before is None or before == booked:
+        message = _(
             "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "
             "%(known)s €, όχι %(amount)s €: ελέγξτε το αρχείο με την τράπεζα."
         )
-        % {"ref": reference, "account": account, "known": known, "amount": amount},
-        "entry_changed",
-    )
+    else:
+        message = _(
+            "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "
+            "%(known)s € και λογιστικοποίηση %(before)s· εδώ είναι %(amount)s € στις "
+            "%(booked)s: αν η τράπεζα έδωσε ξανά την ίδια αναφορά σε άλλη πληρωμή, ελέγξτε "
+            "το αρχείο μαζί της."
+        )
+        values |= {
+            "before": date_format(before, "SHORT_DATE_FORMAT"),
+            "booked": date_format(booked, "SHORT_DATE_FORMAT"),
+        }
+    return ValidationError(message % values, "entry_changed")
 
 
-def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
-    """The entries of ``batch`` not imported before, recorded with what their credits became."""
-    new = _new(batch, _known(batch), _told_otherwise(batch))
+def _booked_otherwise(batch: list[Transaction], new: list[Transaction], known: dict) -> list:
+    """The entries of ``batch`` skipped as imported under their key, though the one imported
+    was booked another day (``Counts.booked_otherwise``)."""
+    fresh = {id(item) for item in new}
+    found = []
+    for item in batch:
+        key = (item.account, item.bank_reference, item.transaction_id)
+        if id(item) not in fresh and key in known and known[key][1] != item.booked_on:
+            found.append((*key, item.amount, item.booked_on, known[key][1]))
+    return found
+
+
+def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
+    """The entries of ``batch`` not imported before, recorded with what their credits became,
+    and those skipped though booked another day than the ones imported."""
+    known = _known(batch)
+    new = _new(batch, known, _told_otherwise(batch))
     credits = [item for item in new if item.kind == Kind.PAYMENT]
     settled = settle_many(
         [
@@ -465,4 +499,4 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list]:
             for item in new
         ],
     )
-    return new, settled
+    return new, settled, _booked_otherwise(batch, new, known)

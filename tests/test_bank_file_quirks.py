@@ -369,3 +369,41 @@ def test_an_entry_without_a_bank_reference_is_known_again_in_the_camt053(make_no
 
     assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
     assert Payment.objects.count() == 1
+
+
+def test_an_entry_skipped_under_a_key_imported_another_day_is_pointed_out(make_notice, write):
+    """A bank books an entry once: an entry of another day under the key of one imported (its
+    account, reference and transaction) may be another payment under a reference the bank gave
+    again. It cannot be recorded under that key, so the summary names it for a person to check
+    with the bank; the same file imported again names nothing."""
+    notice = make_notice("4.50")
+    first = credit("BR-7", "4.50", notice.rf_code)
+    path = write(camt054([first]), "monday.xml")
+    run(path)
+    again = credit("BR-7", "4.50", notice.rf_code)
+    again.booked = date(2026, 12, 7)
+
+    output = run(write(camt054([again], message_id="NTF-THURSDAY"), "thursday.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert "Από αυτές, 1 είχαν εισαχθεί με την ίδια αναφορά αλλά άλλη ημέρα" in output
+    assert (
+        "αναφορά BR-7 / BR-7-T: 4,50 €, λογιστικοποίηση 07/12/2026, της εισηγμένης 04/12/2026"
+        in (output)
+    )
+    assert "άλλη ημέρα" not in run(path)
+
+
+def test_an_entry_under_a_key_imported_another_day_with_another_amount_says_both_days(
+    make_notice, write
+):
+    notice = make_notice("4.50")
+    run(write(camt054([credit("BR-8", "4.50", notice.rf_code)]), "monday.xml"))
+    again = credit("BR-8", "9.00", notice.rf_code)
+    again.booked = date(2026, 12, 7)
+
+    with pytest.raises(CommandError) as refused:
+        run(write(camt054([again], message_id="NTF-THURSDAY"), "thursday.xml"))
+
+    assert "λογιστικοποίηση 04/12/2026· εδώ είναι 9.00 € στις 07/12/2026" in str(refused.value)
+    assert Payment.objects.count() == 1

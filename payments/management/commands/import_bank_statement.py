@@ -5,6 +5,7 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
@@ -153,6 +154,35 @@ class Command(BaseCommand):
                     % {"n": summary.skipped_by_content}
                 )
             )
+        if summary.booked_otherwise:
+            write(
+                self.style.WARNING(
+                    _(
+                        "Από αυτές, %(n)s είχαν εισαχθεί με την ίδια αναφορά αλλά άλλη ημέρα "
+                        "λογιστικοποίησης: η τράπεζα λογιστικοποιεί μια κίνηση μία φορά, οπότε "
+                        "μπορεί να είναι άλλες πληρωμές με αναφορά που δόθηκε ξανά· ελέγξτε τες "
+                        "με την τράπεζα:"
+                    )
+                    % {"n": len(summary.booked_otherwise)}
+                )
+            )
+            for account, reference, bank_id, amount, booked, before in summary.booked_otherwise:
+                write(
+                    self.style.WARNING(
+                        _(
+                            "  λογαριασμός %(account)s, αναφορά %(reference)s%(bank_id)s: "
+                            "%(amount)s, λογιστικοποίηση %(booked)s, της εισηγμένης %(before)s"
+                        )
+                        % {
+                            "account": account,
+                            "reference": reference,
+                            "bank_id": f" / {bank_id}" if bank_id else "",
+                            "amount": euros(amount),
+                            "booked": date_format(booked, "SHORT_DATE_FORMAT"),
+                            "before": date_format(before, "SHORT_DATE_FORMAT"),
+                        }
+                    )
+                )
         if statement.not_booked:
             write(_("Μη λογιστικοποιημένες, αγνοήθηκαν: %(n)s") % {"n": statement.not_booked})
         if statement.no_money:
