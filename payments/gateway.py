@@ -312,9 +312,11 @@ def charges_of(day: date) -> list[Charge]:
     return found
 
 
-def refunds_of(day: date) -> list[Refund]:
-    """The gateway's refunds created on ``day`` (the portal's time zone)."""
+def refunds_of(day: date, *, days: int = 1) -> list[Refund]:
+    """The gateway's refunds created on ``day`` (the portal's time zone), and on the ``days - 1``
+    days before it."""
     bounds = _day_bounds(day)
+    bounds["gte"] = _day_bounds(day - timedelta(days=days - 1))["gte"]
     found = []
     for obj in _client().v1.refunds.list(_listing(bounds)).auto_paging_iter():
         if bounds["gte"] <= obj["created"] < bounds["lt"]:

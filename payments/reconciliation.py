@@ -1,7 +1,8 @@
 """The gateway's day against the portal's (``manage.py reconcile_gateway``): every charge the
 gateway made is a payment here, every refund it made a return recorded here, with the same
 amounts. What the portal missed (a webhook lost, then the sweep too) is settled now; what
-cannot be explained is listed for a person. The charges' fees are recorded on their attempts."""
+cannot be explained is listed for a person. The charges' fees are recorded on their attempts.
+A refund of the days before that has failed since is recorded refused, and so listed."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -13,6 +14,9 @@ from debts.money import ZERO
 
 from . import card, gateway
 from .models import CardAttempt, Channel, Payment, PaymentReturn
+
+# How many days before the one reconciled are searched for refunds that failed since.
+REFUND_FAILURES_LOOKED_BACK = 30
 
 
 @dataclass
@@ -38,6 +42,12 @@ def reconcile_gateway(day: date) -> Reconciliation:
     for refund in gateway.refunds_of(day):
         result.refunds += 1
         _reconcile_refund(refund, result)
+    # A card's bank may turn a refund down days after it was made; had its webhook been lost,
+    # the return would stay refunded here for ever. Refused now, it is listed below.
+    earlier = gateway.refunds_of(day - timedelta(days=1), days=REFUND_FAILURES_LOOKED_BACK)
+    for refund in earlier:
+        if refund.failed:
+            card.follow_refund(refund)
     start = timezone.make_aware(datetime.combine(day, time.min))
     ours = Payment.objects.filter(
         channel=Channel.CARD,

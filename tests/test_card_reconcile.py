@@ -2,7 +2,7 @@
 settled, refunds are matched to returns, and what the portal cannot explain is listed."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,7 +11,7 @@ from django.utils import timezone
 from debts.services import build_notice
 from payments import card, gateway
 from payments.models import CardAttempt, PaymentReturn
-from payments.reconciliation import reconcile_gateway
+from payments.reconciliation import REFUND_FAILURES_LOOKED_BACK, reconcile_gateway
 from payments.services import record_returned
 from receipts.models import Receipt
 from tests.card_gateway import authenticate, card_id
@@ -35,6 +35,19 @@ def refunded_in_full(attempt) -> PaymentReturn:
         reason="Δοκιμή",
         actor=None,
     )
+
+
+def failing(monkeypatch, refund_id: str) -> None:
+    """The gateway answers that refund ``refund_id`` failed: localstripe's refunds always
+    succeed, so its answer is read as Stripe gives it for a refund the card's bank turned down."""
+    refunds = gateway.refunds_of
+
+    def failed(day, **kwargs):
+        return [
+            replace(r, status="failed") if r.id == refund_id else r for r in refunds(day, **kwargs)
+        ]
+
+    monkeypatch.setattr(gateway, "refunds_of", failed)
 
 
 def test_a_lost_webhook_is_recovered_and_the_day_matches(notice, stripe_gateway):
@@ -106,15 +119,7 @@ def test_a_refund_that_failed_at_the_gateway_is_refused_and_listed_until_returne
     attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
     sent = card.send_refund(refunded_in_full(attempt))
     assert sent.status == PaymentReturn.Status.RETURNED
-    refunds = gateway.refunds_of
-
-    def as_failed(day):
-        return [
-            replace(r, status="failed") if r.id == sent.return_reference else r
-            for r in refunds(day)
-        ]
-
-    monkeypatch.setattr(gateway, "refunds_of", as_failed)
+    failing(monkeypatch, sent.return_reference)
     today = timezone.localdate()
 
     first = reconcile_gateway(today)
@@ -135,6 +140,28 @@ def test_a_refund_that_failed_at_the_gateway_is_refused_and_listed_until_returne
     record_returned(sent, reference="SEPA-10", actor=None)
 
     assert not [d for d in reconcile_gateway(today).differences if attempt.intent_id in d]
+
+
+@pytest.mark.parametrize(
+    "days_later, refused",
+    [(3, True), (REFUND_FAILURES_LOOKED_BACK, True), (REFUND_FAILURES_LOOKED_BACK + 1, False)],
+)
+def test_a_refund_that_failed_days_after_it_was_made_is_refused_and_listed(
+    notice, stripe_gateway, monkeypatch, days_later, refused
+):
+    """Its webhook lost, a refund the card's bank turned down after the day it was made is found
+    by the reconciliation of a later day, within the days it looks back."""
+    attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
+    sent = card.send_refund(refunded_in_full(attempt))
+    failing(monkeypatch, sent.return_reference)
+
+    result = reconcile_gateway(timezone.localdate() + timedelta(days=days_later))
+
+    sent.refresh_from_db()
+    assert (sent.status == PaymentReturn.Status.REFUSED) is refused
+    listed = [d for d in result.differences if d.startswith(f"return {sent.pk} ")]
+    assert bool(listed) is refused
+    assert all("the gateway refused it, return it by hand" in d for d in listed)
 
 
 def test_a_card_return_the_gateway_has_not_refunded_by_the_days_end_is_a_difference(
