@@ -566,13 +566,8 @@ class PaymentAdmin(PaymentHistoryAdmin):
             )
         if pool is not None and pool.is_bound:
             try:
-                if not pool.is_valid():
-                    raise ValidationError(pool.errors["together"])
                 receipt = services.apply_unapplied(
-                    payment,
-                    notice,
-                    actor=request.user,
-                    together=tuple(pool.cleaned_data["together"]),
+                    payment, notice, actor=request.user, together=pool.picked()
                 )
             except ValidationError as refused:
                 error = refused
@@ -623,14 +618,12 @@ class PaymentAdmin(PaymentHistoryAdmin):
             if lines.is_valid():
                 try:
                     if "confirm" in request.POST:
-                        if not pool.is_valid():
-                            raise ValidationError(pool.errors["together"])
                         receipt = services.apply_unapplied_to_debts(
                             payment,
                             debtor,
                             **lines.selection(),
                             expected_total=lines.cleaned_data["total"],
-                            together=tuple(pool.cleaned_data["together"]),
+                            together=pool.picked(),
                             actor=request.user,
                         )
                         return self.applied(request, payment, receipt)

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +128,12 @@ class PoolForm(forms.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["together"].queryset = candidates
+
+    def picked(self) -> tuple:
+        """The payments picked; a pick outside the candidates (a tampered id) is refused."""
+        if not self.is_valid():
+            raise ValidationError(self.errors["together"])
+        return tuple(self.cleaned_data["together"])
 
 
 class ReturnForm(forms.Form):

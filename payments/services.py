@@ -518,18 +518,15 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     for installment in lines.installments:
         revenue = codes[installment.settlement_id]
         weights = [principal for _code, _name, principal in revenue]
-        interest = installment.interest
         settled = installment.settled_surcharge(installment.principal_before)
+        amounts = (
+            installment.frozen_principal - installment.interest - settled,
+            settled + installment.frozen_surcharge,
+            installment.interest,
+        )
         parts = zip(
             revenue,
-            *(
-                _split(amount, weights, first=installment.number)
-                for amount in (
-                    installment.frozen_principal - interest - settled,
-                    settled + installment.frozen_surcharge,
-                    interest,
-                )
-            ),
+            *(_split(amount, weights, first=installment.number) for amount in amounts),
             strict=True,
         )
         description = str(installment)
