@@ -7,11 +7,13 @@ Models hold data and the invariants the database can keep (constraints); state c
 import unicodedata
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -430,6 +432,14 @@ class Installment(models.Model):
     def amount(self) -> Decimal:
         return self.principal + self.interest
 
+    def posted(self, amount: Decimal, late_charge: Decimal, principal_before: Decimal) -> "Posted":
+        """A notice's line of this installment (its amount and late charge, as the notice froze
+        them) told apart as the accounts office posts it: the settled debts' principal; the
+        surcharges the settlement took in (``settled_surcharge``) with the late charge; the
+        settlement's interest. The notice shows it so, and its receipt posts it so."""
+        settled = self.settled_surcharge(principal_before)
+        return Posted(amount - self.interest - settled, settled + late_charge, self.interest)
+
     def settled_surcharge(self, principal_before: Decimal) -> Decimal:
         """How much of this installment's principal is surcharges the settlement took in
         (``Settlement.surcharge``), given the principal of the installments before it.
@@ -451,6 +461,30 @@ class Installment(models.Model):
         months = months_counted(self.due_date, as_of)
         rate = self.settlement.late_installment_monthly_rate
         return round_money(self.amount * rate * months)
+
+
+def principal_before(path: str = ""):
+    """An annotation: the principal of the installments of the same settlement before the
+    installment at ``path`` (``""``: the one annotated; ``"installment__"``: a notice line's),
+    which ``Installment.posted`` needs; nothing for the first, or for a line of a debt."""
+    earlier = (
+        Installment.objects.filter(
+            settlement=OuterRef(f"{path}settlement"), number__lt=OuterRef(f"{path}number")
+        )
+        .order_by()
+        .values("settlement")
+        .annotate(total=Sum("principal"))
+        .values("total")
+    )
+    return Coalesce(Subquery(earlier), Value(ZERO), output_field=DecimalField(**MONEY))
+
+
+class Posted(NamedTuple):
+    """An amount as the accounts office posts it."""
+
+    principal: Decimal
+    surcharge: Decimal
+    interest: Decimal
 
 
 class DebtChange(StatusChange):
@@ -916,3 +950,12 @@ class NoticeItem(models.Model):
     @property
     def amount(self) -> Decimal:
         return self.principal + self.surcharge
+
+    @property
+    def posted(self) -> Posted:
+        """The line as its receipt posts it: a debt's as frozen, an installment's told apart
+        (``Installment.posted``), which needs the ``principal_before`` that whoever reads the
+        line annotates (``debts.selectors.notice_lines``, ``debts.services.draft_notice``)."""
+        if self.installment_id is None:
+            return Posted(self.principal, self.surcharge, ZERO)
+        return self.installment.posted(self.principal, self.surcharge, self.principal_before)

@@ -29,14 +29,23 @@ def to_cents(amount: Decimal) -> int:
 
 
 class LineSums:
-    """Principal and surcharge summed over ``self.items`` (notice lines, frozen or drafted)."""
+    """The sums of ``self.items`` (notice lines, frozen or drafted) as their receipts post them
+    (``NoticeItem.posted``): principal, surcharges, a settlement's interest; and their total."""
 
     items: list
 
     @property
     def principal(self) -> Decimal:
-        return sum((item.principal for item in self.items), ZERO)
+        return sum((item.posted.principal for item in self.items), ZERO)
 
     @property
     def surcharge(self) -> Decimal:
-        return sum((item.surcharge for item in self.items), ZERO)
+        return sum((item.posted.surcharge for item in self.items), ZERO)
+
+    @property
+    def interest(self) -> Decimal:
+        return sum((item.posted.interest for item in self.items), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((item.amount for item in self.items), ZERO)

@@ -36,6 +36,7 @@ def render_notice_pdf_of_lines(notice: PaymentNotice, lines: NoticeLines) -> byt
             "items": lines.items,
             "principal": lines.principal,
             "surcharge": lines.surcharge,
+            "interest": lines.interest,
             "municipality_name": municipality_name(),
             "iban": iban.format(settings.MUNICIPALITY_IBAN),
             # The account holder's registered name, as the QR code carries it, in any language.

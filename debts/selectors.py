@@ -22,6 +22,7 @@ from .models import (
     PaymentNotice,
     RevenueType,
     Settlement,
+    principal_before,
 )
 from .money import ZERO, LineSums
 from .rows import Columns, Select
@@ -347,7 +348,9 @@ class NoticeLines(LineSums):
 
 def notice_lines(notice: PaymentNotice) -> NoticeLines:
     """The lines of a notice with what each one is for, in one query."""
-    items = notice.items.select_related("debt__revenue_type", "installment__settlement")
+    items = notice.items.select_related("debt__revenue_type", "installment__settlement").annotate(
+        principal_before=principal_before("installment__")
+    )
     return NoticeLines(items=list(items))
 
 

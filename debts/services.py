@@ -34,6 +34,7 @@ from .models import (
     PaymentNotice,
     Settlement,
     SettlementScheme,
+    principal_before,
 )
 from .money import ZERO, LineSums, round_money
 from .rf import IDENTIFIER_DIGITS, make_rf
@@ -227,6 +228,7 @@ def _notice_selection(
             settlement__status=Settlement.Status.ACTIVE,
         )
         .select_related("settlement")
+        .annotate(principal_before=principal_before())
         .order_by("due_date", "pk")
     )
     if lock:
@@ -259,10 +261,6 @@ class NoticeDraft(LineSums):
     valid_until: date
     items: list[NoticeItem]
 
-    @property
-    def total(self) -> Decimal:
-        return self.principal + self.surcharge
-
 
 def draft_notice(
     debts: list[Debt],
@@ -274,20 +272,22 @@ def draft_notice(
     """The amounts a notice of these debts and installments freezes, unsaved.
 
     The one place they are computed, for the citizen's preview and for ``build_notice`` alike, so
-    what a person checks before confirming is what the notice holds.
+    what a person checks before confirming is what the notice holds. Each installment comes with
+    its ``principal_before`` (``Installment.principal_before``), for its line's parts.
     """
     valid_until = valid_until or default_valid_until(debts, installments, today)
     items = [
         NoticeItem(debt=debt, principal=debt.principal, surcharge=debt.surcharge(valid_until))
         for debt in debts
-    ] + [
-        NoticeItem(
+    ]
+    for installment in installments:
+        item = NoticeItem(
             installment=installment,
             principal=installment.amount,
             surcharge=installment.surcharge(valid_until),
         )
-        for installment in installments
-    ]
+        item.principal_before = installment.principal_before
+        items.append(item)
     return NoticeDraft(valid_until=valid_until, items=items)
 
 

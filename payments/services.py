@@ -14,15 +14,21 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from debts.bulk import insert_returning, insert_rows
-from debts.models import Debt, Installment, NoticeItem, PaymentNotice, Settlement
-from debts.money import MONEY, ZERO
+from debts.models import (
+    Debt,
+    Installment,
+    NoticeItem,
+    PaymentNotice,
+    Settlement,
+    principal_before,
+)
+from debts.money import ZERO
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from debts.tap import properties_of
@@ -451,25 +457,12 @@ def _locked_lines(notices: list[PaymentNotice]) -> dict[int, NoticeLines]:
             Installment.objects.select_for_update(of=("self",))
             .filter(notice_items__notice__any=short)
             .select_related("settlement")
-            .annotate(**frozen, principal_before=_principal_before())
+            .annotate(**frozen, principal_before=principal_before())
             .order_by("due_date", "pk")
         )
         for installment in installments:
             lines[installment.frozen_on].installments.append(installment)
     return lines
-
-
-def _principal_before():
-    """The principal of the installments of the same settlement before this one, for the part
-    of it that is surcharges the settlement took in (``Installment.settled_surcharge``)."""
-    earlier = (
-        Installment.objects.filter(settlement=OuterRef("settlement"), number__lt=OuterRef("number"))
-        .order_by()
-        .values("settlement")
-        .annotate(total=Sum("principal"))
-        .values("total")
-    )
-    return Coalesce(Subquery(earlier), Value(ZERO), output_field=DecimalField(**MONEY))
 
 
 def _why_lines_not_payable(notice: PaymentNotice, lines: NoticeLines) -> str | None:
@@ -518,11 +511,10 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     for installment in lines.installments:
         revenue = codes[installment.settlement_id]
         weights = [principal for _code, _name, principal in revenue]
-        settled = installment.settled_surcharge(installment.principal_before)
-        amounts = (
-            installment.frozen_principal - installment.interest - settled,
-            settled + installment.frozen_surcharge,
-            installment.interest,
+        amounts = installment.posted(
+            installment.frozen_principal,
+            installment.frozen_surcharge,
+            installment.principal_before,
         )
         parts = zip(
             revenue,

@@ -3,7 +3,8 @@ settlement's debts: its receipt has a line per code, its part in proportion to t
 code has in the settlement, to the cent; the collections report sums those lines, and a reversal
 mirrors them. Each line tells the installment's amount apart as the accounts office posts it:
 the settled debts' principal, the surcharges the settlement took in (with a late installment's
-charge), the settlement's interest."""
+charge), the settlement's interest; and the installment's notice, previewed, built or printed,
+shows it as its receipt will."""
 
 import io
 import random
@@ -13,11 +14,13 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 
 from debts.models import Installment, NoticeItem, RevenueType, Settlement
-from debts.services import _installment_schedule, build_notice
+from debts.selectors import notice_lines
+from debts.services import _installment_schedule, build_notice, preview_notice
 from payments.services import _split, reverse_receipt, settle
 from receipts.admin import ReceiptAdmin
 from receipts.models import Receipt
@@ -265,3 +268,98 @@ def test_over_a_settlements_installments_the_cents_of_ties_go_round_its_codes():
             totals[code] += part
     assert sum(totals) == Decimal("300.06")
     assert abs(totals[0] - totals[1]) <= Decimal("0.01")
+
+
+def posted_sums(receipt: Receipt) -> tuple[Decimal, Decimal, Decimal]:
+    lines = receipt.line_amounts
+    return tuple(sum(line[key] for line in lines) for key in ("principal", "surcharge", "interest"))
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_an_installments_notice_tells_it_apart_as_its_receipt_posts_it(settlement, number):
+    """Previewed, built and paid; the second with the first's principal before it."""
+    if number == 2:
+        pay_first(settlement)
+    installment = settlement.installments.get(number=number)
+    before = sum(
+        (i.principal for i in settlement.installments.filter(number__lt=number)), Decimal(0)
+    )
+    draft = preview_notice(settlement.debtor, installments=[installment])
+    notice = build_notice(settlement.debtor, installments=[installment])
+    lines = notice_lines(notice)
+    receipt = pay(notice, f"DIAS-{number}")
+
+    assert [item.principal_before for item in draft.items + lines.items] == [before, before]
+    posted = posted_sums(receipt)
+    assert (draft.principal, draft.surcharge, draft.interest) == posted
+    assert (lines.principal, lines.surcharge, lines.interest) == posted
+    assert draft.total == lines.total == notice.total == receipt.total
+    assert lines.interest == installment.interest > 0
+    # The surcharges the settlement took in are not principal, on the notice as on the receipt.
+    settled = installment.settled_surcharge(before)
+    assert settled > 0
+    assert lines.principal == installment.principal - settled
+
+
+def test_the_citizen_reads_an_installments_interest_apart_on_every_page_of_its_notice(
+    settlement, client, make_citizen, make_debt
+):
+    client.force_login(make_citizen(settlement.debtor))
+    first = settlement.installments.get(number=1)
+    settled = first.settled_surcharge(Decimal(0))
+
+    review = client.post(reverse("citizen:notice_new"), {"installments": [first.pk]})
+    notice = build_notice(settlement.debtor, installments=[first])
+    late = notice.items.get().surcharge
+    page = client.get(reverse("citizen:notice", args=[notice.pk]))
+    printed = client.get(reverse("citizen:notice_pdf", args=[notice.pk]))
+
+    principal, surcharge = first.principal - settled, settled + late
+    for html in (review.content.decode(), page.content.decode()):
+        assert "Τόκοι ρύθμισης" in html
+        for amount in (principal, surcharge, first.interest):
+            assert f"{localize(amount)}&nbsp;€" in html
+        # Not the installment's whole amount as its principal.
+        assert f"{localize(first.amount)}&nbsp;€" not in html
+    text = flat(pdf_text(printed.content))
+    assert flat("Τόκοι ρύθμισης") in text
+    for amount in (principal, surcharge, first.interest):
+        assert f"{localize(amount)} €" in text
+
+    debt = make_debt(settlement.debtor, "50.00")
+    of_a_debt = build_notice(settlement.debtor, debts=[debt])
+    assert (
+        "Τόκοι ρύθμισης"
+        not in client.get(reverse("citizen:notice", args=[of_a_debt.pk])).content.decode()
+    )
+
+
+def test_the_card_names_an_installments_payment_its_amount_not_principal(
+    settlement, client, make_citizen
+):
+    client.force_login(make_citizen(settlement.debtor))
+    _first, item, receipt = pay_first(settlement)
+
+    html = client.get(reverse("citizen:card")).content.decode()
+
+    assert (
+        f"απόδειξη {receipt.display_number}, δόση {localize(item.principal)}&nbsp;€, "
+        f"επιβάρυνση {localize(item.surcharge)}&nbsp;€"
+    ) in html
+    assert f"κεφάλαιο {localize(item.principal)}" not in html
+
+
+def test_the_cashier_reads_an_installments_interest_apart_at_the_counter(
+    settlement, client, admin_user
+):
+    client.force_login(admin_user)
+    first = settlement.installments.get(number=1)
+    notice = build_notice(settlement.debtor, installments=[first])
+    url = reverse("admin:payments_payment_counter_notice", args=[notice.pk])
+
+    page = client.get(url).content.decode()
+
+    assert "Τόκοι ρύθμισης" in page
+    settled = first.settled_surcharge(Decimal(0))
+    for amount in (first.principal - settled, first.interest, notice.total):
+        assert f"{localize(amount)} €" in page
