@@ -43,6 +43,7 @@ from .models import (
     SettlementChange,
     SettlementScheme,
     greek_capitals,
+    principal_before,
 )
 from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
@@ -221,12 +222,45 @@ class SettlementInline(ReadOnlyInline):
     select_related = ("scheme",)
 
 
+# A notice's line as its receipt posts it (``NoticeItem.posted``), localised as a field would be.
+@admin.display(description=_("κεφάλαιο"))
+def posted_principal(item) -> str:
+    return number_format(item.posted.principal, decimal_pos=2)
+
+
+@admin.display(description=_("προσαυξήσεις"))
+def posted_surcharge(item) -> str:
+    return number_format(item.posted.surcharge, decimal_pos=2)
+
+
+@admin.display(description=_("τόκοι ρύθμισης"))
+def posted_interest(item) -> str:
+    return number_format(item.posted.interest, decimal_pos=2)
+
+
 class NoticeItemInline(ReadOnlyInline):
+    """A notice's lines as their receipts post them (``NoticeItem.posted``): an installment's
+    interest apart, as the notice shows it to the citizen."""
+
     model = NoticeItem
-    fields = ("debt", "installment", "principal", "surcharge", line_amount)
+    fields = (
+        "debt",
+        "installment",
+        posted_principal,
+        posted_surcharge,
+        posted_interest,
+        line_amount,
+    )
     readonly_fields = fields
     show_change_link = False
     select_related = ("debt__revenue_type", "installment__settlement")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(principal_before=principal_before("installment__"))
+        )
 
 
 class InstallmentInline(ReadOnlyInline):

@@ -8,15 +8,15 @@ import waits for the other instead, on a PostgreSQL advisory lock.
 
 The lock is held on a connection of its own, for the whole import: the batches' worker
 processes are forked after the import's connections are closed (``batch_workers``), which
-would let go of a lock held there. It ends with that connection, so an import that is killed
-does not keep the next one waiting. The embedded SQLite has no such lock: it is for one person
+would let go of a lock held there. It is let go at the end, and ends with that connection
+anyway, so an import that is killed does not keep the next one waiting. The embedded SQLite has no such lock: it is for one person
 on one machine.
 """
 
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 # The advisory lock's key, an arbitrary number of this project's: the bytes of "bankfile".
 KEY = int.from_bytes(b"bankfile", "big") >> 1
@@ -39,4 +39,17 @@ def one_import_at_a_time(waiting: Callable[[], None] | None = None):
                 cursor.execute("SELECT pg_advisory_lock(%s)", [KEY])
         yield
     finally:
-        holder.close()  # the lock ends with its session
+        _let_go(holder)
+
+
+def _let_go(holder) -> None:
+    """Unlock, then close. Closed alone, the session ends a moment later on the server, and the
+    lock with it: the next import, or a look at the locks, could still find it held. A session
+    already broken has let go of the lock with itself."""
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [KEY])
+    except DatabaseError:
+        pass
+    finally:
+        holder.close()

@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 
 from debts.models import PaymentNotice
 from payments import ledger, statement_import
+from payments.import_lock import one_import_at_a_time
 from payments.models import Allocation, Payment, StatementEntry, UnappliedReason
 from receipts import tasks
 from receipts.models import Receipt
@@ -212,6 +213,28 @@ def test_the_import_keeps_its_lock_once_its_workers_have_ended(make_notice, writ
     assert summary.settled == 4
     assert held == [True]
     assert not _import_lock_held()
+
+
+def test_an_import_lets_go_of_its_lock_before_its_session_has_ended(monkeypatch):
+    """Closed, a session ends a moment later on the server, and the lock with it: until then
+    the next import waited, and a look at the locks found it held (this file's test above failed
+    so now and then). The session here is kept open, as a server slow to end it would."""
+    opened, create = [], connections.create_connection
+
+    def kept_open(alias):
+        holder = create(alias)
+        opened.append(holder)
+        monkeypatch.setattr(holder, "close", lambda: None)
+        return holder
+
+    monkeypatch.setattr(connections, "create_connection", kept_open)
+    try:
+        with one_import_at_a_time():
+            assert _import_lock_held()
+        assert not _import_lock_held()
+    finally:
+        for holder in opened:
+            type(holder).close(holder)
 
 
 def _import_lock_held() -> bool:

@@ -363,3 +363,10 @@ def test_the_cashier_reads_an_installments_interest_apart_at_the_counter(
     settled = first.settled_surcharge(Decimal(0))
     for amount in (first.principal - settled, first.interest, notice.total):
         assert f"{localize(amount)} €" in page
+
+    record = client.get(reverse("admin:debts_paymentnotice_change", args=[notice.pk]))
+
+    html = record.content.decode()
+    assert "τόκοι ρύθμισης" in html.lower()
+    for amount in (first.principal - settled, first.interest):
+        assert f">{localize(amount)}<" in html.replace("\n", "").replace(" ", "")
