@@ -273,7 +273,7 @@ def draft_notice(
 
     The one place they are computed, for the citizen's preview and for ``build_notice`` alike, so
     what a person checks before confirming is what the notice holds. Each installment comes with
-    its ``principal_before`` (``Installment.principal_before``), for its line's parts.
+    its ``principal_before`` (``debts.models.principal_before``), for its line's parts.
     """
     valid_until = valid_until or default_valid_until(debts, installments, today)
     items = [

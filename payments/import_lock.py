@@ -9,8 +9,8 @@ import waits for the other instead, on a PostgreSQL advisory lock.
 The lock is held on a connection of its own, for the whole import: the batches' worker
 processes are forked after the import's connections are closed (``batch_workers``), which
 would let go of a lock held there. It is let go at the end, and ends with that connection
-anyway, so an import that is killed does not keep the next one waiting. The embedded SQLite has no such lock: it is for one person
-on one machine.
+anyway, so an import that is killed does not keep the next one waiting. The embedded SQLite has
+no such lock: it is for one person on one machine.
 """
 
 from collections.abc import Callable
