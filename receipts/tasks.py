@@ -1,6 +1,7 @@
 """Rendering and emailing receipts after the commit that issued them, and the sweep that catches
 what did not happen (the broker down at the commit, a worker gone with the task)."""
 
+import logging
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -9,9 +10,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from . import certificate_pdf, documents, pdf
 from .models import Certificate, Receipt
+
+logger = logging.getLogger(__name__)
 
 # Each step is done at most once whatever runs it (``receipts.documents``), so any failure (the
 # mail server, the storage, the database) is retried, from about 5 s to 10 min apart; but not a
@@ -40,7 +44,8 @@ def deliver_on_commit(receipt_ids: list[int]) -> None:
     """Queue the delivery of these receipts once the current transaction commits: one task for
     one receipt, one fan-out task for a batch (a bank file's thousands of receipts cost the
     commit one message, not one each). A broker down then loses nothing: the sweep finds
-    receipts without a PDF or an email.
+    receipts without a PDF or an email, and it is told in one line of the log (a bank file's
+    fifty batches would otherwise bury the import's summary under fifty tracebacks).
 
     A function, not a ``functools.partial``: Django logs a failed robust hook by its
     ``__qualname__``, which a partial lacks, and the commit would raise after all.
@@ -48,12 +53,23 @@ def deliver_on_commit(receipt_ids: list[int]) -> None:
     receipt_ids = list(receipt_ids)
 
     def queue_delivery():
-        if len(receipt_ids) == 1:
-            deliver_receipt.delay(receipt_ids[0])
-        else:
-            deliver_receipts.delay(receipt_ids)
+        try:
+            if len(receipt_ids) == 1:
+                deliver_receipt.delay(receipt_ids[0])
+            else:
+                deliver_receipts.delay(receipt_ids)
+        except OperationalError as error:
+            _not_queued(f"{len(receipt_ids)} receipt(s)", error)
 
     transaction.on_commit(queue_delivery, robust=True)
+
+
+def _not_queued(what: str, error: OperationalError) -> None:
+    logger.warning(
+        "The delivery of %s was not queued, the broker unreachable (%s): the sweep will queue it.",
+        what,
+        error,
+    )
 
 
 @shared_task
@@ -74,7 +90,10 @@ def deliver_certificate_on_commit(certificate_id: int) -> None:
     """Queue the certificate's delivery once the current transaction commits."""
 
     def queue_delivery():
-        deliver_certificate.delay(certificate_id)
+        try:
+            deliver_certificate.delay(certificate_id)
+        except OperationalError as error:
+            _not_queued(f"certificate {certificate_id}", error)
 
     transaction.on_commit(queue_delivery, robust=True)
 
