@@ -10,6 +10,7 @@ fresh RFs through ``services.unused_rf_codes``, as ``build_notice`` does.
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from .surcharges import unknown_rate
 from .text_files import NulByte, read_text
 from .validators import normalize_afm
 
-# The columns, each with the headers it is recognised by (case and accents as written).
+# The columns, each with the headers it is recognised by (in any case, with or without accents).
 COLUMNS = {
     "afm": ("ΑΦΜ", "AFM"),
     "name": ("Ονοματεπώνυμο ή επωνυμία", "Ονοματεπώνυμο", "Επωνυμία", "Name"),
@@ -43,6 +44,7 @@ COLUMNS = {
     "roll": ("Αριθμός καταλόγου", "Κατάλογος", "Roll number", "Roll"),
 }
 OPTIONAL = {"period"}
+TEXT_COLUMNS = ("afm", "name", "revenue_code", "description", "roll")
 RUNS = 3  # of an import refused by a unique key that a concurrent import took (``import_roll``)
 
 
@@ -92,7 +94,11 @@ class RollSummary:
 
 
 def _key(header) -> str:
-    return " ".join(str(header or "").split()).casefold()
+    """A header as it is recognised: case, accents, dots and spacing aside («ΠΕΡΙΟΔΟΣ» as Greek
+    capitals are written, «Α.Φ.Μ.»)."""
+    letters = unicodedata.normalize("NFD", str(header or "").casefold())
+    bare = "".join(c for c in letters if not unicodedata.combining(c)).replace(".", "")
+    return " ".join(bare.split())
 
 
 HEADERS = {_key(name): column for column, names in COLUMNS.items() for name in names}
@@ -108,7 +114,11 @@ def _xlsx_rows(path: Path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         try:
-            yield from enumerate(book.worksheets[0].iter_rows(values_only=True), 1)
+            sheet = book.worksheets[0]
+            # Read-only, openpyxl stops at the size the sheet declares, which some programs
+            # write short: the rows past it would be left out without a word.
+            sheet.reset_dimensions()
+            yield from enumerate(sheet.iter_rows(values_only=True), 1)
         finally:
             book.close()
     # Not a zip; a zip without a workbook's parts or sheets; a part that is not XML, or not what
@@ -225,7 +235,9 @@ def _amount(value) -> Decimal:
     other grouping thousands («1.500,00» as Greek Excel writes it, «1,500.00»). More than two
     decimals are refused, not rounded."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        written = repr(value)  # the shortest text of the float, not its binary expansion
+        # The 15 significant digits Excel shows: a sum it computed (10,10 + 20,20) is stored
+        # as 30.299999999999997, which is 30,30 to whoever wrote it.
+        written = f"{value:.15g}"
         amount = Decimal(written)
     else:
         written = _text(value).replace("€", "").strip()
@@ -311,6 +323,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
     errors: list[tuple[int, str]] = []
     rows: list[RollRow] = []
     certified: dict[str, tuple[date, int]] = {}
+    named: dict[str, tuple[str, int]] = {}
     date_labels = (("due_date", _("λήξη")), ("certified_on", _("βεβαίωση")))
     for line, raw in _raw_rows(path):
         row_errors = []
@@ -318,6 +331,14 @@ def read_roll(path: str | Path) -> list[RollRow]:
         def bad(message, row_errors=row_errors):
             row_errors.append(message)
 
+        for column in TEXT_COLUMNS:
+            if isinstance(raw.get(column), date):
+                # Excel makes «7/2026» typed in a General cell a date; read as text, it would
+                # be another roll number, name or ΑΦΜ than the one written.
+                bad(
+                    _("η στήλη «%(column)s» έχει ημερομηνία (%(value)s): γράψτε την ως κείμενο")
+                    % {"column": COLUMNS[column][0], "value": _text(raw[column])}
+                )
         afm = _text(raw.get("afm"))
         if not (len(afm) == 9 and afm.isdigit()):
             afm = normalize_afm(afm)
@@ -326,6 +347,14 @@ def read_roll(path: str | Path) -> list[RollRow]:
         name = _text(raw.get("name"))
         if not name or len(name) > 200:
             bad(_("λείπει το ονοματεπώνυμο ή η επωνυμία (έως 200 χαρακτήρες)"))
+        else:
+            first = named.setdefault(afm, (name, line))
+            if _key(first[0]) != _key(name):
+                # One of the two ΑΦΜ is likely mistyped: its debts would go to another person.
+                bad(
+                    _("ο ΑΦΜ %(afm)s έχει άλλο ονοματεπώνυμο στη γραμμή %(line)s («%(name)s»)")
+                    % {"afm": afm, "line": first[1], "name": first[0]}
+                )
         code = _revenue_code(raw.get("revenue_code"), revenue)
         if code not in revenue:
             bad(_("άγνωστος ή ανενεργός ΚΑΕ «%(code)s»") % {"code": code})
@@ -387,6 +416,8 @@ def read_roll(path: str | Path) -> list[RollRow]:
         )
     if errors:
         raise BadRoll(sorted(errors))
+    if not rows:
+        raise BadRoll([(1, _("το αρχείο δεν έχει γραμμές κάτω από την επικεφαλίδα"))])
     return rows
 
 

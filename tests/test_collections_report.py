@@ -105,3 +105,10 @@ def test_the_english_report_heads_the_number_ranges_from_and_to(paid):
     with translation.override("en"):
         rows = [line.split(";") for line in report().splitlines()]
     assert rows[rows.index([""]) + 1][:4] == ["Date", "Series", "From", "To"]
+
+
+def test_a_period_without_receipts_gives_its_totals_in_euros(db):
+    rows = [line.split(";") for line in report().splitlines()]
+
+    assert rows[1] == ["Σύνολο", "", "", "0,00", "0,00", "0,00", "0,00"]
+    assert rows[-1] == ["Σύνολο", "", "", "", "0", "0,00"]

@@ -1,8 +1,13 @@
 """``import_debts``: what Greek Excel and officers do to a roll. Amounts with thousands grouped
 («1.500,00»), ambiguous ones refused; a column given twice; line numbers past a cell with line
-breaks; a revenue code that a sheet holds as a number."""
+breaks; a revenue code that a sheet holds as a number; headers in capitals without accents; a
+sheet that declares fewer rows than it holds; sums Excel stores a hair off; a text Excel made a
+date; one ΑΦΜ under two names; a roll with no rows."""
 
 import io
+import re
+import zipfile
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -149,3 +154,97 @@ def test_a_due_date_before_any_known_surcharge_rate_is_a_row_error(revenue, writ
 
     assert line == 2
     assert "δεν υπάρχει συντελεστής προσαυξήσεων" in message
+
+
+def rewritten(path: str, change) -> str:
+    """The workbook at ``path`` with its sheet's XML passed through ``change``, as other
+    programs than openpyxl write it."""
+    changed = path.replace(".xlsx", "-changed.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(changed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            target.writestr(item, data)
+    return changed
+
+
+def test_headers_in_capitals_without_accents_or_with_dots(revenue, write):
+    header = (
+        "Α.Φ.Μ.;ΟΝΟΜΑΤΕΠΩΝΥΜΟ;Κ.Α.Ε.;ΠΕΡΙΟΔΟΣ;ΠΕΡΙΓΡΑΦΗ;ΚΕΦΑΛΑΙΟ;ΛΗΞΗ;ΗΜΕΡΟΜΗΝΙΑ ΒΕΒΑΙΩΣΗΣ;"
+        "ΑΡΙΘΜΟΣ ΚΑΤΑΛΟΓΟΥ"
+    )
+    row = roll_row().replace(";2026;", ";01/01/2026 - 30/06/2026;")
+
+    (read,) = read_roll(write(f"{header}\n{row}\n", "roll.csv"))
+
+    # The period above all: the one column a roll may leave out, so a header not recognised
+    # would have lost it without a word.
+    assert (read.period_start, read.period_end) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert read.principal == Decimal("10.00")
+
+
+def test_a_sheet_that_declares_fewer_rows_than_it_holds_is_read_whole(revenue, tmp_path):
+    path = xlsx(tmp_path, [xlsx_row(10 + n) for n in range(5)])
+    stale = rewritten(
+        path, lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:I3"', xml)
+    )
+
+    rows = read_roll(stale)
+
+    assert [row.line for row in rows] == [2, 3, 4, 5, 6]
+    assert [row.principal for row in rows] == [Decimal(10 + n) for n in range(5)]
+
+
+def test_an_xlsx_sum_stored_a_hair_off_is_read_as_excel_shows_it(revenue, tmp_path):
+    """openpyxl writes 15 digits; Excel stores the double whole, as its formulas make it."""
+    path = xlsx(tmp_path, [xlsx_row(48.3), xlsx_row(30.3), xlsx_row(10.005)])
+    stored = rewritten(
+        path,
+        lambda xml: xml.replace(b"<v>48.3</v>", b"<v>48.300000000000004</v>").replace(
+            b"<v>30.3</v>", b"<v>30.299999999999997</v>"
+        ),
+    )
+    assert b"48.300000000000004" in zipfile.ZipFile(stored).read("xl/worksheets/sheet1.xml")
+
+    ((line, message),) = errors_of(stored)
+
+    assert (line, message) == (4, "το κεφάλαιο «10.005» έχει πάνω από δύο δεκαδικά")
+    fixed = rewritten(stored, lambda xml: xml.replace(b"<v>10.005</v>", b"<v>10.05</v>"))
+    assert [row.principal for row in read_roll(fixed)] == [
+        Decimal("48.30"),
+        Decimal("30.30"),
+        Decimal("10.05"),
+    ]
+
+
+def test_a_text_that_excel_made_a_date_is_a_row_error(revenue, tmp_path):
+    row = xlsx_row()
+    row[8] = datetime(2026, 7, 1)  # «7/2026» typed in a General cell
+
+    ((line, message),) = errors_of(xlsx(tmp_path, [row]))
+
+    assert line == 2
+    assert message.startswith("η στήλη «Αριθμός καταλόγου» έχει ημερομηνία (2026-07-01")
+
+
+def test_one_afm_under_two_names_is_refused_naming_the_first(revenue, write):
+    afm = valid_afm()
+    rows = [
+        roll_row(afm=afm).replace(";ΑΛΦΑ;", ";ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ;"),
+        roll_row(afm=afm).replace(";ΑΛΦΑ;", ";Παπαδόπουλος  Γεώργιος;"),  # the same name
+        roll_row(afm=afm).replace(";ΑΛΦΑ;", ";ΠΑΠΑΔΟΠΟΥΛΟΥ ΕΛΕΝΗ;"),
+    ]
+    path = write("\n".join([HEADER, *rows]) + "\n", "roll.csv")
+
+    assert errors_of(path) == [
+        (4, f"ο ΑΦΜ {afm} έχει άλλο ονοματεπώνυμο στη γραμμή 2 («ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ»)")
+    ]
+
+
+def test_a_roll_with_no_rows_is_refused(revenue, write):
+    path = write(f"{HEADER}\n\n", "roll.csv")
+
+    assert errors_of(path) == [(1, "το αρχείο δεν έχει γραμμές κάτω από την επικεφαλίδα")]
+    with pytest.raises(CommandError):
+        call_command("import_debts", path, stderr=io.StringIO())

@@ -24,7 +24,9 @@ def day(value: str) -> date:
 
 
 def _cell(value) -> str:
-    return str(value).replace(".", ",") if isinstance(value, Decimal) else str(value)
+    """A CSV cell as Greek Excel reads it: euros with two decimals after a comma (a sum of no
+    receipts too)."""
+    return f"{value:.2f}".replace(".", ",") if isinstance(value, Decimal) else str(value)
 
 
 class Command(BaseCommand):
