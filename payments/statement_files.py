@@ -432,7 +432,7 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             _("Εγγραφή σε νόμισμα «%(currency)s»: ο λογαριασμός του Δήμου είναι σε ευρώ.")
             % {"currency": currency}
         )
-    reversal = text["RvslInd"].lower() == "true"
+    reversal = text["RvslInd"].strip().lower() in ("true", "1")  # an XML boolean
     kind = Kind.RETURN if reversal else Kind.DEBIT if debit else Kind.PAYMENT
     report.net += -amount if debit else amount
     booked_on = _date(text["BookgDt/Dt"] or text["BookgDt/DtTm"])
@@ -571,7 +571,9 @@ def _mt940_fields(text: str):
             if tag:
                 yield tag, "\n".join(lines)
             tag, lines = found.group(1), [found.group(2)]
-        elif line.strip() in ("-", "-}") or line.startswith("{"):
+        elif line.strip() in ("-", "-}") or line.startswith(("{", "-}")):
+            # The text block's end, alone or with SWIFT's trailer block on its line
+            # («-}{5:{CHK:…}}»), or the next message's header.
             if tag:
                 yield tag, "\n".join(lines)
             tag, lines = None, []

@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from debts.bulk import insert_rows
-from debts.money import ZERO
+from debts.money import ZERO, euros
 
 from .batch_workers import run_in_workers
 from .import_lock import one_import_at_a_time
@@ -112,6 +112,7 @@ def import_bank_statement(
     batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
     _refuse_too_long(statement.transactions)
+    _refuse_one_key_for_two(statement.transactions)
     summary = ImportSummary(statement=statement)
     if dry_run:
         with transaction.atomic():
@@ -225,8 +226,36 @@ def _refuse_too_long(transactions: list[Transaction]) -> None:
                 )
 
 
+def _refuse_one_key_for_two(transactions: list[Transaction]) -> None:
+    """Refuse a file that gives two different transactions one key (account, bank reference,
+    transaction): kept once, as a file that repeats an entry is read (``_unique``), the other's
+    money would be left out without a word; the key tells them apart for nobody, so the bank
+    must."""
+    first: dict[tuple[str, str, str], Transaction] = {}
+    for item in transactions:
+        seen = first.setdefault((item.account, item.bank_reference, item.transaction_id), item)
+        if seen != item:
+            raise BrokenStatement(
+                _(
+                    "Η τράπεζα δίνει την ίδια αναφορά %(ref)s του λογαριασμού %(account)s σε δύο "
+                    "διαφορετικές κινήσεις του αρχείου (%(first)s στις %(first_day)s, "
+                    "%(second)s στις %(second_day)s): δεν ξεχωρίζουν, και η μία θα χανόταν· "
+                    "ζητήστε από την τράπεζα αρχείο με δική του αναφορά για κάθε κίνηση."
+                )
+                % {
+                    "ref": item.bank_reference,
+                    "account": item.account,
+                    "first": euros(seen.amount),
+                    "first_day": date_format(seen.booked_on, "SHORT_DATE_FORMAT"),
+                    "second": euros(item.amount),
+                    "second_day": date_format(item.booked_on, "SHORT_DATE_FORMAT"),
+                }
+            )
+
+
 def _unique(transactions: list[Transaction]) -> list[Transaction]:
-    """The file's transactions, one per key (a file that repeats one carries it once)."""
+    """The file's transactions, one per key: a file that repeats one carries it once (one key
+    for two that differ is refused, ``_refuse_one_key_for_two``)."""
     seen = {}
     for item in transactions:
         seen.setdefault((item.account, item.bank_reference, item.transaction_id), item)
@@ -379,15 +408,20 @@ def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list
     another day, for another entry of the same shape, would be taken for the first (the key is
     the issue's: account, reference, transaction)."""
     held: dict[tuple[str, str, date], Decimal] = {}
-    for (account, reference, _transaction), (amount, booked) in known.items():
-        held[account, reference, booked] = held.get((account, reference, booked), ZERO) + amount
+    held_keys: dict[tuple[str, str, date], set] = {}
+    for key, (amount, booked) in known.items():
+        entry = (*key[:2], booked)
+        held[entry] = held.get(entry, ZERO) + amount
+        held_keys.setdefault(entry, set()).add(key)
     entries: dict[tuple[str, str, date], list[Transaction]] = {}
     for item in batch:
         entries.setdefault((*_entry(item), item.booked_on), []).append(item)
     new = []
     for entry, items in entries.items():
         keys = [(*entry[:2], item.transaction_id) for item in items]
-        if entry in held and not any(key in known for key in keys):
+        # Told apart otherwise: other keys than those imported, though some may be alike (a
+        # sum with no ids of its own is «#1», as is the first of the same entry itemised).
+        if entry in held and set(keys) != held_keys[entry]:
             total = sum((item.amount for item in items), ZERO)
             if total != held[entry]:
                 raise _changed(entry, held[entry], total)

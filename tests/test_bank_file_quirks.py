@@ -407,3 +407,74 @@ def test_an_entry_under_a_key_imported_another_day_with_another_amount_says_both
 
     assert "λογιστικοποίηση 04/12/2026· εδώ είναι 9.00 € στις 07/12/2026" in str(refused.value)
     assert Payment.objects.count() == 1
+
+
+def test_two_transactions_under_one_key_refuse_the_file_rather_than_lose_one(make_notice, write):
+    """Kept once, as a file that repeats an entry is read, the second payment was left out
+    without a word, the balances agreeing all the same."""
+    first, second = make_notice("9.00"), make_notice("4.50")
+    text = mt940_file(
+        ":61:2612061206C9,00NTRFNONREF//DIAS",
+        f":86:ΠΛΗΡΩΜΗ {first.rf_code}",
+        ":61:2612061206C4,50NTRFNONREF//DIAS",
+        f":86:ΠΛΗΡΩΜΗ {second.rf_code}",
+        closing="513,50",
+    )
+
+    with pytest.raises(
+        CommandError, match=r"ίδια αναφορά DIAS .*\(9,00 € στις 06/12/2026, 4,50 € στις"
+    ):
+        run(write(text, "one-key.sta"))
+    assert not Payment.objects.exists() and not StatementEntry.objects.exists()
+    # The same entry twice in a file (overlapping reports) is still one payment.
+    again = mt940_file(
+        ":61:2612061206C9,00NTRFNONREF//DIAS",
+        f":86:ΠΛΗΡΩΜΗ {first.rf_code}",
+        ":61:2612061206C9,00NTRFNONREF//DIAS",
+        f":86:ΠΛΗΡΩΜΗ {first.rf_code}",
+        closing="518,00",
+    )
+    assert "Εξοφλήθηκαν: 1 (9,00 €)" in run(write(again, "twice.sta"))
+
+
+@pytest.mark.parametrize("one_sum_first", [False, True])
+def test_an_entry_as_one_sum_and_itemised_without_ids_is_the_same_money(
+    make_notice, write, one_sum_first
+):
+    """Itemised without ids of their own (as most SEPA payers send), the transactions are «#1»,
+    «#2»; the sum is «#1» too, which took it for the first transaction with another amount."""
+    one, two = make_notice("120.00"), make_notice("66.95")
+    entry = Entry("BATCH-1", [Tx(one.total, rf=one.rf_code), Tx(two.total, rf=two.rf_code)])
+    itemised = camt054([entry])
+    one_sum = re.sub(r"<NtryDtls>.*</NtryDtls>", "", camt053([entry]))
+    files = [one_sum, itemised] if one_sum_first else [itemised, one_sum]
+
+    run(write(files[0], "first.xml"))
+    output = run(write(files[1], "second.xml"))
+
+    skipped = 2 if one_sum_first else 1  # the second file's transactions, skipped whole
+    assert f"Ήδη εισηγμένες, παραλείφθηκαν: {skipped}" in output
+    assert Payment.objects.count() == (1 if one_sum_first else 2)
+    assert sum(p.amount for p in Payment.objects.all()) == Decimal("186.95")
+
+
+@pytest.mark.parametrize("written", ["true", "1", " true "])
+def test_a_reversal_is_a_return_however_xml_writes_the_boolean(write, written):
+    entry = Entry("R-1", [Tx(Decimal("75.00"), tx_id="R-T")], reversal=True)
+    xml = camt054([entry]).replace("<RvslInd>true</RvslInd>", f"<RvslInd>{written}</RvslInd>")
+
+    output = run(write(xml))
+
+    assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (75,00 €)" in output
+    assert not Payment.objects.exists()
+
+
+def test_an_mt940_with_swifts_trailer_block_on_its_last_line(make_notice, write):
+    notice = make_notice("9.00")
+    text = mt940_file(":61:2612061206C9,00NTRFNONREF//BK-1", f":86:{notice.rf_code}")
+    fin = "{1:F01BANKGRAAXXXX0000000000}{2:O940N}{4:\r\n" + text[: -len("-")] + "-}{5:{CHK:1A2B}}"
+
+    output = run(write(fin, "fin.sta"))
+
+    assert "Εξοφλήθηκαν: 1 (9,00 €)" in output
+    assert "συμφωνεί" in output
