@@ -254,14 +254,19 @@ PATHS = {
     ),
     "entry": (
         "Amt CdtDbtInd RvslInd Sts Sts/Cd BookgDt/Dt BookgDt/DtTm ValDt/Dt ValDt/DtTm "
-        "AcctSvcrRef NtryRef AddtlNtryInf NtryDtls/TxDtls"
+        "AcctSvcrRef NtryRef AddtlNtryInf NtryDtls/TxDtls BkTxCd/Domn/Fmly/SubFmlyCd"
     ),
     # A transaction's amount: ``Amt`` from v03, ``AmtDtls/TxAmt/Amt`` in v02.
     "detail": (
         "Amt AmtDtls/TxAmt/Amt Refs/AcctSvcrRef Refs/TxId Refs/EndToEndId RmtInf/Ustrd RmtInf/Strd/CdtrRefInf/Ref "
-        "RltdPties/Dbtr/Pty/Nm RltdPties/Dbtr/Nm RltdPties/DbtrAcct/Id/IBAN"
+        "RltdPties/Dbtr/Pty/Nm RltdPties/Dbtr/Nm RltdPties/DbtrAcct/Id/IBAN RtrInf"
     ),
 }
+# The bank transaction codes' sub-families of an entry that returns a payment (ISO 20022
+# ExternalBankTransactionSubFamily1Code): the reversal due to a payment's return, or to a request
+# to cancel it. A transfer the municipality sent that comes back (the payee's account closed) is
+# booked so, as a credit, without a reversal indicator.
+RETURN_SUBFAMILIES = {"RRTN", "RPCR"}
 
 
 def _read_camt(path: Path, head: bytes, sha: str) -> StatementFile:
@@ -433,7 +438,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             % {"currency": currency}
         )
     reversal = text["RvslInd"].strip().lower() in ("true", "1")  # an XML boolean
-    kind = Kind.RETURN if reversal else Kind.DEBIT if debit else Kind.PAYMENT
+    returned = reversal or text["BkTxCd/Domn/Fmly/SubFmlyCd"] in RETURN_SUBFAMILIES
+    kind = Kind.RETURN if returned else Kind.DEBIT if debit else Kind.PAYMENT
     report.net += -amount if debit else amount
     booked_on = _date(text["BookgDt/Dt"] or text["BookgDt/DtTm"])
     value_on = _date(text["ValDt/Dt"] or text["ValDt/DtTm"])
@@ -481,7 +487,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
                 account=report.account,
                 bank_reference=entry_reference,
                 transaction_id=transaction_id,
-                kind=kind,
+                # A transaction with its return's details (``RtrInf``) is one, in any entry.
+                kind=Kind.RETURN if detail is not None and "RtrInf" in detail[1] else kind,
                 credit=not debit,
                 amount=part,
                 booked_on=booked_on,

@@ -478,3 +478,23 @@ def test_an_mt940_with_swifts_trailer_block_on_its_last_line(make_notice, write)
 
     assert "Εξοφλήθηκαν: 1 (9,00 €)" in output
     assert "συμφωνεί" in output
+
+
+@pytest.mark.parametrize("told_by", ["sub-family", "return details"])
+def test_a_transfer_of_the_municipality_that_comes_back_is_a_return(write, told_by):
+    """Booked as a credit without a reversal indicator; its bank transaction code, or its
+    transaction's return details, say what it is: not a citizen's payment."""
+    entry = Entry("RET-1", [Tx(Decimal("80.00"), tx_id="RET-T", unstructured="RETURN AC04")])
+    xml = camt054([entry])
+    if told_by == "sub-family":
+        xml = xml.replace(
+            "<Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd>", "<Cd>ICDT</Cd><SubFmlyCd>RRTN</SubFmlyCd>"
+        )
+    else:
+        xml = xml.replace("</RmtInf>", "</RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>")
+
+    output = run(write(xml))
+
+    assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (80,00 €)" in output
+    assert not Payment.objects.exists()
+    assert StatementEntry.objects.get().kind == "return"
