@@ -259,7 +259,7 @@ PATHS = {
     # A transaction's amount: ``Amt`` from v03, ``AmtDtls/TxAmt/Amt`` in v02.
     "detail": (
         "Amt AmtDtls/TxAmt/Amt Refs/AcctSvcrRef Refs/TxId Refs/EndToEndId RmtInf/Ustrd RmtInf/Strd/CdtrRefInf/Ref "
-        "RltdPties/Dbtr/Pty/Nm RltdPties/Dbtr/Nm RltdPties/DbtrAcct/Id/IBAN RtrInf"
+        "RltdPties/Dbtr/Pty/Nm RltdPties/Dbtr/Nm RltdPties/DbtrAcct/Id/IBAN RtrInf CdtDbtInd"
     ),
 }
 # The bank transaction codes' sub-families of an entry that returns a payment (ISO 20022
@@ -457,14 +457,20 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             _money(detail["Amt"] or detail["AmtDtls/TxAmt/Amt"] or None, "TxDtls/Amt")
             for detail, _ in details
         ]
-        if sum(amounts, ZERO) != amount:
+        # A batch may net a transaction the other way (a credit returned among the day's):
+        # each its own direction, the entry's unless it says otherwise.
+        debits = [(detail["CdtDbtInd"] or text["CdtDbtInd"]) == "DBIT" for detail, _ in details]
+        signed = (
+            -part if out != debit else part for part, out in zip(amounts, debits, strict=True)
+        )
+        if sum(signed, ZERO) != amount:
             raise BrokenStatement(
                 _("Η ομαδική εγγραφή %(ref)s: οι συναλλαγές της δεν αθροίζουν το ποσό της.")
                 % {"ref": named or booked_on}
             )
     else:
-        amounts = [amount]
-    paid = [_paid_with(text, detail) for detail in details or [None]]
+        amounts, debits = [amount], [debit]
+    paid = [_paid_with(text, detail, alone=len(details) <= 1) for detail in details or [None]]
     if not entry_reference:
         entry_reference = _fallback_reference(
             statement,
@@ -476,7 +482,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
             *(rf + "|" + remittance for rf, remittance, _payer, _account in paid),
         )
     seen = set()
-    for index, (detail, part) in enumerate(zip(details or [None], amounts, strict=True), 1):
+    transactions = zip(details or [None], amounts, debits, strict=True)
+    for index, (detail, part, out) in enumerate(transactions, 1):
         transaction_id = _tx_ids(detail[0]) if detail is not None else ""
         if not transaction_id or transaction_id in seen:
             transaction_id = f"{transaction_id}#{index}"
@@ -487,9 +494,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
                 account=report.account,
                 bank_reference=entry_reference,
                 transaction_id=transaction_id,
-                # A transaction with its return's details (``RtrInf``) is one, in any entry.
-                kind=Kind.RETURN if detail is not None and "RtrInf" in detail[1] else kind,
-                credit=not debit,
+                kind=_kind(kind, detail, out, out != debit),
+                credit=not out,
                 amount=part,
                 booked_on=booked_on,
                 value_on=value_on,
@@ -500,6 +506,17 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
                 bank_id=_bank_id(detail[0]) if detail is not None else "",
             )
         )
+
+
+def _kind(entry_kind: str, detail: tuple[dict, dict] | None, out: bool, netted: bool) -> str:
+    """A transaction's kind: its entry's, unless it returns a payment (its return's details,
+    ``RtrInf``, in any entry) or goes against its batch: money out among credits is a debit,
+    money in among debits one coming back. Only a credit of a credit entry is a payment."""
+    if entry_kind == Kind.RETURN or (detail is not None and "RtrInf" in detail[1]):
+        return Kind.RETURN
+    if netted:
+        return Kind.DEBIT if out else Kind.RETURN
+    return entry_kind
 
 
 def _bank_id(text: dict[str, str]) -> str:
@@ -514,19 +531,26 @@ def _tx_ids(text: dict[str, str]) -> str:
     return _bank_id(text) or end_to_end
 
 
-def _paid_with(entry: dict[str, str], detail: tuple[dict, dict] | None) -> tuple[str, ...]:
+def _paid_with(
+    entry: dict[str, str], detail: tuple[dict, dict] | None, *, alone: bool
+) -> tuple[str, ...]:
     """A transaction's RF, remittance text, payer and payer's IBAN. From its ``TxDtls``: the RF
-    from ``Strd/CdtrRefInf/Ref``, else ``EndToEndId``, else the unstructured text. Without
-    transaction details, the entry's own free text is all there is to read."""
+    from ``Strd/CdtrRefInf/Ref``, else ``EndToEndId``, else the unstructured text; else, for
+    the one transaction of its entry (``alone``), the entry's own free text, which is all there
+    is to read without transaction details."""
     if detail is None:
         return named_rf(entry["AddtlNtryInf"]), entry["AddtlNtryInf"][:500], "", ""
     text, elements = detail
     unstructured = " ".join((u.text or "").strip() for u in elements.get("RmtInf/Ustrd", ()))
     structured = text["RmtInf/Strd/CdtrRefInf/Ref"]
     end_to_end = text["Refs/EndToEndId"]
+    rf = named_rf(structured, end_to_end if end_to_end[:2].upper() == "RF" else "", unstructured)
+    remittance = (structured + " " + unstructured).strip()
+    if not rf and alone and entry["AddtlNtryInf"]:
+        rf, remittance = named_rf(entry["AddtlNtryInf"]), remittance or entry["AddtlNtryInf"]
     return (
-        named_rf(structured, end_to_end if end_to_end[:2].upper() == "RF" else "", unstructured),
-        (structured + " " + unstructured).strip()[:500],
+        rf,
+        remittance[:500],
         (text["RltdPties/Dbtr/Pty/Nm"] or text["RltdPties/Dbtr/Nm"])[:200],
         text["RltdPties/DbtrAcct/Id/IBAN"][:34],
     )

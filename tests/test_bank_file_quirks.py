@@ -498,3 +498,41 @@ def test_a_transfer_of_the_municipality_that_comes_back_is_a_return(write, told_
     assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (80,00 €)" in output
     assert not Payment.objects.exists()
     assert StatementEntry.objects.get().kind == "return"
+
+
+def test_the_rf_in_the_entrys_own_text_pays_when_its_one_transaction_names_none(make_notice, write):
+    notice = make_notice("30.00")
+    xml = camt054([Entry("E-1", [Tx(notice.total, tx_id="E-1-T")])])
+    xml = re.sub(r"<RmtInf>.*?</RmtInf>", "", xml).replace(
+        "<BkTxCd>", f"<AddtlNtryInf>ΠΛΗΡΩΜΗ ΜΕ ΚΩΔΙΚΟ {notice.rf_code}</AddtlNtryInf><BkTxCd>"
+    )
+
+    output = run(write(xml))
+
+    assert "Εξοφλήθηκαν: 1 (30,00 €)" in output
+    assert paid(notice) == {"paid"}
+
+
+def test_a_batch_that_nets_a_transaction_the_other_way_is_read_not_refused(make_notice, write):
+    """100 + 50 in, 30 out (a credit returned among the day's): an entry of 120."""
+    first, second = make_notice("100.00"), make_notice("50.00")
+    entry = Entry(
+        "NET-1",
+        [
+            Tx(Decimal("100.00"), rf=first.rf_code, tx_id="N1"),
+            Tx(Decimal("50.00"), rf=second.rf_code, tx_id="N2"),
+            Tx(Decimal("30.00"), tx_id="N3"),
+        ],
+    )
+    xml = camt054([entry]).replace(">180.00<", ">120.00<")
+    xml = xml.replace(
+        '<Amt Ccy="EUR">30.00</Amt>', '<Amt Ccy="EUR">30.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+    )
+
+    output = run(write(xml))
+
+    assert "Εξοφλήθηκαν: 2 (150,00 €)" in output
+    assert "Χρέωση, χωριστά: 1 (30,00 €)" in output
+    out = StatementEntry.objects.get(transaction_id="N3")
+    assert (out.kind, out.credit, out.payment) == ("debit", False, None)
+    assert paid(first, second) == {"paid"}
