@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -324,6 +324,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
     rows: list[RollRow] = []
     certified: dict[str, tuple[date, int]] = {}
     named: dict[str, tuple[str, int]] = {}
+    first_lines: dict[RollRow, int] = {}
     date_labels = (("due_date", _("λήξη")), ("certified_on", _("βεβαίωση")))
     for line, raw in _raw_rows(path):
         row_errors = []
@@ -403,12 +404,25 @@ def read_roll(path: str | Path) -> list[RollRow]:
                     _("ο κατάλογος %(roll)s έχει άλλη ημερομηνία βεβαίωσης στη γραμμή %(line)s")
                     % {"roll": roll, "line": first[1]}
                 )
+        if not row_errors:
+            row = RollRow(
+                line, afm, name, code, *period, description, principal, **dates, roll=roll
+            )
+            # The same debt twice is a row pasted twice more often than two debts alike: it
+            # would be certified, and asked of the debtor, twice.
+            same = first_lines.setdefault(replace(row, line=0, name=""), line)
+            if same != line:
+                bad(
+                    _(
+                        "η γραμμή είναι ίδια με τη γραμμή %(line)s· αν είναι δύο οφειλές, "
+                        "ξεχωρίστε τες στην περιγραφή"
+                    )
+                    % {"line": same}
+                )
         if row_errors:
             errors.extend((line, message) for message in row_errors)
             continue
-        rows.append(
-            RollRow(line, afm, name, code, *period, description, principal, **dates, roll=roll)
-        )
+        rows.append(row)
     known = CertificationRoll.objects.filter(number__in=certified).values_list("number", flat=True)
     for number in sorted(known):
         errors.append(

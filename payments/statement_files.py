@@ -253,7 +253,7 @@ PATHS = {
         "TtlNtries/TtlNetNtryAmt TtlNtries/CdtDbtInd"
     ),
     "entry": (
-        "Amt CdtDbtInd RvslInd Sts Sts/Cd BookgDt/Dt BookgDt/DtTm ValDt/Dt ValDt/DtTm "
+        "Amt CdtDbtInd RvslInd Sts Sts/Cd Sts/Prtry BookgDt/Dt BookgDt/DtTm ValDt/Dt ValDt/DtTm "
         "AcctSvcrRef NtryRef AddtlNtryInf NtryDtls/TxDtls BkTxCd/Domn/Fmly/SubFmlyCd"
     ),
     # A transaction's amount: ``Amt`` from v03, ``AmtDtls/TxAmt/Amt`` in v02.
@@ -417,7 +417,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     if report is None:
         raise BrokenStatement(_("Εγγραφή εκτός κατάστασης λογαριασμού."))
     text, elements = _read(entry, plans["entry"])
-    booked = (text["Sts/Cd"] or text["Sts"]) == "BOOK"
+    # v02 writes the status as text; later versions as a code, or a proprietary one.
+    booked = (text["Sts/Cd"] or text["Sts/Prtry"] or text["Sts"]) == "BOOK"
     debit = text["CdtDbtInd"] == "DBIT"
     try:
         amount = _money(text["Amt"], "Ntry/Amt")
@@ -441,8 +442,9 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     returned = reversal or text["BkTxCd/Domn/Fmly/SubFmlyCd"] in RETURN_SUBFAMILIES
     kind = Kind.RETURN if returned else Kind.DEBIT if debit else Kind.PAYMENT
     report.net += -amount if debit else amount
-    booked_on = _date(text["BookgDt/Dt"] or text["BookgDt/DtTm"])
     value_on = _date(text["ValDt/Dt"] or text["ValDt/DtTm"])
+    # A booked entry without its booking day is booked on its value day.
+    booked_on = _date(text["BookgDt/Dt"] or text["BookgDt/DtTm"]) or value_on
     if booked_on is None:
         raise BrokenStatement(_("Εγγραφή χωρίς ημερομηνία λογιστικοποίησης."))
     details = [_read(detail, plans["detail"]) for detail in elements.get("NtryDtls/TxDtls", ())]

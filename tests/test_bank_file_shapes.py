@@ -3,6 +3,7 @@ entry without transaction details, MT940 lines without :86: or with their bookin
 in the Greek code page; and each malformed field refused with its reason, changing nothing."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -173,6 +174,7 @@ def camt_with(old: str, new: str) -> str:
 
 AMOUNT = 'Ccy="EUR">120.00<'
 BOOKED = "<BookgDt><Dt>2026-12-04</Dt></BookgDt>"
+VALUED = "<ValDt><Dt>2026-12-04</Dt></ValDt>"
 A_LINE = ":61:261204C120,00NTRFNONREF//X"
 MALFORMED_CAMT = {
     "amount": (camt_with(AMOUNT, 'Ccy="EUR">12,0.0<'), "Μη έγκυρο ποσό «12,0.0»"),
@@ -189,7 +191,10 @@ MALFORMED_CAMT = {
         "δεν είναι camt.053 ή camt.054",
     ),
     "date": (camt_with(BOOKED, BOOKED.replace("12-04", "02-30")), "Μη έγκυρη ημερομηνία"),
-    "no booking date": (camt_with(BOOKED, ""), "χωρίς ημερομηνία λογιστικοποίησης"),
+    "no booking or value date": (
+        camt_with(BOOKED + VALUED, ""),
+        "χωρίς ημερομηνία λογιστικοποίησης",
+    ),
     "currency": (
         camt_with('<Amt Ccy="EUR">120.00</Amt><Cdt', '<Amt Ccy="USD">120.00</Amt><Cdt'),
         "«USD»",
@@ -234,3 +239,22 @@ def test_a_missing_file_or_a_folder_among_several_stops_the_command_before_any_i
             run(good, other)
 
     assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (BOOKED, ""),  # booked on its value day
+        ("<Sts><Cd>BOOK</Cd></Sts>", "<Sts><Prtry>BOOK</Prtry></Sts>"),  # a proprietary status
+    ],
+    ids=["value date only", "proprietary status"],
+)
+def test_a_booked_entry_as_some_banks_write_it(make_notice, write, old, new):
+    notice = make_notice()
+    xml = camt054([credit("B-1", notice.total, notice.rf_code)])
+    assert old in xml
+
+    output = run(write(xml.replace(old, new, 1)))
+
+    assert "Εξοφλήθηκαν: 1 (120,00 €)" in output
+    assert StatementEntry.objects.get().booked_on == date(2026, 12, 4)

@@ -231,9 +231,9 @@ def test_a_text_that_excel_made_a_date_is_a_row_error(revenue, tmp_path):
 def test_one_afm_under_two_names_is_refused_naming_the_first(revenue, write):
     afm = valid_afm()
     rows = [
-        roll_row(afm=afm).replace(";ΑΛΦΑ;", ";ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ;"),
-        roll_row(afm=afm).replace(";ΑΛΦΑ;", ";Παπαδόπουλος  Γεώργιος;"),  # the same name
-        roll_row(afm=afm).replace(";ΑΛΦΑ;", ";ΠΑΠΑΔΟΠΟΥΛΟΥ ΕΛΕΝΗ;"),
+        roll_row(afm=afm, description="1").replace(";ΑΛΦΑ;", ";ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ;"),
+        roll_row(afm=afm, description="2").replace(";ΑΛΦΑ;", ";Παπαδόπουλος  Γεώργιος;"),
+        roll_row(afm=afm, description="3").replace(";ΑΛΦΑ;", ";ΠΑΠΑΔΟΠΟΥΛΟΥ ΕΛΕΝΗ;"),
     ]
     path = write("\n".join([HEADER, *rows]) + "\n", "roll.csv")
 
@@ -248,3 +248,18 @@ def test_a_roll_with_no_rows_is_refused(revenue, write):
     assert errors_of(path) == [(1, "το αρχείο δεν έχει γραμμές κάτω από την επικεφαλίδα")]
     with pytest.raises(CommandError):
         call_command("import_debts", path, stderr=io.StringIO())
+
+
+def test_a_row_given_twice_is_refused_naming_the_first(revenue, write):
+    afm = valid_afm()
+    row = roll_row(afm=afm, description="ΤΚΦ οδού Α 1")
+    other = roll_row(afm=afm, description="ΤΚΦ οδού Α 3")  # another debt, alike but for its text
+    path = write("\n".join([HEADER, row, other, row]) + "\n", "roll.csv")
+
+    assert errors_of(path) == [
+        (
+            4,
+            "η γραμμή είναι ίδια με τη γραμμή 2· αν είναι δύο οφειλές, ξεχωρίστε τες στην περιγραφή",
+        )
+    ]
+    assert len(read_roll(write("\n".join([HEADER, row, other]) + "\n", "two.csv"))) == 2
