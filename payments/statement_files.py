@@ -63,11 +63,21 @@ class Transaction:
     # The id the banks gave the transaction itself (not the payer's end-to-end id), which a
     # camt.053 repeats for a credit a camt.054 told under another entry reference.
     bank_id: str = ""
+    # What a camt entry holds, with how many alike came before it in the file (``_content``):
+    # its key when the bank gave it no reference (``content_key``). A file that gives it one may
+    # follow one that did not.
+    content: tuple = ()
 
     @property
     def signed_amount(self) -> Decimal:
         """What it did to the account's balance."""
         return self.amount if self.credit else -self.amount
+
+    @property
+    def content_key(self) -> str:
+        """Its entry's key by what it holds (only made when asked: a hash per entry costs the
+        reading of a large file a sixth of its time)."""
+        return _content_key(self.content) if self.content else ""
 
     @property
     def known_by_content(self) -> bool:
@@ -166,9 +176,18 @@ def _fallback_reference(statement: StatementFile, account: str, *parts) -> str:
     """For an entry the bank gave no reference of its own: a checksum of what it holds (the
     payer's RF and text among it) and of how many alike came before it in the file. Two alike
     payments of a day stay two; the same day in an overlapping file gives the same keys."""
+    return _content_key(_content(statement, account, *parts))
+
+
+def _content(statement: StatementFile, account: str, *parts) -> tuple:
+    """What an entry holds, and how many alike came before it in the file."""
     parts = (account, *parts)
     statement.alike[parts] += 1
-    text = "|".join(map(str, (*parts, statement.alike[parts])))
+    return (*parts, statement.alike[parts])
+
+
+def _content_key(content: tuple) -> str:
+    text = "|".join(map(str, content))
     return CONTENT_KEY + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -473,16 +492,16 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
     else:
         amounts, debits = [amount], [debit]
     paid = [_paid_with(text, detail, alone=len(details) <= 1) for detail in details or [None]]
-    if not entry_reference:
-        entry_reference = _fallback_reference(
-            statement,
-            report.account,
-            booked_on,
-            kind,
-            *amounts,
-            *(_tx_ids(detail) for detail, _ in details),
-            *(rf + "|" + remittance for rf, remittance, _payer, _account in paid),
-        )
+    content = _content(
+        statement,
+        report.account,
+        booked_on,
+        kind,
+        *amounts,
+        *(_tx_ids(detail) for detail, _ in details),
+        *(rf + "|" + remittance for rf, remittance, _payer, _account in paid),
+    )
+    entry_reference = entry_reference or _content_key(content)
     seen = set()
     transactions = zip(details or [None], amounts, debits, strict=True)
     for index, (detail, part, out) in enumerate(transactions, 1):
@@ -506,6 +525,7 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
                 payer=payer,
                 payer_account=payer_account,
                 bank_id=_bank_id(detail[0]) if detail is not None else "",
+                content=content,
             )
         )
 

@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -234,7 +234,8 @@ def _refuse_one_key_for_two(transactions: list[Transaction]) -> None:
     first: dict[tuple[str, str, str], Transaction] = {}
     for item in transactions:
         seen = first.setdefault((item.account, item.bank_reference, item.transaction_id), item)
-        if seen != item:
+        # The same entry twice has the same contents, but for their count of alike ones.
+        if seen is not item and replace(seen, content=()) != replace(item, content=()):
             raise BrokenStatement(
                 _(
                     "Η τράπεζα δίνει την ίδια αναφορά %(ref)s του λογαριασμού %(account)s σε δύο "
@@ -281,8 +282,11 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
 
 def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     """The amounts and booking days of the entries of ``batch`` the database already holds, by
-    key."""
-    wanted = _per_account({_entry(item) for item in batch}, "bank_reference")
+    key: under their references, and under what they hold (``Transaction.content_key``), as a
+    file that gave them no reference recorded them."""
+    references = {_entry(item) for item in batch}
+    references |= {(item.account, item.content_key) for item in batch if item.content_key}
+    wanted = _per_account(references, "bank_reference")
     rows = StatementEntry.objects.filter(wanted).values_list(
         "account", "bank_reference", "transaction_id", "amount", "booked_on"
     )
@@ -398,7 +402,8 @@ def _told_otherwise(batch: list[Transaction]) -> set[tuple]:
 def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list[Transaction]:
     """The transactions of ``batch`` not in ``known``; one there with another amount refuses
     the file. One ``told`` under another reference (``_told_otherwise``), the same day, amount
-    and kind, was imported then.
+    and kind, was imported then; so was one ``known`` under what it holds (a camt.054 that gave
+    it no reference, before the camt.053 that gives it one): its key says its day and amounts.
 
     An entry imported before, booked the same day, with its transactions told apart otherwise
     (a camt.054 lists a batch's credits, the camt.053 books it as one sum, or the other way
@@ -429,7 +434,8 @@ def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list
         for item, key in zip(items, keys, strict=True):
             if key not in known:
                 same = (item.account, item.bank_id, item.booked_on, item.amount, item.kind)
-                if not (item.bank_id and same in told):
+                by_content = (item.account, item.content_key, item.transaction_id)
+                if not (item.bank_id and same in told) and by_content not in known:
                     new.append(item)
             elif known[key][0] != item.amount:
                 raise _changed(entry, known[key][0], item.amount, before=known[key][1])

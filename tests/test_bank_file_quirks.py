@@ -536,3 +536,24 @@ def test_a_batch_that_nets_a_transaction_the_other_way_is_read_not_refused(make_
     out = StatementEntry.objects.get(transaction_id="N3")
     assert (out.kind, out.credit, out.payment) == ("debit", False, None)
     assert paid(first, second) == {"paid"}
+
+
+def test_a_credit_without_a_reference_is_known_again_when_the_camt053_gives_it_one(
+    make_notice, write
+):
+    """Keyed by what it holds in the camt.054, by the bank's reference in the camt.053: it was
+    recorded twice, the second time held as an overpayment that finance might have refunded."""
+    notice = make_notice("45.00")
+    paid_in = Tx(notice.total, rf=notice.rf_code, end_to_end="E2E-PAYER-77")
+    notified = camt054([Entry("X", [paid_in])]).replace(
+        "<AcctSvcrRef>X</AcctSvcrRef>", "<NtryRef>1</NtryRef>"
+    )
+    stated = camt053([Entry("2026120400017", [paid_in]), credit("OTHER", "5.00")])
+
+    run(write(notified, "054.xml"))
+    output = run(write(stated, "053.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert Payment.objects.filter(amount=notice.total).count() == 1
+    assert Payment.objects.count() == 2  # the other credit of the day, recorded
+    assert paid(notice) == {"paid"}
