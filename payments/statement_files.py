@@ -180,14 +180,16 @@ def _fallback_reference(statement: StatementFile, account: str, *parts) -> str:
 
 
 def _content(statement: StatementFile, account: str, *parts) -> tuple:
-    """What an entry holds, and how many alike came before it in the file."""
+    """What an entry holds, and how many alike came before it in the file: (parts, count), the
+    parts the counter's own key (a file's hundred thousand entries keep one tuple each)."""
     parts = (account, *parts)
     statement.alike[parts] += 1
-    return (*parts, statement.alike[parts])
+    return parts, statement.alike[parts]
 
 
 def _content_key(content: tuple) -> str:
-    text = "|".join(map(str, content))
+    parts, count = content
+    text = "|".join(map(str, (*parts, count)))
     return CONTENT_KEY + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -499,7 +501,8 @@ def _read_entry(entry, plans: dict, report: Report | None, statement: StatementF
         kind,
         *amounts,
         *(_tx_ids(detail) for detail, _ in details),
-        *(rf + "|" + remittance for rf, remittance, _payer, _account in paid),
+        # Each RF and text as they are («rf|text» once they are joined), no string made anew.
+        *(part for rf, remittance, _payer, _account in paid for part in (rf, remittance)),
     )
     entry_reference = entry_reference or _content_key(content)
     seen = set()
