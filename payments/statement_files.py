@@ -75,8 +75,8 @@ class Transaction:
 
     @property
     def content_key(self) -> str:
-        """Its entry's key by what it holds (only made when asked: a hash per entry costs the
-        reading of a large file a sixth of its time)."""
+        """Its entry's key by what it holds, made when an import looks it up, not as the file is
+        read: the reading is the one step of an import that no worker process shares."""
         return _content_key(self.content) if self.content else ""
 
     @property

@@ -282,17 +282,28 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
 
 def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     """The amounts and booking days of the entries of ``batch`` the database already holds, by
-    key: under their references, and under what they hold (``Transaction.content_key``), as a
-    file that gave them no reference recorded them."""
-    references = {_entry(item) for item in batch}
-    references |= {(item.account, item.content_key) for item in batch if item.content_key}
-    wanted = _per_account(references, "bank_reference")
-    rows = StatementEntry.objects.filter(wanted).values_list(
+    key: under their references, or under what they hold (``Transaction.content_key``), as a
+    file that gave them no reference recorded them (a camt.054 before the camt.053 that gives
+    them one): those are told under the key they have here, so each is skipped as imported."""
+    by_content = {}
+    for item in batch:
+        if item.content_key and item.content_key != item.bank_reference:
+            by_content[item.account, item.content_key, item.transaction_id] = (
+                item.account,
+                item.bank_reference,
+                item.transaction_id,
+            )
+    references = {_entry(item) for item in batch} | {key[:2] for key in by_content}
+    rows = StatementEntry.objects.filter(_per_account(references, "bank_reference")).values_list(
         "account", "bank_reference", "transaction_id", "amount", "booked_on"
     )
     with _planned_for_these_values():
         rows = list(rows)
-    return {(account, ref, tx): (amount, booked) for account, ref, tx, amount, booked in rows}
+    known = {(account, ref, tx): (amount, booked) for account, ref, tx, amount, booked in rows}
+    for held, key in by_content.items():
+        if held in known and key not in known:
+            known[key] = known.pop(held)
+    return known
 
 
 def _per_account(pairs: set[tuple[str, str]], field: str) -> Q:
@@ -402,8 +413,7 @@ def _told_otherwise(batch: list[Transaction]) -> set[tuple]:
 def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list[Transaction]:
     """The transactions of ``batch`` not in ``known``; one there with another amount refuses
     the file. One ``told`` under another reference (``_told_otherwise``), the same day, amount
-    and kind, was imported then; so was one ``known`` under what it holds (a camt.054 that gave
-    it no reference, before the camt.053 that gives it one): its key says its day and amounts.
+    and kind, was imported then.
 
     An entry imported before, booked the same day, with its transactions told apart otherwise
     (a camt.054 lists a batch's credits, the camt.053 books it as one sum, or the other way
@@ -434,8 +444,7 @@ def _new(batch: list[Transaction], known: dict, told: set = frozenset()) -> list
         for item, key in zip(items, keys, strict=True):
             if key not in known:
                 same = (item.account, item.bank_id, item.booked_on, item.amount, item.kind)
-                by_content = (item.account, item.content_key, item.transaction_id)
-                if not (item.bank_id and same in told) and by_content not in known:
+                if not (item.bank_id and same in told):
                     new.append(item)
             elif known[key][0] != item.amount:
                 raise _changed(entry, known[key][0], item.amount, before=known[key][1])
