@@ -565,6 +565,17 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 candidates=selectors.poolable_with(payment, debtor=notice.debtor, notice=notice),
             )
         if pool is not None and pool.is_bound:
+            done = selectors.receipt_paying(notice, payment)
+            if done is not None:  # the form sent again, a second click: not a refusal
+                messages.info(
+                    request,
+                    format_html(
+                        "{} {}",
+                        gettext("Το ειδοποιητήριο έχει ήδη εξοφληθεί με αυτή την πληρωμή:"),
+                        receipt_links(done),
+                    ),
+                )
+                return redirect(self.back_to(payment))
             try:
                 receipt = services.apply_unapplied(
                     payment, notice, actor=request.user, together=pool.picked()
@@ -616,8 +627,10 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 candidates=selectors.poolable_with(payment, debtor=debtor),
             )
             if lines.is_valid():
+                # Confirmed only with the total the review showed: without it, reviewed again.
+                confirm = "confirm" in request.POST and lines.cleaned_data["total"] is not None
                 try:
-                    if "confirm" in request.POST:
+                    if confirm:
                         receipt = services.apply_unapplied_to_debts(
                             payment,
                             debtor,

@@ -98,7 +98,15 @@ class NoticePickForm(forms.Form):
 
 class PooledChoiceField(forms.ModelMultipleChoiceField):
     """Each payment as finance judges it a part: its reference, day, payer, what the payer named
-    and what it holds."""
+    and what it holds. One no longer among them was most likely applied or returned by someone
+    else since the page was shown (or its id was tampered with)."""
+
+    default_error_messages = {
+        "invalid_choice": _(
+            "Η πληρωμή με αριθμό %(value)s δεν είναι πια από αυτές που διατίθενται μαζί: "
+            "διατέθηκε ή επιστράφηκε στο μεταξύ; Ανοίξτε ξανά τη σελίδα."
+        ),
+    }
 
     def label_from_instance(self, payment):
         return _(

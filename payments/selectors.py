@@ -115,6 +115,20 @@ def notice_by_rf(text: str) -> PaymentNotice | None:
     return PaymentNotice.objects.select_related("debtor").filter(rf_code=rf).first()
 
 
+def receipt_paying(notice: PaymentNotice, payment: Payment) -> Receipt | None:
+    """The receipt by which ``payment`` (alone or with others) paid ``notice``, if it did and
+    the notice stands paid (a receipt reversed leaves its notice cancelled)."""
+    if notice.status != PaymentNotice.Status.PAID:
+        return None
+    allocation = (
+        Allocation.objects.filter(notice=notice, payment=payment)
+        .select_related("receipt")
+        .order_by("-pk")
+        .first()
+    )
+    return allocation.receipt if allocation else None
+
+
 def poolable_with(
     payment: Payment, *, debtor: Debtor, notice: PaymentNotice | None = None
 ) -> QuerySet[Payment]:

@@ -28,7 +28,7 @@ from debts.models import (
     Settlement,
     principal_before,
 )
-from debts.money import ZERO
+from debts.money import ZERO, euros
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from debts.tap import properties_of
@@ -905,25 +905,28 @@ def mark_for_return(
 
     ``expected_balance`` is the balance the person was shown: if it moved since (the same form
     sent twice, or someone else applied or returned some of it), nothing is set aside, so two
-    people, or two clicks, never return the same money twice.
+    people, or two clicks, never return the same money twice. The refusal stays until the page
+    is opened again: the second of two clicks sees it, not the first's success, and sent once
+    more it must not return the money again.
     """
     (payment,) = _lock_payments([payment.pk])
     balance = unapplied_balance(payment)
     if balance != expected_balance:
         raise ValidationError(
             _(
-                "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s €): ελέγξτε το πριν "
-                "σημειώσετε επιστροφή."
+                "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s): ανοίξτε ξανά τη "
+                "σελίδα της πληρωμής και δείτε τι διατέθηκε ή επιστράφηκε, πριν σημειώσετε "
+                "επιστροφή."
             )
-            % {"balance": balance},
+            % {"balance": euros(balance)},
             "balance_changed",
         )
     if not reason.strip():
         raise ValidationError(_("Γράψτε την αιτιολογία της επιστροφής."), "no_reason")
     if not ZERO < amount <= balance:
         raise ValidationError(
-            _("Επιστρέφεται από 0,01 € έως το αδιάθετο υπόλοιπο (%(balance)s €).")
-            % {"balance": balance},
+            _("Επιστρέφεται από 0,01 € έως το αδιάθετο υπόλοιπο (%(balance)s).")
+            % {"balance": euros(balance)},
             "return_amount",
         )
     UnappliedEntry.objects.create(

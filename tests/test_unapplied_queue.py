@@ -343,3 +343,47 @@ def test_a_card_payments_return_is_left_to_the_gateway_not_recorded_by_hand(clie
     assert "μέσω της πύλης πληρωμών" in refused.content.decode()
     payment_return.refresh_from_db()
     assert payment_return.status == PaymentReturn.Status.REQUESTED  # the sweep refunds it
+
+
+def test_applying_to_a_notice_sent_twice_tells_the_second_click_it_is_done(
+    client, finance, held, debtor, debts
+):
+    """Not «the notice cannot be paid: already paid», which reads as a failure."""
+    notice = build_notice(debtor, debts=debts)
+    client.post(url("payment_apply", held.pk), {"notice": notice.pk})
+
+    again = client.post(url("payment_apply", held.pk), {"notice": notice.pk})
+
+    assert again["Location"] == url("payment_change", held.pk)
+    receipt = Receipt.objects.get()
+    message = messages_of(again)[-1]  # after the first click's, not shown as it was not followed
+    assert message.startswith("Το ειδοποιητήριο έχει ήδη εξοφληθεί με αυτή την πληρωμή:")
+    assert receipt.display_number in message
+    assert unapplied_balance(held) == Decimal("500.00") - notice.total
+
+
+def test_picked_debts_confirmed_without_the_total_reviewed_are_reviewed_again(
+    client, finance, held, debtor, debts
+):
+    """The total the review showed is what a notice is built for: without it, nothing is
+    applied on amounts nobody saw (the surcharges may have grown since)."""
+    action = url("payment_apply_lines", held.pk) + f"?debtor={debtor.pk}"
+
+    response = client.post(action, {"debts": [debts[0].pk], "confirm": "1"})
+
+    assert response.status_code == 200
+    assert response.context["draft"].total > 0, "the review, shown again"
+    assert not PaymentNotice.objects.exists() and not Receipt.objects.exists()
+    assert unapplied_balance(held) == Decimal("500.00")
+
+
+def test_a_return_refused_as_the_balance_changed_says_how_to_see_it(client, finance, held):
+    posted = {"amount": "100.00", "reason": "Άγνωστος κωδικός", "balance": "500.00"}
+    client.post(url("payment_return", held.pk), {**posted, "amount": "200.00"})
+
+    response = client.post(url("payment_return", held.pk), posted)
+
+    page = response.content.decode()
+    assert "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα 300,00 €)" in page
+    assert "ανοίξτε ξανά τη σελίδα της πληρωμής" in page
+    assert unapplied_balance(held) == Decimal("300.00")
