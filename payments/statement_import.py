@@ -72,10 +72,24 @@ class ImportSummary(Counts):
     """What an import did (or, dry, would do), with the file's own totals to check it against."""
 
     statement: StatementFile = field(kw_only=True)
+    # The file's entries that batches committed: a failure after them leaves them recorded.
+    committed: int = 0
 
     @property
     def read(self) -> int:
-        return len(self.statement.transactions)
+        """Every transaction the summary goes on to count, those left aside too (not booked, of
+        no money): its lines add up to it."""
+        statement = self.statement
+        return len(statement.transactions) + statement.not_booked + statement.no_money
+
+
+class ImportStopped(RuntimeError):
+    """An import that failed after some of its batches committed (a worker's connection cut, the
+    database gone): they stay recorded, and running the file again finishes it."""
+
+    def __init__(self, cause: BaseException, summary: ImportSummary):
+        super().__init__(str(cause))
+        self.summary = summary
 
 
 def payment_reference(transaction: Transaction) -> str:
@@ -120,7 +134,12 @@ def import_bank_statement(
             transaction.set_rollback(True)
     else:
         with one_import_at_a_time(waiting):
-            _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
+            try:
+                _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
+            except Exception as error:
+                if summary.committed:
+                    raise ImportStopped(error, summary) from error
+                raise
     return summary
 
 
@@ -159,6 +178,7 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
     def done(batch, counts: Counts) -> None:
         nonlocal handled
         summary.add(counts)
+        summary.committed += len(batch)
         handled += len(batch)
         if progress:
             progress(handled, total)

@@ -3,13 +3,14 @@ and a worker's failure raised in the command, with nothing recorded twice when r
 
 import io
 import os
+import re
 import time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 
 from debts.models import PaymentNotice
 from payments import ledger, statement_import
@@ -125,13 +126,15 @@ def test_a_batch_failing_in_a_worker_stops_the_import_and_a_second_run_finishes_
     # The first batch a worker gets fails at once; the other worker's takes a while, so the
     # failure is heard before any batch is done: no batch is handed out after it.
     processes = settling_in(then=("BR-2", refuse), slow=0.3)
-    with pytest.raises(ValidationError, match="refused this batch"):
+    with pytest.raises(statement_import.ImportStopped, match="refused this batch") as stopped:
         statement_import.import_bank_statement(path, batch_size=2, workers=2)
 
+    # Stopped, not refused: batches committed before the failure stay.
+    assert isinstance(stopped.value.__cause__, ValidationError)
     ran = processes()
     assert len(ran) == 3 and len(set(ran)) == 3, "the command's batch, then one per worker"
     committed = Payment.objects.count()
-    assert committed == StatementEntry.objects.count() == 4
+    assert committed == StatementEntry.objects.count() == stopped.value.summary.committed == 4
     assert not Payment.objects.filter(reference__contains="BR-2").exists()
 
     settling_in()
@@ -244,3 +247,33 @@ def _import_lock_held() -> bool:
             " WHERE locktype = 'advisory' AND granted AND datname = current_database()"
         )
         return cursor.fetchone()[0] == 1
+
+
+def test_a_file_stopped_by_the_database_is_reported_and_the_next_file_imported(
+    make_notice, write, settling_in, monkeypatch
+):
+    """A worker's connection cut (a restart, a failover) stopped the command with a traceback,
+    and the files after it were never imported."""
+    monkeypatch.setattr(statement_import, "BATCH_SIZE", 2)
+    notices = [make_notice() for _ in range(10)]
+    stopped = write(paying_each(notices[:6]), "stopped.xml")
+    after = write(
+        camt054([credit(f"AFTER-{n}", x.total, x.rf_code) for n, x in enumerate(notices[6:])]),
+        "after.xml",
+    )
+
+    def cut():
+        raise OperationalError("the connection is closed")
+
+    settling_in(then=("BR-2", cut), slow=0.3)
+    out = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_bank_statement", stopped, after, no_progress=True, workers=2, stdout=out
+        )
+
+    assert re.search(r"stopped\.xml δεν εισήχθη ολόκληρο \(\d από 6 κινήσεις\)", str(refused.value))
+    assert "the connection is closed" in str(refused.value)
+    assert "εκτελέστε ξανά" in str(refused.value)
+    assert "after.xml" in out.getvalue() and "Εξοφλήθηκαν: 4" in out.getvalue()
+    assert Payment.objects.filter(reference__contains="AFTER-").count() == 4

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -122,7 +122,7 @@ def test_every_reason_money_is_held_and_debits_and_returns_apart(make_notice, wr
         ("return", Decimal("12.00")),
     ]
     assert Payment.objects.filter(channel="bank").count() == 9
-    assert "Κινήσεις που διαβάστηκαν: 11" in output
+    assert "Κινήσεις που διαβάστηκαν: 12" in output  # the pending one too, «αγνοήθηκαν»
     assert "Μη λογιστικοποιημένες, αγνοήθηκαν: 1" in output
     assert "Χρέωση, χωριστά: 1 (30,00 €)" in output
 
@@ -218,7 +218,7 @@ def test_a_refusal_that_no_race_explains_is_raised_after_three_runs(
     looked_up = []
     monkeypatch.setattr(statement_import, "_known", lambda batch: looked_up.append(batch) or {})
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(CommandError, match="δεν καταχωρίστηκε τίποτα: σφάλμα της βάσης δεδομένων"):
         run(path)
 
     # The check of the whole file, then each run of the batch.
@@ -513,3 +513,18 @@ def test_on_a_terminal_a_progress_bar_counts_the_entries(make_notice, write, mon
 
     assert "Εξοφλήθηκαν: 2" in output.getvalue()
     assert "| 3/3 [" in terminal.getvalue(), "the repeat counted as done, skipped"
+
+
+def test_a_dry_run_of_several_files_shows_what_the_real_run_does(make_notice, write):
+    """Each file rolled back on its own, the camt.053 was shown paying again what its camt.054
+    had just been shown paying."""
+    notices = [make_notice() for _ in range(3)]
+    credits = [credit(f"P-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]
+    files = [write(camt054(credits), "054.xml"), write(camt053(credits), "053.xml")]
+
+    dry = run(*files, dry_run=True)
+
+    assert not Payment.objects.exists() and not StatementEntry.objects.exists()
+    real = run(*files)
+    assert dry.replace("Δοκιμαστική εκτέλεση: δεν καταχωρίστηκε τίποτα.\n", "") == real
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 3" in real

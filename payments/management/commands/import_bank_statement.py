@@ -5,6 +5,7 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,11 +13,10 @@ from tqdm import tqdm
 
 from debts.command_files import check_readable
 from debts.money import euros
-from payments.batch_workers import WorkerDied
 from payments.models import StatementEntry, UnappliedReason
 from payments.selectors import paid_in_parts
 from payments.statement_files import BrokenStatement
-from payments.statement_import import import_bank_statement
+from payments.statement_import import ImportStopped, import_bank_statement
 
 # Two processes keep Python and the database busy at once (bench/README: 100,000 credits in
 # about half the time of one); a third gained nothing on two cores.
@@ -50,8 +50,21 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError(_("Το --workers είναι τουλάχιστον 1."))
         check_readable(*files)
-        # Each file on its own: one refused does not keep the others out; all refusals are
-        # reported at the end, and the command then fails.
+        if dry_run:
+            # The files in one transaction rolled back at the end, in one process: each sees
+            # what those before it would record, as in the real run (a camt.053 after its
+            # camt.054 skips the credits the other carried).
+            with transaction.atomic():
+                refusals = self._import_each(files, True, no_progress, 1)
+                transaction.set_rollback(True)
+        else:
+            refusals = self._import_each(files, False, no_progress, workers)
+        if refusals:
+            raise CommandError("\n".join(refusals))
+
+    def _import_each(self, files, dry_run, no_progress, workers) -> list[str]:
+        """Each file on its own: one refused, or stopped, does not keep the others out. The
+        refusals, for the end, when the command then fails."""
         refusals, imported = [], False
         for path in files:
             try:
@@ -66,11 +79,25 @@ class Command(BaseCommand):
                     _("Το αρχείο %(path)s απορρίφθηκε: %(why)s")
                     % {"path": path, "why": " ".join(error.messages)}
                 )
-            except WorkerDied as error:
+            except ImportStopped as error:
                 refusals.append(
                     _(
-                        "Το αρχείο %(path)s δεν εισήχθη ολόκληρο: %(why)s Ό,τι καταχωρίστηκε "
-                        "μένει· εκτελέστε ξανά την εντολή για να ολοκληρωθεί."
+                        "Το αρχείο %(path)s δεν εισήχθη ολόκληρο (%(done)s από %(total)s "
+                        "κινήσεις): %(why)s Ό,τι καταχωρίστηκε μένει· εκτελέστε ξανά την εντολή "
+                        "για να ολοκληρωθεί."
+                    )
+                    % {
+                        "path": path,
+                        "done": error.summary.committed,
+                        "total": len(error.summary.statement.transactions),
+                        "why": error,
+                    }
+                )
+            except DatabaseError as error:
+                refusals.append(
+                    _(
+                        "Το αρχείο %(path)s δεν εισήχθη, δεν καταχωρίστηκε τίποτα: σφάλμα της "
+                        "βάσης δεδομένων (%(why)s)."
                     )
                     % {"path": path, "why": error}
                 )
@@ -79,8 +106,7 @@ class Command(BaseCommand):
                 imported = True
         if imported and not dry_run:
             self._parts_to_pool()
-        if refusals:
-            raise CommandError("\n".join(refusals))
+        return refusals
 
     def _parts_to_pool(self) -> None:
         """Tell of held payments that, together, pay the notice they name: a person pools them."""
@@ -101,7 +127,8 @@ class Command(BaseCommand):
                 % {"path": path}
             )
 
-        options = {"dry_run": dry_run, "workers": workers, "waiting": waiting}
+        # A dry run is rolled back by ``handle``, all its files together.
+        options = {"workers": workers, "waiting": waiting}
         if no_progress or not sys.stderr.isatty():
             return import_bank_statement(path, **options)
         # The unit is a plural noun after a number ("100000 εγγραφές"), and "/s" after a rate.
