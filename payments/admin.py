@@ -392,7 +392,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
         if lines.is_bound and not lines.is_valid():
             messages.error(request, " ".join(e for errors in lines.errors.values() for e in errors))
         elif lines.is_bound:
-            confirm = "confirm" in request.POST and lines.cleaned_data["total"] is not None
+            confirm = lines.confirmed()
             pay_form = CounterPaymentForm(request.POST if confirm else None)
             if confirm and pay_form.is_valid():
                 try:
@@ -627,10 +627,8 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 candidates=selectors.poolable_with(payment, debtor=debtor),
             )
             if lines.is_valid():
-                # Confirmed only with the total the review showed: without it, reviewed again.
-                confirm = "confirm" in request.POST and lines.cleaned_data["total"] is not None
                 try:
-                    if confirm:
+                    if lines.confirmed():
                         receipt = services.apply_unapplied_to_debts(
                             payment,
                             debtor,

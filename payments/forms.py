@@ -81,6 +81,11 @@ class LinesForm(NoticeSelectionForm):
         max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput
     )
 
+    def confirmed(self) -> bool:
+        """Whether the post confirms a review: asked to, with the total the review showed;
+        without it, the lines are reviewed again, never applied on amounts nobody saw."""
+        return "confirm" in self.data and self.cleaned_data["total"] is not None
+
 
 class NoticeRfForm(forms.Form):
     rf = forms.CharField(

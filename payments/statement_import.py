@@ -111,35 +111,30 @@ def import_bank_statement(
     path: str | Path,
     *,
     actor=None,
-    dry_run: bool = False,
     batch_size: int | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     waiting: Callable[[], None] | None = None,
 ) -> ImportSummary:
-    """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read); ``dry_run``
-    does it all in a transaction rolled back at the end; ``workers`` above one runs the batches
-    after the first in that many processes (``batch_workers``), outside a transaction only;
+    """Import the statement at ``path`` (``BrokenStatement`` if it cannot be read). A dry run is
+    the caller's: inside a transaction it rolls back (``import_bank_statement --dry-run``), where
+    the batches run in this process. ``workers`` above one runs the batches after the first in
+    that many processes (``batch_workers``), outside a transaction only;
     ``progress`` is told, once the file is read and after each batch, how many of its entries are
     done and how many it has; ``waiting``, that another import is running, which this one waits
     for (``import_lock``). ``batch_size`` is ``BATCH_SIZE`` unless given."""
     batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
     _refuse_too_long(statement.transactions)
-    _refuse_one_key_for_two(statement.transactions)
     summary = ImportSummary(statement=statement)
-    if dry_run:
-        with transaction.atomic():
-            _import(statement, Path(path).name, summary, actor, batch_size, 1, progress)
-            transaction.set_rollback(True)
-    else:
-        with one_import_at_a_time(waiting):
-            try:
-                _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
-            except Exception as error:
-                if summary.committed:
-                    raise ImportStopped(error, summary) from error
-                raise
+    with one_import_at_a_time(waiting):
+        try:
+            _import(statement, Path(path).name, summary, actor, batch_size, workers, progress)
+        except Exception as error:
+            # Batches committed stay; in a caller's transaction (a dry run) none did.
+            if summary.committed and not connection.in_atomic_block:
+                raise ImportStopped(error, summary) from error
+            raise
     return summary
 
 
@@ -246,11 +241,11 @@ def _refuse_too_long(transactions: list[Transaction]) -> None:
                 )
 
 
-def _refuse_one_key_for_two(transactions: list[Transaction]) -> None:
-    """Refuse a file that gives two different transactions one key (account, bank reference,
-    transaction): kept once, as a file that repeats an entry is read (``_unique``), the other's
-    money would be left out without a word; the key tells them apart for nobody, so the bank
-    must."""
+def _unique(transactions: list[Transaction]) -> list[Transaction]:
+    """The file's transactions, one per key (account, bank reference, transaction): a file that
+    repeats one carries it once. One key given to two that differ refuses the file: kept once,
+    the other's money would be left out without a word; the key tells them apart for nobody,
+    so the bank must."""
     first: dict[tuple[str, str, str], Transaction] = {}
     for item in transactions:
         seen = first.setdefault((item.account, item.bank_reference, item.transaction_id), item)
@@ -272,15 +267,7 @@ def _refuse_one_key_for_two(transactions: list[Transaction]) -> None:
                     "second_day": date_format(item.booked_on, "SHORT_DATE_FORMAT"),
                 }
             )
-
-
-def _unique(transactions: list[Transaction]) -> list[Transaction]:
-    """The file's transactions, one per key: a file that repeats one carries it once (one key
-    for two that differ is refused, ``_refuse_one_key_for_two``)."""
-    seen = {}
-    for item in transactions:
-        seen.setdefault((item.account, item.bank_reference, item.transaction_id), item)
-    return list(seen.values())
+    return list(first.values())
 
 
 def _statement_record(statement: StatementFile, file_name: str, actor) -> BankStatement:

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -528,3 +528,27 @@ def test_a_dry_run_of_several_files_shows_what_the_real_run_does(make_notice, wr
     real = run(*files)
     assert dry.replace("Δοκιμαστική εκτέλεση: δεν καταχωρίστηκε τίποτα.\n", "") == real
     assert "Ήδη εισηγμένες, παραλείφθηκαν: 3" in real
+
+
+def test_a_dry_run_that_fails_halfway_says_nothing_was_recorded(make_notice, write, monkeypatch):
+    """Its batches before the failure are rolled back with the rest: not «what was recorded
+    stays; run it again», as a real run stopped halfway is told."""
+    notices = [make_notice() for _ in range(3)]
+    path = write(camt054([credit(f"H-{n}", x.total, x.rf_code) for n, x in enumerate(notices)]))
+    monkeypatch.setattr(statement_import, "BATCH_SIZE", 1)
+    real, calls = statement_import.settle_many, []
+
+    def fail_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("the connection is closed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(statement_import, "settle_many", fail_second)
+
+    with pytest.raises(CommandError) as refused:
+        run(path, dry_run=True)
+
+    assert "δεν καταχωρίστηκε τίποτα" in str(refused.value)
+    assert "εκτελέστε ξανά" not in str(refused.value)
+    assert not Payment.objects.exists()

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         refusals, imported = [], False
         for path in files:
             try:
-                summary = self._import(path, dry_run, no_progress, workers)
+                summary = self._import(path, no_progress, workers)
             except BrokenStatement as error:
                 refusals.append(
                     _("Το αρχείο %(path)s απορρίφθηκε, δεν καταχωρίστηκε τίποτα: %(why)s")
@@ -120,14 +120,13 @@ class Command(BaseCommand):
                 % {"n": count}
             )
 
-    def _import(self, path, dry_run, no_progress, workers):
+    def _import(self, path, no_progress, workers):
         def waiting() -> None:
             self.stderr.write(
                 _("%(path)s: εκτελείται άλλη εισαγωγή αρχείων τράπεζας· αναμονή να τελειώσει…")
                 % {"path": path}
             )
 
-        # A dry run is rolled back by ``handle``, all its files together.
         options = {"workers": workers, "waiting": waiting}
         if no_progress or not sys.stderr.isatty():
             return import_bank_statement(path, **options)
