@@ -93,15 +93,15 @@ class RollSummary:
     roll_numbers: list[str] = field(default_factory=list)
 
 
-def _key(header) -> str:
-    """A header as it is recognised: case, accents, dots and spacing aside («ΠΕΡΙΟΔΟΣ» as Greek
-    capitals are written, «Α.Φ.Μ.»)."""
-    letters = unicodedata.normalize("NFD", str(header or "").casefold())
+def _plain(text) -> str:
+    """A header, or a name, as it is compared: case, accents, dots and spacing aside
+    («ΠΕΡΙΟΔΟΣ» as Greek capitals are written, «Α.Φ.Μ.»)."""
+    letters = unicodedata.normalize("NFD", str(text or "").casefold())
     bare = "".join(c for c in letters if not unicodedata.combining(c)).replace(".", "")
     return " ".join(bare.split())
 
 
-HEADERS = {_key(name): column for column, names in COLUMNS.items() for name in names}
+HEADERS = {_plain(name): column for column, names in COLUMNS.items() for name in names}
 
 
 def _xlsx_rows(path: Path):
@@ -186,7 +186,7 @@ def _raw_rows(path: Path):
     first, header = next(rows, (1, None))
     if header is None:
         raise BadRoll([(1, _("το αρχείο είναι κενό"))])
-    columns = [HEADERS.get(_key(name)) for name in header]
+    columns = [HEADERS.get(_plain(name)) for name in header]
     errors = _header_errors(header, columns)
     if errors:
         raise BadRoll([(first, message) for message in errors])
@@ -350,7 +350,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
             bad(_("λείπει το ονοματεπώνυμο ή η επωνυμία (έως 200 χαρακτήρες)"))
         else:
             first = named.setdefault(afm, (name, line))
-            if _key(first[0]) != _key(name):
+            if _plain(first[0]) != _plain(name):
                 # One of the two ΑΦΜ is likely mistyped: its debts would go to another person.
                 bad(
                     _("ο ΑΦΜ %(afm)s έχει άλλο ονοματεπώνυμο στη γραμμή %(line)s («%(name)s»)")
