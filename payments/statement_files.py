@@ -64,8 +64,8 @@ class Transaction:
     # camt.053 repeats for a credit a camt.054 told under another entry reference.
     bank_id: str = ""
     # What a camt entry holds, with how many alike came before it in the file (``_content``):
-    # its key when the bank gave it no reference (``content_key``). A file that gives it one may
-    # follow one that did not.
+    # its key when the bank gave it no reference (``content_key``), and kept with it when the
+    # bank did. A file that gives it a reference may come before or after one that did not.
     content: tuple = ()
 
     @property

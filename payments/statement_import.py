@@ -289,27 +289,31 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
 
 def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     """The amounts and booking days of the entries of ``batch`` the database already holds, by
-    key: under their references, or under what they hold (``Transaction.content_key``), as a
-    file that gave them no reference recorded them (a camt.054 before the camt.053 that gives
-    them one): those are told under the key they have here, so each is skipped as imported."""
-    by_content = {}
-    for item in batch:
-        if item.content_key and item.content_key != item.bank_reference:
-            by_content[item.account, item.content_key, item.transaction_id] = (
-                item.account,
-                item.bank_reference,
-                item.transaction_id,
-            )
-    references = {_entry(item) for item in batch} | {key[:2] for key in by_content}
-    rows = StatementEntry.objects.filter(_per_account(references, "bank_reference")).values_list(
-        "account", "bank_reference", "transaction_id", "amount", "booked_on"
+    key: those recorded under the references here, and those recorded under another key, or
+    none, for what they held (``Transaction.content_key``): a camt.054 and the day's camt.053,
+    either first, one giving the entry no reference. Those are told under the key they have
+    here, so each is skipped as imported."""
+    references = {_entry(item) for item in batch}
+    contents = {(item.account, item.content_key) for item in batch if item.content}
+    wanted = _per_account(references, "bank_reference")
+    if contents:
+        wanted |= _per_account(contents, "content_key")
+    rows = StatementEntry.objects.filter(wanted).values_list(
+        "account", "bank_reference", "transaction_id", "content_key", "amount", "booked_on"
     )
     with _planned_for_these_values():
         rows = list(rows)
-    known = {(account, ref, tx): (amount, booked) for account, ref, tx, amount, booked in rows}
-    for held, key in by_content.items():
-        if held in known and key not in known:
-            known[key] = known.pop(held)
+    known, by_content = {}, {}
+    for account, reference, transaction_id, content_key, amount, booked in rows:
+        if (account, reference) in references:
+            known[account, reference, transaction_id] = amount, booked
+        if content_key:
+            by_content[account, content_key, transaction_id] = amount, booked
+    for item in batch:
+        key = (item.account, item.bank_reference, item.transaction_id)
+        held = (item.account, item.content_key, item.transaction_id)
+        if item.content and key not in known and held in by_content:
+            known[key] = by_content[held]
     return known
 
 
@@ -534,6 +538,7 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
             "payer",
             "payer_account",
             "payment",
+            "content_key",
         ],
         [
             (
@@ -551,6 +556,7 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
                 item.payer[:200],
                 item.payer_account[:34],
                 payments[id(item)].pk if id(item) in payments else None,
+                item.content_key,
             )
             for item in new
         ],

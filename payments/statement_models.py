@@ -72,6 +72,10 @@ class StatementEntry(models.Model):
     remittance = models.CharField(_("αιτιολογία"), max_length=500, blank=True)
     payer = models.CharField(_("πληρωτής"), max_length=200, blank=True)
     payer_account = models.CharField(_("λογαριασμός πληρωτή"), max_length=34, blank=True)
+    # What a camt entry held, as a key (``Transaction.content_key``): the entry's key when the
+    # bank gave it no reference, and how an import finds it again in a file that gives it
+    # another key, or none, for the same money (a camt.054 and the day's camt.053).
+    content_key = models.CharField(_("κλειδί περιεχομένου"), max_length=36, blank=True)
     payment = models.OneToOneField(
         "payments.Payment",
         models.PROTECT,
@@ -85,9 +89,15 @@ class StatementEntry(models.Model):
         verbose_name = _("κίνηση τράπεζας")
         verbose_name_plural = _("κινήσεις τράπεζας")
         ordering = ["booked_on", "id"]
-        # The look-up of a transaction by the banks' own id, under whatever entry it came.
         indexes = [
-            models.Index(fields=["account", "transaction_id"], name="statemententry_by_bank_id")
+            # The look-up of a transaction by the banks' own id, under whatever entry it came.
+            models.Index(fields=["account", "transaction_id"], name="statemententry_by_bank_id"),
+            # …and of an entry by what it held (an MT940's lines hold no content key).
+            models.Index(
+                fields=["account", "content_key"],
+                condition=~Q(content_key=""),
+                name="statemententry_by_content",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -557,3 +557,25 @@ def test_a_credit_without_a_reference_is_known_again_when_the_camt053_gives_it_o
     assert Payment.objects.filter(amount=notice.total).count() == 1
     assert Payment.objects.count() == 2  # the other credit of the day, recorded
     assert paid(notice) == {"paid"}
+
+
+def test_a_credit_the_camt053_gave_a_reference_is_known_in_a_camt054_without_one(
+    make_notice, write
+):
+    """The other order of the test above: the day's camt.053 imported first, then a camt.054 of
+    the same day that gives its credit no reference (a notification imported late). Keyed by
+    what it holds, it was not found under the camt.053's reference and was recorded again."""
+    notice = make_notice("45.00")
+    paid_in = Tx(notice.total, rf=notice.rf_code, end_to_end="E2E-PAYER-77")
+    stated = camt053([Entry("2026120400017", [paid_in]), credit("OTHER", "5.00")])
+    notified = camt054([Entry("X", [paid_in])]).replace(
+        "<AcctSvcrRef>X</AcctSvcrRef>", "<NtryRef>1</NtryRef>"
+    )
+
+    run(write(stated, "053.xml"))
+    output = run(write(notified, "054.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 1" in output
+    assert Payment.objects.filter(amount=notice.total).count() == 1
+    assert paid(notice) == {"paid"}
+    assert StatementEntry.objects.count() == 2

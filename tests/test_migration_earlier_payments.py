@@ -5,10 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from payments import ledger
+from tests.migrations import migrate, migrate_to_latest, migrated_back_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,18 +19,10 @@ BEFORE = [
 AFTER = [("payments", "0008_receipts_for_earlier_payments")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def before_receipts():
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    with migrated_back_to(BEFORE) as apps:
+        yield apps
 
 
 def test_an_earlier_payment_gets_its_allocations_and_receipt(before_receipts):
@@ -76,7 +67,7 @@ def test_an_earlier_payment_gets_its_allocations_and_receipt(before_receipts):
 
     migrate(AFTER)
     # The rest of the migrations too, so that today's models read what this one wrote.
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     from payments.models import Payment as Current
 
