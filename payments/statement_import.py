@@ -289,10 +289,11 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
 
 def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     """The amounts and booking days of the entries of ``batch`` the database already holds, by
-    key: those recorded under the references here, and those recorded under another key, or
-    none, for what they held (``Transaction.content_key``): a camt.054 and the day's camt.053,
-    either first, one giving the entry no reference. Those are told under the key they have
-    here, so each is skipped as imported."""
+    key: those recorded under the references here, and those recorded for what they held
+    (``Transaction.content_key``) where one side had no reference of the bank's: a camt.054
+    and the day's camt.053, either first, one giving the entry no reference. Those are told
+    under the key they have here, so each is skipped as imported. Two references of the bank's
+    are two entries however alike (two payments of a day of one notice's amount)."""
     references = {_entry(item) for item in batch}
     contents = {(item.account, item.content_key) for item in batch if item.content}
     wanted = _per_account(references, "bank_reference")
@@ -303,17 +304,22 @@ def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     )
     with _planned_for_these_values():
         rows = list(rows)
-    known, by_content = {}, {}
+    known, unreferenced, referenced = {}, {}, {}
     for account, reference, transaction_id, content_key, amount, booked in rows:
         if (account, reference) in references:
             known[account, reference, transaction_id] = amount, booked
         if content_key:
-            by_content[account, content_key, transaction_id] = amount, booked
+            # Recorded with no reference of the bank's, its key was what it held.
+            found = unreferenced if reference == content_key else referenced
+            found[account, content_key, transaction_id] = amount, booked
     for item in batch:
         key = (item.account, item.bank_reference, item.transaction_id)
+        if not item.content or key in known:
+            continue
         held = (item.account, item.content_key, item.transaction_id)
-        if item.content and key not in known and held in by_content:
-            known[key] = by_content[held]
+        found = unreferenced.get(held) or (item.known_by_content and referenced.get(held))
+        if found:
+            known[key] = found
     return known
 
 

@@ -579,3 +579,20 @@ def test_a_credit_the_camt053_gave_a_reference_is_known_in_a_camt054_without_one
     assert Payment.objects.filter(amount=notice.total).count() == 1
     assert paid(notice) == {"paid"}
     assert StatementEntry.objects.count() == 2
+
+
+def test_alike_credits_each_with_a_reference_of_its_own_in_two_files_are_both_recorded(
+    make_notice, write
+):
+    """What an entry holds identifies it only where a bank gave it no reference: two alike
+    payments of a day that the bank told under two references, in two notifications, are two."""
+    notice = make_notice("4.50")
+    morning = camt054([Entry("A", [Tx(notice.total, rf=notice.rf_code)])], message_id="NTF-AM")
+    afternoon = camt054([Entry("B", [Tx(notice.total, rf=notice.rf_code)])], message_id="NTF-PM")
+
+    run(write(morning, "morning.xml"))
+    output = run(write(afternoon, "afternoon.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 0" in output
+    assert Payment.objects.count() == 2  # the second held as an overpayment
+    assert StatementEntry.objects.count() == 2
