@@ -234,7 +234,7 @@ def _amount(value) -> Decimal:
     """Euros from a cell: a number, or text whose last . or , is the decimal separator, the
     other grouping thousands («1.500,00» as Greek Excel writes it, «1,500.00»). More than two
     decimals are refused, not rounded."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if _is_number(value):
         # The 15 significant digits Excel shows: a sum it computed (10,10 + 20,20) is stored
         # as 30.299999999999997, which is 30,30 to whoever wrote it.
         written = f"{value:.15g}"
@@ -298,6 +298,11 @@ def _period(value) -> tuple[date | None, date | None]:
     raise ValueError(text)
 
 
+def _is_number(value) -> bool:
+    """Whether a cell holds a number (an XLSX's; a CSV's cells are text)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _revenue_code(value, revenue: dict) -> str:
     """The code as the cell shows it. A cell Excel holds as a number shows 311 for «0311»: its
     digits, zero-padded to four when that is a known code and they are not. Text stays as it is
@@ -325,7 +330,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
     certified: dict[str, tuple[date, int]] = {}
     named: dict[str, tuple[str, int]] = {}
     first_lines: dict[RollRow, int] = {}
-    date_labels = (("due_date", _("λήξη")), ("certified_on", _("βεβαίωση")))
+    date_labels = (("due_date", _("λήξης")), ("certified_on", _("βεβαίωσης")))
     for line, raw in _raw_rows(path):
         row_errors = []
 
@@ -381,10 +386,13 @@ def read_roll(path: str | Path) -> list[RollRow]:
             try:
                 dates[column] = _date(raw.get(column))
             except ValueError:
-                bad(
-                    _("μη έγκυρη ημερομηνία %(what)s «%(value)s»")
-                    % {"what": label, "value": _text(raw.get(column))}
-                )
+                refusal = _("μη έγκυρη ημερομηνία %(what)s «%(value)s»")
+                if _is_number(raw.get(column)):
+                    refusal += _(
+                        ": το Excel δείχνει έτσι μια ημερομηνία σε στήλη με μορφή αριθμού· "
+                        "δώστε στη στήλη μορφή ημερομηνίας και αποθηκεύστε ξανά"
+                    )
+                bad(refusal % {"what": label, "value": _text(raw.get(column))})
         if "due_date" in dates and unknown_rate(dates["due_date"]):
             bad(unknown_rate(dates["due_date"]))
         try:

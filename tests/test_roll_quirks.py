@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from debts.models import Debt
@@ -263,3 +264,28 @@ def test_a_row_given_twice_is_refused_naming_the_first(revenue, write):
         )
     ]
     assert len(read_roll(write("\n".join([HEADER, row, other]) + "\n", "two.csv"))) == 2
+
+
+def test_a_date_the_sheet_holds_as_a_number_is_refused_saying_how_to_mend_it(revenue, tmp_path):
+    """A date column formatted as a number shows Excel's serial (46387 for 31/12/2026): refused,
+    as a number is no date to certify a debt by, with what to do about it."""
+    row = xlsx_row()
+    row[6] = 46387
+
+    ((line, message),) = errors_of(xlsx(tmp_path, [row]))
+
+    assert line == 2
+    assert message == (
+        "μη έγκυρη ημερομηνία λήξης «46387»: το Excel δείχνει έτσι μια ημερομηνία σε στήλη με "
+        "μορφή αριθμού· δώστε στη στήλη μορφή ημερομηνίας και αποθηκεύστε ξανά"
+    )
+
+
+def test_a_bad_date_reads_as_english_in_english(revenue, tmp_path):
+    row = xlsx_row()
+    row[7] = 46357
+
+    with translation.override("en"):
+        ((_line, message),) = errors_of(xlsx(tmp_path, [row]))
+
+    assert message.startswith("invalid certification date “46357”: this is how Excel shows")
