@@ -2,7 +2,7 @@
 («1.500,00»), ambiguous ones refused; a column given twice; line numbers past a cell with line
 breaks; a revenue code that a sheet holds as a number; headers in capitals without accents; a
 sheet that declares fewer rows than it holds; sums Excel stores a hair off; a text Excel made a
-date; one ΑΦΜ under two names; a roll with no rows."""
+date, and a date column it holds as numbers; one ΑΦΜ under two names; a roll with no rows."""
 
 import io
 import re
