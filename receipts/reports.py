@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import SERIES_PREFIX, Receipt, line_amounts
@@ -75,12 +76,14 @@ class Collections:
 def collections(first_day: date, last_day: date) -> Collections:
     """Collections by day of issue (local time), channel and revenue code, principal, surcharge
     and a settlement's interest apart, and the receipt numbers issued each day per series."""
-    start = timezone.make_aware(datetime.combine(first_day, time()))
-    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time()))
+    issued = Q(issued_at__gte=timezone.make_aware(datetime.combine(first_day, time())))
+    if last_day < date.max:  # the calendar's last day has no day after it
+        end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time()))
+        issued &= Q(issued_at__lt=end)
     sums = defaultdict(lambda: [ZERO, ZERO, ZERO])
     numbers = defaultdict(list)
     receipts = (
-        Receipt.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        Receipt.objects.filter(issued)
         .order_by("issued_at", "pk")
         .values_list("issued_at", "series", "number", "channel", "total", "lines")
     )

@@ -1,7 +1,9 @@
 """``collections_report``: what the receipts of a period say, by day, channel and revenue code,
 principal and surcharge apart, with the receipt numbers issued; its totals are the receipts'."""
 
+import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -39,6 +41,20 @@ def paid(make_debtor, make_debt, admin_user):
     return receipts
 
 
+def rows_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def as_excel_reads(cell: str):
+    """What Excel makes of a CSV field: a formula of a text is that text; digits, with a decimal
+    comma in a Greek locale, a number (leading zeros lost); anything else stays text."""
+    if formula := re.fullmatch(r'="(.*)"', cell):
+        return formula.group(1).replace('""', '"')
+    if re.fullmatch(r"-?\d+(,\d+)?", cell):
+        return Decimal(cell.replace(",", "."))
+    return cell
+
+
 def comma(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",")
 
@@ -51,9 +67,10 @@ def report(*args) -> str:
 
 
 def test_collections_by_day_channel_and_revenue_code_agree_with_the_receipts(paid):
-    rows = [line.split(";") for line in report().splitlines()]
-    collected = rows[1 : rows.index([""])]
-    by_code = {(row[1], row[2]): row[3:] for row in collected[:-1]}
+    rows = rows_of(report())
+    collected = rows[1 : rows.index([])]
+    # Codes as Excel shows them, with their leading zeros.
+    by_code = {(row[1], as_excel_reads(row[2])): row[3:] for row in collected[:-1]}
     surcharge = paid[0].total - Decimal("100.00")
     assert surcharge > 0
     # Amounts as Greek Excel reads them, with a decimal comma.
@@ -69,7 +86,7 @@ def test_collections_by_day_channel_and_revenue_code_agree_with_the_receipts(pai
     total = sum(Receipt.objects.values_list("total", flat=True))
     assert collected[-1][-1] == comma(total)
 
-    numbers = rows[rows.index([""]) + 2 :]
+    numbers = rows[rows.index([]) + 2 :]
     series = {row[1]: row[2:5] for row in numbers[:-1]}
     assert series["Τράπεζα (RF μέσω ΔΙΑΣ)"] == ["1", "2", "2"]
     assert series["Ταμείο του Δήμου"] == ["1", "1", "1"]
@@ -83,6 +100,32 @@ def test_xlsx_has_both_tables(paid, tmp_path):
     book = load_workbook(path)
     assert book.sheetnames == ["Εισπράξεις", "Αποδείξεις"]
     assert book["Αποδείξεις"].max_row == 5  # header, three series, total
+
+
+def test_xlsx_shows_euros_with_cents_and_columns_wide_enough(paid, tmp_path):
+    path = tmp_path / "collections.xlsx"
+    report("--format", "xlsx", "--output", str(path))
+    book = load_workbook(path)
+
+    for sheet, amounts in (("Εισπράξεις", "DEFG"), ("Αποδείξεις", "F")):
+        cells = [cell for column in amounts for cell in book[sheet][column][1:]]
+        assert {type(cell.value) for cell in cells} <= {int, float}  # numbers, not text
+        assert {cell.number_format for cell in cells} == {"#,##0.00"}
+    collected = book["Εισπράξεις"]
+    assert collected["C2"].value == "0311"
+    widest = max(len(cell.value or "") for cell in collected["B"])  # the channels' names
+    assert collected.column_dimensions["B"].width >= widest
+    assert collected.column_dimensions["A"].width >= len("2026-12-31")
+
+
+def test_a_period_to_the_calendars_last_day_is_reported(paid):
+    """«Until further notice»: the day after the last one there is cannot be made."""
+    today = timezone.localdate().isoformat()
+    out = io.StringIO()
+
+    call_command("collections_report", "--from", today, "--to", "9999-12-31", stdout=out)
+
+    assert out.getvalue() == report()
 
 
 def test_a_period_backwards_is_refused(db):
@@ -103,12 +146,12 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_read(
 
 def test_the_english_report_heads_the_number_ranges_from_and_to(paid):
     with translation.override("en"):
-        rows = [line.split(";") for line in report().splitlines()]
-    assert rows[rows.index([""]) + 1][:4] == ["Date", "Series", "From", "To"]
+        rows = rows_of(report())
+    assert rows[rows.index([]) + 1][:4] == ["Date", "Series", "From", "To"]
 
 
 def test_a_period_without_receipts_gives_its_totals_in_euros(db):
-    rows = [line.split(";") for line in report().splitlines()]
+    rows = rows_of(report())
 
     assert rows[1] == ["Σύνολο", "", "", "0,00", "0,00", "0,00", "0,00"]
     assert rows[-1] == ["Σύνολο", "", "", "", "0", "0,00"]

@@ -23,10 +23,26 @@ def day(value: str) -> date:
         ) from error
 
 
+class RevenueCode(str):
+    """A revenue code (ΚΑΕ): text, however many of its characters are digits."""
+
+
 def _cell(value) -> str:
     """A CSV cell as Greek Excel reads it: euros with two decimals after a comma (a sum of no
     receipts too)."""
-    return f"{value:.2f}".replace(".", ",") if isinstance(value, Decimal) else str(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, RevenueCode):
+        # Excel makes digits a number, «0311» 311: a formula of the text keeps it as written.
+        text = value.replace('"', '""')
+        return f'="{text}"'
+    return str(value)
+
+
+# Excel's widths, in characters, of the columns of either table, for a date and «Τράπεζα (RF
+# μέσω ΔΙΑΣ)» to show whole.
+XLSX_WIDTHS = (12, 26, 10, 14, 14, 14, 14)
+EUROS = "#,##0.00"
 
 
 class Command(BaseCommand):
@@ -87,7 +103,7 @@ class Command(BaseCommand):
                 [
                     line.day,
                     str(labels.get(line.channel, line.channel)),
-                    line.revenue_code,
+                    RevenueCode(line.revenue_code),
                     line.principal,
                     line.surcharge,
                     line.interest,
@@ -154,4 +170,10 @@ class Command(BaseCommand):
             sheet = book.create_sheet(title)
             for row in rows:
                 sheet.append(row)
+            for cells in sheet.iter_rows():
+                for cell in cells:
+                    if isinstance(cell.value, Decimal):
+                        cell.number_format = EUROS
+            for letter, width in zip("ABCDEFG", XLSX_WIDTHS, strict=False):
+                sheet.column_dimensions[letter].width = width
         book.save(output)
