@@ -4,6 +4,7 @@ bank sends it; a broken file refused whole. The files are written here, as banks
 
 import gc
 import io
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +23,7 @@ from debts.services import build_notice, cancel_notice, expire_notices
 from payments import ledger, statement_import
 from payments.models import BankStatement, Payment, StatementEntry, UnappliedReason
 from payments.services import Arrival, settle, settle_many
+from payments.statement_files import read_statement
 from payments.statement_import import import_bank_statement
 from receipts.models import Receipt
 from tests.bank_files import ACCOUNT, Entry, Tx, camt053, camt054, credit, mt940, summary_of
@@ -411,6 +413,31 @@ def test_each_batch_looks_up_its_entries_with_a_plan_for_its_own_values(make_not
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "auto"  # for the batches' transactions only
+
+
+def test_a_batchs_look_up_by_what_its_entries_held_can_use_an_index(write):
+    """A batch looks up 2,000 content keys. PostgreSQL proves a partial index's condition for
+    an ``= ANY`` of at most 100 values: with more, such an index is no use, and the look-up read
+    every entry of the account, each batch, twice. Sequential scans are turned off so that the
+    empty test table does not hide what the planner can use."""
+    [read] = read_statement(write(camt054([credit("A", "1.00")]))).transactions
+    batch = [replace(read, bank_reference=f"R-{n}", content=(("entry", n), 1)) for n in range(150)]
+    seen = []
+
+    def keep(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and "content_key" in sql:
+            seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic(), connection.execute_wrapper(keep):
+        statement_import._known(batch)
+    [(sql, params)] = seen
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+
+    assert "statemententry_by_content" in plan, plan
 
 
 @pytest.mark.django_db(transaction=True)

@@ -25,11 +25,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="statemententry",
-            index=models.Index(
-                condition=models.Q(("content_key", ""), _negated=True),
-                fields=["account", "content_key"],
-                name="statemententry_by_content",
-            ),
+            index=models.Index(fields=["account", "content_key"], name="statemententry_by_content"),
         ),
         migrations.RunPython(keys_of_entries_without_a_reference, migrations.RunPython.noop),
     ]
