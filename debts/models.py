@@ -377,6 +377,13 @@ class Settlement(models.Model):
     def __str__(self):
         return self.number
 
+    def surcharge_within(self, principal: Decimal) -> Decimal:
+        """How much of the first ``principal`` of its installments (a running total of their
+        principal) is the surcharges it took in: its share of each euro, rounded. Over all its
+        installments, its surcharge exactly."""
+        share = self.surcharge / (self.principal + self.surcharge)
+        return round_money(principal * share)
+
 
 class InstallmentChange(StatusChange):
     installment = models.ForeignKey("Installment", models.PROTECT, related_name="status_changes")
@@ -449,10 +456,9 @@ class Installment(models.Model):
         stays between nothing and the installment's principal.
         """
         settlement = self.settlement
-        share = settlement.surcharge / (settlement.principal + settlement.surcharge)
-        return round_money((principal_before + self.principal) * share) - round_money(
-            principal_before * share
-        )
+        return settlement.surcharge_within(
+            principal_before + self.principal
+        ) - settlement.surcharge_within(principal_before)
 
     def surcharge(self, as_of: date) -> Decimal:
         """The settlement's monthly charge on an installment paid late."""
@@ -750,7 +756,12 @@ class Debt(models.Model):
         )
 
     def surcharge(self, as_of: date) -> Decimal:
-        if not self.bears_surcharge:
+        return self.surcharge_while_open(as_of) if self.status == self.Status.OPEN else ZERO
+
+    def surcharge_while_open(self, as_of: date) -> Decimal:
+        """What it bore, or would have, as an open debt on ``as_of``, whatever it is now: the
+        surcharge a settlement took in from it on its approval."""
+        if not (self.is_certified and self.revenue_type.surchargeable):
             return ZERO
         return surcharge(self.principal, self.due_date, as_of)
 

@@ -11,6 +11,7 @@ installments, then their settlements, then the payment, and last the receipt ser
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -28,7 +29,7 @@ from debts.models import (
     Settlement,
     principal_before,
 )
-from debts.money import ZERO, euros
+from debts.money import ZERO, apportion, euros
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from debts.tap import properties_of
@@ -486,12 +487,22 @@ def _period(debt: Debt) -> str:
     return "–".join(date_format(day, "SHORT_DATE_FORMAT") for day in ends)
 
 
-def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[ReceiptLine]:
-    """What the receipt says of each line; ``codes``: each settlement's revenue codes (ΚΑΕ) with
-    their names and principal (``_settlement_revenue``).
+class SettledRevenue(NamedTuple):
+    """A revenue code (ΚΑΕ) of the debts a settlement holds: the principal of those debts, and
+    its part of the surcharges the settlement took in (``Settlement.surcharge``)."""
+
+    code: str
+    name: str
+    principal: Decimal
+    surcharge: Decimal
+
+
+def _receipt_lines(lines: NoticeLines, codes: dict[int, list[SettledRevenue]]) -> list[ReceiptLine]:
+    """What the receipt says of each line; ``codes``: each settlement's revenue codes (ΚΑΕ)
+    (``_settlement_revenue``).
 
     An installment of a settlement over several codes is one line per code, with its part of the
-    installment (``_split``), so the report, which sums the receipts' lines per code, posts it
+    installment (``_installment_parts``), so the report, which sums the receipts' lines per code, posts it
     under real budget codes, and a reversal, which mirrors the lines, cancels it code by code.
     An installment's amount is told apart as the accounts office posts it: the principal of the
     settled debts, their surcharges the settlement took in (with the installment's own late
@@ -510,30 +521,20 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     ]
     for installment in lines.installments:
         revenue = codes[installment.settlement_id]
-        weights = [principal for _code, _name, principal in revenue]
-        amounts = installment.posted(
-            installment.frozen_principal,
-            installment.frozen_surcharge,
-            installment.principal_before,
-        )
-        parts = zip(
-            revenue,
-            *(_split(amount, weights, first=installment.number) for amount in amounts),
-            strict=True,
-        )
+        parts = zip(revenue, *_installment_parts(installment, revenue), strict=True)
         description = str(installment)
         period = date_format(installment.due_date, "SHORT_DATE_FORMAT")
-        for (code, name, _weight), principal, surcharge, interest in parts:
+        for code, principal, surcharge, interest in parts:
             if len(revenue) > 1 and not (principal or surcharge or interest):
                 continue  # a code too small to get a cent of this installment
             receipt_lines.append(
                 ReceiptLine(
-                    revenue_code=code,
+                    revenue_code=code.code,
                     revenue_name=_("Ρύθμιση οφειλών"),
                     description=description
                     if len(revenue) == 1
                     else _("%(installment)s — μέρος για ΚΑΕ %(code)s (%(revenue)s)")
-                    % {"installment": description, "code": code, "revenue": name},
+                    % {"installment": description, "code": code.code, "revenue": code.name},
                     period=period,
                     principal=principal,
                     surcharge=surcharge,
@@ -543,40 +544,73 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[tuple]]) -> list[Re
     return receipt_lines
 
 
-def _split(amount: Decimal, weights: list[Decimal], *, first: int = 0) -> list[Decimal]:
-    """``amount`` in parts proportional to ``weights``, to the cent, adding up to it exactly:
-    each part rounded down, then the cents left over one each to the largest remainders, ties
-    from the weight at ``first`` on (an installment's number: over a settlement the cents of
-    ties go round its codes, not all to the first)."""
-    cents = int((amount * 100).to_integral_value())
-    total = sum(weights, ZERO)
-    if total <= 0:
-        weights, total = [Decimal(1)] * len(weights), Decimal(len(weights))
-    exact = [Decimal(cents) * weight / total for weight in weights]
-    parts = [int(share) for share in exact]  # down, as the shares are not negative
-    count = len(weights)
-    by_remainder = sorted(range(count), key=lambda i: (parts[i] - exact[i], (i - first) % count))
-    for index in by_remainder[: cents - sum(parts)]:
-        parts[index] += 1
-    return [Decimal(part).scaleb(-2) for part in parts]
+def _settlement_revenue(settlement_ids: set[int]) -> dict[int, list[SettledRevenue]]:
+    """The revenue codes of the debts each settlement holds, in code order; one query.
 
-
-def _settlement_revenue(settlement_ids: set[int]) -> dict[int, list[tuple]]:
-    """The revenue codes (ΚΑΕ) of the debts each settlement holds, in code order, each as
-    (code, revenue name, the principal of the settlement's debts under it); one query."""
+    A code's part of the settlement's surcharges is in proportion to what its debts bore on the
+    approval (``Debt.surcharge_while_open``): a code that bears no surcharge (an uncertified or
+    unsurchargeable revenue) gets none."""
     if not settlement_ids:
         return {}
-    codes: dict[int, list[tuple]] = {pk: [] for pk in settlement_ids}
-    rows = (
+    debts = (
         Debt.objects.filter(settlement__in=settlement_ids)
-        .values("settlement_id", "revenue_type__code", "revenue_type__name")
-        .annotate(principal=Sum("principal"))
+        .select_related("revenue_type", "settlement")
         .order_by("settlement_id", "revenue_type__code")
-        .values_list("settlement_id", "revenue_type__code", "revenue_type__name", "principal")
     )
-    for settlement_id, code, name, principal in rows:
-        codes[settlement_id].append((code, name, principal))
-    return codes
+    codes: dict[int, dict[str, list]] = {pk: {} for pk in settlement_ids}
+    settlements = {}
+    for debt in debts:
+        settlements[debt.settlement_id] = debt.settlement
+        code = codes[debt.settlement_id].setdefault(
+            debt.revenue_type.code, [debt.revenue_type.name, ZERO, ZERO]
+        )
+        code[1] += debt.principal
+        code[2] += debt.surcharge_while_open(debt.settlement.approved_on)
+    revenue = {}
+    for pk, by_code in codes.items():
+        principals = [principal for _name, principal, _bore in by_code.values()]
+        bore = [surcharge for _name, _principal, surcharge in by_code.values()]
+        surcharges = apportion(settlements[pk].surcharge, bore if any(bore) else principals)
+        revenue[pk] = [
+            SettledRevenue(code, name, principal, surcharge)
+            for (code, (name, principal, _bore)), surcharge in zip(
+                by_code.items(), surcharges, strict=True
+            )
+        ]
+    return revenue
+
+
+def _installment_parts(installment, revenue: list[SettledRevenue]) -> tuple[list, list, list]:
+    """An installment's principal, surcharge and interest, each in parts per revenue code.
+
+    The principal and the settled surcharges are apportioned as running totals over the
+    settlement's installments (``apportion``: this one's parts are those of the total through it
+    less those of the total before it), so that over the settlement each code gets exactly its
+    debts' principal and its part of the surcharges. The interest and a late charge, of this
+    installment alone, go by what each code owes the settlement (principal and surcharge), the
+    cents of ties round the codes installment by installment."""
+    settlement = installment.settlement
+    before = installment.principal_before
+    through = before + installment.principal
+    surcharged = [settlement.surcharge_within(before), settlement.surcharge_within(through)]
+    principals = [code.principal for code in revenue]
+    surcharges = [code.surcharge for code in revenue]
+    owed = [code.principal + code.surcharge for code in revenue]
+
+    def running(totals: list[Decimal], weights: list[Decimal]) -> list[Decimal]:
+        earlier, now = (apportion(total, weights) for total in totals)
+        return [part - part_before for part, part_before in zip(now, earlier, strict=True)]
+
+    posted = installment.posted(installment.frozen_principal, installment.frozen_surcharge, before)
+    late = apportion(installment.frozen_surcharge, owed, first=installment.number)
+    return (
+        running([before - surcharged[0], through - surcharged[1]], principals),
+        [
+            settled + charge
+            for settled, charge in zip(running(surcharged, surcharges), late, strict=True)
+        ],
+        apportion(posted.interest, owed, first=installment.number),
+    )
 
 
 def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
@@ -663,6 +697,22 @@ def _allocated(funds, lines: NoticeLines):
             for (payment_id, taken), part in zip(parts, principals, strict=True)
         ]
     return rows
+
+
+def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``amount`` in parts proportional to ``weights``, to the cent, adding up to it exactly:
+    each part rounded down, then the cents left over one each to the largest remainders, ties
+    to the earlier weight. (One amount split once; a running total is ``apportion``'s.)"""
+    cents = int((amount * 100).to_integral_value())
+    total = sum(weights, ZERO)
+    if total <= 0:
+        weights, total = [Decimal(1)] * len(weights), Decimal(len(weights))
+    exact = [Decimal(cents) * weight / total for weight in weights]
+    parts = [int(share) for share in exact]  # down, as the shares are not negative
+    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))
+    for index in by_remainder[: cents - sum(parts)]:
+        parts[index] += 1
+    return [Decimal(part).scaleb(-2) for part in parts]
 
 
 def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:

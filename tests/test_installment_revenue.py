@@ -1,14 +1,15 @@
 """An installment of a settlement is collected under the real revenue codes (ΚΑΕ) of the
-settlement's debts: its receipt has a line per code, its part in proportion to the principal the
-code has in the settlement, to the cent; the collections report sums those lines, and a reversal
-mirrors them. Each line tells the installment's amount apart as the accounts office posts it:
+settlement's debts: its receipt has a line per code, its part of the principal in proportion to
+the principal the code has in the settlement, of the settled surcharges to the surcharges its
+debts bore, to the cent, so that over the settlement each code gets exactly its own; the
+collections report sums those lines, and a reversal mirrors them. Each line tells the installment's amount apart as the accounts office posts it:
 the settled debts' principal, the surcharges the settlement took in (with a late installment's
 charge), the settlement's interest; and the installment's notice, previewed, built or printed,
 shows it as its receipt will."""
 
 import io
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,13 +20,15 @@ from django.utils import timezone
 from django.utils.formats import localize
 
 from debts.models import Installment, NoticeItem, RevenueType, Settlement
+from debts.money import apportion
 from debts.selectors import notice_lines
 from debts.services import _installment_schedule, build_notice, preview_notice
-from payments.services import _split, reverse_receipt, settle
+from payments.services import reverse_receipt, settle
 from receipts.admin import ReceiptAdmin
 from receipts.models import Receipt
 from receipts.pdf import receipt_html, render_receipt_pdf
 from receipts.reports import collections
+from tests.test_collections_report import as_excel_reads, rows_of
 from tests.test_receipt_pdf import flat, pdf_text
 
 CENT = Decimal("0.01")
@@ -87,10 +90,11 @@ def report_rows() -> dict:
     out = io.StringIO()
     today = timezone.localdate().isoformat()
     call_command("collections_report", "--from", today, "--to", today, stdout=out)
-    rows = [line.split(";") for line in out.getvalue().splitlines()]
-    collected = rows[1 : rows.index([""]) - 1]
+    rows = rows_of(out.getvalue())
+    collected = rows[1 : rows.index([]) - 1]
     return {
-        (row[1], row[2]): [Decimal(cell.replace(",", ".")) for cell in row[3:]] for row in collected
+        (row[1], as_excel_reads(row[2])): [Decimal(cell.replace(",", ".")) for cell in row[3:]]
+        for row in collected
     }
 
 
@@ -142,9 +146,14 @@ def test_over_the_whole_settlement_the_report_gives_back_its_principal_surcharge
     assert report.surcharge == settlement.surcharge + late
     assert report.interest == interest
     assert report.total == report.receipts_total
+    # Each code its own principal exactly, and its part of the surcharges (the debts are alike
+    # but for their principal: in proportion to it) with its part of the late charge.
+    lines = {line.revenue_code: line for line in report.lines}
+    assert {code: line.principal for code, line in lines.items()} == PRINCIPALS
+    weight = sum(PRINCIPALS.values())
     for code, principal in PRINCIPALS.items():
-        [line] = [line for line in report.lines if line.revenue_code == code]
-        assert abs(line.principal - principal) <= 3 * CENT  # a cent an installment at most
+        share = (settlement.surcharge + late) * principal / weight
+        assert abs(lines[code].surcharge - share) < 2 * CENT
 
 
 def test_the_settled_surcharge_of_each_installment_stays_within_it_and_adds_up():
@@ -244,30 +253,89 @@ def test_a_single_code_settlement_keeps_its_one_line(make_debtor, make_debt, mak
 @pytest.mark.parametrize(
     "amount, weights, parts",
     [
-        ("100.00", ["1", "1", "1"], ["33.34", "33.33", "33.33"]),  # ties: the earlier code
-        ("0.02", ["1", "1", "1"], ["0.01", "0.01", "0.00"]),
+        ("100.00", ["1.00", "1.00", "1.00"], ["33.34", "33.33", "33.33"]),  # ties: the earlier
+        ("0.02", ["1.00", "1.00", "1.00"], ["0.01", "0.01", "0.00"]),
         ("10.00", ["100.00", "200.00", "33.33"], ["3.00", "6.00", "1.00"]),
         ("10.01", ["100.00", "200.00", "33.33"], ["3.00", "6.01", "1.00"]),
-        ("0.00", ["5", "7"], ["0.00", "0.00"]),
+        ("0.00", ["5.00", "7.00"], ["0.00", "0.00"]),
+        ("333.33", ["100.00", "200.00", "33.33"], ["100.00", "200.00", "33.33"]),
+        ("12.00", ["0.00", "0.00"], ["6.00", "6.00"]),
     ],
 )
-def test_the_split_is_to_the_cent_with_the_remainder_to_the_largest_fractions(
-    amount, weights, parts
-):
-    split = _split(Decimal(amount), [Decimal(w) for w in weights])
+def test_an_amount_is_apportioned_to_the_cent_adding_up_exactly(amount, weights, parts):
+    split = apportion(Decimal(amount), [Decimal(w) for w in weights])
     assert split == [Decimal(p) for p in parts]
     assert sum(split) == Decimal(amount)
 
 
-def test_over_a_settlements_installments_the_cents_of_ties_go_round_its_codes():
-    """Two codes of equal principal, six installments of an odd cent each: the codes' totals
-    end a cent apart at most, not six."""
-    totals = [Decimal(0), Decimal(0)]
-    for number in range(1, 7):
-        for code, part in enumerate(_split(Decimal("50.01"), [Decimal(150)] * 2, first=number)):
-            totals[code] += part
-    assert sum(totals) == Decimal("300.06")
-    assert abs(totals[0] - totals[1]) <= Decimal("0.01")
+def test_ties_of_apportioned_cents_go_round_from_the_weight_named_first():
+    assert apportion(Decimal("0.01"), [Decimal("1.00")] * 3, first=1) == [
+        Decimal("0.00"),
+        Decimal("0.01"),
+        Decimal("0.00"),
+    ]
+
+
+def test_no_part_shrinks_as_the_amount_grows_and_the_weights_sum_gives_them_back():
+    """What makes a running total's parts, less those of the total before, never negative, and
+    exact over the whole: rounding down with the spare cents to the largest remainders fails the
+    first (0.03 € among weights of 1, 3 and 3 gives the first a cent that 0.04 € takes back)."""
+    rng = random.Random(7064)
+    for _ in range(300):
+        weights = [Decimal(rng.choice([1, rng.randint(1, 50_000)])).scaleb(-2) for _ in range(4)]
+        before = apportion(Decimal(0), weights)
+        for cents in range(1, 400):
+            parts = apportion(Decimal(cents).scaleb(-2), weights)
+            assert all(now >= then for now, then in zip(parts, before, strict=True))
+            assert sum(parts) == Decimal(cents).scaleb(-2)
+            before = parts
+        assert apportion(sum(weights), weights) == weights
+
+
+def test_a_settlement_paid_off_gives_each_code_its_own_principal_to_the_cent(
+    make_debtor, make_debt, make_settlement
+):
+    """ΤΚΦ 100.00 and ΤΑΠ 200.00 in six installments: each installment split on its own posted
+    100.01 and 199.99, as its cents were rounded one installment at a time and never made up."""
+    debtor = make_debtor()
+    due = timezone.localdate() + timedelta(days=60)
+    debts = [
+        make_debt(debtor, "100.00", kind="cleaning", due_date=due),
+        make_debt(debtor, "200.00", kind="tap", due_date=due),
+    ]
+    settlement = make_settlement(debtor, debts, installments=6)
+    for installment in settlement.installments.order_by("number"):
+        pay(build_notice(debtor, installments=[installment]), f"DIAS-{installment.number}")
+    today = timezone.localdate()
+
+    report = collections(today, today)
+
+    principal = {line.revenue_code: line.principal for line in report.lines}
+    assert principal == {"0311": Decimal("100.00"), "0313": Decimal("200.00")}
+
+
+def test_a_code_whose_debts_bore_no_surcharge_gets_none_of_the_settlements(
+    make_debtor, make_debt, make_settlement
+):
+    """ΤΚΦ (surcharged) and nursery fees (never surcharged) settled together: every cent the
+    settlement took in as surcharges came from the ΤΚΦ; it was posted in proportion to the
+    principal, half under the nursery fees."""
+    debtor = make_debtor()
+    due = date(2024, 1, 31)
+    cleaning = make_debt(debtor, "100.00", kind="cleaning", due_date=due)
+    nursery = make_debt(debtor, "100.00", kind="nursery", due_date=due)
+    settlement = make_settlement(debtor, [cleaning, nursery], installments=2)
+    assert settlement.surcharge > 0 and not nursery.revenue_type.surchargeable
+    for installment in settlement.installments.order_by("number"):
+        pay(build_notice(debtor, installments=[installment]), f"DIAS-{installment.number}")
+    today = timezone.localdate()
+
+    report = collections(today, today)
+
+    lines = {line.revenue_code: line for line in report.lines}
+    assert (lines["0311"].principal, lines["0461"].principal) == (cleaning.principal, 100)
+    assert (lines["0311"].surcharge, lines["0461"].surcharge) == (settlement.surcharge, 0)
+    assert report.total == report.receipts_total
 
 
 def posted_sums(receipt: Receipt) -> tuple[Decimal, Decimal, Decimal]:
