@@ -770,17 +770,38 @@ def _cancel_newer_notices(expired: list[tuple], *, actor) -> None:
 
 def _complete_paid_off(causes: dict[int, str], actor) -> None:
     """A settlement whose last installment is paid is completed, and its debts are paid
-    (``causes``: each settlement's cause, by id)."""
-    settlements = Settlement.objects.select_for_update().filter(
-        pk__in=causes, status=Settlement.Status.ACTIVE
+    (``causes``: each settlement's cause, by id), in statements that do not grow with the
+    settlements of a batch. Their open installments are read once they are locked, so a payment
+    of another installment whose commit the lock waited for is seen."""
+    settlements = list(
+        Settlement.objects.select_for_update()
+        .filter(pk__in=causes, status=Settlement.Status.ACTIVE)
+        .order_by("pk")
     )
-    for settlement in settlements.order_by("pk"):
-        if settlement.installments.filter(status=Installment.Status.OPEN).exists():
-            continue
-        cause = causes[settlement.pk]
-        Settlement.states.advance(settlement, Settlement.Status.COMPLETED, cause=cause, actor=actor)
-        debts = settlement.debts.select_for_update().filter(status=Debt.Status.IN_SETTLEMENT)
-        Debt.states.advance_all(list(debts), Debt.Status.PAID, cause=cause, actor=actor)
+    if not settlements:
+        return
+    still_open = set(
+        Installment.objects.filter(
+            settlement__in=settlements, status=Installment.Status.OPEN
+        ).values_list("settlement_id", flat=True)
+    )
+    paid_off = [settlement for settlement in settlements if settlement.pk not in still_open]
+    if not paid_off:
+        return
+    Settlement.states.advance_all(
+        paid_off,
+        Settlement.Status.COMPLETED,
+        cause={s.pk: causes[s.pk] for s in paid_off},
+        actor=actor,
+    )
+    debts = list(
+        Debt.objects.select_for_update()
+        .filter(settlement__in=paid_off, status=Debt.Status.IN_SETTLEMENT)
+        .order_by("pk")
+    )
+    Debt.states.advance_all(
+        debts, Debt.Status.PAID, cause={d.pk: causes[d.settlement_id] for d in debts}, actor=actor
+    )
 
 
 # --- The queue of unapplied money, worked by finance staff ---------------------------------

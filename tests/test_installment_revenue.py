@@ -15,15 +15,17 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 
-from debts.models import Installment, NoticeItem, RevenueType, Settlement
+from debts.models import Debt, Installment, NoticeItem, RevenueType, Settlement
 from debts.money import apportion
 from debts.selectors import notice_lines
 from debts.services import _installment_schedule, build_notice, preview_notice
-from payments.services import reverse_receipt, settle
+from payments.services import Arrival, reverse_receipt, settle, settle_many
 from receipts.admin import ReceiptAdmin
 from receipts.models import Receipt
 from receipts.pdf import receipt_html, render_receipt_pdf
@@ -438,3 +440,45 @@ def test_the_cashier_reads_an_installments_interest_apart_at_the_counter(
     assert "τόκοι ρύθμισης" in html.lower()
     for amount in (first.principal - settled, first.interest):
         assert f">{localize(amount)}<" in html.replace("\n", "").replace(" ", "")
+
+
+def test_a_batch_paying_off_settlements_costs_the_queries_of_two(
+    make_debtor, make_debt, make_settlement
+):
+    """The bank import settles a file's installments in batches: completing each settlement
+    paid off cost its own statements (its open installments looked up, it and its debts
+    moved), 2,000 in a batch of last installments."""
+
+    def batch(count: int, prefix: str) -> int:
+        settlements = []
+        for _ in range(count):
+            debtor = make_debtor()
+            due = date(2024, 1, 31)
+            debts = [
+                make_debt(debtor, "60.00", kind="cleaning", due_date=due),
+                make_debt(debtor, "40.00", kind="tap", due_date=due),
+            ]
+            settlements.append(make_settlement(debtor, debts, installments=2))
+        notices = [
+            build_notice(s.debtor, installments=list(s.installments.all())) for s in settlements
+        ]
+        arrivals = [
+            Arrival(
+                channel="bank",
+                reference=f"{prefix}-{n.pk}",
+                amount=n.total,
+                received_at=timezone.now(),
+                named=n.rf_code,
+            )
+            for n in notices
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            results = settle_many(arrivals)
+        assert all(result.applied for result in results)
+        assert {
+            s.status for s in Settlement.objects.filter(pk__in=[s.pk for s in settlements])
+        } == {Settlement.Status.COMPLETED}
+        assert not Debt.objects.filter(settlement__in=settlements).exclude(status="paid").exists()
+        return len(queries)
+
+    assert batch(5, "L") == batch(2, "S")
