@@ -349,6 +349,13 @@ class Settlement(models.Model):
     )
     principal = models.DecimalField(_("κεφάλαιο"), **MONEY)
     surcharge = models.DecimalField(_("προσαυξήσεις που εντάχθηκαν"), **MONEY)
+    # ``surcharge`` by the revenue code (ΚΑΕ) of the debts that bore it, as euros in text: each
+    # installment's receipt posts its part of the surcharges under those codes. Frozen on
+    # approval, as what a debt bore then hangs on rules that may change (a revenue made
+    # surchargeable, the count of months).
+    surcharge_by_code = models.JSONField(
+        _("προσαυξήσεις που εντάχθηκαν ανά ΚΑΕ"), default=dict, editable=False
+    )
     # The scheme's terms as they stood on approval: a later edit of the scheme changes no one's.
     annual_interest_rate = models.DecimalField(_("ετήσιο επιτόκιο"), max_digits=6, decimal_places=4)
     late_installment_monthly_rate = models.DecimalField(
@@ -756,12 +763,7 @@ class Debt(models.Model):
         )
 
     def surcharge(self, as_of: date) -> Decimal:
-        return self.surcharge_while_open(as_of) if self.status == self.Status.OPEN else ZERO
-
-    def surcharge_while_open(self, as_of: date) -> Decimal:
-        """What it bore, or would have, as an open debt on ``as_of``, whatever it is now: the
-        surcharge a settlement took in from it on its approval."""
-        if not (self.is_certified and self.revenue_type.surchargeable):
+        if not self.bears_surcharge:
             return ZERO
         return surcharge(self.principal, self.due_date, as_of)
 

@@ -36,7 +36,7 @@ from .models import (
     SettlementScheme,
     principal_before,
 )
-from .money import ZERO, LineSums, round_money
+from .money import ZERO, LineSums, apportion, round_money
 from .rf import IDENTIFIER_DIGITS, make_rf
 from .surcharges import add_months, last_day_before_increase
 
@@ -523,8 +523,11 @@ def create_settlement(
     _refuse_items_on_open_notices(debts, [])
 
     principal = sum((debt.principal for debt in debts), ZERO)
-    accrued = sum((debt.surcharge(approved_on) for debt in debts), ZERO)
-    surcharge = round_money(accrued * (1 - scheme.surcharge_writeoff))
+    bore: dict[str, Decimal] = {}
+    for debt in debts:
+        code = debt.revenue_type.code
+        bore[code] = bore.get(code, ZERO) + debt.surcharge(approved_on)
+    surcharge = round_money(sum(bore.values(), ZERO) * (1 - scheme.surcharge_writeoff))
     schedule = _installment_schedule(
         principal + surcharge, installments, scheme.annual_interest_rate
     )
@@ -545,6 +548,10 @@ def create_settlement(
         approved_on=approved_on,
         principal=principal,
         surcharge=surcharge,
+        surcharge_by_code={
+            code: str(part)
+            for code, part in zip(bore, apportion(surcharge, list(bore.values())), strict=True)
+        },
         annual_interest_rate=scheme.annual_interest_rate,
         late_installment_monthly_rate=scheme.late_installment_monthly_rate,
         misses_before_loss=scheme.misses_before_loss,

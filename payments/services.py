@@ -545,39 +545,28 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[SettledRevenue]]) -
 
 
 def _settlement_revenue(settlement_ids: set[int]) -> dict[int, list[SettledRevenue]]:
-    """The revenue codes of the debts each settlement holds, in code order; one query.
-
-    A code's part of the settlement's surcharges is in proportion to what its debts bore on the
-    approval (``Debt.surcharge_while_open``): a code that bears no surcharge (an uncertified or
-    unsurchargeable revenue) gets none."""
+    """The revenue codes of the debts each settlement holds, in code order, with their part of
+    its surcharges as frozen on approval (``Settlement.surcharge_by_code``); one query."""
     if not settlement_ids:
         return {}
-    debts = (
+    rows = (
         Debt.objects.filter(settlement__in=settlement_ids)
-        .select_related("revenue_type", "settlement")
+        .values("settlement_id", "revenue_type__code", "revenue_type__name")
+        .annotate(principal=Sum("principal"))
         .order_by("settlement_id", "revenue_type__code")
-    )
-    codes: dict[int, dict[str, list]] = {pk: {} for pk in settlement_ids}
-    settlements = {}
-    for debt in debts:
-        settlements[debt.settlement_id] = debt.settlement
-        code = codes[debt.settlement_id].setdefault(
-            debt.revenue_type.code, [debt.revenue_type.name, ZERO, ZERO]
+        .values_list(
+            "settlement_id",
+            "revenue_type__code",
+            "revenue_type__name",
+            "principal",
+            "settlement__surcharge_by_code",
         )
-        code[1] += debt.principal
-        code[2] += debt.surcharge_while_open(debt.settlement.approved_on)
-    revenue = {}
-    for pk, by_code in codes.items():
-        principals = [principal for _name, principal, _bore in by_code.values()]
-        bore = [surcharge for _name, _principal, surcharge in by_code.values()]
-        surcharges = apportion(settlements[pk].surcharge, bore if any(bore) else principals)
-        revenue[pk] = [
-            SettledRevenue(code, name, principal, surcharge)
-            for (code, (name, principal, _bore)), surcharge in zip(
-                by_code.items(), surcharges, strict=True
-            )
-        ]
-    return revenue
+    )
+    codes: dict[int, list[SettledRevenue]] = {pk: [] for pk in settlement_ids}
+    for settlement_id, code, name, principal, surcharges in rows:
+        surcharge = Decimal(surcharges.get(code, "0.00"))
+        codes[settlement_id].append(SettledRevenue(code, name, principal, surcharge))
+    return codes
 
 
 def _installment_parts(installment, revenue: list[SettledRevenue]) -> tuple[list, list, list]:

@@ -442,6 +442,41 @@ def test_the_cashier_reads_an_installments_interest_apart_at_the_counter(
         assert f">{localize(amount)}<" in html.replace("\n", "").replace(" ", "")
 
 
+def test_the_codes_parts_of_the_surcharges_are_those_of_the_approval_whatever_changes_later(
+    make_debtor, make_debt, make_settlement, settings
+):
+    """What a debt bore hangs on rules that may change after the approval (a revenue made
+    surchargeable, the count of months): the receipts posted the surcharges by what the debts
+    would bear under the rules of the day of the payment, under codes that never bore them."""
+    debtor = make_debtor()
+    cleaning = make_debt(debtor, "100.00", kind="cleaning", due_date=date(2024, 1, 31))
+    nursery = make_debt(debtor, "100.00", kind="nursery", due_date=date(2024, 1, 31))
+    tap = make_debt(
+        debtor, "100.00", kind="tap", due_date=timezone.localdate() - timedelta(days=10)
+    )
+    settlement = make_settlement(debtor, [cleaning, nursery, tap], installments=2)
+    tap_bore = tap.surcharge(settlement.approved_on)
+    assert tap_bore > 0 and settlement.surcharge_by_code == {
+        "0311": str(settlement.surcharge - tap_bore),
+        "0313": str(tap_bore),
+        "0461": "0.00",
+    }
+    first, second = settlement.installments.order_by("number")
+    pay(build_notice(debtor, installments=[first]), "DIAS-1")
+    RevenueType.objects.filter(code="0461").update(surchargeable=True)
+    settings.SURCHARGE_MONTH_RULE = "completed"  # ten days: no month completed
+    pay(build_notice(debtor, installments=[second]), "DIAS-2")
+    today = timezone.localdate()
+
+    lines = {line.revenue_code: line for line in collections(today, today).lines}
+
+    assert {code: str(line.surcharge) for code, line in lines.items()} == {
+        "0311": str(settlement.surcharge - tap_bore),
+        "0313": str(tap_bore),
+        "0461": "0.00",
+    }
+
+
 def test_a_batch_paying_off_settlements_costs_the_queries_of_two(
     make_debtor, make_debt, make_settlement
 ):

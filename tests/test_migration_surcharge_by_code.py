@@ -1,0 +1,78 @@
+"""Settlements approved before their surcharges were frozen by revenue code get them by
+migration, as what their debts bore on the approval."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from debts.surcharges import surcharge
+from tests.migrations import migrate, migrated_back_to
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("debts", "0013_optional_keys_indexed_where_set")]
+AFTER = [("debts", "0014_settlement_surcharge_by_code")]
+
+
+@pytest.fixture
+def before_freezing():
+    with migrated_back_to(BEFORE) as apps:
+        yield apps
+
+
+def test_a_settlements_surcharges_are_frozen_by_the_codes_that_bore_them(before_freezing):
+    apps = before_freezing
+    revenue = apps.get_model("debts", "RevenueType").objects
+    cleaning = revenue.create(code="0311", name="ΤΚΦ", name_en="Cleaning", kind="fee")
+    nursery = revenue.create(
+        code="0461", name="Τροφεία", name_en="Nursery", kind="fee", surchargeable=False
+    )
+    debtor = apps.get_model("debts", "Debtor").objects.create(
+        afm="068933130", last_name="ΒΑΒΟΥΛΑ", first_name="ΕΥΤΥΧΙΑ"
+    )
+    scheme = apps.get_model("debts", "SettlementScheme").objects.create(
+        name="ν.4152/2013",
+        legal_basis="ν.4152/2013",
+        max_installments=24,
+        min_installment_amount=Decimal("20.00"),
+        annual_interest_rate=Decimal("0.1015"),
+        surcharge_writeoff=Decimal("0"),
+        late_installment_monthly_rate=Decimal("0.05"),
+        misses_before_loss=3,
+    )
+    approved = date(2026, 6, 1)
+    due = date(2024, 1, 31)
+    bore = surcharge(Decimal("100.00"), due, approved)
+    settlement = apps.get_model("debts", "Settlement").objects.create(
+        number="Ρ-1/2026",
+        debtor=debtor,
+        scheme=scheme,
+        approved_on=approved,
+        principal=Decimal("200.00"),
+        surcharge=bore,
+        annual_interest_rate=Decimal("0.1015"),
+        late_installment_monthly_rate=Decimal("0.05"),
+        misses_before_loss=3,
+    )
+    roll = apps.get_model("debts", "CertificationRoll").objects.create(
+        number="ΒΚ-1/2024", title="Τέλη 2024", certified_on=date(2024, 1, 1)
+    )
+    for kind in (cleaning, nursery):
+        apps.get_model("debts", "Debt").objects.create(
+            debtor=debtor,
+            revenue_type=kind,
+            description=kind.name,
+            principal=Decimal("100.00"),
+            due_date=due,
+            certified_on=roll.certified_on,
+            roll=roll,
+            settlement=settlement,
+            status="in_settlement",
+        )
+
+    apps = migrate(AFTER)
+
+    frozen = apps.get_model("debts", "Settlement").objects.get(pk=settlement.pk)
+    assert bore > 0
+    assert frozen.surcharge_by_code == {"0311": str(bore), "0461": "0.00"}
