@@ -27,7 +27,7 @@ def apportion(amount: Decimal, weights: list[Decimal], *, first: int = 0) -> lis
     to the largest remainders can take a cent back from a part as the amount grows.)"""
     cents = to_cents(amount)
     shares = [to_cents(weight) for weight in weights]
-    if cents == 0:
+    if cents == 0 or not shares:
         return [ZERO] * len(shares)
     if not any(shares):
         shares = [1] * len(shares)

@@ -386,12 +386,15 @@ def read_roll(path: str | Path) -> list[RollRow]:
             try:
                 dates[column] = _date(raw.get(column))
             except ValueError:
-                refusal = _("μη έγκυρη ημερομηνία %(what)s «%(value)s»")
-                if _is_number(raw.get(column)):
-                    refusal += _(
-                        ": το Excel δείχνει έτσι μια ημερομηνία σε στήλη με μορφή αριθμού· "
-                        "δώστε στη στήλη μορφή ημερομηνίας και αποθηκεύστε ξανά"
+                refusal = (
+                    _(
+                        "μη έγκυρη ημερομηνία %(what)s «%(value)s»: το Excel δείχνει έτσι μια "
+                        "ημερομηνία σε στήλη με μορφή αριθμού· δώστε στη στήλη μορφή ημερομηνίας "
+                        "και αποθηκεύστε ξανά"
                     )
+                    if _is_number(raw.get(column))
+                    else _("μη έγκυρη ημερομηνία %(what)s «%(value)s»")
+                )
                 bad(refusal % {"what": label, "value": _text(raw.get(column))})
         if "due_date" in dates and unknown_rate(dates["due_date"]):
             bad(unknown_rate(dates["due_date"]))

@@ -21,7 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from debts.models import MONEY, PaymentNotice
+from debts.models import MONEY, Debt, PaymentNotice, Settlement
 from receipts.models import CERTIFICATE_SERIES, Certificate, Receipt, ReceiptCounter
 
 from .models import Allocation, Payment, PaymentReturn, UnappliedEntry
@@ -58,6 +58,7 @@ def check() -> LedgerReport:
     _notices_match_allocations(report)
     _receipts_match_allocations(report)
     _receipt_numbers_gapless(report)
+    _settlement_surcharges_by_code(report)
     return report
 
 
@@ -145,3 +146,25 @@ def _receipt_numbers_gapless(report: LedgerReport) -> None:
             )
     for key in counters.keys() - seen:
         report.breaches.append(f"receipts {key[0]} {key[1]}: counter at {counters[key]}, none")
+
+
+def _settlement_surcharges_by_code(report: LedgerReport) -> None:
+    """A settlement's surcharges by revenue code, which its installments' receipts post, add up
+    to its surcharges and name exactly the codes of its debts: a code left out would get none,
+    and one too many would take another's."""
+    codes: dict[int, set[str]] = {}
+    debts = Debt.objects.filter(settlement__isnull=False).values_list(
+        "settlement_id", "revenue_type__code"
+    )
+    for settlement_id, code in debts.distinct():
+        codes.setdefault(settlement_id, set()).add(code)
+    settlements = Settlement.objects.values_list("pk", "number", "surcharge", "surcharge_by_code")
+    report.checked["settlements"] = 0
+    for pk, number, surcharge, by_code in settlements.order_by("pk").iterator():
+        report.checked["settlements"] += 1
+        total = sum((Decimal(part) for part in by_code.values()), Decimal(0))
+        if total != surcharge or set(by_code) != codes.get(pk, set()):
+            report.breaches.append(
+                f"settlement {number}: surcharge {surcharge}, by revenue code {by_code} "
+                f"(its debts' codes: {', '.join(sorted(codes.get(pk, ()))) or 'none'})"
+            )

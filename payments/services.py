@@ -524,17 +524,17 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[SettledRevenue]]) -
         parts = zip(revenue, *_installment_parts(installment, revenue), strict=True)
         description = str(installment)
         period = date_format(installment.due_date, "SHORT_DATE_FORMAT")
-        for code, principal, surcharge, interest in parts:
+        for share, principal, surcharge, interest in parts:
             if len(revenue) > 1 and not (principal or surcharge or interest):
                 continue  # a code too small to get a cent of this installment
             receipt_lines.append(
                 ReceiptLine(
-                    revenue_code=code.code,
+                    revenue_code=share.code,
                     revenue_name=_("Ρύθμιση οφειλών"),
                     description=description
                     if len(revenue) == 1
                     else _("%(installment)s — μέρος για ΚΑΕ %(code)s (%(revenue)s)")
-                    % {"installment": description, "code": code.code, "revenue": code.name},
+                    % {"installment": description, "code": share.code, "revenue": share.name},
                     period=period,
                     principal=principal,
                     surcharge=surcharge,
@@ -577,7 +577,8 @@ def _installment_parts(installment, revenue: list[SettledRevenue]) -> tuple[list
     less those of the total before it), so that over the settlement each code gets exactly its
     debts' principal and its part of the surcharges. The interest and a late charge, of this
     installment alone, go by what each code owes the settlement (principal and surcharge), the
-    cents of ties round the codes installment by installment."""
+    cents of ties round the codes installment by installment. An installment's principal and
+    interest are its schedule's, never changed, as its notice froze them (its amount)."""
     settlement = installment.settlement
     before = installment.principal_before
     through = before + installment.principal
@@ -590,7 +591,6 @@ def _installment_parts(installment, revenue: list[SettledRevenue]) -> tuple[list
         earlier, now = (apportion(total, weights) for total in totals)
         return [part - part_before for part, part_before in zip(now, earlier, strict=True)]
 
-    posted = installment.posted(installment.frozen_principal, installment.frozen_surcharge, before)
     late = apportion(installment.frozen_surcharge, owed, first=installment.number)
     return (
         running([before - surcharged[0], through - surcharged[1]], principals),
@@ -598,7 +598,7 @@ def _installment_parts(installment, revenue: list[SettledRevenue]) -> tuple[list
             settled + charge
             for settled, charge in zip(running(surcharged, surcharges), late, strict=True)
         ],
-        apportion(posted.interest, owed, first=installment.number),
+        apportion(installment.interest, owed, first=installment.number),
     )
 
 
@@ -664,7 +664,7 @@ def _allocated(funds, lines: NoticeLines):
     """(payment id, debt id, installment id, principal, surcharge) of each allocation paying
     ``lines`` from ``funds``: a ``Payment`` pays each line whole; ``Pooled`` payments pay the
     lines in order, oldest payment first, a line that two of them meet split between them, its
-    principal and surcharge in proportion (``_split``), so each line is paid exactly once."""
+    principal and surcharge in proportion (``apportion``), so each line is paid exactly once."""
     frozen = [(d.pk, None, d.frozen_principal, d.frozen_surcharge) for d in lines.debts]
     frozen += [(None, i.pk, i.frozen_principal, i.frozen_surcharge) for i in lines.installments]
     if not isinstance(funds, Pooled):
@@ -680,28 +680,12 @@ def _allocated(funds, lines: NoticeLines):
             taken = min(due, left)
             parts.append((payment.pk, taken))
             due, left = due - taken, left - taken
-        principals = _split(principal, [taken for _pk, taken in parts])
+        principals = apportion(principal, [taken for _pk, taken in parts])
         rows += [
             (payment_id, debt_id, installment_id, part, taken - part)
             for (payment_id, taken), part in zip(parts, principals, strict=True)
         ]
     return rows
-
-
-def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """``amount`` in parts proportional to ``weights``, to the cent, adding up to it exactly:
-    each part rounded down, then the cents left over one each to the largest remainders, ties
-    to the earlier weight. (One amount split once; a running total is ``apportion``'s.)"""
-    cents = int((amount * 100).to_integral_value())
-    total = sum(weights, ZERO)
-    if total <= 0:
-        weights, total = [Decimal(1)] * len(weights), Decimal(len(weights))
-    exact = [Decimal(cents) * weight / total for weight in weights]
-    parts = [int(share) for share in exact]  # down, as the shares are not negative
-    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))
-    for index in by_remainder[: cents - sum(parts)]:
-        parts[index] += 1
-    return [Decimal(part).scaleb(-2) for part in parts]
 
 
 def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
@@ -783,6 +767,9 @@ def _complete_paid_off(causes: dict[int, str], actor) -> None:
         cause={s.pk: causes[s.pk] for s in paid_off},
         actor=actor,
     )
+    # A settlement's history shows it completed, as it shows it reopened (``advance`` writes
+    # that row; ``advance_all`` writes none).
+    Settlement.history.bulk_history_create(paid_off, update=True, default_user=actor)
     debts = list(
         Debt.objects.select_for_update()
         .filter(settlement__in=paid_off, status=Debt.Status.IN_SETTLEMENT)

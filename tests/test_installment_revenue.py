@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from debts.models import Debt, Installment, NoticeItem, RevenueType, Settlement
 from debts.money import apportion
 from debts.selectors import notice_lines
 from debts.services import _installment_schedule, build_notice, preview_notice
+from payments import ledger
 from payments.services import Arrival, reverse_receipt, settle, settle_many
 from receipts.admin import ReceiptAdmin
 from receipts.models import Receipt
@@ -517,3 +518,36 @@ def test_a_batch_paying_off_settlements_costs_the_queries_of_two(
         return len(queries)
 
     assert batch(5, "L") == batch(2, "S")
+
+
+def test_a_settlement_paid_off_shows_completed_in_its_history(
+    make_debtor, make_debt, make_settlement
+):
+    debtor = make_debtor()
+    debts = [make_debt(debtor, "100.00", kind="cleaning", due_date=date(2024, 1, 31))]
+    settlement = make_settlement(debtor, debts, installments=2)
+
+    pay(build_notice(debtor, installments=list(settlement.installments.all())), "DIAS-ALL")
+
+    latest = settlement.history.latest("history_date")
+    assert (latest.status, latest.history_type) == (Settlement.Status.COMPLETED, "~")
+
+
+def test_check_ledger_names_a_settlement_whose_surcharges_by_code_do_not_add_up(
+    make_debtor, make_debt, make_settlement
+):
+    debtor = make_debtor()
+    debts = [
+        make_debt(debtor, "100.00", kind="cleaning", due_date=date(2024, 1, 31)),
+        make_debt(debtor, "100.00", kind="tap", due_date=date(2024, 1, 31)),
+    ]
+    settlement = make_settlement(debtor, debts, installments=2)
+    assert ledger.check().breaches == []
+    with transaction.atomic():  # the breach is rolled back, for the ledger check after the test
+        Settlement.objects.filter(pk=settlement.pk).update(surcharge_by_code={"0311": "1.00"})
+
+        assert ledger.check().breaches == [
+            f"settlement {settlement.number}: surcharge {settlement.surcharge}, by revenue code "
+            "{'0311': '1.00'} (its debts' codes: 0311, 0313)"
+        ]
+        transaction.set_rollback(True)

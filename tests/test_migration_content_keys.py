@@ -37,9 +37,14 @@ def test_an_entry_keyed_by_what_it_held_gets_that_key_as_its_content_key(before_
     }
     without = entries.create(bank_reference="SHA-" + "a" * 32, transaction_id="#1", **shared)
     referenced = entries.create(bank_reference="2026120400017", transaction_id="#1", **shared)
+    shared["statement"] = apps.get_model("payments", "BankStatement").objects.create(
+        format="mt940", file_name="day.sta", file_sha256="1" * 64
+    )
+    mt940_line = entries.create(bank_reference="SHA-" + "b" * 32, transaction_id="#1", **shared)
 
     apps = migrate(AFTER)
 
     entries = apps.get_model("payments", "StatementEntry").objects
     assert entries.get(pk=without.pk).content_key == "SHA-" + "a" * 32
     assert entries.get(pk=referenced.pk).content_key == ""
+    assert entries.get(pk=mt940_line.pk).content_key == ""  # MT940's lines keep no contents

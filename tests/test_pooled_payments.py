@@ -284,10 +284,10 @@ def test_the_queue_filters_the_parts_and_an_import_tells_of_them(client, finance
 # --- A line that pooled payments meet -------------------------------------------------------
 
 
-def test_a_line_is_split_to_the_cent_and_a_part_may_be_surcharge_alone():
+def test_a_line_is_split_to_the_cent_between_the_payments_that_meet_it():
     """Four parts of one line of 1.00 € principal and 0.50 € surcharge: the principal goes in
-    proportion, its spare cents to the largest remainders, so the 0.01 € part gets none of it;
-    the parts add up to the line exactly."""
+    proportion to each part (``apportion``), the rest of each part is surcharge; the parts add
+    up to the line exactly."""
     line = SimpleNamespace(pk=7, frozen_principal=Decimal("1.00"), frozen_surcharge=Decimal("0.50"))
     payments = [SimpleNamespace(pk=n) for n in range(1, 5)]
     takes = [Decimal(t) for t in ("0.10", "0.10", "0.01", "1.29")]
@@ -300,8 +300,8 @@ def test_a_line_is_split_to_the_cent_and_a_part_may_be_surcharge_alone():
     ] == [
         (1, Decimal("0.07"), Decimal("0.03")),
         (2, Decimal("0.07"), Decimal("0.03")),
-        (3, Decimal("0.00"), Decimal("0.01")),
-        (4, Decimal("0.86"), Decimal("0.43")),
+        (3, Decimal("0.01"), Decimal("0.00")),
+        (4, Decimal("0.85"), Decimal("0.44")),
     ]
 
 

@@ -174,6 +174,6 @@ class Command(BaseCommand):
                 for cell in cells:
                     if isinstance(cell.value, Decimal):
                         cell.number_format = EUROS
-            for letter, width in zip("ABCDEFG", XLSX_WIDTHS, strict=False):
+            for letter, width in zip("ABCDEFG", XLSX_WIDTHS, strict=True):
                 sheet.column_dimensions[letter].width = width
         book.save(output)
