@@ -71,8 +71,38 @@ def test_a_settlements_surcharges_are_frozen_by_the_codes_that_bore_them(before_
             status="in_settlement",
         )
 
+    # One whose debts bear nothing by today's rules (a revenue since made unsurchargeable): by
+    # principal, as its receipts were.
+    sports = revenue.create(
+        code="0462", name="Αθλητικά", name_en="Sports", kind="fee", surchargeable=False
+    )
+    by_principal = apps.get_model("debts", "Settlement").objects.create(
+        number="Ρ-2/2026",
+        debtor=debtor,
+        scheme=scheme,
+        approved_on=approved,
+        principal=Decimal("300.00"),
+        surcharge=Decimal("30.00"),
+        annual_interest_rate=Decimal("0.1015"),
+        late_installment_monthly_rate=Decimal("0.05"),
+        misses_before_loss=3,
+    )
+    for kind, principal in ((nursery, "100.00"), (sports, "200.00")):
+        apps.get_model("debts", "Debt").objects.create(
+            debtor=debtor,
+            revenue_type=kind,
+            description=kind.name,
+            principal=Decimal(principal),
+            due_date=due,
+            certified_on=roll.certified_on,
+            roll=roll,
+            settlement=by_principal,
+            status="in_settlement",
+        )
+
     apps = migrate(AFTER)
 
-    frozen = apps.get_model("debts", "Settlement").objects.get(pk=settlement.pk)
+    frozen = apps.get_model("debts", "Settlement").objects
     assert bore > 0
-    assert frozen.surcharge_by_code == {"0311": str(bore), "0461": "0.00"}
+    assert frozen.get(pk=settlement.pk).surcharge_by_code == {"0311": str(bore), "0461": "0.00"}
+    assert frozen.get(pk=by_principal.pk).surcharge_by_code == {"0461": "10.00", "0462": "20.00"}
