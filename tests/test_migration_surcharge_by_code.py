@@ -43,62 +43,44 @@ def test_a_settlements_surcharges_are_frozen_by_the_codes_that_bore_them(before_
     )
     approved = date(2026, 6, 1)
     due = date(2024, 1, 31)
-    bore = surcharge(Decimal("100.00"), due, approved)
-    settlement = apps.get_model("debts", "Settlement").objects.create(
-        number="Ρ-1/2026",
-        debtor=debtor,
-        scheme=scheme,
-        approved_on=approved,
-        principal=Decimal("200.00"),
-        surcharge=bore,
-        annual_interest_rate=Decimal("0.1015"),
-        late_installment_monthly_rate=Decimal("0.05"),
-        misses_before_loss=3,
-    )
     roll = apps.get_model("debts", "CertificationRoll").objects.create(
         number="ΒΚ-1/2024", title="Τέλη 2024", certified_on=date(2024, 1, 1)
     )
-    for kind in (cleaning, nursery):
-        apps.get_model("debts", "Debt").objects.create(
-            debtor=debtor,
-            revenue_type=kind,
-            description=kind.name,
-            principal=Decimal("100.00"),
-            due_date=due,
-            certified_on=roll.certified_on,
-            roll=roll,
-            settlement=settlement,
-            status="in_settlement",
-        )
 
+    def settled(number: str, surcharge: Decimal, debts: list[tuple]):
+        settlement = apps.get_model("debts", "Settlement").objects.create(
+            number=number,
+            debtor=debtor,
+            scheme=scheme,
+            approved_on=approved,
+            principal=sum((Decimal(principal) for _kind, principal in debts), Decimal(0)),
+            surcharge=surcharge,
+            annual_interest_rate=Decimal("0.1015"),
+            late_installment_monthly_rate=Decimal("0.05"),
+            misses_before_loss=3,
+        )
+        for kind, principal in debts:
+            apps.get_model("debts", "Debt").objects.create(
+                debtor=debtor,
+                revenue_type=kind,
+                description=kind.name,
+                principal=Decimal(principal),
+                due_date=due,
+                certified_on=roll.certified_on,
+                roll=roll,
+                settlement=settlement,
+                status="in_settlement",
+            )
+        return settlement
+
+    bore = surcharge(Decimal("100.00"), due, approved)
+    settlement = settled("Ρ-1/2026", bore, [(cleaning, "100.00"), (nursery, "100.00")])
     # One whose debts bear nothing by today's rules (a revenue since made unsurchargeable): by
     # principal, as its receipts were.
     sports = revenue.create(
         code="0462", name="Αθλητικά", name_en="Sports", kind="fee", surchargeable=False
     )
-    by_principal = apps.get_model("debts", "Settlement").objects.create(
-        number="Ρ-2/2026",
-        debtor=debtor,
-        scheme=scheme,
-        approved_on=approved,
-        principal=Decimal("300.00"),
-        surcharge=Decimal("30.00"),
-        annual_interest_rate=Decimal("0.1015"),
-        late_installment_monthly_rate=Decimal("0.05"),
-        misses_before_loss=3,
-    )
-    for kind, principal in ((nursery, "100.00"), (sports, "200.00")):
-        apps.get_model("debts", "Debt").objects.create(
-            debtor=debtor,
-            revenue_type=kind,
-            description=kind.name,
-            principal=Decimal(principal),
-            due_date=due,
-            certified_on=roll.certified_on,
-            roll=roll,
-            settlement=by_principal,
-            status="in_settlement",
-        )
+    by_principal = settled("Ρ-2/2026", Decimal("30.00"), [(nursery, "100.00"), (sports, "200.00")])
 
     apps = migrate(AFTER)
 
