@@ -64,8 +64,9 @@ class Transaction:
     # camt.053 repeats for a credit a camt.054 told under another entry reference.
     bank_id: str = ""
     # What a camt entry holds, with how many alike came before it in the file (``_content``):
-    # its key when the bank gave it no reference (``content_key``), and kept with it when the
-    # bank did. A file that gives it a reference may come before or after one that did not.
+    # its key when the bank gave it no reference (``counted_key``); and, as ``content_key``,
+    # kept with it when the bank gave one. A file that gives it a reference may come before or
+    # after one that did not.
     content: tuple = ()
 
     @property
@@ -74,10 +75,17 @@ class Transaction:
         return self.amount if self.credit else -self.amount
 
     @property
-    def content_key(self) -> str:
-        """Its entry's key by what it holds, made when an import looks it up, not as the file is
+    def counted_key(self) -> str:
+        """Its entry's key by what it holds and how many alike came before it in the file, as
+        when the bank gave it no reference. Made when an import looks it up, not as the file is
         read: the reading is the one step of an import that no worker process shares."""
         return _content_key(self.content) if self.content else ""
+
+    @property
+    def content_key(self) -> str:
+        """What its entry holds, whatever else alike the file holds: alike entries of one file
+        share it, and an import tells them apart by their order (``_known``)."""
+        return _content_key((self.content[0], "*")) if self.content else ""
 
     @property
     def known_by_content(self) -> bool:

@@ -31,7 +31,14 @@ from .batch_workers import run_in_workers
 from .import_lock import one_import_at_a_time
 from .models import BankStatement, Channel, StatementEntry
 from .services import Arrival, settle_many
-from .statement_files import BrokenStatement, Kind, StatementFile, Transaction, read_statement
+from .statement_files import (
+    CONTENT_KEY,
+    BrokenStatement,
+    Kind,
+    StatementFile,
+    Transaction,
+    read_statement,
+)
 
 BATCH_SIZE = 2000
 RUNS_PER_BATCH = 3
@@ -289,35 +296,58 @@ def _statement_record(statement: StatementFile, file_name: str, actor) -> BankSt
 
 def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
     """The amounts and booking days of the entries of ``batch`` the database already holds, by
-    key: those recorded under the references here, and those recorded for what they held
-    (``Transaction.content_key``) where one side had no reference of the bank's: a camt.054
-    and the day's camt.053, either first, one giving the entry no reference. Those are told
-    under the key they have here, so each is skipped as imported. Two references of the bank's
-    are two entries however alike (two payments of a day of one notice's amount)."""
+    key: those recorded under the references here, and those recorded for what they held where
+    one side had no reference of the bank's (a camt.054 and the day's camt.053, either first).
+    Those are told under the key they have here, so each is skipped as imported.
+
+    An entry here with a reference is looked up under the key it would have had without one
+    (``Transaction.counted_key``). One without a reference is looked up among the entries with
+    a reference that held the same (``Transaction.content_key``), in the order they were
+    recorded: the second alike here is the second alike recorded, from whatever files. Two
+    references of the bank's are two entries however alike (two payments of a day of one
+    notice's amount)."""
     references = {_entry(item) for item in batch}
-    contents = {(item.account, item.content_key) for item in batch if item.content}
-    wanted = _per_account(references, "bank_reference")
-    if contents:
-        wanted |= _per_account(contents, "content_key")
-    rows = StatementEntry.objects.filter(wanted).values_list(
-        "account", "bank_reference", "transaction_id", "content_key", "amount", "booked_on"
-    )
-    with _planned_for_these_values():
-        rows = list(rows)
-    known, unreferenced, referenced = {}, {}, {}
-    for account, reference, transaction_id, content_key, amount, booked in rows:
+    counted = {
+        (item.account, item.counted_key)
+        for item in batch
+        if item.content and not item.known_by_content
+    }
+    contents = {(item.account, item.content_key) for item in batch if item.known_by_content}
+    # Two look-ups, not one with an OR: PostgreSQL takes the account out of both arms, and then
+    # reads every entry of the account instead of either index.
+    rows = []
+    for pairs, column in ((references | counted, "bank_reference"), (contents, "content_key")):
+        if pairs:
+            found = StatementEntry.objects.filter(_per_account(pairs, column)).values_list(
+                "pk",
+                "account",
+                "bank_reference",
+                "transaction_id",
+                "content_key",
+                "amount",
+                "booked_on",
+            )
+            with _planned_for_these_values():
+                rows += found
+    rows = sorted({row[0]: row[1:] for row in rows}.items())
+    known, held, alike = {}, {}, {}
+    for _pk, (account, reference, transaction_id, content_key, amount, booked) in rows:
         if (account, reference) in references:
             known[account, reference, transaction_id] = amount, booked
-        if content_key:
-            # Recorded with no reference of the bank's, its key was what it held.
-            found = unreferenced if reference == content_key else referenced
-            found[account, content_key, transaction_id] = amount, booked
+        held[account, reference, transaction_id] = amount, booked
+        if (account, content_key) in contents and not reference.startswith(CONTENT_KEY):
+            entries = alike.setdefault((account, content_key), {})
+            entries.setdefault(reference, {})[transaction_id] = amount, booked
     for item in batch:
         key = (item.account, item.bank_reference, item.transaction_id)
         if not item.content or key in known:
             continue
-        held = (item.account, item.content_key, item.transaction_id)
-        found = unreferenced.get(held) or (item.known_by_content and referenced.get(held))
+        if item.known_by_content:
+            entries = list(alike.get((item.account, item.content_key), {}).values())
+            _parts, order = item.content
+            found = entries[order - 1].get(item.transaction_id) if order <= len(entries) else None
+        else:
+            found = held.get((item.account, item.counted_key, item.transaction_id))
         if found:
             known[key] = found
     return known

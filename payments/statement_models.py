@@ -72,9 +72,10 @@ class StatementEntry(models.Model):
     remittance = models.CharField(_("αιτιολογία"), max_length=500, blank=True)
     payer = models.CharField(_("πληρωτής"), max_length=200, blank=True)
     payer_account = models.CharField(_("λογαριασμός πληρωτή"), max_length=34, blank=True)
-    # What a camt entry held, as a key (``Transaction.content_key``): the entry's key when the
-    # bank gave it no reference, and how an import finds it again in a file that gives it
-    # another key, or none, for the same money (a camt.054 and the day's camt.053).
+    # What a camt entry held, as a key whatever else alike its file held
+    # (``Transaction.content_key``): how an import finds an entry recorded under the bank's
+    # reference again in a file that gives it none, for the same money (a camt.054 and the
+    # day's camt.053). An MT940's lines hold none.
     content_key = models.CharField(_("κλειδί περιεχομένου"), max_length=36, blank=True)
     payment = models.OneToOneField(
         "payments.Payment",

@@ -596,3 +596,21 @@ def test_alike_credits_each_with_a_reference_of_its_own_in_two_files_are_both_re
     assert "Ήδη εισηγμένες, παραλείφθηκαν: 0" in output
     assert Payment.objects.count() == 2  # the second held as an overpayment
     assert StatementEntry.objects.count() == 2
+
+
+def test_alike_credits_of_two_notifications_with_references_are_known_in_a_camt053_without(
+    make_notice, write
+):
+    """Each camt.054 counts its alike entries from one, so both credits held what the first of
+    the camt.053's did: the second was not found, and recorded again as an overpayment."""
+    notice = make_notice("4.50")
+    alike = Tx(notice.total, rf=notice.rf_code)
+    run(write(camt054([Entry("A-1001", [alike])], message_id="NTF-AM"), "morning.xml"))
+    run(write(camt054([Entry("A-1002", [alike])], message_id="NTF-PM"), "afternoon.xml"))
+    stated = camt053([Entry("S1", [alike]), Entry("S2", [alike])])
+    stated = re.sub(r"<AcctSvcrRef>S(\d)</AcctSvcrRef>", r"<NtryRef>\1</NtryRef>", stated)
+
+    output = run(write(stated, "053.xml"))
+
+    assert "Ήδη εισηγμένες, παραλείφθηκαν: 2" in output
+    assert Payment.objects.count() == 2  # the second held as an overpayment

@@ -3,16 +3,6 @@
 from django.db import migrations, models
 
 
-def keys_of_entries_without_a_reference(apps, schema_editor):
-    """A camt entry the bank gave no reference was keyed by what it held: that key is its
-    content key. (Entries with a reference kept no contents to make theirs from; an MT940's
-    lines keep none.) Before the index is made, so that the rows are written once."""
-    entries = apps.get_model("payments", "StatementEntry")
-    entries.objects.filter(
-        bank_reference__startswith="SHA-", statement__format__in=["camt.053", "camt.054"]
-    ).update(content_key=models.F("bank_reference"))
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("payments", "0017_pooled_payments"),
@@ -24,7 +14,6 @@ class Migration(migrations.Migration):
             name="content_key",
             field=models.CharField(blank=True, max_length=36, verbose_name="κλειδί περιεχομένου"),
         ),
-        migrations.RunPython(keys_of_entries_without_a_reference, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="statemententry",
             index=models.Index(fields=["account", "content_key"], name="statemententry_by_content"),
