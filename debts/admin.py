@@ -222,20 +222,20 @@ class SettlementInline(ReadOnlyInline):
     select_related = ("scheme",)
 
 
-# A notice's line as its receipt posts it (``NoticeItem.posted``), localised as a field would be.
-@admin.display(description=_("κεφάλαιο"))
-def posted_principal(item) -> str:
-    return number_format(item.posted.principal, decimal_pos=2)
+def _posted(part: str, label):
+    """A column of a notice's line as its receipt posts it (``NoticeItem.posted``), localised
+    as a field would be."""
+
+    @admin.display(description=label)
+    def column(item) -> str:
+        return number_format(getattr(item.posted, part), decimal_pos=2)
+
+    return column
 
 
-@admin.display(description=_("προσαυξήσεις"))
-def posted_surcharge(item) -> str:
-    return number_format(item.posted.surcharge, decimal_pos=2)
-
-
-@admin.display(description=_("τόκοι ρύθμισης"))
-def posted_interest(item) -> str:
-    return number_format(item.posted.interest, decimal_pos=2)
+posted_principal = _posted("principal", _("κεφάλαιο"))
+posted_surcharge = _posted("surcharge", _("προσαυξήσεις"))
+posted_interest = _posted("interest", _("τόκοι ρύθμισης"))
 
 
 class NoticeItemInline(ReadOnlyInline):

@@ -502,8 +502,9 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[SettledRevenue]]) -
     (``_settlement_revenue``).
 
     An installment of a settlement over several codes is one line per code, with its part of the
-    installment (``_installment_parts``), so the report, which sums the receipts' lines per code, posts it
-    under real budget codes, and a reversal, which mirrors the lines, cancels it code by code.
+    installment (``_installment_parts``), so the report, which sums the receipts' lines per
+    code, posts it under real budget codes, and a reversal, which mirrors the lines, cancels it
+    code by code.
     An installment's amount is told apart as the accounts office posts it: the principal of the
     settled debts, their surcharges the settlement took in (with the installment's own late
     charge) and the settlement's interest.

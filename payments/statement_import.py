@@ -329,9 +329,9 @@ def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
             )
             with _planned_for_these_values():
                 rows += found
-    rows = sorted({row[0]: row[1:] for row in rows}.items())
     known, held, alike = {}, {}, {}
-    for _pk, (account, reference, transaction_id, content_key, amount, booked) in rows:
+    # In the order they were recorded (a row both look-ups found is read twice, alike).
+    for _pk, account, reference, transaction_id, content_key, amount, booked in sorted(rows):
         if (account, reference) in references:
             known[account, reference, transaction_id] = amount, booked
         held[account, reference, transaction_id] = amount, booked
