@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from debts.indexes import where_set
 from debts.models import MONEY, Debt, Debtor, Installment, PaymentNotice
 from debts.states import StateMachine, StatusChange
+from receipts.models import Tender
 
 
 class Channel(models.TextChoices):
@@ -35,13 +36,6 @@ class Channel(models.TextChoices):
     BANK = "bank", _("Τράπεζα (RF μέσω ΔΙΑΣ)")
     CARD = "card", _("Κάρτα")
     COUNTER = "counter", _("Ταμείο του Δήμου")
-
-
-class Tender(models.TextChoices):
-    """What the payer handed over at the counter."""
-
-    CASH = "cash", _("Μετρητά")
-    POS = "pos", _("Κάρτα (POS)")
 
 
 class UnappliedReason(models.TextChoices):

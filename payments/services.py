@@ -34,7 +34,7 @@ from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from debts.tap import properties_of
 from receipts.certificates import issue_awaiting_certificates, revoke_certificates_since
-from receipts.models import Receipt
+from receipts.models import Receipt, payment_way
 from receipts.services import ReceiptDraft, ReceiptLine, issue_receipts, issue_reversal
 
 from .models import (
@@ -697,17 +697,21 @@ def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
     by_series: dict[str, list[int]] = {}
     for index, (payment, _notice, _lines) in enumerate(applications):
         by_series.setdefault(payment.channel, []).append(index)
-    receipts = [None] * len(applications)
+    receipts, labels = [None] * len(applications), {}
     for series, indexes in by_series.items():
-        drafts, label = [], str(Channel(series).label)
+        drafts = []
         for index in indexes:
             payment, notice, lines = applications[index]
+            way = (payment.channel, payment.tender)
+            if way not in labels:
+                labels[way] = payment_way(*way)
             drafts.append(
                 ReceiptDraft(
                     debtor=notice.debtor,
                     lines=_receipt_lines(lines, codes),
                     channel=payment.channel,
-                    channel_label=label,
+                    channel_label=labels[way],
+                    tender=payment.tender,
                     channel_reference=payment.reference,
                     received_at=payment.received_at,
                     notice_rf=notice.rf_code,
@@ -819,6 +823,12 @@ class Pooled:
     @property
     def received_at(self) -> datetime:
         return max(payment.received_at for payment, _share in self.shares)
+
+    @property
+    def tender(self) -> str:
+        """What was handed over at the counter, if the same for all (blank for cash and card)."""
+        tenders = {payment.tender for payment, _share in self.shares}
+        return tenders.pop() if len(tenders) == 1 else ""
 
 
 def _funds(payments: list[Payment], notice: PaymentNotice) -> Pooled:

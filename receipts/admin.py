@@ -58,7 +58,7 @@ def number_lookup(term: str) -> dict | None:
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
     list_display = ("display_number", "issued_at", "payer", "channel_label", "total", "pdf_link")
-    list_filter = ("series", "year", "channel")
+    list_filter = ("series", "year", "channel", "tender")
     search_fields = ("=payer_afm", "payer_name")
     search_help_text = _("Αριθμός απόδειξης, ΑΦΜ, ονοματεπώνυμο ή κωδικός επαλήθευσης")
     date_hierarchy = "issued_at"

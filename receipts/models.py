@@ -33,6 +33,21 @@ class Series(models.TextChoices):
     REVERSAL = "reversal", _("Ακυρωτικό")
 
 
+class Tender(models.TextChoices):
+    """What the payer handed over at the municipality's counter: the receipt says it, and the
+    accounts office keeps the two apart (the cash box, the card acquirer's transfer)."""
+
+    CASH = "cash", _("Μετρητά")
+    POS = "pos", _("Κάρτα (POS)")
+
+
+def payment_way(channel: str, tender: str = "") -> str:
+    """How money came, as a receipt and the collections report name it: its channel, and at the
+    counter what was handed over."""
+    label = Series(channel).label
+    return f"{label} — {Tender(tender).label}" if tender else str(label)
+
+
 # What a receipt number is printed with, per series: «ΤΜ-2026/000123».
 SERIES_PREFIX = {
     Series.BANK: "ΤΡ",
@@ -132,6 +147,10 @@ class Receipt(IssuedDocument):
     payer_name = models.CharField(_("ονοματεπώνυμο ή επωνυμία"), max_length=300)
     channel = models.CharField(_("τρόπος πληρωμής"), max_length=16)
     channel_label = models.CharField(_("τρόπος πληρωμής (κείμενο)"), max_length=100)
+    # At the counter, what was handed over; blank elsewhere, and for pooled payments of both.
+    tender = models.CharField(
+        _("μέσο στο ταμείο"), max_length=8, choices=Tender, blank=True, editable=False
+    )
     # A payment's reference, or those of pooled payments joined (at most five of 100).
     channel_reference = models.CharField(_("αναφορά συναλλαγής"), max_length=520)
     received_at = models.DateTimeField(_("ημερομηνία είσπραξης"))
@@ -182,6 +201,10 @@ class Receipt(IssuedDocument):
                 condition=Q(series="reversal", reverses__isnull=False, total__lt=0)
                 | (~Q(series="reversal") & Q(reverses__isnull=True, total__gt=0)),
                 name="receipt_reversal_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(tender="") | Q(channel="counter", tender__in=Tender.values),
+                name="receipt_tender_at_counter",
             ),
         ]
         permissions = [("view_cash_day", _("Μπορεί να δει το ταμείο της ημέρας"))]

@@ -16,10 +16,12 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class CollectionLine:
-    """Collected on one day through one channel for one revenue code (ΚΑΕ)."""
+    """Collected on one day through one channel (and at the counter, one tender) for one
+    revenue code (ΚΑΕ)."""
 
     day: date
     channel: str
+    tender: str
     revenue_code: str
     principal: Decimal
     surcharge: Decimal
@@ -74,8 +76,9 @@ class Collections:
 
 
 def collections(first_day: date, last_day: date) -> Collections:
-    """Collections by day of issue (local time), channel and revenue code, principal, surcharge
-    and a settlement's interest apart, and the receipt numbers issued each day per series."""
+    """Collections by day of issue (local time), channel (the counter's by tender) and revenue
+    code, principal, surcharge and a settlement's interest apart, and the receipt numbers issued
+    each day per series."""
     issued = Q(issued_at__gte=timezone.make_aware(datetime.combine(first_day, time())))
     if last_day < date.max:  # the calendar's last day has no day after it
         end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time()))
@@ -85,20 +88,22 @@ def collections(first_day: date, last_day: date) -> Collections:
     receipts = (
         Receipt.objects.filter(issued)
         .order_by("issued_at", "pk")
-        .values_list("issued_at", "series", "number", "channel", "total", "lines")
+        .values_list("issued_at", "series", "number", "channel", "tender", "total", "lines")
     )
-    for issued_at, series, number, channel, total, lines in receipts.iterator(chunk_size=2000):
+    for issued_at, series, number, channel, tender, total, lines in receipts.iterator(
+        chunk_size=2000
+    ):
         day = timezone.localtime(issued_at).date()
         numbers[(day, series)].append((number, total))
         for line in map(line_amounts, lines):
-            amounts = sums[(day, channel, line["revenue_code"])]
+            amounts = sums[(day, channel, tender, line["revenue_code"])]
             amounts[0] += line["principal"]
             amounts[1] += line["surcharge"]
             amounts[2] += line["interest"]
     return Collections(
         lines=[
-            CollectionLine(day, channel, code, *amounts)
-            for (day, channel, code), amounts in sorted(sums.items())
+            CollectionLine(day, channel, tender, code, *amounts)
+            for (day, channel, tender, code), amounts in sorted(sums.items())
         ],
         ranges=[
             NumberRange(

@@ -154,6 +154,7 @@ class ReceiptDraft:
     received_at: datetime
     notice_rf: str = ""
     cashier: object = None
+    tender: str = ""
 
 
 def issue_receipt(*, series: str, **draft) -> Receipt:
@@ -175,6 +176,7 @@ def issue_receipts(series: str, drafts: list[ReceiptDraft]) -> list[Receipt]:
                 "payer_name": draft.debtor.full_name,
                 "channel": draft.channel,
                 "channel_label": draft.channel_label,
+                "tender": draft.tender,
                 "channel_reference": draft.channel_reference,
                 "received_at": draft.received_at,
                 "cashier": draft.cashier,
@@ -196,6 +198,7 @@ def issue_reversal(original: Receipt, *, reason: str, actor=None) -> Receipt:
         payer_name=original.payer_name,
         channel=original.channel,
         channel_label=original.channel_label,
+        tender=original.tender,
         channel_reference=original.channel_reference,
         received_at=original.received_at,
         cashier=actor,

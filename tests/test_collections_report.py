@@ -82,7 +82,7 @@ def test_collections_by_day_channel_and_revenue_code_agree_with_the_receipts(pai
     ]
     assert by_code[("Τράπεζα (RF μέσω ΔΙΑΣ)", "0461")] == ["40,00", "0,00", "0,00", "40,00"]
     # The counter's receipt and its reversal cancel out under the counter's channel.
-    assert by_code[("Ταμείο του Δήμου", "0311")] == ["0,00", "0,00", "0,00", "0,00"]
+    assert by_code[("Ταμείο του Δήμου — Μετρητά", "0311")] == ["0,00", "0,00", "0,00", "0,00"]
     total = sum(Receipt.objects.values_list("total", flat=True))
     assert collected[-1][-1] == comma(total)
 

@@ -1,5 +1,6 @@
 """``manage.py collections_report --from D --to D [--format csv|xlsx]``: collections by day,
-channel and revenue code, with the receipt numbers issued, for the accounts office."""
+channel (the counter's by tender) and revenue code, with the receipt numbers issued, for the
+accounts office."""
 
 import csv
 from datetime import date
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from debts.command_files import check_writable
-from receipts.models import Series
+from receipts.models import Series, payment_way
 from receipts.reports import collections
 
 
@@ -39,15 +40,16 @@ def _cell(value) -> str:
     return str(value)
 
 
-# Excel's widths, in characters, of the columns of either table, for a date and «Τράπεζα (RF
-# μέσω ΔΙΑΣ)» to show whole.
-XLSX_WIDTHS = (12, 26, 10, 14, 14, 14, 14)
+# Excel's widths, in characters, of the columns of either table, for a date and «Ταμείο του
+# Δήμου — Κάρτα (POS)» to show whole.
+XLSX_WIDTHS = (12, 32, 10, 14, 14, 14, 14)
 EUROS = "#,##0.00"
 
 
 class Command(BaseCommand):
     help = (
-        "Collections by day of issue, channel and revenue code (principal, surcharge and "
+        "Collections by day of issue, channel (the counter's cash and card terminal apart) and "
+        "revenue code (principal, surcharge and "
         "settlement interest apart), "
         "then the receipt number ranges per series and day; totals agree with the receipts."
     )
@@ -102,7 +104,7 @@ class Command(BaseCommand):
             + [
                 [
                     line.day,
-                    str(labels.get(line.channel, line.channel)),
+                    payment_way(line.channel, line.tender),
                     RevenueCode(line.revenue_code),
                     line.principal,
                     line.surcharge,
