@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from lxml import etree
 
-from debts.money import CENT, LARGEST, ZERO
+from debts.money import CENT, LARGEST, ZERO, euros
 from debts.rf import InvalidRF, validate_rf
 from debts.text_files import NulByte, read_text
 
@@ -102,6 +102,9 @@ class Report:
     account: str
     opening: Decimal | None = None
     closing: Decimal | None = None
+    # It opens on an interim balance (MT940 :60M:, camt ITBD): a page that goes on from the
+    # one before it, whose closing balance must be its opening.
+    continued: bool = False
     declared_count: int | None = None
     declared_net: Decimal | None = None
     net: Decimal = ZERO  # of the booked entries, which move the balance
@@ -226,8 +229,36 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def after_another(statement: StatementFile) -> list[tuple[Report, Report]]:
+    """(report, the one before it) for each report of an account that opens on another balance
+    than the one the account's report before it in the file closed on: movements the file
+    does not hold lie between them."""
+    last: dict[str, Report] = {}
+    found = []
+    for report in statement.reports:
+        before = last.get(report.account)
+        known = before is not None and None not in (before.closing, report.opening)
+        if known and before.closing != report.opening:
+            found.append((report, before))
+        last[report.account] = report
+    return found
+
+
 def _check_totals(statement: StatementFile) -> None:
     """Refuse a file whose transactions disagree with its own totals: it was cut or altered."""
+    for report, before in after_another(statement):
+        if report.continued:  # a page of the same statement: one between them is missing
+            raise BrokenStatement(
+                _(
+                    "Μια σελίδα του λογαριασμού %(account)s ανοίγει με υπόλοιπο %(opening)s, "
+                    "ενώ η προηγούμενη έκλεισε με %(closing)s: λείπει σελίδα από το αρχείο."
+                )
+                % {
+                    "account": report.account,
+                    "opening": euros(report.opening),
+                    "closing": euros(before.closing),
+                }
+            )
     for report in statement.reports:
         balances = report.opening is not None and report.closing is not None
         if balances and report.opening + report.net != report.closing:
@@ -238,9 +269,9 @@ def _check_totals(statement: StatementFile) -> None:
                 )
                 % {
                     "account": report.account,
-                    "opening": report.opening,
-                    "net": report.net,
-                    "closing": report.closing,
+                    "opening": euros(report.opening),
+                    "net": euros(report.net),
+                    "closing": euros(report.closing),
                 }
             )
         # Banks count a summary over every entry listed or over the booked ones: either agrees.
@@ -266,7 +297,7 @@ def _check_totals(statement: StatementFile) -> None:
                 _(
                     "Το αρχείο δηλώνει καθαρό σύνολο %(declared)s αλλά οι κινήσεις του κάνουν %(net)s."
                 )
-                % {"declared": report.declared_net, "net": report.listed_net}
+                % {"declared": euros(report.declared_net), "net": euros(report.listed_net)}
             )
 
 
@@ -424,6 +455,13 @@ def _read_balance(text: dict[str, str], report: Report) -> None:
         report.opening = amount
     elif code == "CLBD":
         report.closing = amount
+    elif code == "ITBD":
+        # A page's interim balance: the first it lists opens it (a page that goes on from
+        # another), a later one closes it (a page another goes on from).
+        if report.opening is None:
+            report.opening, report.continued = amount, True
+        elif report.closing is None:
+            report.closing = amount
 
 
 def _read_summary(text: dict[str, str], report: Report) -> None:
@@ -675,6 +713,17 @@ def _read_mt940(path: Path, sha: str) -> StatementFile:
         ) from error
     if not statement.reports:
         raise BrokenStatement(_("Το αρχείο MT940 δεν έχει πεδίο :25: (λογαριασμό)."))
+    for report in statement.reports:
+        # Every MT940 statement opens and closes on a balance: one missing was cut off.
+        for balance, tag in ((report.opening, ":60F:"), (report.closing, ":62F:")):
+            if balance is None:
+                raise BrokenStatement(
+                    _(
+                        "Η κατάσταση MT940 του λογαριασμού %(account)s δεν έχει υπόλοιπο "
+                        "%(field)s: το αρχείο είναι κομμένο ή ελλιπές."
+                    )
+                    % {"account": report.account, "field": tag}
+                )
     return statement
 
 
@@ -703,7 +752,7 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
             amount = _money(balance.group("amount"), tag)
             amount = -amount if balance.group("mark") == "D" else amount
             if tag.startswith("60") and report.opening is None:
-                report.opening = amount
+                report.opening, report.continued = amount, tag == "60M"
             elif tag.startswith("62"):
                 report.closing = amount
         elif tag == "61":
@@ -716,10 +765,27 @@ def _read_mt940_fields(statement: StatementFile, fields: list[tuple[str, str]]) 
             pending = None
 
 
+def _mt940_rf(flat: str, text: str) -> str:
+    """The RF of a :86: text, read as it is (``flat``) and with its lines and subfields joined
+    (an RF cut across ?20/?21 or a line). Cut, an RF's first part alone passes the check
+    digits one time in 97: where both readings give a valid RF, the longer is the whole one."""
+    readings = [named_rf("".join(MT940_SUBFIELD.split(text.replace("\n", "")))), named_rf(flat)]
+    valid = []
+    for rf in readings:
+        try:
+            valid.append(validate_rf(rf))
+        except InvalidRF:
+            continue
+    return max(valid, key=len) if valid else readings[1] or readings[0]
+
+
 def _mt940_transaction(statement: StatementFile, report: Report, line, text: str) -> Transaction:
     mark = line.group("mark")
     amount = _money(line.group("amount"), ":61:")
-    kind = Kind.RETURN if mark.startswith("R") else Kind.DEBIT if mark == "D" else Kind.PAYMENT
+    # A reversal (RC, RD), or an item returned (SWIFT's type RTI: a refund of the
+    # municipality's sent back, its text often naming the notice it refunded).
+    returned = mark.startswith("R") or line.group("type")[1:] == "RTI"
+    kind = Kind.RETURN if returned else Kind.DEBIT if mark == "D" else Kind.PAYMENT
     # A reversed credit (RC) takes money out; a reversed debit (RD) puts it back.
     credit = mark in ("C", "RD")
     report.net += amount if credit else -amount
@@ -743,7 +809,7 @@ def _mt940_transaction(statement: StatementFile, report: Report, line, text: str
         amount=amount,
         booked_on=booked_on,
         value_on=value_on,
-        rf=named_rf(flat, "".join(MT940_SUBFIELD.split(text.replace("\n", "")))),
+        rf=_mt940_rf(flat, text),
         remittance=flat[:500],
         payer="",
         payer_account="",

@@ -312,7 +312,10 @@ def _known(batch: list[Transaction]) -> dict[tuple, tuple[Decimal, date]]:
         for item in batch
         if item.content and not item.known_by_content
     }
-    contents = {(item.account, item.content_key) for item in batch if item.known_by_content}
+    # An MT940 line keeps no contents: looked up by "", it would read every such line imported.
+    contents = {
+        (item.account, item.content_key) for item in batch if item.known_by_content and item.content
+    }
     # Two look-ups, not one with an OR: PostgreSQL takes the account out of both arms, and then
     # reads every entry of the account instead of either index.
     rows = []

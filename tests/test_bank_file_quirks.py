@@ -210,7 +210,7 @@ def test_a_v02_summary_whose_net_disagrees_is_refused(make_notice, write):
     entries = [credit("V02-S", notice.total, notice.rf_code)]
     count, _net = summary_of(entries)
 
-    with pytest.raises(CommandError, match=re.escape("δηλώνει καθαρό σύνολο -999.00")):
+    with pytest.raises(CommandError, match=re.escape("δηλώνει καθαρό σύνολο -999,00 €")):
         run(write(camt054(entries, version=2, summary=(count, Decimal("-999.00")))))
     assert not Payment.objects.exists()
 

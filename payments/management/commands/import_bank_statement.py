@@ -15,7 +15,7 @@ from debts.command_files import check_readable
 from debts.money import euros
 from payments.models import StatementEntry, UnappliedReason
 from payments.selectors import paid_in_parts
-from payments.statement_files import BrokenStatement
+from payments.statement_files import BrokenStatement, after_another
 from payments.statement_import import ImportStopped, import_bank_statement
 
 # Two processes keep Python and the database busy at once (bench/README: 100,000 credits in
@@ -213,6 +213,7 @@ class Command(BaseCommand):
             write(_("Μη λογιστικοποιημένες, αγνοήθηκαν: %(n)s") % {"n": statement.not_booked})
         if statement.no_money:
             write(_("Μηδενικού ποσού, αγνοήθηκαν: %(n)s") % {"n": statement.no_money})
+        after = {id(report): before for report, before in after_another(statement)}
         for report in statement.reports:
             if report.opening is not None and report.closing is not None:
                 write(
@@ -235,6 +236,22 @@ class Command(BaseCommand):
                         report.entries,
                     )
                     % {"account": report.account, "n": report.entries, "net": euros(report.net)}
+                )
+            if id(report) in after:  # a statement between them, not in the file
+                write(
+                    self.style.WARNING(
+                        _(
+                            "Λογαριασμός %(account)s: αυτή η κατάσταση ανοίγει με "
+                            "%(opening)s, ενώ η προηγούμενη του αρχείου έκλεισε με "
+                            "%(closing)s: κινήσεις %(gap)s ανάμεσά τους δεν είναι στο αρχείο."
+                        )
+                        % {
+                            "account": report.account,
+                            "opening": euros(report.opening),
+                            "closing": euros(after[id(report)].closing),
+                            "gap": euros(report.opening - after[id(report)].closing),
+                        }
+                    )
                 )
         if dry_run:
             write(self.style.WARNING(_("Δοκιμαστική εκτέλεση: δεν καταχωρίστηκε τίποτα.")))
