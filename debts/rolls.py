@@ -26,8 +26,8 @@ from stdnum.gr import vat
 from .bulk import insert_new
 from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
 from .money import CENT, LARGEST
-from .services import draft_notice, touch_ledgers, unused_rf_codes
-from .surcharges import unknown_rate
+from .services import default_valid_until, draft_notice, touch_ledgers, unused_rf_codes
+from .surcharges import last_day_before_increase, unknown_rate
 from .text_files import NulByte, read_text
 from .validators import normalize_afm
 
@@ -93,12 +93,17 @@ class RollSummary:
     roll_numbers: list[str] = field(default_factory=list)
 
 
+# Latin letters whose capitals look like Greek ones, as their Greek: a header, name or roll
+# number typed partly on the Latin keyboard («ΠAΠAΔOΠOYΛOΣ», «BK-7/2026») reads the same.
+LOOK_ALIKES = str.maketrans("abehikmnoptxyz", "αβεηικμνορτχυζ")
+
+
 def _plain(text) -> str:
-    """A header, or a name, as it is compared: case, accents, dots and spacing aside
-    («ΠΕΡΙΟΔΟΣ» as Greek capitals are written, «Α.Φ.Μ.»)."""
+    """A header, a name or a roll number as it is compared: case, accents, dots, spacing and
+    Latin look-alike letters aside («ΠΕΡΙΟΔΟΣ» as Greek capitals are written, «Α.Φ.Μ.»)."""
     letters = unicodedata.normalize("NFD", str(text or "").casefold())
     bare = "".join(c for c in letters if not unicodedata.combining(c)).replace(".", "")
-    return " ".join(bare.split())
+    return " ".join(bare.translate(LOOK_ALIKES).split())
 
 
 HEADERS = {_plain(name): column for column, names in COLUMNS.items() for name in names}
@@ -114,15 +119,18 @@ def _xlsx_rows(path: Path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         try:
-            sheet = book.worksheets[0]
+            sheet, *others = book.worksheets
+            _refuse_other_rows(others)
             # Read-only, openpyxl stops at the size the sheet declares, which some programs
             # write short: the rows past it would be left out without a word.
             sheet.reset_dimensions()
             yield from enumerate(sheet.iter_rows(values_only=True), 1)
         finally:
             book.close()
+    except BadRoll:  # a ValueError, said as it is
+        raise
     # Not a zip; a zip without a workbook's parts or sheets; a part that is not XML, or not what
-    # openpyxl expects in it. Only openpyxl's code runs in here.
+    # openpyxl expects in it.
     except (
         zipfile.BadZipFile,
         InvalidFileException,
@@ -133,6 +141,21 @@ def _xlsx_rows(path: Path):
         TypeError,
     ) as error:
         raise BadRoll([(1, _("το αρχείο δεν είναι έγκυρο βιβλίο Excel (XLSX)"))]) from error
+
+
+def _refuse_other_rows(sheets) -> None:
+    """Refuse a workbook with rows on a sheet after the first: read from the first alone, the
+    rest of the roll would be left out without a word, and the roll, then imported, could not
+    take it. A sheet of blank cells is no matter."""
+    for sheet in sheets:
+        sheet.reset_dimensions()
+        if any(_text(value) for row in sheet.iter_rows(values_only=True) for value in row):
+            message = _(
+                "το βιβλίο έχει γραμμές και στο φύλλο «%(sheet)s»: ένας κατάλογος διαβάζεται "
+                "από ένα φύλλο· βάλτε όλες τις γραμμές του στο πρώτο, ή κάθε φύλλο σε δικό "
+                "του αρχείο"
+            )
+            raise BadRoll([(1, message % {"sheet": sheet.title})])
 
 
 def _csv_rows(path: Path):
@@ -151,15 +174,37 @@ def _csv_rows(path: Path):
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    ended = 0
+    ended, columns = 0, first.count(delimiter)
     try:
         for values in reader:
+            if reader.line_num > ended + 1 and _swallowed(values, delimiter, columns):
+                raise BadRoll(
+                    [
+                        (
+                            ended + 1,
+                            _(
+                                'ένα εισαγωγικό (") ανοίγει κελί που κλείνει στη γραμμή '
+                                "%(end)s, και οι γραμμές ανάμεσα γίνονται ένα κελί: αφαιρέστε "
+                                "το ή κλείστε το"
+                            )
+                            % {"end": reader.line_num},
+                        )
+                    ]
+                )
             yield ended + 1, values
             ended = reader.line_num
     except csv.Error as error:
         raise BadRoll(
             [(reader.line_num, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error})]
         ) from error
+
+
+def _swallowed(values: list[str], delimiter: str, columns: int) -> bool:
+    """Whether a cell quoted over several lines holds whole rows of the roll: a stray quote
+    opened it, not a line break typed in a description."""
+    return any(
+        line.count(delimiter) >= columns for value in values for line in value.split("\n")[1:]
+    )
 
 
 def _header_errors(header, columns: list[str | None]) -> list[str]:
@@ -179,8 +224,24 @@ def _header_errors(header, columns: list[str | None]) -> list[str]:
     return errors
 
 
+# How every file of Excel 97–2003 (an OLE2 compound file) begins.
+OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
 def _raw_rows(path: Path):
     """(line number, header-keyed values) of each row after the header, blank rows left out."""
+    with path.open("rb") as stream:
+        if stream.read(len(OLE2)) == OLE2:
+            raise BadRoll(
+                [
+                    (
+                        1,
+                        _(
+                            "το αρχείο είναι βιβλίο Excel 97–2003 (.xls): αποθηκεύστε το ως XLSX ή CSV"
+                        ),
+                    )
+                ]
+            )
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     rows = _xlsx_rows(path) if xlsx else _csv_rows(path)
     first, header = next(rows, (1, None))
@@ -191,11 +252,16 @@ def _raw_rows(path: Path):
     if errors:
         raise BadRoll([(first, message) for message in errors])
     for line, values in rows:
-        if values and any(value not in (None, "") for value in values):
+        if values and any(_text(value) for value in values):
             yield line, {c: v for c, v in zip(columns, values, strict=False) if c}
 
 
 def _text(value) -> str:
+    """A cell as text. A whole number a workbook holds as a float (as programs other than
+    Excel write 068933130: «6.893313E7») is its digits: «68933130.0» would lose its dot in the
+    ΑΦΜ's cleaning and become another ΑΦΜ."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = str(value).strip() if value is not None else ""
     return " ".join(text.split()) if "  " in text or "\n" in text or "\t" in text else text
 
@@ -327,7 +393,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
     revenue = {rt.code: rt for rt in RevenueType.objects.filter(active=True).only("code", "kind")}
     errors: list[tuple[int, str]] = []
     rows: list[RollRow] = []
-    certified: dict[str, tuple[date, int]] = {}
+    certified: dict[str, tuple[date, int, str]] = {}
     named: dict[str, tuple[str, int]] = {}
     first_lines: dict[RollRow, int] = {}
     date_labels = (("due_date", _("λήξης")), ("certified_on", _("βεβαίωσης")))
@@ -397,7 +463,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
                 )
                 bad(refusal % {"what": label, "value": _text(raw.get(column))})
         if "due_date" in dates and unknown_rate(dates["due_date"]):
-            bad(unknown_rate(dates["due_date"]))
+            bad(unknown_rate(dates["due_date"]).removesuffix("."))  # the line's reason ends it
         try:
             period = _period(raw.get("period"))
             if period[0] and period[1] and period[1] < period[0]:
@@ -409,7 +475,9 @@ def read_roll(path: str | Path) -> list[RollRow]:
         if not roll or len(roll) > 32:
             bad(_("λείπει ο αριθμός καταλόγου (έως 32 χαρακτήρες)"))
         elif "certified_on" in dates:
-            first = certified.setdefault(roll, (dates["certified_on"], line))
+            # One roll however its number is typed: as its first row writes it.
+            first = certified.setdefault(_plain(roll), (dates["certified_on"], line, roll))
+            roll = first[2]
             if first[0] != dates["certified_on"]:
                 bad(
                     _("ο κατάλογος %(roll)s έχει άλλη ημερομηνία βεβαίωσης στη γραμμή %(line)s")
@@ -434,11 +502,15 @@ def read_roll(path: str | Path) -> list[RollRow]:
             errors.extend((line, message) for message in row_errors)
             continue
         rows.append(row)
-    known = CertificationRoll.objects.filter(number__in=certified).values_list("number", flat=True)
-    for number in sorted(known):
-        errors.append(
-            (certified[number][1], _("ο κατάλογος %(roll)s έχει ήδη εισαχθεί") % {"roll": number})
-        )
+    # Every roll's number, compared as people read it (a few thousand in a municipality's life).
+    for number in sorted(CertificationRoll.objects.values_list("number", flat=True)):
+        if _plain(number) in certified:
+            errors.append(
+                (
+                    certified[_plain(number)][1],
+                    _("ο κατάλογος %(roll)s έχει ήδη εισαχθεί") % {"roll": number},
+                )
+            )
     if errors:
         raise BadRoll(sorted(errors))
     if not rows:
@@ -535,7 +607,10 @@ def _issue_notices(debts: list[Debt], *, per_debt: bool, summary: RollSummary) -
     groups = defaultdict(list)
     for debt in debts:
         groups[debt.pk if per_debt else (debt.debtor.afm, debt.roll.number)].append(debt)
-    drafts = [(group, draft_notice(group, [], today=today)) for group in groups.values()]
+    drafts = [
+        (group, draft_notice(group, [], today=today, valid_until=_valid_until(group, today)))
+        for group in groups.values()
+    ]
     codes = unused_rf_codes([draft.total for _group, draft in drafts])
     issued_at = timezone.now()
     made = [
@@ -558,3 +633,14 @@ def _issue_notices(debts: list[Debt], *, per_debt: bool, summary: RollSummary) -
     insert_new(items)
     summary.notices = len(made)
     summary.notice_total = sum((notice.total for notice in made), Decimal(0))
+
+
+def _valid_until(debts: list[Debt], today: date) -> date:
+    """A roll's notice goes by post: payable until its debts fall due, when that is later than
+    the usual validity (a week's would end before it arrives), and never past the day a
+    surcharge of its would grow (``default_valid_until``'s rule)."""
+    until = max(default_valid_until(debts, [], today), min(debt.due_date for debt in debts))
+    for debt in debts:
+        if debt.bears_surcharge:
+            until = min(until, last_day_before_increase(debt.due_date, today))
+    return until
