@@ -118,6 +118,20 @@ def test_xlsx_shows_euros_with_cents_and_columns_wide_enough(paid, tmp_path):
     assert collected.column_dimensions["A"].width >= len("2026-12-31")
 
 
+def test_the_english_xlsx_shows_every_heading_and_channel_whole(paid, tmp_path):
+    """The widths follow the text, in either language: «Municipal Cashier's office — Cash» and
+    «Settlement interest» are longer than their Greek."""
+    path = tmp_path / "collections.xlsx"
+    with translation.override("en"):
+        report("--format", "xlsx", "--output", str(path))
+
+    for sheet in load_workbook(path).worksheets:
+        for column in sheet.iter_cols():
+            texts = [cell.value for cell in column if isinstance(cell.value, str)]
+            width = sheet.column_dimensions[column[0].column_letter].width
+            assert width >= max(map(len, texts), default=0), texts
+
+
 def test_a_period_to_the_calendars_last_day_is_reported(paid):
     """«Until further notice»: the day after the last one there is cannot be made."""
     today = timezone.localdate().isoformat()

@@ -40,10 +40,9 @@ def _cell(value) -> str:
     return str(value)
 
 
-# Excel's widths, in characters, of the columns of either table, for a date and «Ταμείο του
-# Δήμου — Κάρτα (POS)» to show whole.
-XLSX_WIDTHS = (12, 32, 10, 14, 14, 14, 14)
 EUROS = "#,##0.00"
+# Excel's width, in characters, of a column that shows a date or an amount whole.
+NARROWEST = 14
 
 
 class Command(BaseCommand):
@@ -176,6 +175,20 @@ class Command(BaseCommand):
                 for cell in cells:
                     if isinstance(cell.value, Decimal):
                         cell.number_format = EUROS
-            for letter, width in zip("ABCDEFG", XLSX_WIDTHS, strict=True):
+            for letter, width in _widths(rows).items():
                 sheet.column_dimensions[letter].width = width
         book.save(output)
+
+
+def _widths(rows) -> dict[str, int]:
+    """Each column's width, by its letter: its longest text whole, in whatever language the
+    report is in (a heading, «Ταμείο του Δήμου — Κάρτα (POS)»)."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[str, int] = {}
+    for row in rows:
+        for index, cell in enumerate(row, 1):
+            text = "" if isinstance(cell, (Decimal, date)) else str(cell)
+            letter = get_column_letter(index)
+            widths[letter] = max(widths.get(letter, NARROWEST), len(text) + 2)
+    return widths
