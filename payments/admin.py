@@ -566,24 +566,20 @@ class PaymentAdmin(PaymentHistoryAdmin):
             )
         if pool is not None and pool.is_bound:
             done = selectors.receipt_paying(notice, payment)
+            if done is None:
+                try:
+                    receipt = services.apply_unapplied(
+                        payment, notice, actor=request.user, together=pool.picked()
+                    )
+                except ValidationError as refused:
+                    # A second click that waited for the first's locks: refused, as the
+                    # first paid the notice meanwhile.
+                    notice.refresh_from_db(fields=["status"])
+                    done, error = selectors.receipt_paying(notice, payment), refused
+                else:
+                    return self.applied(request, payment, receipt)
             if done is not None:  # the form sent again, a second click: not a refusal
-                messages.info(
-                    request,
-                    format_html(
-                        "{} {}",
-                        gettext("Το ειδοποιητήριο έχει ήδη εξοφληθεί με αυτή την πληρωμή:"),
-                        receipt_links(done),
-                    ),
-                )
-                return redirect(self.back_to(payment))
-            try:
-                receipt = services.apply_unapplied(
-                    payment, notice, actor=request.user, together=pool.picked()
-                )
-            except ValidationError as refused:
-                error = refused
-            else:
-                return self.applied(request, payment, receipt)
+                return self.already_applied(request, payment, done)
         debtors = []
         if search.is_valid():
             debtors = self.find_debtors(request, search.cleaned_data["q"])
@@ -602,6 +598,18 @@ class PaymentAdmin(PaymentHistoryAdmin):
             error=error,
             debtor_notices=[(debtor, selectors.open_notices(debtor)) for debtor in debtors],
         )
+
+    def already_applied(self, request, payment, receipt):
+        """The answer to a form sent again after it applied the money: what it did."""
+        messages.info(
+            request,
+            format_html(
+                "{} {}",
+                gettext("Η πληρωμή έχει ήδη διατεθεί με την απόδειξη:"),
+                receipt_links(receipt),
+            ),
+        )
+        return redirect(self.back_to(payment))
 
     def apply_lines_view(self, request, payment_id):
         """Held money to debts and installments of a debtor, picked, reviewed, then applied
@@ -641,6 +649,11 @@ class PaymentAdmin(PaymentHistoryAdmin):
                     context["draft"] = preview_notice(debtor, **lines.selection())
                     context["pool"] = pool
                 except ValidationError as error:
+                    done = lines.confirmed() and selectors.receipt_paying_lines(
+                        payment, **lines.selection()
+                    )
+                    if done:  # the form sent again: the first applied the money
+                        return self.already_applied(request, payment, done)
                     messages.error(request, " ".join(error.messages))
             else:
                 messages.error(request, " ".join(e for es in lines.errors.values() for e in es))
@@ -685,10 +698,11 @@ class PaymentAdmin(PaymentHistoryAdmin):
         """Money set aside for return recorded as gone back to the payer."""
         require(request, RESOLVE_UNAPPLIED)
         payment_return = get_object_or_404(  # a card's still the gateway's: the form says so
-            PaymentReturn.objects.select_related("payment"),
-            pk=return_id,
-            status__in=(PaymentReturn.Status.REQUESTED, PaymentReturn.Status.REFUSED),
+            PaymentReturn.objects.select_related("payment"), pk=return_id
         )
+        if payment_return.status == PaymentReturn.Status.RETURNED:  # the form sent again
+            messages.info(request, gettext("Η επιστροφή έχει ήδη καταγραφεί."))
+            return redirect(self.back_to(payment_return.payment))
         payment = selectors.with_unapplied_balance(Payment.objects.all()).get(
             pk=payment_return.payment_id
         )

@@ -129,6 +129,22 @@ def receipt_paying(notice: PaymentNotice, payment: Payment) -> Receipt | None:
     return allocation.receipt if allocation else None
 
 
+def receipt_paying_lines(payment: Payment, *, debts, installments) -> Receipt | None:
+    """The standing receipt (issued, not reversed) by which ``payment`` paid all these debts
+    and installments, if it did: a form sent twice finds what the first did."""
+    allocations = Allocation.objects.filter(
+        payment=payment, receipt__reverses=None, receipt__reversed_by=None
+    ).values_list("receipt", "debt", "installment")
+    paid: dict[int, set] = {}
+    for receipt, debt, installment in allocations:
+        paid.setdefault(receipt, set()).add(
+            ("debt", debt) if debt else ("installment", installment)
+        )
+    wanted = {("debt", debt.pk) for debt in debts} | {("installment", i.pk) for i in installments}
+    found = [receipt for receipt, lines in paid.items() if wanted and lines == wanted]
+    return Receipt.objects.get(pk=max(found)) if found else None
+
+
 def poolable_with(
     payment: Payment, *, debtor: Debtor, notice: PaymentNotice | None = None
 ) -> QuerySet[Payment]:

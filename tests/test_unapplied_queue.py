@@ -357,7 +357,7 @@ def test_applying_to_a_notice_sent_twice_tells_the_second_click_it_is_done(
     assert again["Location"] == url("payment_change", held.pk)
     receipt = Receipt.objects.get()
     message = messages_of(again)[-1]  # after the first click's, not shown as it was not followed
-    assert message.startswith("Το ειδοποιητήριο έχει ήδη εξοφληθεί με αυτή την πληρωμή:")
+    assert message.startswith("Η πληρωμή έχει ήδη διατεθεί με την απόδειξη:")
     assert receipt.display_number in message
     assert unapplied_balance(held) == Decimal("500.00") - notice.total
 

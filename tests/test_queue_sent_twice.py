@@ -1,0 +1,124 @@
+"""Finance's forms sent twice (a double click, the browser's back and resend): the second is
+told what the first did, with its receipt, not refused as if nothing had happened; and held
+payments pooled apply whatever their references' length."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from debts.models import PaymentNotice
+from debts.services import build_notice
+from payments.models import Payment
+from payments.services import settle
+from receipts.models import Receipt
+from tests.test_counter import (  # noqa: F401 (fixtures)
+    FINANCE,
+    _ledger_stays_clean,
+    messages_of,
+    staff_user,
+)
+from tests.test_unapplied_queue import finance, url  # noqa: F401 (fixtures)
+
+
+def held(reference: str, amount, *, days_ago: int = 0, channel=Payment.Channel.BANK, **fields):
+    return settle(
+        channel=channel,
+        reference=reference,
+        amount=Decimal(amount),
+        received_at=timezone.now() - timedelta(days=days_ago),
+        **fields,
+    ).payment
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_a_double_click_on_apply_tells_the_second_click_it_is_done(
+    staff_user,  # noqa: F811
+    debtor,
+    debts,
+    monkeypatch,
+):
+    """Two requests at once, each past the look for a receipt before either holds a lock: the
+    second waits for the first's locks and is refused; it asks again then, and is told what
+    the first did (it was shown «…έχει ήδη εξοφληθεί» about money that was applied)."""
+    from payments import selectors
+    from tests.test_concurrency import run_together
+
+    officer = staff_user(FINANCE)
+    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    notice = build_notice(debtor, debts=debts)
+    both_checked = threading.Barrier(2)
+    receipt_paying = selectors.receipt_paying
+
+    asked = threading.local()
+
+    def checked_together(notice, payment):  # the two requests, each past its first look
+        found = receipt_paying(notice, payment)
+        if not getattr(asked, "before", False):
+            asked.before = True
+            both_checked.wait(timeout=5)
+        return found
+
+    monkeypatch.setattr(selectors, "receipt_paying", checked_together)
+
+    def click():
+        client = Client()
+        client.force_login(officer)
+        response = client.post(url("payment_apply", payment.pk), {"notice": notice.pk})
+        error = response.context["error"] if response.status_code == 200 else None
+        return response.status_code, " ".join(error.messages) if error else ""
+
+    outcomes = run_together(click, click)
+
+    assert Receipt.objects.count() == 1, "applied once, as it should"
+    assert outcomes == [(302, "")] * 2, outcomes
+    assert PaymentNotice.objects.get().status == PaymentNotice.Status.PAID
+
+
+def test_picked_debts_applied_sent_twice_tell_the_second_click_it_is_done(
+    client,
+    finance,  # noqa: F811
+    debtor,
+    debts,
+):
+    """«Διάθεση σε οφειλές» sent again was refused as if it had failed («Η οφειλή … δεν είναι
+    ανοικτή (Εξοφλημένη).»)."""
+    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    action = url("payment_apply_lines", payment.pk) + f"?debtor={debtor.pk}"
+    picked = {"debts": [debt.pk for debt in debts]}
+    draft = client.post(action, picked).context["draft"]
+    confirm = {**picked, "total": str(draft.total), "confirm": "1"}
+    assert client.post(action, confirm).status_code == 302
+
+    again = client.post(action, confirm)
+
+    assert Receipt.objects.count() == 1, "applied once, as it should"
+    told = messages_of(again)[-1]
+    assert again.status_code == 302, told
+    assert Receipt.objects.get().display_number in told
+
+
+def test_a_return_recorded_twice_tells_the_second_click_it_is_done(
+    client,
+    finance,  # noqa: F811
+):
+    """«Επιστράφηκε» sent again answered 404: the return was looked up only among those still
+    to record."""
+    from payments.services import mark_for_return
+
+    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    payment_return = mark_for_return(
+        payment, Decimal("500.00"), expected_balance=Decimal("500.00"), reason="x", actor=finance
+    )
+    posted = {"reference": "SEPA-42"}
+    assert client.post(url("payment_returned", payment_return.pk), posted).status_code == 302
+
+    again = client.post(url("payment_returned", payment_return.pk), posted)
+
+    assert again.status_code == 302
+    assert messages_of(again)[-1] == "Η επιστροφή έχει ήδη καταγραφεί."
