@@ -10,6 +10,9 @@ multi-row ``VALUES``, each value prepared by its field.
 Instances already built (a certification roll's debtors, debts and notices) are written by
 ``insert_new``: their ids taken from the table's sequence first, then the rows streamed.
 
+``Writes`` gathers the updates and inserts of several tables that a service makes once it has
+read and locked all it needs, and sends them as one statement on PostgreSQL.
+
 Values are given as the model's fields hold them (``Decimal``, aware ``datetime``, ``date``, str,
 int, bool, None; a foreign key by its id). A field left out takes its default, as ``Model()``
 would give it (a callable default called for each row).
@@ -156,20 +159,98 @@ def _returning(columns, complete: list[list], returning, unless) -> list[tuple]:
     )
     if connection.vendor != "postgresql":
         return _values(columns, complete, suffix)
-    ready = [columns.prepared(values) for values in complete]
     with connection.cursor() as cursor:
-        # Binary (``%b``): an array of strings sent as text is quoted and escaped in Python,
-        # value by value; sent in binary it is only encoded, three to ten times faster. Only
-        # with server-side binding: psycopg's client-side cursor takes text alone.
-        binary = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
-        arrays = ", ".join(
-            f"{binary}::{field.db_type(connection).split('(')[0]}[]" for field in columns.fields
-        )
-        sql = (
-            f"INSERT INTO {columns.table} ({columns.names}) SELECT * FROM unnest({arrays}){suffix}"  # noqa: S608 (the model's own names)
-        )
-        cursor.execute(sql, [list(values) for values in zip(*ready, strict=True)])
+        sql, params = _unnest(cursor, columns, complete)
+        cursor.execute(sql + suffix, params)
         return cursor.fetchall()
+
+
+def _unnest(cursor, columns: "_Columns", complete: list[list]) -> tuple[str, list]:
+    """PostgreSQL's ``INSERT … SELECT * FROM unnest(…)`` of complete rows, one array a column,
+    and its parameters."""
+    ready = [columns.prepared(values) for values in complete]
+    # Binary (``%b``): an array of strings sent as text is quoted and escaped in Python, value by
+    # value; sent in binary it is only encoded, three to ten times faster. Only with server-side
+    # binding: psycopg's client-side cursor takes text alone.
+    binary = "%s" if isinstance(cursor.cursor, psycopg.ClientCursor) else "%b"
+    arrays = ", ".join(
+        f"{binary}::{field.db_type(connection).split('(')[0]}[]" for field in columns.fields
+    )
+    sql = f"INSERT INTO {columns.table} ({columns.names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (the model's own names)
+    return sql, [list(values) for values in zip(*ready, strict=True)]
+
+
+class Writes:
+    """Updates and inserts of several tables, sent together by ``send``: on PostgreSQL as one
+    statement, each write but the last in a ``WITH``; elsewhere one statement each, in order.
+
+    For a service that has read and locked all it needs, then writes many tables (a payment: its
+    notice, notice items, debts, installments, settlements, their status changes, allocations):
+    one round trip, not a dozen. In one statement every write runs once and to completion on the
+    statement's snapshot: none may need another's rows, nor two change the same row. The
+    database's foreign-key checks come after all of them.
+    """
+
+    def __init__(self):
+        self._writes = []  # each (its PostgreSQL statement, made with a cursor; itself elsewhere)
+
+    def update(self, model: type[models.Model], field: str, values, **changes) -> None:
+        """Set ``changes`` on the rows of ``model`` whose ``field`` ("pk" or a field's name) is
+        one of ``values``, given as the column holds them."""
+        values = list(values)
+        if not values:
+            return
+        meta = model._meta
+        where = meta.pk if field == "pk" else meta.get_field(field)
+        assigned = [(meta.get_field(name), value) for name, value in changes.items()]
+
+        def statement(_cursor) -> tuple[str, list]:
+            quote = connection.ops.quote_name
+            columns = ", ".join(f"{quote(target.column)} = %s" for target, _value in assigned)
+            sql = (
+                f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(where.column)} = ANY(%s)"  # noqa: S608 (the model's own names)
+            )
+            prepared = [target.get_db_prep_save(value, connection) for target, value in assigned]
+            return sql, [*prepared, values]
+
+        def elsewhere() -> None:
+            model._default_manager.filter(**{f"{field}__in": values}).update(**changes)
+
+        self._writes.append((statement, elsewhere))
+
+    def insert(
+        self, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence]
+    ) -> None:
+        """Insert ``rows`` as ``insert_rows`` does."""
+        if not rows:
+            return
+        columns = _Columns(model, fields)
+        complete = [columns.complete(row) for row in rows]
+
+        def statement(cursor) -> tuple[str, list]:
+            return _unnest(cursor, columns, complete)
+
+        def elsewhere() -> None:
+            _values(columns, complete, "")
+
+        self._writes.append((statement, elsewhere))
+
+    def send(self) -> None:
+        """Write what was gathered, in the current transaction."""
+        writes, self._writes = self._writes, []
+        if not writes:
+            return
+        if connection.vendor != "postgresql":
+            for _statement, elsewhere in writes:
+                elsewhere()
+            return
+        with connection.cursor() as cursor:
+            *first, (sql, params) = [statement(cursor) for statement, _elsewhere in writes]
+            if first:
+                named = ", ".join(f"w{n} AS ({each})" for n, (each, _params) in enumerate(first))
+                sql = f"WITH {named} {sql}"
+                params = [value for _sql, each in first for value in each] + params
+            cursor.execute(sql, params)
 
 
 class _Columns:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .bulk import insert_rows
+from .bulk import Writes, insert_rows
 from .indexes import where_set
 
 
@@ -70,10 +70,19 @@ class StateMachine:
             actor=actor,
         )
 
-    def advance_all(self, objs: list, target: str, *, cause: str | dict, actor=None) -> None:
+    def advance_all(
+        self,
+        objs: list,
+        target: str,
+        *,
+        cause: str | dict,
+        actor=None,
+        writes: Writes | None = None,
+    ) -> None:
         """Move every row of ``objs`` (one model, locked by the caller) to ``target`` and record
-        each move, in two statements whatever their number. ``cause`` is one for all, or each
-        row's by its id (a batch of payments, each its own cause).
+        each move, in two statements whatever their number, or as two of ``writes``, which the
+        caller sends with others (the rows say ``target`` from here on). ``cause`` is one for
+        all, or each row's by its id (a batch of payments, each its own cause).
 
         An ``UPDATE`` of the rows, not ``save()``: no signal is sent nor audit-history row
         written; the recorded transitions are the audit of a status.
@@ -82,17 +91,18 @@ class StateMachine:
             return
         for obj in objs:
             self._refuse_unless_allowed(obj, target)
-        type(objs[0])._default_manager.filter(pk__any=[obj.pk for obj in objs]).update(
-            status=target
-        )
         now = timezone.now()
         causes = cause if isinstance(cause, dict) else dict.fromkeys((o.pk for o in objs), cause)
         actor_id = actor.pk if actor is not None else None
-        insert_rows(
-            self.record,
-            [self.owner_field, "from_status", "to_status", "at", "cause", "actor"],
-            [(obj.pk, obj.status, target, now, causes[obj.pk], actor_id) for obj in objs],
-        )
+        fields = [self.owner_field, "from_status", "to_status", "at", "cause", "actor"]
+        rows = [(obj.pk, obj.status, target, now, causes[obj.pk], actor_id) for obj in objs]
+        ids = [obj.pk for obj in objs]
+        if writes is None:
+            type(objs[0])._default_manager.filter(pk__any=ids).update(status=target)
+            insert_rows(self.record, fields, rows)
+        else:
+            writes.update(type(objs[0]), "pk", ids, status=target)
+            writes.insert(self.record, fields, rows)
         for obj in objs:
             obj.status = target
 

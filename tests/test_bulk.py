@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from debts.bulk import insert_new, insert_returning, insert_rows
+from debts.bulk import Writes, insert_new, insert_returning, insert_rows
 from debts.models import Debt, DebtChange, Debtor
 from payments.models import Payment
 from receipts.models import Receipt
@@ -117,6 +117,40 @@ def test_nothing_to_write_sends_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_rows(Payment, ["channel"], [])
         assert insert_returning(Payment, ["channel"], [], returning=("id",)) == []
+        writes = Writes()
+        writes.update(Debt, "pk", [], status="paid")
+        writes.insert(DebtChange, ["debt"], [])
+        writes.send()
+
+
+def test_writes_to_several_tables_are_one_statement_on_postgresql(
+    make_debtor, make_debt, django_assert_num_queries
+):
+    debtor = make_debtor()
+    debts = [make_debt(debtor, amount) for amount in ("10.00", "20.00", "30.00")]
+    paid = debts[:2]
+    at = timezone.now()
+    writes = Writes()
+    writes.update(Debt, "pk", [debt.pk for debt in paid], status="paid")
+    writes.update(Debtor, "pk", [debtor.pk], last_name="ΝΕΟ ΕΠΩΝΥΜΟ")
+    writes.insert(
+        DebtChange,
+        ["debt", "from_status", "to_status", "at", "cause"],
+        [(debt.pk, "open", "paid", at, f"paid {debt.pk}") for debt in paid],
+    )
+
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+        writes.send()
+
+    assert dict(Debt.objects.values_list("pk", "status")) == {
+        debts[0].pk: "paid",
+        debts[1].pk: "paid",
+        debts[2].pk: "open",
+    }
+    assert Debtor.objects.get().last_name == "ΝΕΟ ΕΠΩΝΥΜΟ"
+    assert set(DebtChange.objects.values_list("debt_id", "to_status", "at", "cause")) == {
+        (debt.pk, "paid", at, f"paid {debt.pk}") for debt in paid
+    }
 
 
 def test_a_naive_date_and_time_is_taken_in_the_portals_time_zone_as_the_orm_takes_it(
