@@ -15,12 +15,12 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from debts.bulk import insert_returning, insert_rows
+from debts.bulk import Writes, insert_returning, insert_rows
 from debts.models import (
     Debt,
     Installment,
@@ -545,29 +545,45 @@ def _receipt_lines(lines: NoticeLines, codes: dict[int, list[SettledRevenue]]) -
     return receipt_lines
 
 
-def _settlement_revenue(settlement_ids: set[int]) -> dict[int, list[SettledRevenue]]:
+def _settlement_revenue(
+    settlement_ids: set[int], *, paid: list[int]
+) -> tuple[dict[int, list[SettledRevenue]], set[int]]:
     """The revenue codes of the debts each settlement holds, in code order, with their part of
-    its surcharges as frozen on approval (``Settlement.surcharge_by_code``); one query."""
-    if not settlement_ids:
-        return {}
+    its surcharges as frozen on approval (``Settlement.surcharge_by_code``); and which of the
+    settlements have an installment open besides those ``paid``. One query."""
+    unpaid = Installment.objects.filter(
+        settlement=OuterRef("pk"), status=Installment.Status.OPEN
+    ).exclude(pk__any=paid)
     rows = (
-        Debt.objects.filter(settlement__in=settlement_ids)
-        .values("settlement_id", "revenue_type__code", "revenue_type__name")
-        .annotate(principal=Sum("principal"))
-        .order_by("settlement_id", "revenue_type__code")
+        Settlement.objects.filter(pk__in=settlement_ids)
+        .annotate(still_open=Exists(unpaid))
+        .values(
+            "pk",
+            "surcharge_by_code",
+            "still_open",
+            "debts__revenue_type__code",
+            "debts__revenue_type__name",
+        )
+        .annotate(principal=Sum("debts__principal"))
+        .order_by("pk", "debts__revenue_type__code")
         .values_list(
-            "settlement_id",
-            "revenue_type__code",
-            "revenue_type__name",
+            "pk",
+            "debts__revenue_type__code",
+            "debts__revenue_type__name",
             "principal",
-            "settlement__surcharge_by_code",
+            "surcharge_by_code",
+            "still_open",
         )
     )
     codes: dict[int, list[SettledRevenue]] = {pk: [] for pk in settlement_ids}
-    for settlement_id, code, name, principal, surcharges in rows:
-        surcharge = Decimal(surcharges.get(code, "0.00"))
-        codes[settlement_id].append(SettledRevenue(code, name, principal, surcharge))
-    return codes
+    still_open = set()
+    for settlement_id, code, name, principal, surcharges, unpaid_left in rows:
+        if unpaid_left:
+            still_open.add(settlement_id)
+        if code is not None:
+            surcharge = Decimal(surcharges.get(code, "0.00"))
+            codes[settlement_id].append(SettledRevenue(code, name, principal, surcharge))
+    return codes, still_open
 
 
 def _installment_parts(installment, revenue: list[SettledRevenue]) -> tuple[list, list, list]:
@@ -607,7 +623,13 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
     """Mark each (payment, notice, lines) notice and its lines paid, issue the receipts and
     allocate the money to the lines, from the amounts the notices froze, in a number of
     statements that does not grow with the applications. The caller holds the locks and has
-    checked it all (no line on two of them)."""
+    checked it all (no line on two of them).
+
+    What is still to lock and read comes first, in the order of the module's locks (the newer
+    notices of lines paid late, the settlements and the debts of those paid off), then the
+    receipts are numbered; what the notices, their items and lines, the settlements and the
+    allocations are written goes last, as one ``Writes``: of its rows only the notice items were
+    not locked before, and only a holder of their debtor's lock writes those."""
     if not applications:
         return []
     notices = [notice for _payment, notice, _lines in applications]
@@ -617,36 +639,51 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
         for _payment, notice, lines in applications
         if notice.status == PaymentNotice.Status.EXPIRED
     ]
+    debts = [d for _p, _n, lines in applications for d in lines.debts]
     debt_causes = {d.pk: causes[n.pk] for _p, n, lines in applications for d in lines.debts}
+    installments = [i for _p, _n, lines in applications for i in lines.installments]
     installment_causes = {
         i.pk: causes[n.pk] for _p, n, lines in applications for i in lines.installments
     }
-    PaymentNotice.states.advance_all(
-        notices, PaymentNotice.Status.PAID, cause=causes, actor=cashier
-    )
-    NoticeItem.objects.filter(notice__any=[notice.pk for notice in notices]).update(is_open=False)
-    Debt.states.advance_all(
-        [d for _p, _n, lines in applications for d in lines.debts],
-        Debt.Status.PAID,
-        cause=debt_causes,
-        actor=cashier,
-    )
-    Installment.states.advance_all(
-        [i for _p, _n, lines in applications for i in lines.installments],
-        Installment.Status.PAID,
-        cause=installment_causes,
-        actor=cashier,
-    )
-    if expired:
-        _cancel_newer_notices(expired, actor=cashier)
     settlements = {}
     for _payment, notice, lines in applications:
         for installment in lines.installments:
             settlements.setdefault(installment.settlement_id, causes[notice.pk])
-    if settlements:
-        _complete_paid_off(settlements, cashier)
-    receipts = _issue_receipts(applications, cashier)
-    insert_rows(
+    writes = Writes()
+    # Recorded before the newer notices are cancelled: the records tell the payment first.
+    PaymentNotice.states.advance_all(
+        notices, PaymentNotice.Status.PAID, cause=causes, actor=cashier, writes=writes
+    )
+    writes.update(NoticeItem, "notice", [notice.pk for notice in notices], is_open=False)
+    if expired:
+        _cancel_newer_notices(expired, paid=notices, actor=cashier)
+    codes, paid_off, settled_debts = _paid_off(settlements, installments)
+    Debt.states.advance_all(
+        debts + settled_debts,
+        Debt.Status.PAID,
+        cause=debt_causes | {d.pk: settlements[d.settlement_id] for d in settled_debts},
+        actor=cashier,
+        writes=writes,
+    )
+    Installment.states.advance_all(
+        installments,
+        Installment.Status.PAID,
+        cause=installment_causes,
+        actor=cashier,
+        writes=writes,
+    )
+    Settlement.states.advance_all(
+        paid_off,
+        Settlement.Status.COMPLETED,
+        cause={s.pk: settlements[s.pk] for s in paid_off},
+        actor=cashier,
+        writes=writes,
+    )
+    # A settlement's history shows it completed, as it shows it reopened (``advance`` writes
+    # that row; ``advance_all`` writes none).
+    Settlement.history.bulk_history_create(paid_off, update=True, default_user=cashier)
+    receipts = _issue_receipts(applications, codes, cashier)
+    writes.insert(
         Allocation,
         ["payment", "receipt", "notice", "debt", "installment", "principal", "surcharge"],
         [
@@ -657,6 +694,7 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
             )
         ],
     )
+    writes.send()
     issue_awaiting_certificates(notices)
     return receipts
 
@@ -689,11 +727,11 @@ def _allocated(funds, lines: NoticeLines):
     return rows
 
 
-def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
-    """One receipt per application, numbered in their order within each channel's series."""
-    codes = _settlement_revenue(
-        {i.settlement_id for _p, _n, lines in applications for i in lines.installments}
-    )
+def _issue_receipts(
+    applications: list[tuple], codes: dict[int, list[SettledRevenue]], cashier
+) -> list[Receipt]:
+    """One receipt per application, numbered in their order within each channel's series;
+    ``codes``: the revenue codes of the installments' settlements (``_settlement_revenue``)."""
     by_series: dict[str, list[int]] = {}
     for index, (payment, _notice, _lines) in enumerate(applications):
         by_series.setdefault(payment.channel, []).append(index)
@@ -723,17 +761,20 @@ def _issue_receipts(applications: list[tuple], cashier) -> list[Receipt]:
     return receipts
 
 
-def _cancel_newer_notices(expired: list[tuple], *, actor) -> None:
+def _cancel_newer_notices(expired: list[tuple], *, paid: list[PaymentNotice], actor) -> None:
     """Late money for an expired notice pays its lines: a newer open notice of any of them would
-    ask for them again."""
+    ask for them again. The notices ``paid`` with it, their items not yet written closed, are
+    not newer ones."""
     paid_by = {}
     for notice, lines in expired:
         paid_by |= {("debt", debt.pk): notice for debt in lines.debts}
         paid_by |= {("inst", inst.pk): notice for inst in lines.installments}
     debts = [pk for kind, pk in paid_by if kind == "debt"]
     installments = [pk for kind, pk in paid_by if kind == "inst"]
-    newer = NoticeItem.objects.filter(is_open=True).filter(
-        Q(debt__in=debts) | Q(installment__in=installments)
+    newer = (
+        NoticeItem.objects.filter(is_open=True)
+        .filter(Q(debt__in=debts) | Q(installment__in=installments))
+        .exclude(notice__any=[notice.pk for notice in paid])
     )
     others = {}
     for notice_id, debt_id, installment_id in newer.values_list(
@@ -746,43 +787,34 @@ def _cancel_newer_notices(expired: list[tuple], *, actor) -> None:
         cancel_notice(other, cause=cause, actor=actor)
 
 
-def _complete_paid_off(causes: dict[int, str], actor) -> None:
-    """A settlement whose last installment is paid is completed, and its debts are paid
-    (``causes``: each settlement's cause, by id), in statements that do not grow with the
-    settlements of a batch. Their open installments are read once they are locked, so a payment
-    of another installment whose commit the lock waited for is seen."""
-    settlements = list(
+def _paid_off(
+    causes: dict[int, str], installments: list[Installment]
+) -> tuple[dict[int, list[SettledRevenue]], list[Settlement], list[Debt]]:
+    """The settlements of the ``installments`` being paid (``causes``, by id): each one's
+    revenue codes, for the receipts (``_settlement_revenue``); those the installments pay off;
+    and the debts these hold, locked. Three statements at most, whatever the settlements of a
+    batch.
+
+    A settlement's installments still open are read once it is locked, so a payment of another
+    installment whose commit the lock waited for is seen; ``installments``, locked by the
+    caller and not yet written paid, are not open."""
+    if not causes:
+        return {}, [], []
+    locked = list(
         Settlement.objects.select_for_update()
         .filter(pk__in=causes, status=Settlement.Status.ACTIVE)
         .order_by("pk")
     )
-    if not settlements:
-        return
-    still_open = set(
-        Installment.objects.filter(
-            settlement__in=settlements, status=Installment.Status.OPEN
-        ).values_list("settlement_id", flat=True)
-    )
-    paid_off = [settlement for settlement in settlements if settlement.pk not in still_open]
+    codes, still_open = _settlement_revenue(set(causes), paid=[i.pk for i in installments])
+    paid_off = [settlement for settlement in locked if settlement.pk not in still_open]
     if not paid_off:
-        return
-    Settlement.states.advance_all(
-        paid_off,
-        Settlement.Status.COMPLETED,
-        cause={s.pk: causes[s.pk] for s in paid_off},
-        actor=actor,
-    )
-    # A settlement's history shows it completed, as it shows it reopened (``advance`` writes
-    # that row; ``advance_all`` writes none).
-    Settlement.history.bulk_history_create(paid_off, update=True, default_user=actor)
+        return codes, [], []
     debts = list(
         Debt.objects.select_for_update()
         .filter(settlement__in=paid_off, status=Debt.Status.IN_SETTLEMENT)
         .order_by("pk")
     )
-    Debt.states.advance_all(
-        debts, Debt.Status.PAID, cause={d.pk: causes[d.settlement_id] for d in debts}, actor=actor
-    )
+    return codes, paid_off, debts
 
 
 # --- The queue of unapplied money, worked by finance staff ---------------------------------

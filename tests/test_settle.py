@@ -616,6 +616,60 @@ def test_settle_counts_its_queries_whatever_the_number_of_lines(make_debtor, mak
         assert len(statements) <= 12, "\n".join(statements)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="elsewhere writes go one by one")
+@pytest.mark.parametrize("by_rf", [False, True], ids=["by notice", "by RF"])
+@pytest.mark.parametrize(
+    ("picked", "debts"),
+    [("one", 0), ("several", 0), ("several", 5), ("all", 0), ("last", 0), ("last", 5)],
+    ids=[
+        "one installment",
+        "several installments",
+        "debts and installments",
+        "whole settlements",
+        "last installments",
+        "debts and last installments",
+    ],
+)
+def test_settle_counts_its_queries_whatever_the_installments(
+    picked, debts, by_rf, make_debtor, make_debt, make_settlement
+):
+    """As many statements for a notice of installments: of one settlement, or of three over two
+    revenue codes each (one receipt line a code), with debts beside them or not, and paying the
+    settlements off (each completed, its history and its debts written), with all their
+    installments or with the last."""
+    debtor = make_debtor()
+    kinds = ("cleaning",) if picked == "one" else ("cleaning", "tap")
+    schedules = []
+    for _ in range(1 if picked == "one" else 3):
+        settled = [make_debt(debtor, "300.00", kind=k, due_date=date(2024, 1, 31)) for k in kinds]
+        settlement = make_settlement(debtor, settled, installments=3 if picked == "several" else 2)
+        schedules.append(list(settlement.installments.order_by("number")))
+    if picked == "last":
+        pay(build_notice(debtor, installments=[s[0] for s in schedules]), reference="FIRST")
+    taken = {"one": slice(1), "several": slice(2), "all": slice(None), "last": slice(1, None)}
+    notice = build_notice(
+        debtor,
+        debts=[make_debt(debtor, "10.00", due_date=date(2024, 6, 30)) for _ in range(debts)],
+        installments=[i for schedule in schedules for i in schedule[taken[picked]]],
+    )
+    with CaptureQueriesContext(connection) as captured:
+        settled = settle(
+            channel=BANK,
+            reference="Q",
+            amount=notice.total,
+            received_at=timezone.now(),
+            **({"rf": notice.formatted_rf} if by_rf else {"notice": notice}),
+        )
+
+    assert settled.applied
+    paid_off = picked in ("all", "last")
+    assert Settlement.objects.filter(status=Settlement.Status.COMPLETED).count() == (
+        len(schedules) if paid_off else 0
+    )
+    statements = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 12, "\n".join(statements)
+
+
 def test_a_paravolo_is_not_reopened_beside_another_unpaid_one_of_its_type(
     make_debtor, revenue, admin_user
 ):

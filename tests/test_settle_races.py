@@ -1,6 +1,7 @@
 """Money arriving at the same instant on PostgreSQL: row locks and constraints keep every cent
 recorded once, and receipt numbers contiguous. Each case ends with ``check_ledger``."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from debts.models import PaymentNotice
+from debts.models import Debt, PaymentNotice, Settlement
 from debts.services import build_notice
 from payments.models import Payment, UnappliedEntry
 from payments.services import settle, settle_at_counter
@@ -98,6 +99,31 @@ def test_a_counter_and_a_bank_payment_of_one_notice_at_once(make_debtor, make_de
     notice.refresh_from_db()
     assert notice.status == PaymentNotice.Status.PAID
     assert Receipt.objects.count() == 1
+    call_command("check_ledger")
+
+
+def test_the_two_last_installments_paid_at_once_complete_their_settlement(
+    make_debtor, make_debt, make_settlement
+):
+    """Whichever goes second sees the first's installment paid, and completes the settlement
+    and pays its debts."""
+    debtor = make_debtor()
+    settled = [
+        make_debt(debtor, "300.00", kind=k, due_date=date(2024, 1, 31)) for k in ("cleaning", "tap")
+    ]
+    settlement = make_settlement(debtor, settled, installments=2)
+    first, second = (
+        build_notice(debtor, installments=[installment])
+        for installment in settlement.installments.order_by("number")
+    )
+
+    outcomes = run_together(paying(first, "DIAS-1"), paying(second, "DIAS-2"))
+
+    assert all(outcome.applied for outcome in outcomes), outcomes
+    settlement.refresh_from_db()
+    assert settlement.status == Settlement.Status.COMPLETED
+    assert set(Debt.objects.values_list("status", flat=True)) == {Debt.Status.PAID}
+    assert settlement.status_changes.get().cause in {"bank payment DIAS-1", "bank payment DIAS-2"}
     call_command("check_ledger")
 
 
