@@ -53,6 +53,12 @@ class StateMachine:
         self.record = record
         self.owner_field = owner_field
 
+    def _told(self, cause: str) -> str:
+        """``cause`` as its column keeps it: a long one (the references of five pooled
+        payments) is cut with an ellipsis, never refused with the move it explains."""
+        limit = self.record._meta.get_field("cause").max_length
+        return cause if len(cause) <= limit else cause[: limit - 1] + "…"
+
     def allows(self, current: str, target: str) -> bool:
         return str(target) in self.transitions.get(str(current), set())
 
@@ -66,7 +72,7 @@ class StateMachine:
             **{self.owner_field: obj},
             from_status=current,
             to_status=target,
-            cause=cause,
+            cause=self._told(cause),
             actor=actor,
         )
 
@@ -95,7 +101,9 @@ class StateMachine:
         causes = cause if isinstance(cause, dict) else dict.fromkeys((o.pk for o in objs), cause)
         actor_id = actor.pk if actor is not None else None
         fields = [self.owner_field, "from_status", "to_status", "at", "cause", "actor"]
-        rows = [(obj.pk, obj.status, target, now, causes[obj.pk], actor_id) for obj in objs]
+        rows = [
+            (obj.pk, obj.status, target, now, self._told(causes[obj.pk]), actor_id) for obj in objs
+        ]
         ids = [obj.pk for obj in objs]
         if writes is None:
             type(objs[0])._default_manager.filter(pk__any=ids).update(status=target)

@@ -1066,7 +1066,7 @@ def record_refused(payment_return: PaymentReturn, *, cause: str) -> PaymentRetur
     """Record that the gateway did not refund a card payment's return: it refused the refund,
     or the refund it made failed later. No longer sent, the money waits for a person to return
     it otherwise (``record_returned``). The caller holds the return locked."""
-    PaymentReturn.states.advance(payment_return, PaymentReturn.Status.REFUSED, cause=cause[:200])
+    PaymentReturn.states.advance(payment_return, PaymentReturn.Status.REFUSED, cause=cause)
     return payment_return
 
 

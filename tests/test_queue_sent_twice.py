@@ -11,11 +11,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from debts.models import PaymentNotice
+from debts.models import NoticeChange, PaymentNotice
 from debts.services import build_notice
 from payments.models import Payment
-from payments.services import settle
+from payments.services import apply_unapplied, settle, unapplied_balance
 from receipts.models import Receipt
+from tests.bank_files import Entry, Tx, camt054
+from tests.test_bank_statement_import import run
 from tests.test_counter import (  # noqa: F401 (fixtures)
     FINANCE,
     _ledger_stays_clean,
@@ -33,6 +35,77 @@ def held(reference: str, amount, *, days_ago: int = 0, channel=Payment.Channel.B
         received_at=timezone.now() - timedelta(days=days_ago),
         **fields,
     ).payment
+
+
+@pytest.mark.parametrize(
+    ("parts", "id_length"),
+    [
+        (2, 35),  # two transfers, the bank's ids as long as ISO 20022 allows (Max35Text)
+        (3, 20),  # three transfers with ordinary ids
+    ],
+)
+def test_pooling_bank_transfers_of_an_import_applies_them(
+    client,
+    finance,  # noqa: F811
+    debtor,
+    debts,
+    write,
+    parts,
+    id_length,
+):
+    """A notice paid in parts by transfers of a bank file, applied together: their references
+    joined (up to five of up to 100 characters) are the cause of every status change, a column
+    of 200 characters, which refused them: a 500 for the officer, the notice left unpaid."""
+    notice = build_notice(debtor, debts=debts)
+    first_parts = [Decimal("30.00")] * (parts - 1)
+    amounts = [*first_parts, notice.total - sum(first_parts)]
+    entries = [
+        Entry(
+            f"{n}".rjust(id_length, "7"),
+            [Tx(amount, rf=notice.rf_code, tx_id=f"{n}".rjust(id_length, "9"))],
+        )
+        for n, amount in enumerate(amounts)
+    ]
+    run(write(camt054(entries)))
+    payments = list(Payment.objects.order_by("pk"))
+    assert len(payments) == parts and all(unapplied_balance(p) == p.amount for p in payments)
+    assert max(len(p.reference) for p in payments) <= 100, "as the import keeps them"
+
+    response = client.post(
+        url("payment_apply", payments[-1].pk),
+        {"notice": notice.pk, "together": [p.pk for p in payments[:-1]]},
+    )
+
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
+    assert Receipt.objects.get().total == notice.total
+
+
+def test_five_cash_payments_at_the_counter_pooled_are_applied(make_notice, staff_user):  # noqa: F811
+    """At the counter a cash payment's reference is «ΤΑΜ-» and 32 hex digits: five pooled (the
+    most allowed) made a cause of 204 characters. Each change records the cause cut short."""
+    from payments.forms import new_cash_reference
+
+    officer = staff_user(FINANCE)
+    notice = make_notice("100.00")
+    parts = [
+        held(
+            new_cash_reference(),
+            "20.00",
+            days_ago=5 - n,
+            channel=Payment.Channel.COUNTER,
+            tender="cash",
+            notice=notice,
+        )
+        for n in range(5)
+    ]
+
+    receipt = apply_unapplied(parts[-1], notice, actor=officer, together=tuple(parts[:-1]))
+
+    assert receipt.total == notice.total
+    (change,) = NoticeChange.objects.filter(notice=notice, to_status=PaymentNotice.Status.PAID)
+    assert len(change.cause) == 200 and change.cause.endswith("…")
 
 
 @pytest.mark.django_db(transaction=True)
