@@ -13,10 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -731,7 +732,15 @@ def _issue_receipts(
     applications: list[tuple], codes: dict[int, list[SettledRevenue]], cashier
 ) -> list[Receipt]:
     """One receipt per application, numbered in their order within each channel's series;
-    ``codes``: the revenue codes of the installments' settlements (``_settlement_revenue``)."""
+    ``codes``: the revenue codes of the installments' settlements (``_settlement_revenue``).
+
+    A receipt keeps its text as issued, in the portal's language (its PDF is kept so): not in
+    the English a cashier's admin or a citizen's card payment may be running in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _drafted_receipts(applications, codes, cashier)
+
+
+def _drafted_receipts(applications, codes, cashier) -> list[Receipt]:
     by_series: dict[str, list[int]] = {}
     for index, (payment, _notice, _lines) in enumerate(applications):
         by_series.setdefault(payment.channel, []).append(index)

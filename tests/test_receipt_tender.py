@@ -1,20 +1,23 @@
 """A counter receipt says what was handed over (cash or a card at the POS), and the collections
 report keeps the two apart: the accounts office reconciles the cash box and the card acquirer's
-transfer separately."""
+transfer separately. What a receipt says is in the portal's language, whoever issued it."""
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from debts.services import build_notice
 from payments.services import apply_unapplied, reverse_receipt, settle
 from receipts.models import Receipt, Tender
+from receipts.pdf import receipt_html
 from tests.migrations import migrated_back_to
+from tests.test_counter import cashier, counter_url, shown_form, staff_user  # noqa: F401
 
 COUNTER = "counter"
 
@@ -102,3 +105,33 @@ def test_counter_receipts_issued_before_take_their_payments_tender(
     assert tenders == {cash.pk: "cash", card.pk: "pos", reversal.pk: "pos", bank.pk: ""}
     labels = dict(Receipt.objects.values_list("pk", "channel_label"))
     assert labels[card.pk] == "Ταμείο του Δήμου — Κάρτα (POS)", "the text issued stays"
+
+
+def test_a_receipt_taken_in_the_english_admin_is_issued_in_greek(
+    client,
+    cashier,  # noqa: F811
+    make_debtor,
+    make_debt,
+    make_settlement,
+):
+    """Its text is kept as issued, and its PDF once, in Greek: a cashier working in the English
+    admin issued receipts saying «Municipal Cashier's office — Cash» and «Installment
+    settlement» for good (found by a review)."""
+    debtor = make_debtor()
+    due = date(2024, 1, 31)
+    debts = [
+        make_debt(debtor, "100.00", due_date=due),
+        make_debt(debtor, "50.00", kind="tap", due_date=due),
+    ]
+    settlement = make_settlement(debtor, debts, installments=2)
+    notice = build_notice(debtor, installments=[settlement.installments.get(number=1)])
+    url = counter_url("counter_notice", notice.pk)
+
+    client.post("/en" + url, shown_form(client, url))
+
+    receipt = Receipt.objects.get()
+    assert receipt.channel_label == "Ταμείο του Δήμου — Μετρητά"
+    with translation.override("el"):  # as the PDF is kept
+        html = receipt_html(receipt)
+    assert "Municipal Cashier" not in html and "Installment" not in html
+    assert {line["revenue_name"] for line in receipt.lines} >= {"Ρύθμιση οφειλών"}
