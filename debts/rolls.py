@@ -98,12 +98,19 @@ class RollSummary:
 LOOK_ALIKES = str.maketrans("abehikmnoptxyz", "αβεηικμνορτχυζ")
 
 
-def _plain(text) -> str:
-    """A header, a name or a roll number as it is compared: case, accents, dots, spacing and
-    Latin look-alike letters aside («ΠΕΡΙΟΔΟΣ» as Greek capitals are written, «Α.Φ.Μ.»)."""
+def _as_read(text) -> str:
+    """A roll number as people read it: case, accents, spacing and Latin look-alike letters
+    aside, so «BK-7/2026» typed on the Latin keyboard is ΒΚ-7/2026; its dots are its own
+    (ΒΚ-7.1/2026 is not ΒΚ-71/2026)."""
     letters = unicodedata.normalize("NFD", str(text or "").casefold())
-    bare = "".join(c for c in letters if not unicodedata.combining(c)).replace(".", "")
+    bare = "".join(c for c in letters if not unicodedata.combining(c))
     return " ".join(bare.translate(LOOK_ALIKES).split())
+
+
+def _plain(text) -> str:
+    """A header or a name as it is compared: as read (``_as_read``), and its dots aside too
+    («ΠΕΡΙΟΔΟΣ» as Greek capitals are written, «Α.Φ.Μ.»)."""
+    return " ".join(_as_read(text).replace(".", "").split())
 
 
 HEADERS = {_plain(name): column for column, names in COLUMNS.items() for name in names}
@@ -199,11 +206,19 @@ def _csv_rows(path: Path):
         ) from error
 
 
+# A field of a roll's row that only an ΑΦΜ is: eight or nine digits (Excel drops a leading 0).
+AFM_LIKE = re.compile(r"\d{8,9}")
+
+
 def _swallowed(values: list[str], delimiter: str, columns: int) -> bool:
-    """Whether a cell quoted over several lines holds whole rows of the roll: a stray quote
-    opened it, not a line break typed in a description."""
+    """Whether a cell quoted over several lines holds whole rows of the roll, an ΑΦΜ among
+    their fields: a stray quote opened it, not a line break typed in a description (one that
+    lists months, commas and all)."""
     return any(
-        line.count(delimiter) >= columns for value in values for line in value.split("\n")[1:]
+        line.count(delimiter) == columns
+        and any(AFM_LIKE.fullmatch(field.strip()) for field in line.split(delimiter))
+        for value in values
+        for line in value.split("\n")[1:]
     )
 
 
@@ -476,7 +491,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
             bad(_("λείπει ο αριθμός καταλόγου (έως 32 χαρακτήρες)"))
         elif "certified_on" in dates:
             # One roll however its number is typed: as its first row writes it.
-            first = certified.setdefault(_plain(roll), (dates["certified_on"], line, roll))
+            first = certified.setdefault(_as_read(roll), (dates["certified_on"], line, roll))
             roll = first[2]
             if first[0] != dates["certified_on"]:
                 bad(
@@ -504,10 +519,10 @@ def read_roll(path: str | Path) -> list[RollRow]:
         rows.append(row)
     # Every roll's number, compared as people read it (a few thousand in a municipality's life).
     for number in sorted(CertificationRoll.objects.values_list("number", flat=True)):
-        if _plain(number) in certified:
+        if _as_read(number) in certified:
             errors.append(
                 (
-                    certified[_plain(number)][1],
+                    certified[_as_read(number)][1],
                     _("ο κατάλογος %(roll)s έχει ήδη εισαχθεί") % {"roll": number},
                 )
             )

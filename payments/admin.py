@@ -713,6 +713,10 @@ class PaymentAdmin(PaymentHistoryAdmin):
                     payment_return, reference=form.cleaned_data["reference"], actor=request.user
                 )
             except ValidationError as error:
+                payment_return.refresh_from_db(fields=["status"])
+                if payment_return.status == PaymentReturn.Status.RETURNED:  # a double click
+                    messages.info(request, gettext("Η επιστροφή έχει ήδη καταγραφεί."))
+                    return redirect(self.back_to(payment))
                 form.add_error(None, error)
             else:
                 messages.success(

@@ -130,10 +130,13 @@ def receipt_paying(notice: PaymentNotice, payment: Payment) -> Receipt | None:
 
 
 def receipt_paying_lines(payment: Payment, *, debts, installments) -> Receipt | None:
-    """The standing receipt (issued, not reversed) by which ``payment`` paid all these debts
-    and installments, if it did: a form sent twice finds what the first did."""
+    """The standing receipt (issued, not reversed) by which ``payment``, alone or pooled with
+    others, paid all these debts and installments, if it did: a form sent twice finds what the
+    first did."""
     allocations = Allocation.objects.filter(
-        payment=payment, receipt__reverses=None, receipt__reversed_by=None
+        receipt__in=Allocation.objects.filter(payment=payment).values("receipt"),
+        receipt__reverses=None,
+        receipt__reversed_by=None,
     ).values_list("receipt", "debt", "installment")
     paid: dict[int, set] = {}
     for receipt, debt, installment in allocations:

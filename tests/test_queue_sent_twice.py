@@ -198,3 +198,72 @@ def test_a_return_recorded_twice_tells_the_second_click_it_is_done(
 
     assert again.status_code == 302
     assert messages_of(again)[-1] == "Η επιστροφή έχει ήδη καταγραφεί."
+
+
+def test_pooled_picked_debts_sent_twice_from_the_older_payments_page_are_told_done(
+    client,
+    finance,  # noqa: F811
+    debtor,
+    debts,
+):
+    """Two transfers pooled from the older one's page: the older pays the first debt's lines
+    alone, the newer the rest; the receipt that paid them all is found from either."""
+    first = held("DIAS-T1", "100.00", days_ago=2, rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
+    second = held("DIAS-T2", "100.00", rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
+    action = url("payment_apply_lines", first.pk) + f"?debtor={debtor.pk}"
+    picked = {"debts": [debt.pk for debt in debts]}
+    review = client.post(action, picked)
+    draft = review.context["draft"]
+    assert list(review.context["pool"].fields["together"].queryset) == [second]
+    confirm = {**picked, "total": str(draft.total), "confirm": "1", "together": [second.pk]}
+    assert client.post(action, confirm).status_code == 302
+    receipt = Receipt.objects.get()
+    assert unapplied_balance(first) == 0
+
+    again = client.post(action, confirm)
+
+    assert Receipt.objects.count() == 1, "applied once, as it should"
+    told = " ".join(messages_of(again))
+    assert again.status_code == 302, told
+    assert receipt.display_number in told
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_a_double_click_on_returned_tells_the_second_click_it_is_done(
+    django_user_model, monkeypatch
+):
+    """«Επιστράφηκε» clicked twice at once: the second, past its look at the status, waits for
+    the first's lock and is refused; it looks again then, and is told the return is recorded
+    (it was shown «… είναι «Επιστράφηκε» και δεν μπορεί να γίνει «Επιστράφηκε»»)."""
+    from payments import services
+    from payments.models import PaymentReturn
+    from payments.services import mark_for_return
+    from tests.test_concurrency import run_together
+
+    officer = django_user_model.objects.create_superuser("finance-officer", password="x")
+    TOTP.activate(officer, generate_totp_secret())
+    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    payment_return = mark_for_return(
+        payment, Decimal("500.00"), expected_balance=Decimal("500.00"), reason="x", actor=officer
+    )
+    both_checked = threading.Barrier(2)
+    record_returned = services.record_returned
+
+    def recorded_together(*args, **kwargs):  # each request past its look at the status
+        both_checked.wait(timeout=5)
+        return record_returned(*args, **kwargs)
+
+    monkeypatch.setattr(services, "record_returned", recorded_together)
+
+    def click():
+        client = Client()
+        client.force_login(officer)
+        response = client.post(url("payment_returned", payment_return.pk), {"reference": "S-1"})
+        form = response.context["form"] if response.status_code == 200 else None
+        return response.status_code, " ".join(form.non_field_errors()) if form else ""
+
+    outcomes = run_together(click, click)
+
+    assert PaymentReturn.objects.get().status == PaymentReturn.Status.RETURNED
+    assert outcomes == [(302, "")] * 2, outcomes

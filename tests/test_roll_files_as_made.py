@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import Workbook
 
-from debts.models import Debt, Debtor, PaymentNotice
+from debts.models import CertificationRoll, Debt, Debtor, PaymentNotice
 from debts.rolls import BadRoll, read_roll
 from tests.conftest import valid_afm
 from tests.test_import_debts import HEADER
@@ -237,3 +237,56 @@ def test_a_due_date_before_any_rate_is_reported_with_one_full_stop(revenue, writ
     message = refusal(csv_roll(write, [row(due="31/12/1989")]))
 
     assert "ημερομηνία." in message and ".." not in message
+
+
+def test_two_rolls_whose_numbers_differ_by_a_dot_are_not_merged(revenue, write):
+    """A roll number's dots are its own: the supplementary roll ΒΚ-7.1/2026 and the roll
+    ΒΚ-71/2026 are two (compared with their dots left out, as headers are, they became one)."""
+    rows = [
+        row(roll="ΒΚ-7.1/2026", description="ΤΚΦ συμπληρωματικός"),
+        row(roll="ΒΚ-71/2026", description="ΤΚΦ 2026"),
+    ]
+
+    run(csv_roll(write, rows))
+
+    assert set(CertificationRoll.objects.values_list("number", flat=True)) == {
+        "ΒΚ-7.1/2026",
+        "ΒΚ-71/2026",
+    }
+    assert set(Debt.objects.values_list("roll__number", flat=True)) == {
+        "ΒΚ-7.1/2026",
+        "ΒΚ-71/2026",
+    }
+
+
+def test_a_roll_is_not_refused_as_another_imported_that_differs_by_a_dot(revenue, write):
+    """ΒΚ-71/2026 imported; ΒΚ-7.1/2026 is another roll, refused as «already imported»."""
+    run(csv_roll(write, [row(roll="ΒΚ-71/2026")], name="first.csv"))
+
+    (read,) = read_or_fail(csv_roll(write, [row(roll="ΒΚ-7.1/2026")], name="second.csv"))
+    assert read.roll == "ΒΚ-7.1/2026"
+
+
+def test_a_comma_separated_roll_with_a_multi_line_description_listing_months_is_read(
+    revenue, write
+):
+    """A quoted description over two lines, the second listing the months billed with as many
+    commas as the header's separators, but no ΑΦΜ: no stray quote swallowed a row there."""
+    header = HEADER.replace(";", ",")
+    description = '"Κατανάλωση νερού 2025\nΙαν, Φεβ, Μαρ, Απρ, Μάι, Ιουν, Ιουλ, Αυγ, Σεπ"'
+    line = ",".join(
+        [
+            valid_afm(),
+            "ΑΛΦΑ",
+            "0311",
+            "2026",
+            description,
+            "10.00",
+            "31/12/2026",
+            "01/12/2026",
+            "ΒΚ-7/2026",
+        ]
+    )
+
+    (read,) = read_or_fail(csv_roll(write, [line], header=header))
+    assert read.description.startswith("Κατανάλωση νερού 2025 Ιαν, Φεβ")

@@ -1,25 +1,20 @@
 from django.db import migrations, models
-from django.db.models import Count, Max
+from django.db.models import Exists, OuterRef
 
 
 def tender_of_counter_receipts(apps, schema_editor):
     """A counter receipt issued before its tender was kept takes its payments' (through the
     money it applied: a reversal's negative rows name them too), when they all had the same; the
-    text it was issued with stays as it is."""
+    text it was issued with stays as it is. One UPDATE per tender, however many receipts."""
     Allocation = apps.get_model("payments", "Allocation")
     Receipt = apps.get_model("receipts", "Receipt")
-    tenders = (
-        Allocation.objects.filter(receipt__channel="counter")
-        .values("receipt")
-        .annotate(kinds=Count("payment__tender", distinct=True), tender=Max("payment__tender"))
-        .filter(kinds=1)
-        .exclude(tender="")
-    )
-    by_tender: dict[str, list[int]] = {}
-    for row in tenders:
-        by_tender.setdefault(row["tender"], []).append(row["receipt"])
-    for tender, receipts in by_tender.items():
-        Receipt.objects.filter(pk__in=receipts).update(tender=tender)
+    applied = Allocation.objects.filter(receipt=OuterRef("pk"))
+    for tender in ("cash", "pos"):
+        Receipt.objects.filter(
+            Exists(applied.filter(payment__tender=tender)),
+            ~Exists(applied.exclude(payment__tender=tender)),
+            channel="counter",
+        ).update(tender=tender)
 
 
 class Migration(migrations.Migration):
