@@ -651,13 +651,10 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
         for installment in lines.installments:
             settlements.setdefault(installment.settlement_id, causes[notice.pk])
     writes = Writes()
-    # Recorded before the newer notices are cancelled: the records tell the payment first.
     PaymentNotice.states.advance_all(
         notices, PaymentNotice.Status.PAID, cause=causes, actor=cashier, writes=writes
     )
     writes.update(NoticeItem, "notice", [notice.pk for notice in notices], is_open=False)
-    if expired:
-        _cancel_newer_notices(expired, paid=notices, actor=cashier)
     codes, paid_off, settled_debts = _paid_off(settlements, installments)
     Debt.states.advance_all(
         debts + settled_debts,
@@ -696,6 +693,9 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
         ],
     )
     writes.send()
+    # Once the payment is written: the records tell it first, then the newer notices cancelled.
+    if expired:
+        _cancel_newer_notices(expired, paid=notices, actor=cashier)
     issue_awaiting_certificates(notices)
     return receipts
 
@@ -772,8 +772,7 @@ def _drafted_receipts(applications, codes, cashier) -> list[Receipt]:
 
 def _cancel_newer_notices(expired: list[tuple], *, paid: list[PaymentNotice], actor) -> None:
     """Late money for an expired notice pays its lines: a newer open notice of any of them would
-    ask for them again. The notices ``paid`` with it, their items not yet written closed, are
-    not newer ones."""
+    ask for them again. The notices ``paid`` with it are not newer ones."""
     paid_by = {}
     for notice, lines in expired:
         paid_by |= {("debt", debt.pk): notice for debt in lines.debts}
