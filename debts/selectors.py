@@ -308,9 +308,10 @@ def surcharge_explanation() -> SurchargeExplanation:
 
 
 def open_notice_holding(
-    debtor: Debtor, *, debt_ids: list[int], installment_ids: list[int]
+    debtor: Debtor, *, debt_ids: list[int], installment_ids: list[int], exactly: bool = True
 ) -> PaymentNotice | None:
-    """The debtor's open notice holding exactly these debts and installments, if there is one.
+    """The debtor's open notice holding exactly these debts and installments (or, not
+    ``exactly``, these among others), if there is one.
 
     A confirmation sent twice finds here the notice the first one built.
     """
@@ -329,7 +330,7 @@ def open_notice_holding(
             valid_until__gte=timezone.localdate(),
         )
         .annotate(held=Count("items", filter=held), size=Count("items"))
-        .filter(held=wanted, size=wanted)
+        .filter(held=wanted, **({"size": wanted} if exactly else {}))
         .first()
     )
 

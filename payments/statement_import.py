@@ -101,11 +101,13 @@ class ImportStopped(RuntimeError):
 
 def payment_reference(transaction: Transaction) -> str:
     """The bank payment's reference, unique per channel: the entry's own key, shortened to a
-    checksum when the bank's references are long."""
-    reference = f"{transaction.account}/{transaction.bank_reference}/{transaction.transaction_id}"
-    if len(reference) <= 100:
+    checksum when the bank's references are long, or hold the «/» that joins them (BR/1 and X,
+    BR and 1/X would read alike)."""
+    parts = (transaction.account, transaction.bank_reference, transaction.transaction_id)
+    reference = "/".join(parts)
+    if len(reference) <= 100 and "/" not in transaction.bank_reference + transaction.transaction_id:
         return reference
-    digest = hashlib.sha256(reference.encode()).hexdigest()[:48]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:48]
     return f"{transaction.account}/{digest}"
 
 

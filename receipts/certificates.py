@@ -93,7 +93,9 @@ def request_certificate(
 
 
 def _notice_of(debtor: Debtor, owed: TapOwed, *, created_by, origin) -> PaymentNotice:
-    """A new notice of what the property owes, or the open one that holds exactly that."""
+    """A new notice of what the property owes, or the open one that holds it: exactly that, or
+    that among the debtor's other debts (a roll's notice, sent by post, holds them until they
+    fall due); the certificate then waits for that notice to be paid."""
     try:
         return build_notice(
             debtor,
@@ -109,6 +111,7 @@ def _notice_of(debtor: Debtor, owed: TapOwed, *, created_by, origin) -> PaymentN
             debtor,
             debt_ids=[debt.pk for debt in owed.debts],
             installment_ids=[installment.pk for installment in owed.installments],
+            exactly=False,
         )
         if held is None:
             raise

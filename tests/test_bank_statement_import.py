@@ -597,3 +597,46 @@ def test_a_dry_run_that_fails_halfway_says_nothing_was_recorded(make_notice, wri
     assert "δεν καταχωρίστηκε τίποτα" in str(refused.value)
     assert "εκτελέστε ξανά" not in str(refused.value)
     assert not Payment.objects.exists()
+
+
+def test_two_credits_whose_keys_join_to_the_same_text_are_two_payments(make_notice, write):
+    """Entry «BR/1» transaction «X» and entry «BR» transaction «1/X» are two entries: their
+    keys joined with «/» read alike, so the second was taken for a repeat of the first payment,
+    and the file refused on every run with the database's error (found by a review)."""
+    first, second = make_notice(), make_notice()
+    entries = [
+        Entry("BR/1", [Tx(first.total, rf=first.rf_code, tx_id="X")]),
+        Entry("BR", [Tx(second.total, rf=second.rf_code, tx_id="1/X")]),
+    ]
+    output = run(write(camt054(entries)))
+
+    assert "Εξοφλήθηκαν: 2 (240,00 €)" in output
+    entries = StatementEntry.objects.order_by("pk")
+    assert entries.count() == 2
+    # Each statement entry linked to the payment it became, and each notice paid:
+    assert Payment.objects.count() == 2
+    assert entries[0].payment_id != entries[1].payment_id
+    second.refresh_from_db()
+    assert second.status == PaymentNotice.Status.PAID
+
+
+def test_a_dry_run_shows_the_parts_that_pay_a_notice_together_as_the_real_run_does(
+    make_notice, write
+):
+    """The real run ends by telling finance that held payments pay a notice together; the dry
+    run says it too."""
+    notice = make_notice()
+    half = Decimal("60.00")
+    path = write(
+        camt054(
+            [
+                Entry("P-1", [Tx(half, rf=notice.rf_code, tx_id="P-1-T")]),
+                Entry("P-2", [Tx(half, rf=notice.rf_code, tx_id="P-2-T")]),
+            ]
+        )
+    )
+    dry = run(path, dry_run=True)
+    real = run(path)
+
+    assert "Στην ουρά: 2" in real
+    assert "Στην ουρά: 2" in dry

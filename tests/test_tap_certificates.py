@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from receipts.certificates import (
 )
 from receipts.models import Certificate, CertificateRequest
 from receipts.tasks import sweep_undelivered, undelivered
+from tests.test_roll_files_as_made import csv_roll, row, run
 
 
 @pytest.fixture(autouse=True)
@@ -395,3 +397,46 @@ def test_a_reversed_payment_of_tap_naming_no_property_revokes_each_propertys_cer
 
 def test_an_unknown_code_is_404(client, db):
     assert client.get("/verify/ABCDEFGHJKMN/").status_code == 404
+
+
+def test_a_tap_certificate_can_be_asked_while_a_roll_notice_holds_the_tap_debt(
+    citizen_client, revenue, write
+):
+    """A roll's notice holds the ΤΑΠ debt with the debtor's cleaning fee until they fall due
+    (here two months): the request waits for that notice to be paid, where it was refused,
+    «wait for it to expire» (found by a review)."""
+    debtor = citizen_client.debtor
+    home = Property.objects.create(
+        debtor=debtor,
+        address="Κωνσταντινουπόλεως 12, Θέρμη",
+        supply_number="123456780",
+        area=Decimal("80.00"),
+    )
+    today = timezone.localdate()
+    due = (today + timedelta(days=60)).strftime("%d/%m/%Y")
+    certified = today.strftime("%d/%m/%Y")
+    run(
+        csv_roll(
+            write,
+            [
+                row(debtor.afm, name=debtor.last_name, code="0311", due=due, certified=certified),
+                row(
+                    debtor.afm,
+                    name=debtor.last_name,
+                    code="0313",
+                    description="ΤΑΠ",
+                    due=due,
+                    certified=certified,
+                ),
+            ],
+        )
+    )
+    roll_notice = PaymentNotice.objects.get(debtor=debtor)
+    assert roll_notice.valid_until == today + timedelta(days=60)
+
+    response = citizen_client.post("/certificates/request/", {"property": home.pk})
+
+    said = [str(message) for message in get_messages(response.wsgi_request)]
+    request = CertificateRequest.objects.filter(tap_property=home).first()
+    assert request is not None, f"no request, the citizen was sent back with: {said}"
+    assert request.notice == roll_notice

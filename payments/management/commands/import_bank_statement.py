@@ -104,7 +104,7 @@ class Command(BaseCommand):
             else:
                 self._report(path, summary, dry_run)
                 imported = True
-        if imported and not dry_run:
+        if imported:  # a dry run's too, in its transaction: what the real run would say
             self._parts_to_pool()
         return refusals
 
