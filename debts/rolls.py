@@ -181,10 +181,10 @@ def _csv_rows(path: Path):
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    ended, columns = 0, first.count(delimiter)
+    ended = 0
     try:
         for values in reader:
-            if reader.line_num > ended + 1 and _swallowed(values, delimiter, columns):
+            if reader.line_num > ended + 1 and _swallowed(values, delimiter):
                 raise BadRoll(
                     [
                         (
@@ -210,12 +210,12 @@ def _csv_rows(path: Path):
 AFM_LIKE = re.compile(r"\d{8,9}")
 
 
-def _swallowed(values: list[str], delimiter: str, columns: int) -> bool:
-    """Whether a cell quoted over several lines holds whole rows of the roll, an ΑΦΜ among
-    their fields: a stray quote opened it, not a line break typed in a description (one that
-    lists months, commas and all)."""
+def _swallowed(values: list[str], delimiter: str) -> bool:
+    """Whether a cell quoted over several lines holds rows of the roll, whole or cut (the
+    next row's quoted cell may close it), an ΑΦΜ among their fields: a stray quote opened it,
+    not a line break typed in a description (one that lists months, commas and all)."""
     return any(
-        line.count(delimiter) == columns
+        line.count(delimiter) >= 2
         and any(AFM_LIKE.fullmatch(field.strip()) for field in line.split(delimiter))
         for value in values
         for line in value.split("\n")[1:]

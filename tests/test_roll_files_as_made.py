@@ -290,3 +290,32 @@ def test_a_comma_separated_roll_with_a_multi_line_description_listing_months_is_
 
     (read,) = read_or_fail(csv_roll(write, [line], header=header))
     assert read.description.startswith("Κατανάλωση νερού 2025 Ιαν, Φεβ")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # The next row's quoted description closes the runaway cell: its last line is a row cut.
+        [
+            '{0};ΑΛΦΑ;0311;2026;"ΤΚΦ 2026;10,00;31/12/2026;01/12/2026;ΒΚ-7/2026',
+            '{1};ΒΗΤΑ;0311;2026;"ΤΚΦ 2026";250,00;31/12/2026;01/12/2026;ΒΚ-7/2026',
+        ],
+        # Rows ending in a separator the header has not: a whole row swallowed has one more.
+        [
+            '{0};ΑΛΦΑ;0311;2026;"ΤΚΦ 2026;10,00;31/12/2026;01/12/2026;ΒΚ-7/2026;',
+            "{1};ΒΗΤΑ;0311;2026;ΤΚΦ 2026;20,00;31/12/2026;01/12/2026;ΒΚ-7/2026;",
+            '{2};ΓΑΜΑ;0311;2026;"ΤΚΦ 2026";300,00;31/12/2026;01/12/2026;ΒΚ-7/2026;',
+        ],
+    ],
+    ids=["closed by the next row", "rows ending in a separator"],
+)
+def test_a_stray_quote_is_refused_however_the_rows_it_swallows_end(revenue, write, lines):
+    """Either way the fields lined up again after the runaway cell: the first row took
+    another's amount, and the rows between were lost (found by a review)."""
+    afms = [valid_afm() for _ in lines]
+
+    with pytest.raises(BadRoll) as refused:
+        read_roll(csv_roll(write, [line.format(*afms) for line in lines]))
+
+    ((line, reason),) = refused.value.errors
+    assert line == 2 and "εισαγωγικό" in reason
