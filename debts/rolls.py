@@ -79,6 +79,11 @@ class BadRoll(ValueError):
         super().__init__(f"{len(errors)} bad rows")
         self.errors = errors
 
+    @classmethod
+    def at(cls, line: int, reason: str) -> "BadRoll":
+        """A roll refused for one reason, at one line (the file, at its first)."""
+        return cls([(line, reason)])
+
 
 @dataclass
 class RollSummary:
@@ -147,7 +152,7 @@ def _xlsx_rows(path: Path):
         ValueError,
         TypeError,
     ) as error:
-        raise BadRoll([(1, _("το αρχείο δεν είναι έγκυρο βιβλίο Excel (XLSX)"))]) from error
+        raise BadRoll.at(1, _("το αρχείο δεν είναι έγκυρο βιβλίο Excel (XLSX)")) from error
 
 
 def _refuse_other_rows(sheets) -> None:
@@ -162,7 +167,7 @@ def _refuse_other_rows(sheets) -> None:
                 "από ένα φύλλο· βάλτε όλες τις γραμμές του στο πρώτο, ή κάθε φύλλο σε δικό "
                 "του αρχείο"
             )
-            raise BadRoll([(1, message % {"sheet": sheet.title})])
+            raise BadRoll.at(1, message % {"sheet": sheet.title})
 
 
 def _csv_rows(path: Path):
@@ -173,10 +178,10 @@ def _csv_rows(path: Path):
     try:
         text = read_text(path)
     except UnicodeDecodeError as error:
-        raise BadRoll([(1, _("το αρχείο δεν είναι κείμενο UTF-8 ή Windows-1253"))]) from error
+        raise BadRoll.at(1, _("το αρχείο δεν είναι κείμενο UTF-8 ή Windows-1253")) from error
     except NulByte as error:
-        raise BadRoll(
-            [(error.line, _("έχει τον χαρακτήρα NUL (0x00): το αρχείο δεν είναι κείμενο CSV"))]
+        raise BadRoll.at(
+            error.line, _("έχει τον χαρακτήρα NUL (0x00): το αρχείο δεν είναι κείμενο CSV")
         ) from error
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -185,24 +190,16 @@ def _csv_rows(path: Path):
     try:
         for values in reader:
             if reader.line_num > ended + 1 and _swallowed(values, delimiter):
-                raise BadRoll(
-                    [
-                        (
-                            ended + 1,
-                            _(
-                                'ένα εισαγωγικό (") ανοίγει κελί που κλείνει στη γραμμή '
-                                "%(end)s, και οι γραμμές ανάμεσα γίνονται ένα κελί: αφαιρέστε "
-                                "το ή κλείστε το"
-                            )
-                            % {"end": reader.line_num},
-                        )
-                    ]
+                stray = _(
+                    'ένα εισαγωγικό (") ανοίγει κελί που κλείνει στη γραμμή %(end)s, και οι '
+                    "γραμμές ανάμεσα γίνονται ένα κελί: αφαιρέστε το ή κλείστε το"
                 )
+                raise BadRoll.at(ended + 1, stray % {"end": reader.line_num})
             yield ended + 1, values
             ended = reader.line_num
     except csv.Error as error:
-        raise BadRoll(
-            [(reader.line_num, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error})]
+        raise BadRoll.at(
+            reader.line_num, _("το αρχείο δεν είναι έγκυρο CSV: %(error)s") % {"error": error}
         ) from error
 
 
@@ -247,21 +244,14 @@ def _raw_rows(path: Path):
     """(line number, header-keyed values) of each row after the header, blank rows left out."""
     with path.open("rb") as stream:
         if stream.read(len(OLE2)) == OLE2:
-            raise BadRoll(
-                [
-                    (
-                        1,
-                        _(
-                            "το αρχείο είναι βιβλίο Excel 97–2003 (.xls): αποθηκεύστε το ως XLSX ή CSV"
-                        ),
-                    )
-                ]
+            raise BadRoll.at(
+                1, _("το αρχείο είναι βιβλίο Excel 97–2003 (.xls): αποθηκεύστε το ως XLSX ή CSV")
             )
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     rows = _xlsx_rows(path) if xlsx else _csv_rows(path)
     first, header = next(rows, (1, None))
     if header is None:
-        raise BadRoll([(1, _("το αρχείο είναι κενό"))])
+        raise BadRoll.at(1, _("το αρχείο είναι κενό"))
     columns = [HEADERS.get(_plain(name)) for name in header]
     errors = _header_errors(header, columns)
     if errors:
@@ -529,7 +519,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
     if errors:
         raise BadRoll(sorted(errors))
     if not rows:
-        raise BadRoll([(1, _("το αρχείο δεν έχει γραμμές κάτω από την επικεφαλίδα"))])
+        raise BadRoll.at(1, _("το αρχείο δεν έχει γραμμές κάτω από την επικεφαλίδα"))
     return rows
 
 

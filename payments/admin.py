@@ -701,8 +701,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
             PaymentReturn.objects.select_related("payment"), pk=return_id
         )
         if payment_return.status == PaymentReturn.Status.RETURNED:  # the form sent again
-            messages.info(request, gettext("Η επιστροφή έχει ήδη καταγραφεί."))
-            return redirect(self.back_to(payment_return.payment))
+            return self.already_returned(request, payment_return.payment)
         payment = selectors.with_unapplied_balance(Payment.objects.all()).get(
             pk=payment_return.payment_id
         )
@@ -715,8 +714,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
             except ValidationError as error:
                 payment_return.refresh_from_db(fields=["status"])
                 if payment_return.status == PaymentReturn.Status.RETURNED:  # a double click
-                    messages.info(request, gettext("Η επιστροφή έχει ήδη καταγραφεί."))
-                    return redirect(self.back_to(payment))
+                    return self.already_returned(request, payment)
                 form.add_error(None, error)
             else:
                 messages.success(
@@ -734,6 +732,11 @@ class PaymentAdmin(PaymentHistoryAdmin):
             form=form,
             submit=_("Επιστράφηκε"),
         )
+
+    def already_returned(self, request, payment):
+        """The answer to «Επιστράφηκε» sent again after it recorded the return."""
+        messages.info(request, gettext("Η επιστροφή έχει ήδη καταγραφεί."))
+        return redirect(self.back_to(payment))
 
     # --- Staff correction: reversing a receipt ---------------------------------------------
 

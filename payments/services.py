@@ -626,11 +626,12 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
     statements that does not grow with the applications. The caller holds the locks and has
     checked it all (no line on two of them).
 
-    What is still to lock and read comes first, in the order of the module's locks (the newer
-    notices of lines paid late, the settlements and the debts of those paid off), then the
-    receipts are numbered; what the notices, their items and lines, the settlements and the
-    allocations are written goes last, as one ``Writes``: of its rows only the notice items were
-    not locked before, and only a holder of their debtor's lock writes those."""
+    What is still to lock and read comes first, in the order of the module's locks (the
+    settlements and the debts of those paid off), then the receipts are numbered; what the
+    notices, their items and lines, the settlements and the allocations are written goes as one
+    ``Writes``: of its rows only the notice items were not locked before, and only a holder of
+    their debtor's lock writes those. Last, the newer notices of lines paid late are cancelled,
+    so that the records tell the payment first."""
     if not applications:
         return []
     notices = [notice for _payment, notice, _lines in applications]
@@ -693,7 +694,6 @@ def _apply_all(applications: list[tuple], *, cashier) -> list[Receipt]:
         ],
     )
     writes.send()
-    # Once the payment is written: the records tell it first, then the newer notices cancelled.
     if expired:
         _cancel_newer_notices(expired, paid=notices, actor=cashier)
     issue_awaiting_certificates(notices)

@@ -13,45 +13,39 @@ from debts.rf import make_rf
 from payments import statement_import
 from payments.models import Payment, StatementEntry
 from tests.bank_files import ACCOUNT, camt053, credit
+from tests.test_bank_file_quirks import mt940_file
 from tests.test_bank_statement_import import _ledger_stays_clean, run  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
 
 
-def mt940(*lines: str) -> str:
-    return "\r\n".join(lines)
+def mt940(*statements: str) -> str:
+    return "\r\n".join(statements)
 
 
 def nothing_recorded() -> bool:
     return not Payment.objects.exists() and not StatementEntry.objects.exists()
 
 
-def statement(seq, opening, closing, lines, *, first="60F", last="62F", day="1204") -> list:
+def statement(seq, opening, closing, lines, *, first="60F", last="62F", day="1204") -> str:
     """One MT940 statement (or page) of the municipality's account: ``lines`` of (amount, bank
-    reference, :86: text), each a credit."""
+    reference or none, :86: text), each a credit."""
     body = []
     for amount, reference, text in lines:
-        body += [f":61:26{day}{day}C{amount}NTRFNONREF//{reference}", f":86:{text}"]
-    return [
-        ":20:ST-1",
-        f":25:{ACCOUNT}",
-        f":28C:{seq}",
-        f":{first}:C26{day}EUR{opening}",
-        *body,
-        f":{last}:C26{day}EUR{closing}",
-        "-",
-    ]
+        bank = f"//{reference}" if reference else ""
+        body += [f":61:26{day}{day}C{amount}NTRFNONREF{bank}", f":86:{text}"]
+    return mt940_file(
+        *body, opening=opening, closing=closing, on=f"26{day}", seq=seq, first=first, last=last
+    )
 
 
 def test_an_mt940_cut_before_its_closing_balance_is_refused(make_notice, write):
     first, second = make_notice("9.00"), make_notice("4.50")
-    whole = mt940(
-        *statement(
-            "1/1",
-            "500,00",
-            "513,50",
-            [("9,00", "BK-1", first.rf_code), ("4,50", "BK-2", second.rf_code)],
-        )
+    whole = statement(
+        "1/1",
+        "500,00",
+        "513,50",
+        [("9,00", "BK-1", first.rf_code), ("4,50", "BK-2", second.rf_code)],
     )
     cut = whole[: whole.index(":61:2612041204C4,50")]  # the download broke off here
 
@@ -67,12 +61,12 @@ def test_an_mt940_page_missing_between_two_is_refused(make_notice, write):
     third = statement("1/3", "520,00", "529,00", [("9,00", "BK-3", three.rf_code)], first="60M")
 
     with pytest.raises(CommandError, match=r"ανοίγει με υπόλοιπο 520,00 €.*509,00 €.*λείπει"):
-        run(write(mt940(*first, *third), "pages.sta"))
+        run(write(mt940(first, third), "pages.sta"))
     assert nothing_recorded()
 
     between = [("11,00", "BK-2", "ΠΛΗΡΩΜΗ")]
     second = statement("1/2", "509,00", "520,00", between, first="60M", last="62M")
-    output = run(write(mt940(*first, *second, *third), "whole.sta"))
+    output = run(write(mt940(first, second, third), "whole.sta"))
     assert output.count("συμφωνεί") == 3 and "δεν είναι στο αρχείο" not in output
 
 
@@ -84,7 +78,7 @@ def test_a_days_statement_missing_between_two_is_told_and_the_rest_imported(make
     fifth = statement("5/1", "500,00", "509,00", [("9,00", "BK-1", one.rf_code)], day="1205")
     seventh = statement("7/1", "520,00", "529,00", [("9,00", "BK-3", three.rf_code)], day="1207")
 
-    output = run(write(mt940(*fifth, *seventh), "days.sta"))
+    output = run(write(mt940(fifth, seventh), "days.sta"))
 
     assert "Εξοφλήθηκαν: 2 (18,00 €)" in output
     assert (
@@ -130,15 +124,9 @@ def test_an_mt940_returned_item_is_a_return_not_a_payment(make_notice, write):
     """A refund of the municipality's sent back (SWIFT's type RTI, «returned item»), its text
     naming the notice it refunded: recorded apart, as camt's returns are, never a payment."""
     notice = make_notice("9.00")
-    text = mt940(
-        ":20:ST-9",
-        f":25:{ACCOUNT}",
-        ":28C:9/1",
-        ":60F:C261206EUR500,00",
+    text = mt940_file(
         ":61:2612061206C9,00NRTINONREF//RT-1",
         f":86:RETURN AC04 CLOSED ACCOUNT REFUND {notice.rf_code}",
-        ":62F:C261206EUR509,00",
-        "-",
     )
 
     output = run(write(text, "rti.sta"))
@@ -157,10 +145,8 @@ def test_an_rf_cut_across_subfields_is_read_whole_though_its_first_part_is_valid
     rf = make_rf(21, creditor_code="0460", amount=Decimal("9.00"))
     assert rf == "RF18904603000000000000021"
     PaymentNotice.objects.filter(pk=notice.pk).update(rf_code=rf)
-    text = mt940(
-        *statement(
-            "8/1", "500,00", "509,00", [("9,00", "BK-S", f"166?00SEPA?20{rf[:20]}?21{rf[20:]}")]
-        )
+    text = statement(
+        "8/1", "500,00", "509,00", [("9,00", "BK-S", f"166?00SEPA?20{rf[:20]}?21{rf[20:]}")]
     )
 
     output = run(write(text, "sub.sta"))
@@ -175,8 +161,7 @@ def test_an_mt940_line_without_a_bank_reference_reads_no_earlier_line(
     """An MT940 line keeps no contents to look up (they are its key): looked up by an empty
     one, every MT940 line of the account ever imported was read, twice a batch."""
     fees = [f":61:2612011201D1,00NCHGNONREF//OLD-{n}" for n in range(40)]
-    old = [":20:ST-0", f":25:{ACCOUNT}", ":28C:0/1", ":60F:C261201EUR540,00", *fees]
-    run(write(mt940(*old, ":62F:C261201EUR500,00", "-"), "old.sta"))
+    run(write(mt940_file(*fees, opening="540,00", closing="500,00", on="261201"), "old.sta"))
     notice = make_notice("9.00")
     read = []
     per_account = statement_import._per_account
@@ -187,10 +172,10 @@ def test_an_mt940_line_without_a_bank_reference_reads_no_earlier_line(
         return wanted
 
     monkeypatch.setattr(statement_import, "_per_account", counted)
+    # No reference of the bank's.
     new = statement("1/1", "500,00", "509,00", [("9,00", "", f"PLIROMI {notice.rf_code}")])
-    new[4] = new[4].removesuffix("//")  # no reference of the bank's
 
-    run(write(mt940(*new), "new.sta"))
+    run(write(new, "new.sta"))
 
     assert all(count == 0 for column, count in read if column == "content_key")
     assert Payment.objects.get().allocations.exists()

@@ -69,15 +69,24 @@ def test_an_entry_skipped_by_what_it_holds_is_pointed_out(make_notice, write):
     assert "χωρίς αναφορά της τράπεζας" not in run(with_reference), "its own reference: certain"
 
 
-def mt940_file(*body: str, opening="500,00", closing="509,00", on="261206") -> str:
+def mt940_file(
+    *body: str,
+    opening="500,00",
+    closing="509,00",
+    on="261206",
+    seq="8/1",
+    first="60F",
+    last="62F",
+) -> str:
+    """One MT940 statement (or, opening on :60M: or closing on :62M:, a page of one)."""
     return "\r\n".join(
         [
             ":20:ST-8",
             f":25:{ACCOUNT}",
-            ":28C:8/1",
-            f":60F:C{on}EUR{opening}",
+            f":28C:{seq}",
+            f":{first}:C{on}EUR{opening}",
             *body,
-            f":62F:C{on}EUR{closing}",
+            f":{last}:C{on}EUR{closing}",
             "-",
         ]
     )

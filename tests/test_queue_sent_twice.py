@@ -3,19 +3,17 @@ told what the first did, with its receipt, not refused as if nothing had happene
 payments pooled apply whatever their references' length."""
 
 import threading
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
 from debts.models import NoticeChange, PaymentNotice
 from debts.services import build_notice
 from payments.models import Payment
-from payments.services import apply_unapplied, settle, unapplied_balance
+from payments.services import apply_unapplied, unapplied_balance
 from receipts.models import Receipt
 from tests.bank_files import Entry, Tx, camt054
 from tests.test_bank_statement_import import run
@@ -25,17 +23,8 @@ from tests.test_counter import (  # noqa: F401 (fixtures)
     messages_of,
     staff_user,
 )
+from tests.test_pooled_payments import paid
 from tests.test_unapplied_queue import finance, url  # noqa: F401 (fixtures)
-
-
-def held(reference: str, amount, *, days_ago: int = 0, channel=Payment.Channel.BANK, **fields):
-    return settle(
-        channel=channel,
-        reference=reference,
-        amount=Decimal(amount),
-        received_at=timezone.now() - timedelta(days=days_ago),
-        **fields,
-    ).payment
 
 
 @pytest.mark.parametrize(
@@ -91,7 +80,7 @@ def test_five_cash_payments_at_the_counter_pooled_are_applied(make_notice, staff
     officer = staff_user(FINANCE)
     notice = make_notice("100.00")
     parts = [
-        held(
+        paid(
             new_cash_reference(),
             "20.00",
             days_ago=5 - n,
@@ -126,7 +115,7 @@ def test_a_double_click_on_apply_tells_the_second_click_it_is_done(
     # A transactional test empties the groups the migrations made: finance's permissions all.
     officer = django_user_model.objects.create_superuser("finance-officer", password="x")
     TOTP.activate(officer, generate_totp_secret())
-    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    payment = paid("DIAS-HELD", "500.00", rf="RF18539007547034")
     notice = build_notice(debtor, debts=debts)
     both_checked = threading.Barrier(2)
     receipt_paying = selectors.receipt_paying
@@ -164,7 +153,7 @@ def test_picked_debts_applied_sent_twice_tell_the_second_click_it_is_done(
 ):
     """«Διάθεση σε οφειλές» sent again was refused as if it had failed («Η οφειλή … δεν είναι
     ανοικτή (Εξοφλημένη).»)."""
-    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    payment = paid("DIAS-HELD", "500.00", rf="RF18539007547034")
     action = url("payment_apply_lines", payment.pk) + f"?debtor={debtor.pk}"
     picked = {"debts": [debt.pk for debt in debts]}
     draft = client.post(action, picked).context["draft"]
@@ -187,7 +176,7 @@ def test_a_return_recorded_twice_tells_the_second_click_it_is_done(
     to record."""
     from payments.services import mark_for_return
 
-    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    payment = paid("DIAS-HELD", "500.00", rf="RF18539007547034")
     payment_return = mark_for_return(
         payment, Decimal("500.00"), expected_balance=Decimal("500.00"), reason="x", actor=finance
     )
@@ -208,8 +197,8 @@ def test_pooled_picked_debts_sent_twice_from_the_older_payments_page_are_told_do
 ):
     """Two transfers pooled from the older one's page: the older pays the first debt's lines
     alone, the newer the rest; the receipt that paid them all is found from either."""
-    first = held("DIAS-T1", "100.00", days_ago=2, rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
-    second = held("DIAS-T2", "100.00", rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
+    first = paid("DIAS-T1", "100.00", days_ago=2, rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
+    second = paid("DIAS-T2", "100.00", rf="RF18539007547034", payer="ΒΑΒΟΥΛΑ")
     action = url("payment_apply_lines", first.pk) + f"?debtor={debtor.pk}"
     picked = {"debts": [debt.pk for debt in debts]}
     review = client.post(action, picked)
@@ -243,7 +232,7 @@ def test_a_double_click_on_returned_tells_the_second_click_it_is_done(
 
     officer = django_user_model.objects.create_superuser("finance-officer", password="x")
     TOTP.activate(officer, generate_totp_secret())
-    payment = held("DIAS-HELD", "500.00", rf="RF18539007547034")
+    payment = paid("DIAS-HELD", "500.00", rf="RF18539007547034")
     payment_return = mark_for_return(
         payment, Decimal("500.00"), expected_balance=Decimal("500.00"), reason="x", actor=officer
     )
