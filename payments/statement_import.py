@@ -46,10 +46,14 @@ RUNS_PER_BATCH = 3
 
 @dataclass
 class Counts:
-    """What batches did: entries skipped as imported before, credits settled and held (count and
-    euros, by reason), other entries (debits, returns) by kind."""
+    """What batches did: entries skipped as imported before (count and net euros), credits
+    settled and held (count and euros, by reason), other entries (debits, returns) by kind and
+    direction, (kind, credit): a return may be money in or out, and the lines add up to the
+    file's net only with each told its way."""
 
     skipped: int = 0
+    # Their net, money in less money out: a camt.053 after its camt.054 skips most of the day.
+    skipped_amount: Decimal = ZERO
     # Of them, entries known by what they hold (no reference of the bank's): in a file that
     # does not overlap the one imported, the same would be another payment, alike.
     skipped_by_content: int = 0
@@ -164,6 +168,7 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
     total = len(statement.transactions)
     handled = total - len(transactions)  # the file's repeats of an entry, skipped
     summary.skipped += handled
+    summary.skipped_amount += _net(statement.transactions) - _net(transactions)
     if progress:
         progress(handled, total)
     _refuse_changed(transactions, batch_size)
@@ -388,11 +393,17 @@ def _import_batch(record, statement, file_name, batch, actor) -> tuple:
                 raise
 
 
+def _net(transactions) -> Decimal:
+    """Money in less money out, as the transactions moved the account."""
+    return sum((item.amount if item.credit else -item.amount for item in transactions), ZERO)
+
+
 def _counted(batch, new, settled, booked_otherwise) -> Counts:
     """What one batch did: its entries not ``new`` were imported before."""
     fresh = {id(item) for item in new}
     counts = Counts(
         skipped=len(batch) - len(new),
+        skipped_amount=_net(item for item in batch if id(item) not in fresh),
         skipped_by_content=sum(
             1 for item in batch if id(item) not in fresh and item.known_by_content
         ),
@@ -407,8 +418,8 @@ def _counted(batch, new, settled, booked_otherwise) -> Counts:
             counts.held_amount[result.reason] += result.payment.amount
     for item in new:
         if item.kind != Kind.PAYMENT:
-            counts.other[item.kind] += 1
-            counts.other_amount[item.kind] += item.amount
+            counts.other[item.kind, item.credit] += 1
+            counts.other_amount[item.kind, item.credit] += item.amount
     return counts
 
 

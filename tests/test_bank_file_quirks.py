@@ -362,7 +362,7 @@ def test_a_return_with_the_bank_id_of_an_imported_credit_is_recorded_not_skipped
 
     output = run(write(camt054([returned], message_id="NTF-2"), "return.xml"))
 
-    assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (120,00 €)" in output
+    assert "Αντιλογισμός ή επιστροφή, χρέωση του λογαριασμού, χωριστά: 1 (120,00 €)" in output
     assert StatementEntry.objects.filter(kind="return").count() == 1
 
 
@@ -474,7 +474,7 @@ def test_a_reversal_is_a_return_however_xml_writes_the_boolean(write, written):
 
     output = run(write(xml))
 
-    assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (75,00 €)" in output
+    assert "Αντιλογισμός ή επιστροφή, πίστωση του λογαριασμού, χωριστά: 1 (75,00 €)" in output
     assert not Payment.objects.exists()
 
 
@@ -504,7 +504,7 @@ def test_a_transfer_of_the_municipality_that_comes_back_is_a_return(write, told_
 
     output = run(write(xml))
 
-    assert "Αντιλογισμός ή επιστροφή, χωριστά: 1 (80,00 €)" in output
+    assert "Αντιλογισμός ή επιστροφή, πίστωση του λογαριασμού, χωριστά: 1 (80,00 €)" in output
     assert not Payment.objects.exists()
     assert StatementEntry.objects.get().kind == "return"
 

@@ -104,7 +104,8 @@ def test_workers_settle_every_credit_once_with_the_rules_of_one_process(
         UnappliedReason.NO_NOTICE: 1,
         UnappliedReason.NOTICE_PAID: 1,
     }
-    assert summary.other == {"debit": 1} and summary.other_amount == {"debit": Decimal("40.00")}
+    assert summary.other == {("debit", False): 1}
+    assert summary.other_amount == {("debit", False): Decimal("40.00")}
     assert PaymentNotice.objects.filter(status=PaymentNotice.Status.PAID).count() == 8
     assert Allocation.objects.filter(notice=twice).count() == 1
     numbers = sorted(Receipt.objects.values_list("number", flat=True))

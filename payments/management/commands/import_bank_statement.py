@@ -158,16 +158,19 @@ class Command(BaseCommand):
                     "sum": euros(summary.held_amount[reason]),
                 }
             )
-        for kind, count in sorted(summary.other.items()):
+        for (kind, credit), count in sorted(summary.other.items()):
+            label = str(StatementEntry.Kind(kind).label)
+            if kind == StatementEntry.Kind.RETURN:  # money back either way: say which
+                way = _("πίστωση του λογαριασμού") if credit else _("χρέωση του λογαριασμού")
+                label = f"{label}, {way}"
             write(
                 _("%(kind)s, χωριστά: %(n)s (%(sum)s)")
-                % {
-                    "kind": StatementEntry.Kind(kind).label,
-                    "n": count,
-                    "sum": euros(summary.other_amount[kind]),
-                }
+                % {"kind": label, "n": count, "sum": euros(summary.other_amount[kind, credit])}
             )
-        write(_("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s") % {"n": summary.skipped})
+        write(
+            _("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s (καθαρό %(sum)s)")
+            % {"n": summary.skipped, "sum": euros(summary.skipped_amount)}
+        )
         if summary.skipped_by_content:
             write(
                 self.style.WARNING(
