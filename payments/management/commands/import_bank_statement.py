@@ -80,6 +80,7 @@ class Command(BaseCommand):
                     % {"path": path, "why": " ".join(error.messages)}
                 )
             except ImportStopped as error:
+                self._report_stopped(path, error.summary)
                 refusals.append(
                     _(
                         "Το αρχείο %(path)s δεν εισήχθη ολόκληρο (%(done)s από %(total)s "
@@ -139,12 +140,35 @@ class Command(BaseCommand):
 
             return import_bank_statement(path, progress=show, **options)
 
+    def _report_stopped(self, path, summary):
+        """What the batches of a file whose import stopped committed: they stay recorded (their
+        receipts issued), and the run that finishes the file skips them as imported, so this
+        is the one summary that tells them."""
+        self._heading(path, summary.statement)
+        self.stdout.write(
+            _("Καταχωρίστηκαν πριν τη διακοπή: %(done)s από %(total)s κινήσεις")
+            % {"done": summary.committed, "total": len(summary.statement.transactions)}
+        )
+        self._recorded(summary)
+
+    def _heading(self, path, statement):
+        version = f" v{statement.version}" if statement.version else ""
+        self.stdout.write(f"{path}: {statement.format}{version} {statement.message_id}".rstrip())
+
     def _report(self, path, summary, dry_run):
         statement = summary.statement
         write = self.stdout.write
-        version = f" v{statement.version}" if statement.version else ""
-        write(f"{path}: {statement.format}{version} {statement.message_id}".rstrip())
+        self._heading(path, statement)
         write(_("Κινήσεις που διαβάστηκαν: %(n)s") % {"n": summary.read})
+        self._recorded(summary)
+        self._told_apart(summary)
+        self._balances(statement)
+        if dry_run:
+            write(self.style.WARNING(_("Δοκιμαστική εκτέλεση: δεν καταχωρίστηκε τίποτα.")))
+
+    def _recorded(self, summary):
+        """The lines of what the batches did, in euros: settled, held, apart, skipped."""
+        write = self.stdout.write
         write(
             _("Εξοφλήθηκαν: %(n)s (%(sum)s)")
             % {"n": summary.settled, "sum": euros(summary.settled_amount)}
@@ -171,6 +195,11 @@ class Command(BaseCommand):
             _("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s (καθαρό %(sum)s)")
             % {"n": summary.skipped, "sum": euros(summary.skipped_amount)}
         )
+
+    def _told_apart(self, summary):
+        """The entries skipped that a person should check with the bank, and those the file
+        left aside (not booked, of no money)."""
+        write, statement = self.stdout.write, summary.statement
         if summary.skipped_by_content:
             write(
                 self.style.WARNING(
@@ -216,6 +245,10 @@ class Command(BaseCommand):
             write(_("Μη λογιστικοποιημένες, αγνοήθηκαν: %(n)s") % {"n": statement.not_booked})
         if statement.no_money:
             write(_("Μηδενικού ποσού, αγνοήθηκαν: %(n)s") % {"n": statement.no_money})
+
+    def _balances(self, statement):
+        """Each account's statement: its balances agree with its movements, or their net."""
+        write = self.stdout.write
         after = {id(report): before for report, before in after_another(statement)}
         for report in statement.reports:
             if report.opening is not None and report.closing is not None:
@@ -256,5 +289,3 @@ class Command(BaseCommand):
                         }
                     )
                 )
-        if dry_run:
-            write(self.style.WARNING(_("Δοκιμαστική εκτέλεση: δεν καταχωρίστηκε τίποτα.")))
