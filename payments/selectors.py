@@ -184,6 +184,25 @@ def paid_in_parts() -> QuerySet[Payment]:
     return held.filter(reduce(operator.or_, pairs))
 
 
+def taken_back_payments(ids) -> dict[int, tuple[Payment, list[Receipt]]]:
+    """Payments by id, each with ``held`` and its receipts still standing (issued, not
+    reversed): what a credit the bank took back left behind (``import_bank_statement``)."""
+    payments = with_unapplied_balance(Payment.objects.filter(pk__in=ids))
+    standing: dict[int, list[Receipt]] = {pk: [] for pk in ids}
+    receipts = (
+        Allocation.objects.filter(
+            payment__in=ids, receipt__reverses__isnull=True, receipt__reversed_by__isnull=True
+        )
+        .select_related("receipt")
+        .order_by("receipt_id")
+    )
+    for allocation in receipts:
+        found = standing[allocation.payment_id]
+        if allocation.receipt not in found:
+            found.append(allocation.receipt)
+    return {payment.pk: (payment, standing[payment.pk]) for payment in payments}
+
+
 # --- The citizen's history ------------------------------------------------------------------
 
 

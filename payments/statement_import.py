@@ -61,6 +61,9 @@ class Counts:
     # another day: a bank books an entry once, so the key may be one it gave again to another
     # payment. (account, reference, transaction, amount, booked now, booked then) each.
     booked_otherwise: list = field(default_factory=list)
+    # Returns that take back a credit imported as a payment (the bank reversed it): its receipt
+    # stands for money the account no longer has. (account, reference, amount, payment id) each.
+    taken_back: list = field(default_factory=list)
     settled: int = 0
     settled_amount: Decimal = ZERO
     held: Counter = field(default_factory=Counter)
@@ -181,8 +184,10 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
         nonlocal record
         if set_aside:
             gc.freeze()
-        record, new, settled, otherwise = _import_batch(record, statement, file_name, batch, actor)
-        return _counted(batch, new, settled, otherwise)
+        record, new, settled, otherwise, taken_back = _import_batch(
+            record, statement, file_name, batch, actor
+        )
+        return _counted(batch, new, settled, otherwise, taken_back)
 
     def done(batch, counts: Counts) -> None:
         nonlocal handled
@@ -398,7 +403,7 @@ def _net(transactions) -> Decimal:
     return sum((item.amount if item.credit else -item.amount for item in transactions), ZERO)
 
 
-def _counted(batch, new, settled, booked_otherwise) -> Counts:
+def _counted(batch, new, settled, booked_otherwise, taken_back) -> Counts:
     """What one batch did: its entries not ``new`` were imported before."""
     fresh = {id(item) for item in new}
     counts = Counts(
@@ -408,6 +413,7 @@ def _counted(batch, new, settled, booked_otherwise) -> Counts:
             1 for item in batch if id(item) not in fresh and item.known_by_content
         ),
         booked_otherwise=booked_otherwise,
+        taken_back=taken_back,
     )
     for result in settled:
         if result.applied:
@@ -552,9 +558,10 @@ def _booked_otherwise(batch: list[Transaction], new: list[Transaction], known: d
     return found
 
 
-def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
-    """The entries of ``batch`` not imported before, recorded with what their credits became,
-    and those skipped though booked another day than the ones imported."""
+def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list, list]:
+    """The entries of ``batch`` not imported before, recorded with what their credits became;
+    those skipped though booked another day than the ones imported; and the returns among them
+    that take back a credit imported as a payment."""
     known = _known(batch)
     new = _new(batch, known, _told_otherwise(batch))
     credits = [item for item in new if item.kind == Kind.PAYMENT]
@@ -613,4 +620,35 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
             for item in new
         ],
     )
-    return new, settled, _booked_otherwise(batch, new, known)
+    return new, settled, _booked_otherwise(batch, new, known), _credits_taken_back(new)
+
+
+def _credits_taken_back(new: list[Transaction]) -> list[tuple]:
+    """(account, bank reference, amount, payment id) of each return of ``new`` that takes money
+    out of the account under the transaction id, and for the amount, of a credit imported as a
+    payment: the bank reversed it (a recall, an error), so the payment's receipt, or the money
+    it holds in the queue, stands for money the account no longer has. A person reverses the
+    receipt and records the return; the summary names them (``Counts.taken_back``)."""
+    returns = [
+        item
+        for item in new
+        if item.kind == Kind.RETURN
+        and not item.credit
+        and item.transaction_id
+        and not item.transaction_id.startswith("#")  # an id of the import's, not the bank's
+    ]
+    if not returns:
+        return []
+    ids = {(item.account, item.transaction_id) for item in returns}
+    rows = StatementEntry.objects.filter(
+        _per_account(ids, "transaction_id"), kind=StatementEntry.Kind.PAYMENT
+    ).values_list("account", "transaction_id", "amount", "payment_id")
+    credits: dict[tuple, int] = {}
+    for account, transaction_id, amount, payment_id in rows.order_by("pk"):
+        credits.setdefault((account, transaction_id, amount), payment_id)
+    found = []
+    for item in returns:
+        payment_id = credits.get((item.account, item.transaction_id, item.amount))
+        if payment_id is not None:
+            found.append((item.account, item.bank_reference, item.amount, payment_id))
+    return found

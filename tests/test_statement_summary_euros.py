@@ -6,6 +6,8 @@ the day comes first."""
 import re
 from decimal import Decimal
 
+from payments.models import Payment
+from receipts.models import Receipt
 from tests.bank_files import Entry, Tx, camt053, camt054, credit
 from tests.test_bank_statement_import import run
 
@@ -78,3 +80,42 @@ def test_a_file_imported_again_says_the_net_it_skipped(make_notice, write):
 
     assert "Ήδη εισηγμένες, παραλείφθηκαν: 2 (καθαρό -80,00 €)" in again
     assert signed_sum(amounts(again)) == net_of(again) == Decimal("-80.00")
+
+
+def test_a_credit_the_bank_takes_back_is_traced_to_its_payment_and_receipt(make_notice, write):
+    """The bank reverses a credit it had booked (a recall, an error): the money has left the
+    account, but the receipt it paid stands and the collections report counts it. The summary
+    names the payment and its receipt, for the officer to reverse it and record the return."""
+    paid, short = make_notice(), make_notice()
+    run(
+        write(
+            camt054(
+                [
+                    Entry("C-1", [Tx(paid.total, rf=paid.rf_code, tx_id="T-1")]),
+                    Entry("C-2", [Tx(short.total - 1, rf=short.rf_code, tx_id="T-2")]),
+                ]
+            ),
+            "monday.xml",
+        )
+    )
+    receipt = Receipt.objects.get()
+    taken_back = [
+        Entry("R-1", [Tx(paid.total, tx_id="T-1")], debit=True, reversal=True),
+        Entry("R-2", [Tx(short.total - 1, tx_id="T-2")], debit=True, reversal=True),
+        Entry("R-3", [Tx(Decimal("3.00"), tx_id="T-9")], debit=True, reversal=True),
+    ]
+
+    output = run(write(camt054(taken_back, message_id="NTF-2"), "tuesday.xml"))
+
+    assert "Αντιλογισμοί πιστώσεων που είχαν εισαχθεί: 2" in output
+    first = Payment.objects.get(statement_entry__transaction_id="T-1")
+    second = Payment.objects.get(statement_entry__transaction_id="T-2")
+    assert (
+        f"αντιλογισμός R-1 (120,00 €): πληρωμή {first.reference}, "
+        f"απόδειξη σε ισχύ {receipt.display_number}, αδιάθετα 0,00 €"
+    ) in output
+    assert (
+        f"αντιλογισμός R-2 (119,00 €): πληρωμή {second.reference}, "
+        "απόδειξη σε ισχύ —, αδιάθετα 119,00 €"
+    ) in output
+    assert "R-3" not in output.split("Αντιλογισμοί πιστώσεων")[1], "no credit of its id"

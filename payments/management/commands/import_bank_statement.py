@@ -14,7 +14,7 @@ from tqdm import tqdm
 from debts.command_files import check_readable
 from debts.money import euros
 from payments.models import StatementEntry, UnappliedReason
-from payments.selectors import paid_in_parts
+from payments.selectors import paid_in_parts, taken_back_payments
 from payments.statement_files import BrokenStatement, after_another
 from payments.statement_import import ImportStopped, import_bank_statement
 
@@ -195,6 +195,42 @@ class Command(BaseCommand):
             _("Ήδη εισηγμένες, παραλείφθηκαν: %(n)s (καθαρό %(sum)s)")
             % {"n": summary.skipped, "sum": euros(summary.skipped_amount)}
         )
+        self._taken_back(summary)
+
+    def _taken_back(self, summary):
+        """Credits imported before that the bank took back: each payment with its receipt still
+        standing and what it holds, for a person to reverse and record as returned."""
+        if not summary.taken_back:
+            return
+        write = self.stdout.write
+        write(
+            self.style.WARNING(
+                _(
+                    "Αντιλογισμοί πιστώσεων που είχαν εισαχθεί: %(n)s. Η τράπεζα πήρε πίσω τα "
+                    "χρήματα: ακυρώστε την απόδειξη της πληρωμής, σημειώστε το ποσό προς "
+                    "επιστροφή και καταγράψτε την επιστροφή με την αναφορά του αντιλογισμού."
+                )
+                % {"n": len(summary.taken_back)}
+            )
+        )
+        states = taken_back_payments([pk for *_entry, pk in summary.taken_back])
+        for _account, reference, amount, pk in summary.taken_back:
+            payment, receipts = states[pk]
+            write(
+                self.style.WARNING(
+                    _(
+                        "  αντιλογισμός %(reference)s (%(amount)s): πληρωμή %(payment)s, "
+                        "απόδειξη σε ισχύ %(receipts)s, αδιάθετα %(held)s"
+                    )
+                    % {
+                        "reference": reference,
+                        "amount": euros(amount),
+                        "payment": payment.reference,
+                        "receipts": ", ".join(r.display_number for r in receipts) or "—",
+                        "held": euros(payment.held),
+                    }
+                )
+            )
 
     def _told_apart(self, summary):
         """The entries skipped that a person should check with the bank, and those the file
