@@ -9,8 +9,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from debts.money import ZERO
+from debts.money import ZERO, euros
 
 from . import card, gateway
 from .models import CardAttempt, Channel, Payment, PaymentReturn
@@ -56,8 +58,8 @@ def reconcile_gateway(day: date) -> Reconciliation:
     ).exclude(reference__in=charged)
     for payment in ours:
         result.differences.append(
-            f"payment {payment.reference} ({payment.amount} €) has no charge at the gateway "
-            "that day"
+            _("πληρωμή %(reference)s (%(amount)s) χωρίς χρέωση στην πύλη πληρωμών εκείνη την ημέρα")
+            % {"reference": payment.reference, "amount": euros(payment.amount)}
         )
     # Set aside for the card by the day's end and still not refunded: the gateway cannot be
     # reached, or no worker sends it; the sweep alone would retry it for ever, unseen. Or the
@@ -69,11 +71,28 @@ def reconcile_gateway(day: date) -> Reconciliation:
     ).select_related("payment")
     for payment_return in stuck.order_by("requested_at", "pk"):
         refused = payment_return.status == PaymentReturn.Status.REFUSED
+        values = {
+            "id": payment_return.pk,
+            "reference": payment_return.payment.reference,
+            "amount": euros(payment_return.amount),
+            "at": date_format(
+                timezone.localtime(payment_return.requested_at), "SHORT_DATETIME_FORMAT"
+            ),
+        }
         result.differences.append(
-            f"return {payment_return.pk} of {payment_return.payment.reference} "
-            f"({payment_return.amount} €), set aside "
-            f"{timezone.localtime(payment_return.requested_at):%Y-%m-%d %H:%M}, is not refunded"
-            + (": the gateway refused it, return it by hand" if refused else "")
+            (
+                _(
+                    "επιστροφή %(id)s της %(reference)s (%(amount)s), σημειώθηκε %(at)s, δεν "
+                    "επιστράφηκε στην κάρτα: η πύλη πληρωμών την αρνήθηκε, επιστρέψτε τα "
+                    "χρήματα με άλλο τρόπο"
+                )
+                if refused
+                else _(
+                    "επιστροφή %(id)s της %(reference)s (%(amount)s), σημειώθηκε %(at)s, δεν "
+                    "επιστράφηκε στην κάρτα"
+                )
+            )
+            % values
         )
     return result
 
@@ -85,7 +104,8 @@ def _reconcile_charge(charge: gateway.Charge, result: Reconciliation) -> None:
         attempt = card.attempt_for_intent(intent)
         if attempt is None:
             result.differences.append(
-                f"charge {charge.intent_id} ({charge.amount} €) belongs to no attempt"
+                _("χρέωση %(intent)s (%(amount)s) που δεν ανήκει σε καμία προσπάθεια πληρωμής")
+                % {"intent": charge.intent_id, "amount": euros(charge.amount)}
             )
             return
         attempt = card.sync_attempt(attempt, intent, via="reconcile_gateway")
@@ -93,13 +113,19 @@ def _reconcile_charge(charge: gateway.Charge, result: Reconciliation) -> None:
         result.settled_now.append(charge.intent_id)
     if payment.amount != charge.amount:
         result.differences.append(
-            f"charge {charge.intent_id}: {charge.amount} € at the gateway, {payment.amount} € here"
+            _("χρέωση %(intent)s: %(gateway)s στην πύλη πληρωμών, %(here)s εδώ")
+            % {
+                "intent": charge.intent_id,
+                "gateway": euros(charge.amount),
+                "here": euros(payment.amount),
+            }
         )
     result.fees += charge.fee
     CardAttempt.objects.filter(payment=payment).update(fee=charge.fee)
 
 
 def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
+    values = {"refund": refund.id, "intent": refund.intent_id, "amount": euros(refund.amount)}
     known = card.refunded_as(refund.id).exists()
     payment_return = card.follow_refund(refund)
     if not known and payment_return is not None and payment_return.return_reference == refund.id:
@@ -109,21 +135,33 @@ def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
         # must (the return, refused now, waits for them in the admin).
         if payment_return is None or payment_return.status == PaymentReturn.Status.REFUSED:
             result.differences.append(
-                f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) {refund.status} "
-                "at the gateway: the card was not refunded"
+                _(
+                    "επιστροφή χρημάτων %(refund)s της %(intent)s (%(amount)s): %(status)s στην "
+                    "πύλη πληρωμών, η κάρτα δεν πιστώθηκε"
+                )
+                % {**values, "status": refund.status}
             )
     elif payment_return is None:
         result.differences.append(
-            f"refund {refund.id} of {refund.intent_id} ({refund.amount} €) has no return here"
+            _("επιστροφή χρημάτων %(refund)s της %(intent)s (%(amount)s) χωρίς επιστροφή εδώ")
+            % values
         )
     elif payment_return.return_reference != refund.id:
         # Another refund at the gateway for a return already recorded under its own: money
         # sent back twice, which only a person can recover.
         result.differences.append(
-            f"refund {refund.id} of {refund.intent_id} ({refund.amount} €): return "
-            f"{payment_return.pk} was already refunded as {payment_return.return_reference}"
+            _(
+                "επιστροφή χρημάτων %(refund)s της %(intent)s (%(amount)s): η επιστροφή %(id)s "
+                "είχε ήδη γίνει ως %(reference)s"
+            )
+            % {**values, "id": payment_return.pk, "reference": payment_return.return_reference}
         )
     elif payment_return.amount != refund.amount:
         result.differences.append(
-            f"refund {refund.id}: {refund.amount} € at the gateway, {payment_return.amount} € here"
+            _("επιστροφή χρημάτων %(refund)s: %(gateway)s στην πύλη πληρωμών, %(here)s εδώ")
+            % {
+                "refund": refund.id,
+                "gateway": euros(refund.amount),
+                "here": euros(payment_return.amount),
+            }
         )

@@ -1,6 +1,8 @@
 """``reconcile_gateway`` against localstripe: a charge whose webhook and sweep were both lost is
 settled, refunds are matched to returns, and what the portal cannot explain is listed."""
 
+import io
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -8,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from debts.money import euros
 from debts.services import build_notice
 from payments import card, gateway
 from payments.models import CardAttempt, PaymentReturn
@@ -88,7 +91,10 @@ def test_refunds_are_matched_and_a_charge_of_no_attempt_is_a_difference(notice, 
     payment_return.refresh_from_db()
     assert payment_return.status == PaymentReturn.Status.RETURNED
     assert payment_return.return_reference == refund.id
-    assert any(stranger.id in d and "no attempt" in d for d in result.differences)
+    assert any(
+        stranger.id in d and "δεν ανήκει σε καμία προσπάθεια πληρωμής" in d
+        for d in result.differences
+    )
     with pytest.raises(CommandError):
         call_command("reconcile_gateway", "--date", timezone.localdate().isoformat())
 
@@ -108,7 +114,7 @@ def test_a_second_gateway_refund_of_a_recorded_return_is_a_difference(notice, st
 
     result = reconcile_gateway(timezone.localdate())
 
-    assert any(twice.id in d and "already refunded" in d for d in result.differences)
+    assert any(twice.id in d and "είχε ήδη γίνει ως" in d for d in result.differences)
 
 
 def test_a_refund_that_failed_at_the_gateway_is_refused_and_listed_until_returned_by_hand(
@@ -126,11 +132,13 @@ def test_a_refund_that_failed_at_the_gateway_is_refused_and_listed_until_returne
 
     sent.refresh_from_db()
     assert sent.status == PaymentReturn.Status.REFUSED
-    amount = attempt.payment.amount
-    failed = f"refund {sent.return_reference} of {attempt.intent_id} ({amount} €) failed at"
-    assert any(d.startswith(failed) and "not refunded" in d for d in first.differences)
+    amount = euros(attempt.payment.amount)
+    failed = (
+        f"επιστροφή χρημάτων {sent.return_reference} της {attempt.intent_id} ({amount}): failed"
+    )
+    assert any(d.startswith(failed) and "η κάρτα δεν πιστώθηκε" in d for d in first.differences)
     assert any(
-        d.startswith(f"return {sent.pk} ") and "the gateway refused it, return it by hand" in d
+        d.startswith(f"επιστροφή {sent.pk} ") and "επιστρέψτε τα χρήματα με άλλο τρόπο" in d
         for d in first.differences
     )
     again = reconcile_gateway(today)
@@ -159,9 +167,9 @@ def test_a_refund_that_failed_days_after_it_was_made_is_refused_and_listed(
 
     sent.refresh_from_db()
     assert (sent.status == PaymentReturn.Status.REFUSED) is refused
-    listed = [d for d in result.differences if d.startswith(f"return {sent.pk} ")]
+    listed = [d for d in result.differences if d.startswith(f"επιστροφή {sent.pk} ")]
     assert bool(listed) is refused
-    assert all("the gateway refused it, return it by hand" in d for d in listed)
+    assert all("επιστρέψτε τα χρήματα με άλλο τρόπο" in d for d in listed)
 
 
 def test_a_card_return_the_gateway_has_not_refunded_by_the_days_end_is_a_difference(
@@ -173,5 +181,32 @@ def test_a_card_return_the_gateway_has_not_refunded_by_the_days_end_is_a_differe
 
     result = reconcile_gateway(timezone.localdate())
 
-    stuck = f"return {payment_return.pk} of {attempt.intent_id} ({payment_return.amount} €)"
-    assert any(d.startswith(stuck) and "is not refunded" in d for d in result.differences)
+    stuck = (
+        f"επιστροφή {payment_return.pk} της {attempt.intent_id} ({euros(payment_return.amount)})"
+    )
+    assert any(
+        d.startswith(stuck) and "δεν επιστράφηκε στην κάρτα" in d for d in result.differences
+    )
+
+
+def test_the_officer_reads_the_reconciliation_in_the_portals_language(notice, stripe_gateway):
+    """What the finance officer reads each morning is in the portal's language, amounts as
+    people write them, like every other finance command's output (it was English only)."""
+    attempt = card.submit_card(card.live_attempt(notice), card_id(stripe_gateway)).attempt
+    stranger = gateway.create_intent(
+        amount=attempt.amount, payment_method=card_id(stripe_gateway), key="other", metadata={}
+    )
+    today = timezone.localdate()
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match=r"^\d+ διαφορ(ά|ές) στις \d\d/\d\d/\d{4}$"):
+        call_command("reconcile_gateway", "--date", today.isoformat(), stdout=out)
+
+    output = out.getvalue()
+    assert re.search(
+        r"\d+ χρεώσεις, \d+ επιστροφές χρημάτων στην πύλη πληρωμών· προμήθειες", output
+    )
+    amount = f"{attempt.amount:.2f}".replace(".", ",")
+    assert (
+        f"ΔΙΑΦΟΡΑ: χρέωση {stranger.id} ({amount} €) που δεν ανήκει σε καμία προσπάθεια πληρωμής"
+    ) in output

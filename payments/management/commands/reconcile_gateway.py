@@ -6,7 +6,11 @@ from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from debts.money import euros
 from payments.reconciliation import reconcile_gateway
 
 
@@ -24,15 +28,30 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         day = options["date"] or timezone.localdate() - timedelta(days=1)
         result = reconcile_gateway(day)
+        shown = date_format(day, "SHORT_DATE_FORMAT")
         self.stdout.write(
-            f"{day}: {result.charges} charges, {result.refunds} refunds at the gateway; "
-            f"fees {result.fees} €"
+            _(
+                "%(day)s: %(charges)s χρεώσεις, %(refunds)s επιστροφές χρημάτων στην πύλη "
+                "πληρωμών· προμήθειες %(fees)s"
+            )
+            % {
+                "day": shown,
+                "charges": result.charges,
+                "refunds": result.refunds,
+                "fees": euros(result.fees),
+            }
         )
         for reference in result.settled_now:
-            self.stdout.write(f"settled now: {reference}")
+            self.stdout.write(_("καταχωρίστηκε τώρα: %(reference)s") % {"reference": reference})
         for reference in result.returned_now:
-            self.stdout.write(f"recorded as returned now: {reference}")
+            self.stdout.write(
+                _("καταγράφηκε τώρα ως επιστραμμένη: %(reference)s") % {"reference": reference}
+            )
         for difference in result.differences:
-            self.stdout.write(f"DIFFERENCE: {difference}")
+            self.stdout.write(_("ΔΙΑΦΟΡΑ: %(difference)s") % {"difference": difference})
         if result.differences:
-            raise CommandError(f"{len(result.differences)} differences on {day}")
+            count = len(result.differences)
+            raise CommandError(
+                ngettext("%(n)s διαφορά στις %(day)s", "%(n)s διαφορές στις %(day)s", count)
+                % {"n": count, "day": shown}
+            )
