@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -141,6 +142,7 @@ def import_bank_statement(
     for (``import_lock``). ``batch_size`` is ``BATCH_SIZE`` unless given."""
     batch_size = batch_size or BATCH_SIZE
     statement = read_statement(path)
+    _refuse_other_accounts(statement)
     _refuse_too_long(statement.transactions)
     summary = ImportSummary(statement=statement)
     with one_import_at_a_time(waiting):
@@ -237,6 +239,31 @@ def _planned_for_these_values():
         yield
         # Not on an error: the transaction it breaks is rolled back, and the setting with it.
         cursor.execute("SET LOCAL plan_cache_mode = DEFAULT")
+
+
+def _compact(account: str) -> str:
+    return "".join(account.split()).upper()
+
+
+def _refuse_other_accounts(statement: StatementFile) -> None:
+    """Refuse a file of an account RF payments do not reach (``BANK_STATEMENT_ACCOUNTS``, else
+    the municipality's IBAN): imported, its credits would become citizens' payments, applied
+    to notices or held in the queue for finance to return, and money records are never
+    deleted."""
+    ours = {
+        _compact(account)
+        for account in settings.BANK_STATEMENT_ACCOUNTS or [settings.MUNICIPALITY_IBAN]
+    }
+    for report in statement.reports:
+        if _compact(report.account) not in ours:
+            raise BrokenStatement(
+                _(
+                    "Ο λογαριασμός του αρχείου, %(account)s, δεν είναι αυτός όπου φτάνουν οι "
+                    "πληρωμές RF (%(ours)s): αν είναι λογαριασμός του Δήμου για πληρωμές RF, "
+                    "προσθέστε τον στη ρύθμιση BANK_STATEMENT_ACCOUNTS."
+                )
+                % {"account": report.account, "ours": ", ".join(sorted(ours))}
+            )
 
 
 def _refuse_too_long(transactions: list[Transaction]) -> None:
