@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 from payments.models import Payment
+from payments.services import mark_for_return, reverse_receipt
 from receipts.models import Receipt
 from tests.bank_files import Entry, Tx, camt053, camt054, credit
 from tests.test_bank_statement_import import run
@@ -119,3 +120,21 @@ def test_a_credit_the_bank_takes_back_is_traced_to_its_payment_and_receipt(make_
         "απόδειξη σε ισχύ —, αδιάθετα 119,00 €"
     ) in output
     assert "R-3" not in output.split("Αντιλογισμοί πιστώσεων")[1], "no credit of its id"
+
+
+def test_a_credit_already_reversed_and_returned_is_not_pointed_out_again(
+    make_notice, write, admin_user
+):
+    notice = make_notice()
+    run(write(camt054([Entry("C-1", [Tx(notice.total, rf=notice.rf_code, tx_id="T-1")])])))
+    payment = Payment.objects.get()
+    reverse_receipt(Receipt.objects.get(), reason="ανάκληση από την τράπεζα", actor=admin_user)
+    mark_for_return(
+        payment, notice.total, expected_balance=notice.total, reason="ανάκληση", actor=admin_user
+    )
+    taken_back = Entry("R-1", [Tx(notice.total, tx_id="T-1")], debit=True, reversal=True)
+
+    output = run(write(camt054([taken_back], message_id="NTF-2"), "tuesday.xml"))
+
+    assert "χρέωση του λογαριασμού, χωριστά: 1 (120,00 €)" in output
+    assert "Αντιλογισμοί πιστώσεων" not in output

@@ -198,9 +198,18 @@ class Command(BaseCommand):
         self._taken_back(summary)
 
     def _taken_back(self, summary):
-        """Credits imported before that the bank took back: each payment with its receipt still
-        standing and what it holds, for a person to reverse and record as returned."""
+        """Credits imported before that the bank took back: each payment whose receipt still
+        stands or that still holds money (one a person already reversed and returned needs
+        nothing more), for a person to reverse and record as returned."""
         if not summary.taken_back:
+            return
+        states = taken_back_payments([pk for *_entry, pk in summary.taken_back])
+        standing = [
+            (reference, amount, *states[pk])
+            for _account, reference, amount, pk in summary.taken_back
+            if states[pk][1] or states[pk][0].held
+        ]
+        if not standing:
             return
         write = self.stdout.write
         write(
@@ -210,12 +219,10 @@ class Command(BaseCommand):
                     "χρήματα: ακυρώστε την απόδειξη της πληρωμής, σημειώστε το ποσό προς "
                     "επιστροφή και καταγράψτε την επιστροφή με την αναφορά του αντιλογισμού."
                 )
-                % {"n": len(summary.taken_back)}
+                % {"n": len(standing)}
             )
         )
-        states = taken_back_payments([pk for *_entry, pk in summary.taken_back])
-        for _account, reference, amount, pk in summary.taken_back:
-            payment, receipts = states[pk]
+        for reference, amount, payment, receipts in standing:
             write(
                 self.style.WARNING(
                     _(
