@@ -53,7 +53,13 @@ def apportion(amount: Decimal, weights: list[Decimal], *, first: int = 0) -> lis
 
 def euros(amount: Decimal) -> str:
     """An amount as people read it, in the language active: «1.234,50 €»."""
-    return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} €"
+    return f"{figures(amount)} €"
+
+
+def figures(amount: Decimal) -> str:
+    """An amount's figures as people read them, in the language active: «1.234,50», for a text
+    that writes the € itself."""
+    return number_format(amount, 2, use_l10n=True, force_grouping=True)
 
 
 def to_cents(amount: Decimal) -> int:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from debts.models import Debtor
-from debts.money import ZERO
+from debts.money import ZERO, figures
 from debts.services import lock_debtor, lock_notice, touch_ledgers
 from receipts.models import Receipt
 
@@ -430,12 +430,13 @@ def refund_card_payment(
                     "Το ποσό που μπορεί να επιστραφεί άλλαξε στο μεταξύ (τώρα %(left)s €): "
                     "ελέγξτε το πριν επιστρέψετε."
                 )
-                % {"left": left},
+                % {"left": figures(left)},
                 "refundable_changed",
             )
         if not ZERO < amount <= left:
             raise ValidationError(
-                _("Επιστρέφεται από 0,01 € έως %(left)s €.") % {"left": left}, "refund_amount"
+                _("Επιστρέφεται από 0,01 € έως %(left)s €.") % {"left": figures(left)},
+                "refund_amount",
             )
         balance = unapplied_balance(payment)
         if amount > balance:
@@ -446,7 +447,7 @@ def refund_card_payment(
                         "Από την πληρωμή είναι αδιάθετα %(balance)s €· το υπόλοιπο έχει εξοφλήσει "
                         "οφειλές. Για να επιστραφεί, επιλέξτε και την ακύρωση της απόδειξης."
                     )
-                    % {"balance": balance},
+                    % {"balance": figures(balance)},
                     "applied",
                 )
             reverse_receipt(receipt, reason=reason, actor=actor)

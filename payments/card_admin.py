@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from debts.admin import ReadOnlyInline, ReadOnlyMixin
+from debts.money import figures
 
 from . import card
 from .models import CardAttempt, CardAttemptChange, GatewayEvent
@@ -103,7 +104,7 @@ class CardAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 messages.success(
                     request,
                     gettext("Η επιστροφή %(amount)s € στην κάρτα στάλθηκε.")
-                    % {"amount": form.cleaned_data["amount"]},
+                    % {"amount": figures(form.cleaned_data["amount"])},
                 )
                 return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))
         return TemplateResponse(
@@ -116,7 +117,7 @@ class CardAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 "payment": payment,
                 "form": form,
                 "warning": gettext("Μπορούν να επιστραφούν έως %(amount)s €.")
-                % {"amount": refundable},
+                % {"amount": figures(refundable)},
                 "submit": _("Επιστροφή"),
             },
         )

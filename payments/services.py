@@ -30,7 +30,7 @@ from debts.models import (
     Settlement,
     principal_before,
 )
-from debts.money import ZERO, apportion, euros
+from debts.money import ZERO, apportion, euros, figures
 from debts.rf import InvalidRF, validate_rf
 from debts.services import build_notice, cancel_notice, lock_debtor, lock_notice, lock_notices
 from debts.tap import properties_of
@@ -381,7 +381,7 @@ def _recorded_all(repeats: list[Payment]) -> dict:
         if first.amount != payment.amount:
             raise ValidationError(
                 _("Η συναλλαγή %(reference)s έχει ήδη καταχωριστεί για άλλο ποσό (%(amount)s €).")
-                % {"reference": payment.reference, "amount": first.amount},
+                % {"reference": payment.reference, "amount": figures(first.amount)},
                 "reference_taken",
             )
     ids = [payment.pk for payment in recorded.values()]
@@ -899,7 +899,12 @@ def _funds(payments: list[Payment], notice: PaymentNotice) -> Pooled:
             )
         )
         raise ValidationError(
-            short % {"balance": balance, "rf": notice.formatted_rf, "total": notice.total},
+            short
+            % {
+                "balance": figures(balance),
+                "rf": notice.formatted_rf,
+                "total": figures(notice.total),
+            },
             "balance_short",
         )
     if len(payments) > MOST_POOLED:

@@ -26,7 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from debts.bulk import insert_rows
-from debts.money import ZERO, euros
+from debts.money import ZERO, euros, figures
 
 from .batch_workers import run_in_workers
 from .import_lock import one_import_at_a_time
@@ -553,7 +553,12 @@ def _changed(
     """The file's refusal for an entry imported with another amount; ``before``: the day the
     one imported was booked, named when it is not the entry's (a reference given again?)."""
     account, reference, booked = entry
-    values = {"ref": reference, "account": account, "known": known, "amount": amount}
+    values = {
+        "ref": reference,
+        "account": account,
+        "known": figures(known),
+        "amount": figures(amount),
+    }
     if before is None or before == booked:
         message = _(
             "Η κίνηση %(ref)s του λογαριασμού %(account)s έχει ήδη εισαχθεί με ποσό "

@@ -158,7 +158,7 @@ def test_an_entry_told_again_as_another_sum_refuses_the_file(make_notice, write)
     one_sum = re.sub(r"<NtryDtls>.*</NtryDtls>", "", camt053([other]))
 
     with pytest.raises(
-        CommandError, match=re.escape("έχει ήδη εισαχθεί με ποσό 120.00 €, όχι 121.00 €")
+        CommandError, match=re.escape("έχει ήδη εισαχθεί με ποσό 120,00 €, όχι 121,00 €")
     ):
         run(write(one_sum, "second.xml"))
     assert Payment.objects.count() == 1
@@ -414,7 +414,7 @@ def test_an_entry_under_a_key_imported_another_day_with_another_amount_says_both
     with pytest.raises(CommandError) as refused:
         run(write(camt054([again], message_id="NTF-THURSDAY"), "thursday.xml"))
 
-    assert "λογιστικοποίηση 04/12/2026· εδώ είναι 9.00 € στις 07/12/2026" in str(refused.value)
+    assert "λογιστικοποίηση 04/12/2026· εδώ είναι 9,00 € στις 07/12/2026" in str(refused.value)
     assert Payment.objects.count() == 1
 
 
