@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from stdnum.gr import vat
 
@@ -402,6 +403,7 @@ def read_roll(path: str | Path) -> list[RollRow]:
     named: dict[str, tuple[str, int]] = {}
     first_lines: dict[RollRow, int] = {}
     date_labels = (("due_date", _("λήξης")), ("certified_on", _("βεβαίωσης")))
+    today = timezone.localdate()
     for line, raw in _raw_rows(path):
         row_errors = []
 
@@ -467,6 +469,13 @@ def read_roll(path: str | Path) -> list[RollRow]:
                     else _("μη έγκυρη ημερομηνία %(what)s «%(value)s»")
                 )
                 bad(refusal % {"what": label, "value": _text(raw.get(column))})
+        if dates.get("certified_on", today) > today:
+            # A debt is owed once certified: a roll dated ahead is a typing slip (2062 for 2026)
+            # or one not yet approved, and its debts would be asked of the debtors now.
+            bad(
+                _("η ημερομηνία βεβαίωσης %(value)s δεν έχει έρθει ακόμη")
+                % {"value": date_format(dates["certified_on"], "SHORT_DATE_FORMAT")}
+            )
         if "due_date" in dates and unknown_rate(dates["due_date"]):
             bad(unknown_rate(dates["due_date"]).removesuffix("."))  # the line's reason ends it
         try:

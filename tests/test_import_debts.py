@@ -4,11 +4,12 @@ created or matched by ΑΦΜ, and one notice with its RF per debtor and roll (or
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from openpyxl import Workbook
 
 from debts.management.commands import import_debts as command
@@ -108,6 +109,26 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(
     assert not Debt.objects.exists()
     assert not Debtor.objects.exists()
     assert not CertificationRoll.objects.exists()
+
+
+def test_a_certification_date_still_to_come_is_refused(revenue, write_roll):
+    """A roll dated ahead (2062 for 2026, or not yet approved) would ask its debts now."""
+    today = timezone.localdate()
+    ahead = today + timedelta(days=1)
+    good = valid_afm()
+    path = write_roll(
+        [
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;10,00;31/12/2026;{today:%d/%m/%Y};ΒΚ-9/2026",
+            f"{good};ΚΑΛΟΣ;0311;2026;ΤΚΦ;12,00;31/12/2026;{ahead:%d/%m/%Y};ΒΚ-10/2026",
+        ]
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="1 σφάλμα"):
+        call_command("import_debts", path, stdout=out, stderr=err)
+    assert f"Γραμμή 3: η ημερομηνία βεβαίωσης {ahead:%d/%m/%Y} δεν έχει έρθει ακόμη" in (
+        err.getvalue()
+    )
+    assert not Debt.objects.exists()
 
 
 def test_a_roll_is_imported_once(revenue, write_roll):
