@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from debts.access import CitizenRequiredMixin
@@ -20,7 +21,8 @@ from . import card, gateway
 from .declines import decline_reason
 from .models import CardAttempt
 
-GATEWAY_DOWN = _("Η υπηρεσία πληρωμών με κάρτα δεν απαντά. Δοκιμάστε ξανά σε λίγο.")
+# Lazy: translated when a response says it, in that request's language, not once at import.
+GATEWAY_DOWN = gettext_lazy("Η υπηρεσία πληρωμών με κάρτα δεν απαντά. Δοκιμάστε ξανά σε λίγο.")
 
 
 class OwnNoticeMixin:
@@ -100,7 +102,7 @@ class CardSubmitView(CitizenRequiredMixin, OwnAttemptMixin, View):
         except ValidationError as error:
             return JsonResponse({"error": " ".join(error.messages), "next": page}, status=409)
         except gateway.GatewayError:
-            return JsonResponse({"error": GATEWAY_DOWN}, status=502)
+            return JsonResponse({"error": str(GATEWAY_DOWN)}, status=502)
         intent = submitted.intent
         answer = {"status": submitted.attempt.status, "next": page}
         if intent is not None and intent.needs_action:
