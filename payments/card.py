@@ -45,13 +45,20 @@ def _lock_attempt(attempt: CardAttempt) -> CardAttempt:
     return CardAttempt.objects.select_for_update().select_related("notice").get(pk=attempt.pk)
 
 
+def not_payable(notice: PaymentNotice) -> str | None:
+    """Why ``notice`` can no longer be paid (paid meanwhile, expired, cancelled), or None."""
+    if notice.current_status == PaymentNotice.Status.OPEN:
+        return None
+    return _("Το ειδοποιητήριο %(rf)s δεν πληρώνεται πια (%(status)s).") % {
+        "rf": notice.formatted_rf,
+        "status": notice.get_current_status_display(),
+    }
+
+
 def _refuse_unless_payable(notice: PaymentNotice) -> None:
-    if notice.current_status != PaymentNotice.Status.OPEN:
-        raise ValidationError(
-            _("Το ειδοποιητήριο %(rf)s δεν πληρώνεται πια (%(status)s).")
-            % {"rf": notice.formatted_rf, "status": notice.get_current_status_display()},
-            "notice_not_payable",
-        )
+    reason = not_payable(notice)
+    if reason is not None:
+        raise ValidationError(reason, "notice_not_payable")
 
 
 @transaction.atomic
@@ -76,16 +83,27 @@ def live_attempt(notice: PaymentNotice, *, actor=None) -> CardAttempt:
 class Submitted:
     attempt: CardAttempt
     intent: gateway.Intent | None
+    notice_closed: bool = False  # the attempt cancelled, its notice no longer payable
 
 
-@transaction.atomic
 def submit_card(attempt: CardAttempt, payment_method: str) -> Submitted:
     """Charge the card (``payment_method``, the id the browser got for it) for the attempt.
 
     The attempt stays locked across the gateway's call: a second submission waits, then finds it
     submitted and gets its intent, never a second charge. A declined card fails the attempt (the
-    citizen starts another); one that needs 3-D Secure leaves it pending for the browser.
+    citizen starts another); one that needs 3-D Secure leaves it pending for the browser. A
+    notice no longer payable (paid at a bank meanwhile, expired) cancels the attempt, charging
+    nothing, and is refused once that is committed: raised inside the transaction, the refusal
+    would undo the cancellation and the page would offer the card form again.
     """
+    submitted = _submit_card(attempt, payment_method)
+    if submitted.notice_closed:
+        _refuse_unless_payable(submitted.attempt.notice)
+    return submitted
+
+
+@transaction.atomic
+def _submit_card(attempt: CardAttempt, payment_method: str) -> Submitted:
     attempt = _lock_attempt(attempt)
     if attempt.status != CardAttempt.Status.CREATED:
         intent = gateway.retrieve_intent(attempt.intent_id) if attempt.intent_id else None
@@ -93,7 +111,7 @@ def submit_card(attempt: CardAttempt, payment_method: str) -> Submitted:
     notice = attempt.notice
     if notice.current_status != PaymentNotice.Status.OPEN:
         CardAttempt.states.advance(attempt, CardAttempt.Status.CANCELLED, cause="notice closed")
-        _refuse_unless_payable(notice)
+        return Submitted(attempt, None, notice_closed=True)
     intent = gateway.create_intent(
         amount=attempt.amount,
         payment_method=payment_method,

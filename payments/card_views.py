@@ -69,7 +69,12 @@ class CardAttemptView(CitizenRequiredMixin, OwnAttemptMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         attempt = self.attempt()
         context = self.get_context_data(attempt=attempt, notice=attempt.notice)
-        if attempt.status == CardAttempt.Status.CREATED:
+        closed = attempt.status == CardAttempt.Status.CREATED and card.not_payable(attempt.notice)
+        if closed:
+            # No card form for a notice paid or expired since the attempt began: the card would
+            # be refused (``card.submit_card``); the page says so now, and changes nothing.
+            context["closed"] = closed
+        elif attempt.status == CardAttempt.Status.CREATED:
             context.update(
                 lines=notice_lines(attempt.notice),
                 stripe_js=gateway.stripe_js_url(),
@@ -100,6 +105,8 @@ class CardSubmitView(CitizenRequiredMixin, OwnAttemptMixin, View):
         try:
             submitted = card.submit_card(attempt, payment_method)
         except ValidationError as error:
+            # The browser goes on to the attempt's page: it says why there too.
+            messages.error(request, " ".join(error.messages))
             return JsonResponse({"error": " ".join(error.messages), "next": page}, status=409)
         except gateway.GatewayError:
             return JsonResponse({"error": str(GATEWAY_DOWN)}, status=502)

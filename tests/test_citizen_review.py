@@ -4,9 +4,11 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from debts.services import build_notice
-from payments.models import CardAttempt
+from payments.models import CardAttempt, Channel
+from payments.services import settle
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +46,49 @@ def test_the_gateway_down_is_said_in_english_on_english_pages(citizen_client, no
     assert response.json()["error"] == (
         "The card payment service is not answering. Please try again shortly."
     )
+
+
+# --- A card given for a notice paid meanwhile at a bank ---------------------------------------
+
+
+def test_a_card_submitted_for_a_notice_paid_meanwhile_cancels_the_attempt(citizen_client, notice):
+    attempt = start_card(citizen_client, notice)
+    settle(
+        channel=Channel.BANK,
+        reference="DIAS-77",
+        amount=notice.total,
+        received_at=timezone.now(),
+        notice=notice,
+    )
+
+    response = citizen_client.post(
+        reverse("payments:card_submit", args=[attempt.public_id]), {"payment_method": "card_123"}
+    )
+
+    assert response.status_code == 409
+    assert "δεν πληρώνεται πια" in response.json()["error"]
+    attempt.refresh_from_db()
+    assert attempt.status == CardAttempt.Status.CANCELLED  # not left live, the form shown again
+    after = citizen_client.get(response.json()["next"]).content.decode()
+    assert 'id="card-form"' not in after
+    assert "Δεν χρεωθήκατε." in after
+
+
+def test_the_card_page_of_a_notice_paid_meanwhile_offers_no_card_form(citizen_client, notice):
+    attempt = start_card(citizen_client, notice)
+    settle(
+        channel=Channel.BANK,
+        reference="DIAS-78",
+        amount=notice.total,
+        received_at=timezone.now(),
+        notice=notice,
+    )
+
+    html = citizen_client.get(reverse("payments:card", args=[attempt.public_id])).content.decode()
+
+    assert 'id="card-form"' not in html
+    assert "δεν πληρώνεται πια (Εξοφλήθηκε)" in html
+    assert "Δεν χρεωθήκατε." in html
+    assert reverse("citizen:notice", args=[notice.pk]) in html
+    attempt.refresh_from_db()
+    assert attempt.status == CardAttempt.Status.CREATED  # a page read changes nothing
