@@ -70,7 +70,7 @@ class CertificateRequestDetailView(CitizenRequiredMixin, DetailView):
 
     def get_queryset(self):
         return self.debtor.certificate_requests.select_related(
-            "tap_property", "notice", "certificate"
+            "tap_property", "notice", "certificate__revocation"
         )
 
     def get_context_data(self, **kwargs):

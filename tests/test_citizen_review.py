@@ -1,14 +1,17 @@
 """Defects a citizen met, found by a review of their journey: each test says what they saw."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from debts.models import Property
 from debts.services import build_notice
 from payments.models import CardAttempt, Channel
-from payments.services import settle
+from payments.services import reverse_receipt, settle
+from receipts.models import Certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +95,32 @@ def test_the_card_page_of_a_notice_paid_meanwhile_offers_no_card_form(citizen_cl
     assert reverse("citizen:notice", args=[notice.pk]) in html
     attempt.refresh_from_db()
     assert attempt.status == CardAttempt.Status.CREATED  # a page read changes nothing
+
+
+# --- A certificate revoked, on the page of its request ----------------------------------------
+
+
+def test_the_request_page_says_its_certificate_was_revoked(citizen_client, make_debt, admin_user):
+    debtor = citizen_client.debtor
+    home = Property.objects.create(
+        debtor=debtor, address="Ολυμπιάδος 7, Θέρμη", supply_number="112233445", area=Decimal(90)
+    )
+    make_debt(debtor, "30.00", kind="tap", tap_property=home)
+    asked = citizen_client.post("/certificates/request/", {"property": home.pk})
+    notice = debtor.notices.get()
+    receipt = settle(
+        channel=Channel.BANK,
+        reference="DIAS-9",
+        amount=notice.total,
+        received_at=timezone.now(),
+        rf=notice.rf_code,
+    ).receipt
+    certificate = Certificate.objects.get()
+    reverse_receipt(receipt, reason="Η μεταφορά επιστράφηκε", actor=admin_user)
+
+    html = citizen_client.get(asked.url).content.decode()
+
+    assert "η βεβαίωση εκδόθηκε" not in html
+    assert "ανακλήθηκε" in html
+    assert f"/certificates/{certificate.pk}/pdf/" not in html
+    assert reverse("receipts:certificates") in html
