@@ -1,6 +1,8 @@
 """Reads shaped for the certificate pages, in a fixed number of queries."""
 
-from debts.models import Debtor, Property
+from django.utils import timezone
+
+from debts.models import Debtor, PaymentNotice, Property
 from debts.tap import debtor_properties, properties_owing_tap
 
 from .models import CertificateRequest
@@ -8,12 +10,18 @@ from .models import CertificateRequest
 
 def properties_with_standing(debtor: Debtor) -> list[Property]:
     """The debtor's properties, each with ``owes_tap`` (the rule of ``debts.tap``) and
-    ``awaiting``, its request waiting on a payment if there is one."""
+    ``awaiting``, its request waiting on a payment if there is one: on a notice still payable
+    (one past its validity, swept or not, no longer waits on anything; asking again makes a new
+    notice)."""
     properties = list(debtor_properties(debtor))
     owing = properties_owing_tap({p.pk for p in properties})
     awaiting = {
         request.tap_property_id: request
-        for request in debtor.certificate_requests.filter(status=CertificateRequest.Status.AWAITING)
+        for request in debtor.certificate_requests.filter(
+            status=CertificateRequest.Status.AWAITING,
+            notice__status=PaymentNotice.Status.OPEN,
+            notice__valid_until__gte=timezone.localdate(),
+        )
     }
     for property in properties:
         property.owes_tap = property.pk in owing

@@ -1,6 +1,6 @@
 """Defects a citizen met, found by a review of their journey: each test says what they saw."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -124,3 +124,27 @@ def test_the_request_page_says_its_certificate_was_revoked(citizen_client, make_
     assert "ανακλήθηκε" in html
     assert f"/certificates/{certificate.pk}/pdf/" not in html
     assert reverse("receipts:certificates") in html
+
+
+# --- A request for a certificate whose notice expired -----------------------------------------
+
+
+def test_a_request_whose_notice_expired_is_no_longer_shown_as_awaiting_payment(
+    citizen_client, make_debt, today_is
+):
+    debtor = citizen_client.debtor
+    home = Property.objects.create(
+        debtor=debtor, address="Ολυμπιάδος 7, Θέρμη", supply_number="112233445", area=Decimal(90)
+    )
+    make_debt(debtor, "30.00", kind="tap", tap_property=home)
+    asked = citizen_client.post("/certificates/request/", {"property": home.pk})
+    notice = debtor.notices.get()
+    assert asked.url in citizen_client.get("/certificates/").content.decode()
+
+    today_is(notice.valid_until + timedelta(days=1))
+    html = citizen_client.get("/certificates/").content.decode()
+
+    # Its notice can no longer be paid: the page does not send the citizen to pay it.
+    assert asked.url not in html
+    assert "αναμένει την πληρωμή" not in html
+    assert "Οφείλεται" in html
