@@ -4,10 +4,13 @@ Every citizen view reads through ``self.debtor`` and filters by it, so an id of 
 is simply not found (404), never forbidden: the page does not even confirm that it exists.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import Debtor
@@ -44,6 +47,12 @@ class CitizenRequiredMixin(LoginRequiredMixin):
                 request,
                 _("Ορίστε έναν κωδικό, για να συνδέεστε στο εξής και με το email σας."),
             )
-            return redirect("account_set_password")
+            # Then on to the page asked for (a form posted goes to the overview instead):
+            # without ``next``, allauth ends on the page to change the password just set.
+            then = request.get_full_path() if request.method == "GET" else None
+            return redirect(
+                f"{reverse('account_set_password')}?"
+                f"{urlencode({'next': then or reverse('citizen:overview')})}"
+            )
         self.debtor = debtor
         return super().dispatch(request, *args, **kwargs)

@@ -201,7 +201,7 @@ def test_an_account_without_a_password_sets_one_first(citizen_client):
     citizen_client.force_login(user)
     response = citizen_client.get(reverse("citizen:overview"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("account_set_password")
+    assert response["Location"] == f"{reverse('account_set_password')}?next=%2Fdebts%2F"
 
 
 # --- Home and navigation ---------------------------------------------------------------------

@@ -148,3 +148,25 @@ def test_a_request_whose_notice_expired_is_no_longer_shown_as_awaiting_payment(
     assert asked.url not in html
     assert "αναμένει την πληρωμή" not in html
     assert "Οφείλεται" in html
+
+
+# --- A password set on the way to a page ------------------------------------------------------
+
+
+def test_after_setting_the_password_asked_for_the_citizen_goes_on_to_the_page_they_opened(
+    citizen_client, django_user_model
+):
+    user = django_user_model.objects.get(debtor=citizen_client.debtor)
+    user.set_unusable_password()
+    user.save()
+    citizen_client.force_login(user)
+
+    asked = citizen_client.get("/en/notices/?page=1")
+    assert asked.status_code == 302
+    assert asked["Location"].startswith("/en/accounts/password/set/")
+    done = citizen_client.post(
+        asked["Location"], {"password1": "Καλή-μέρα-2026", "password2": "Καλή-μέρα-2026"}
+    )
+
+    assert done.status_code == 302
+    assert done["Location"] == "/en/notices/?page=1"  # not the page to change it again
