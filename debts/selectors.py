@@ -1,5 +1,6 @@
 """Reads shaped for pages, each in a fixed number of queries whatever the number of debts."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.db import connections, router
 from django.db.models import Count, FilteredRelation, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -361,11 +363,39 @@ def active_paravolo_types() -> QuerySet[ParavoloType]:
 
 @dataclass(frozen=True)
 class StatusStep:
-    """One recorded status change, with the statuses as people read them."""
+    """One recorded status change, with the statuses and its cause as people read them."""
 
     change: DebtChange
     from_label: str
     to_label: str
+    cause: str = ""
+
+
+# The causes the services record for a debt's changes, in the ledger's own words (English, for
+# staff and logs): ``debts.services.create_settlement``, ``payments.services`` as it applies
+# money («<channel> payment <reference>») and reverses a receipt. Anything else is a person's.
+_PAYMENT_CAUSE = re.compile(r"(bank|card|counter) payment .+")
+_SETTLEMENT_CAUSE = re.compile(r"settlement (.+)")
+_REVERSAL_CAUSE = re.compile(r"receipt (.+) reversed")
+# The labels of ``payments.models.Channel``, which this floor does not import.
+_CHANNELS = {
+    "bank": _("Τράπεζα (RF μέσω ΔΙΑΣ)"),
+    "card": _("Κάρτα"),
+    "counter": _("Ταμείο του Δήμου"),
+}
+
+
+def cause_as_read(cause: str) -> str:
+    """A recorded cause in the reader's language: the services' own notes said as a citizen
+    reads them (the payment's channel, the settlement, the receipt reversed), a person's text
+    as they wrote it."""
+    if match := _PAYMENT_CAUSE.fullmatch(cause):
+        return gettext("πληρωμή: %(channel)s") % {"channel": _CHANNELS[match[1]]}
+    if match := _SETTLEMENT_CAUSE.fullmatch(cause):
+        return gettext("Ρύθμιση %(number)s") % {"number": match[1]}
+    if match := _REVERSAL_CAUSE.fullmatch(cause):
+        return gettext("ακύρωση της απόδειξης %(number)s") % {"number": match[1]}
+    return cause
 
 
 @dataclass(frozen=True)
@@ -408,6 +438,7 @@ def debtor_card(debtor: Debtor) -> DebtorCard:
                         change=change,
                         from_label=labels.get(change.from_status, change.from_status),
                         to_label=labels.get(change.to_status, change.to_status),
+                        cause=cause_as_read(change.cause),
                     )
                     for change in debt.status_changes.all()
                 ],

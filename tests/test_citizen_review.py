@@ -170,3 +170,40 @@ def test_after_setting_the_password_asked_for_the_citizen_goes_on_to_the_page_th
 
     assert done.status_code == 302
     assert done["Location"] == "/en/notices/?page=1"  # not the page to change it again
+
+
+# --- The debt's history on the card, in the reader's language ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "paid", "settled", "reversed_"),
+    [
+        ("", "(πληρωμή: Τράπεζα (RF μέσω ΔΙΑΣ))", "(Ρύθμιση Ρ-", "(ακύρωση της απόδειξης ΤΡ-"),
+        # («πληρωμή» and «ακύρωση της απόδειξης» await their English in the catalogue.)
+        ("/en", "Bank (RF via DIAS))", "(Settlement Ρ-", "ΤΡ-"),
+    ],
+)
+def test_the_history_of_a_debt_says_why_it_changed_in_the_page_language(
+    citizen_client, make_debt, make_settlement, admin_user, prefix, paid, settled, reversed_
+):
+    debtor = citizen_client.debtor
+    debt = make_debt(debtor, "50.00", due_date=date(2024, 6, 30), description="ΤΚΦ 2024")
+    notice = build_notice(debtor, debts=[debt])
+    receipt = settle(
+        channel=Channel.BANK,
+        reference="DIAS-5",
+        amount=notice.total,
+        received_at=timezone.now(),
+        notice=notice,
+    ).receipt
+    reverse_receipt(receipt, reason="Η μεταφορά επιστράφηκε", actor=admin_user)
+    other = make_debt(debtor, "900.00", due_date=date(2024, 6, 30), description="ΤΑΠ 2024")
+    make_settlement(debtor, [other], installments=3)
+
+    html = citizen_client.get(prefix + reverse("citizen:card")).content.decode()
+
+    # Not the ledger's own notes, in English whatever the page («bank payment DIAS-5»).
+    for recorded in ("(bank payment", "(settlement Ρ-", " reversed)"):
+        assert recorded not in html
+    for said in (paid, settled, reversed_):
+        assert said in html
