@@ -128,3 +128,32 @@ def test_a_declined_card_in_english_on_a_phone(
     page.get_by_role("button", name="Try again").click()
     page.wait_for_url("**/payments/card/*/")
     assert CardAttempt.objects.filter(status=CardAttempt.Status.CREATED).count() == 1
+
+
+def test_a_session_ended_before_the_card_is_sent_leads_to_the_login_not_a_script_error(
+    chromium, stripe_gateway, live_server, make_citizen, make_debt
+):
+    from django.contrib.sessions.models import Session
+
+    from debts.services import build_notice
+
+    user = make_citizen()
+    notice = build_notice(user.debtor, debts=[make_debt(user.debtor, "12.00")])
+    page = logged_in_page(chromium, live_server, user)
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/notices/{notice.pk}/")
+    page.get_by_role("button", name="Πληρωμή με κάρτα").click()
+    page.wait_for_url("**/payments/card/*/")
+    page.locator("#card-element input").first.wait_for()
+    attempt_path = page.url.removeprefix(live_server.url)
+    Session.objects.all().delete()  # the session ends while the form is open
+
+    fill_card(page, "4242424242424242")
+    page.locator("#card-pay").click()
+
+    # Not the browser's «Unexpected token '<' … is not valid JSON» on the page: the page again,
+    # which sends to the login and back.
+    page.wait_for_url("**/accounts/login/**")
+    assert "next=" in page.url and "/payments/card/" in page.url
+    assert attempt_path.split("/")[3] in page.url
+    assert CardAttempt.objects.get().status == CardAttempt.Status.CREATED  # nothing charged

@@ -57,6 +57,13 @@
         });
       })
       .then(function (response) {
+        if ((response.headers.get("Content-Type") || "").indexOf("application/json") === -1) {
+          // Not the portal's answer but a page: the login (the session ended) or the refusal
+          // of the form itself (its CSRF token gone stale). Nothing was charged; the page
+          // again says where things stand, and sends to the login and back if need be.
+          window.location.reload();
+          return;
+        }
         return response.json().then(function (answer) {
           if (!response.ok) {
             if (answer.next) window.location = answer.next;
