@@ -152,7 +152,8 @@ def settle_at_counter(
     gone by since refuses it), and its payment, in one transaction.
 
     The debtor is locked before the reference is looked up, so the same form sent twice waits for
-    the first and then gets what it recorded, never a refusal for lines the first one paid.
+    the first and then gets what it recorded, never a refusal for lines the first one paid. The
+    same form is the same lines: a POS slip typed again for the payer's other debts is refused.
     """
     reference = reference.strip()
     with transaction.atomic():
@@ -160,7 +161,8 @@ def settle_at_counter(
         if Payment.objects.filter(channel=Channel.COUNTER, reference=reference).exists():
             repeat = Payment(channel=Channel.COUNTER, reference=reference, amount=expected_total)
             found = _recorded_all([repeat])[(Channel.COUNTER, reference)]
-            return _counter_repeat(found, debtor_id=debtor.pk)
+            picked = {("debt", d.pk) for d in debts} | {("installment", i.pk) for i in installments}
+            return _counter_repeat(found, debtor_id=debtor.pk, lines=picked)
         notice = build_notice(
             debtor,
             debts=debts,
@@ -190,14 +192,24 @@ def pay_notice_at_counter(
         return _counter_repeat(settled, notice_id=notice.pk)
 
 
-def _counter_repeat(settled: Settled, *, debtor_id=None, notice_id=None) -> Settled:
+def _counter_repeat(
+    settled: Settled, *, debtor_id=None, notice_id=None, lines: set | None = None
+) -> Settled:
     """A counter reference seen again is the same form sent twice only for the same payer (or
-    notice). A POS slip number is typed by hand: typed again for another payer's money, it is
-    refused, not taken for what the first recorded, which would leave that money unrecorded."""
+    notice) and, for lines picked, the same ``lines`` (("debt" | "installment", id)). A POS slip
+    number is typed by hand: typed again for another payer's money, or for the same payer's
+    other debts, it is refused, not taken for what the first recorded, which would leave that
+    money unrecorded."""
     payment = settled.payment
     other = (debtor_id is not None and payment.debtor_id != debtor_id) or (
         notice_id is not None and payment.notice_id != notice_id
     )
+    if settled.repeated and not other and lines is not None:
+        items = NoticeItem.objects.filter(notice=payment.notice_id)
+        other = lines != {
+            ("debt", debt) if debt else ("installment", installment)
+            for debt, installment in items.values_list("debt", "installment")
+        }
     if settled.repeated and other:
         raise ValidationError(
             _(
