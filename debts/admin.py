@@ -49,6 +49,7 @@ from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
 from .selectors import owed_today
 from .templatetags.rf_codes import rf_groups
+from .validators import normalize_afm
 
 #: Recorded as the cause of a notice cancelled from the admin (the actor is recorded with it).
 ADMIN_CANCEL_CAUSE = "cancelled by staff in the admin"
@@ -90,6 +91,21 @@ class NameSearchMixin:
             more, more_duplicates = super().get_search_results(request, queryset, registry_term)
             results |= more
             may_have_duplicates |= more_duplicates
+        return results, may_have_duplicates
+
+
+class AfmSearchMixin:
+    """Also find a row by the ΑΦΜ at ``afm_lookup`` as people write it, and as the debtor's form
+    takes it: with the EL prefix of a VAT number («EL 068933130»), with dashes or dots. The
+    admin's search splits a term at spaces and wants every word matched, so «EL» found nothing."""
+
+    afm_lookup = "afm"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        afm = normalize_afm(search_term.strip())
+        if len(afm) == 9 and afm.isdigit() and afm != search_term.strip():
+            results |= queryset.filter(**{self.afm_lookup: afm})
         return results, may_have_duplicates
 
 
@@ -292,7 +308,9 @@ class PropertyAdmin(HistoryAdmin):
 
 
 @admin.register(Debtor)
-class DebtorAdmin(LedgerTouchingMixin, RfSearchMixin, NameSearchMixin, HistoryAdmin):
+class DebtorAdmin(
+    LedgerTouchingMixin, AfmSearchMixin, RfSearchMixin, NameSearchMixin, HistoryAdmin
+):
     rf_lookup, rf_many = "notices__rf_code", True
 
     form = DebtorAdminForm

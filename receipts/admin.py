@@ -20,7 +20,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from debts.admin import NameSearchMixin, ReadOnlyMixin
+from debts.admin import AfmSearchMixin, NameSearchMixin, ReadOnlyMixin
 from debts.models import PaymentNotice, Property
 from debts.tap import TAP_RULE
 from debts.validators import normalize_afm
@@ -56,7 +56,8 @@ def number_lookup(term: str) -> dict | None:
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.ModelAdmin):
+    afm_lookup = "payer_afm"
     list_display = ("display_number", "issued_at", "payer", "channel_label", "total", "pdf_link")
     list_filter = ("series", "year", "channel", "tender")
     search_fields = ("=payer_afm", "payer_name")

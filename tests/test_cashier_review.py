@@ -1,8 +1,14 @@
 """What a cashier met at the counter, found by a review from the counter's side: each test
 the page as the cashier used it, and what it must do."""
 
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
 from debts.models import Debt
+from debts.services import build_notice
 from payments.models import Payment, Tender
+from payments.services import settle
 from receipts.models import Receipt
 from tests.test_counter import (  # noqa: F401 (fixtures)
     CASHIER,
@@ -83,3 +89,41 @@ def test_the_same_lines_sent_twice_by_pos_are_recorded_once(
     assert second["Location"] == first["Location"]
     assert any("δεν καταχωρίστηκε ξανά" in message for message in messages_of(second))
     assert Payment.objects.count() == 1 and Receipt.objects.count() == 1
+
+
+@pytest.mark.parametrize("typed", ["EL068933130", "EL 068933130", "el 068-933-130"])
+def test_the_cashier_finds_the_debtor_and_receipts_by_afm_with_its_el_prefix(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    debts,
+    typed,
+):
+    """An ΑΦΜ as a VAT number prints it, «EL 068933130», as the debtor's form itself takes it:
+    the counter said «Δεν βρέθηκε οφειλέτης», and the receipts' list found none."""
+    response = client.get(counter_url(), {"q": typed})
+
+    assert response["Location"] == counter_url("counter_debtor", debtor.pk)
+
+    notice = build_notice(debtor, debts=debts[:1])
+    settled = settle(
+        channel=Payment.Channel.COUNTER,
+        reference="ΤΑΜ-1",
+        amount=notice.total,
+        received_at=timezone.now(),
+        notice=notice,
+        tender=Tender.CASH,
+        recorded_by=cashier,
+    )
+    found = client.get(reverse("admin:receipts_receipt_changelist"), {"q": typed})
+    assert list(found.context["cl"].result_list) == [settled.receipt]
+
+
+def test_a_name_is_not_read_as_an_afm(client, cashier, make_debtor):  # noqa: F811
+    """«Ελένη» and the like keep finding by name only."""
+    eleni = make_debtor(last_name="ΕΛΕΥΘΕΡΙΟΥ", first_name="ΕΛΕΝΗ")
+    make_debtor(last_name="ΠΑΠΑΔΟΠΟΥΛΟΣ")
+
+    response = client.get(counter_url(), {"q": "Ελευθερίου"})
+
+    assert response["Location"] == counter_url("counter_debtor", eleni.pk)
