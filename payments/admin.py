@@ -24,6 +24,7 @@ from debts.models import Debtor, PaymentNotice
 from debts.selectors import debtor_overview, notice_lines
 from debts.services import preview_notice
 from receipts.models import Receipt
+from receipts.selectors import certificates_issued_with
 
 from . import selectors, services
 from .forms import (
@@ -491,6 +492,9 @@ class PaymentAdmin(PaymentHistoryAdmin):
             payment=payment,
             receipt=receipts[0] if receipts else None,
             reason=reason_label(payment.held_reason),
+            # The certificate a cashier asked for, issued by this payment, to hand over with
+            # the receipt.
+            certificates=certificates_issued_with(payment.notice_id) if receipts else [],
         )
 
     # --- The cashier's day ---------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.utils import timezone
 from debts.models import Debtor, PaymentNotice, Property
 from debts.tap import debtor_properties, properties_owing_tap
 
-from .models import CertificateRequest
+from .models import Certificate, CertificateRequest
 
 
 def properties_with_standing(debtor: Debtor) -> list[Property]:
@@ -27,3 +27,11 @@ def properties_with_standing(debtor: Debtor) -> list[Property]:
         property.owes_tap = property.pk in owing
         property.awaiting = awaiting.get(property.pk)
     return properties
+
+
+def certificates_issued_with(notice_id: int | None) -> list[Certificate]:
+    """The certificates of no ΤΑΠ debt the payment of this notice issued: those of the requests
+    that waited on it (``certificates.issue_awaiting_certificates``)."""
+    if notice_id is None:
+        return []
+    return list(Certificate.objects.filter(request__notice=notice_id).order_by("pk"))

@@ -1,15 +1,17 @@
 """What a cashier met at the counter, found by a review from the counter's side: each test
 the page as the cashier used it, and what it must do."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from debts.models import Debt
+from debts.models import Debt, Property
 from debts.services import build_notice
 from payments.models import Payment, Tender
 from payments.services import settle
-from receipts.models import Receipt
+from receipts.models import Certificate, Receipt
 from tests.test_counter import (  # noqa: F401 (fixtures)
     CASHIER,
     _ledger_stays_clean,
@@ -127,3 +129,35 @@ def test_a_name_is_not_read_as_an_afm(client, cashier, make_debtor):  # noqa: F8
     response = client.get(counter_url(), {"q": "Ελευθερίου"})
 
     assert response["Location"] == counter_url("counter_debtor", eleni.pk)
+
+
+def test_the_certificate_the_cashier_asked_for_is_handed_over_with_the_receipt(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    make_debt,
+):
+    """A certificate of no ΤΑΠ debt asked at the counter for a property that owes: the cashier
+    is sent to take the notice, and its payment issues the certificate. The page after the
+    payment showed the receipt only: the certificate the payer came for was not to be found
+    there."""
+    home = Property.objects.create(
+        debtor=debtor, address="Κ. Καραμανλή 40", supply_number="55566677", area=Decimal(60)
+    )
+    make_debt(debtor, "35.00", kind="tap", tap_property=home)
+    asked = client.post(
+        reverse("admin:receipts_certificate_issue"),
+        {"afm": debtor.afm, "supply_number": "55566677"},
+    )
+    form = client.get(asked["Location"]).context["form"]
+
+    done = client.post(
+        asked["Location"],
+        {"tender": Tender.CASH, "cash_reference": form["cash_reference"].value()},
+        follow=True,
+    )
+
+    certificate = Certificate.objects.get()
+    page = done.content.decode()
+    assert f"Εκδόθηκε η βεβαίωση μη οφειλής ΤΑΠ {certificate.display_number}." in page
+    assert reverse("admin:receipts_certificate_pdf", args=[certificate.pk]) in page
