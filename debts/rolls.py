@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 from stdnum.gr import vat
 
 from .bulk import insert_new
-from .models import CertificationRoll, Debt, Debtor, PaymentNotice, RevenueType
+from .models import (
+    CertificationRoll,
+    Debt,
+    Debtor,
+    PaymentNotice,
+    RevenueType,
+    greek_capitals,
+)
 from .money import CENT, LARGEST
 from .services import default_valid_until, draft_notice, touch_ledgers, unused_rf_codes
 from .surcharges import last_day_before_increase, unknown_rate
@@ -120,6 +127,20 @@ def _plain(text) -> str:
 
 
 HEADERS = {_plain(name): column for column, names in COLUMNS.items() for name in names}
+
+# The capitals of ``LOOK_ALIKES``, for a name once in capitals.
+CAPITAL_LOOK_ALIKES = str.maketrans("ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ")
+GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+
+
+def registry_name(name: str) -> str:
+    """A name as the debtors' registry keeps it, and the admin's search finds it: in capitals
+    without accents (``greek_capitals``), a word typed partly on the Latin keyboard
+    («ΠAΠAΔOΠOYΛOΣ») in Greek letters; a word all Latin (a company's «Market») stays Latin."""
+    words = greek_capitals(" ".join(name.split())).split(" ")
+    return " ".join(
+        word.translate(CAPITAL_LOOK_ALIKES) if GREEK_LETTER.search(word) else word for word in words
+    )
 
 
 def _xlsx_rows(path: Path):
@@ -610,7 +631,11 @@ def _debtors(rows: list[RollRow], summary: RollSummary) -> dict[str, Debtor]:
     afms = {row.afm: row.name for row in rows}
     found = {d.afm: d for d in Debtor.objects.filter(afm__in=list(afms)).only("pk", "afm")}
     touch_ledgers(Debtor.objects.filter(pk__in=[d.pk for d in found.values()]))
-    created = [Debtor(afm=afm, last_name=name) for afm, name in afms.items() if afm not in found]
+    created = [
+        Debtor(afm=afm, last_name=registry_name(name))
+        for afm, name in afms.items()
+        if afm not in found
+    ]
     insert_new(created)
     summary.debtors_matched, summary.debtors_created = len(found), len(created)
     return found | {debtor.afm: debtor for debtor in created}

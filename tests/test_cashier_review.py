@@ -1,17 +1,20 @@
 """What a cashier met at the counter, found by a review from the counter's side: each test
 the page as the cashier used it, and what it must do."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from debts.models import Debt, Property
+from debts.models import Debt, Debtor, Property
 from debts.services import build_notice
 from payments.models import Payment, Tender
 from payments.services import settle
 from receipts.models import Certificate, Receipt
+from tests.conftest import valid_afm
 from tests.test_counter import (  # noqa: F401 (fixtures)
     CASHIER,
     _ledger_stays_clean,
@@ -161,3 +164,55 @@ def test_the_certificate_the_cashier_asked_for_is_handed_over_with_the_receipt(
     page = done.content.decode()
     assert f"Εκδόθηκε η βεβαίωση μη οφειλής ΤΑΠ {certificate.display_number}." in page
     assert reverse("admin:receipts_certificate_pdf", args=[certificate.pk]) in page
+
+
+@pytest.mark.parametrize(
+    ("in_the_roll", "typed"),
+    [
+        ("Παπαδοπούλου Μαρία", "παπαδοπουλου"),  # as an ERP writes names, found without accents
+        ("Παπαδοπούλου Μαρία", "ΠΑΠΑΔΟΠΟΥΛΟΥ"),
+        ("ΠAΠAΔOΠOYΛOY MAPIA", "Παπαδοπούλου"),  # A, O, Y, M, P typed on the Latin keyboard
+    ],
+)
+def test_a_debtor_a_roll_created_is_found_by_name_typed_any_way(
+    client,
+    cashier,  # noqa: F811
+    revenue,
+    write,
+    in_the_roll,
+    typed,
+):
+    """A roll names a new debtor as its file writes the name: the card kept it so, accents,
+    small letters and Latin look-alikes included, while the search looks for names as the
+    registry keeps them (capitals, no accents). The cashier typing the name without its
+    accents, or in Greek, was told «Δεν βρέθηκε οφειλέτης»."""
+    afm = valid_afm()
+    path = write(
+        "ΑΦΜ;Ονοματεπώνυμο;ΚΑΕ;Περίοδος;Περιγραφή;Κεφάλαιο;Λήξη;Ημερομηνία βεβαίωσης;"
+        "Αριθμός καταλόγου\n"
+        f"{afm};{in_the_roll};0311;2026;ΤΚΦ ακινήτου 1;120,50;31/12/2026;01/12/2026;ΒΚ-7/2026\n",
+        "roll.csv",
+    )
+    call_command("import_debts", path, stdout=io.StringIO(), stderr=io.StringIO())
+    debtor = Debtor.objects.get(afm=afm)
+
+    response = client.get(counter_url(), {"q": typed})
+
+    assert response.get("Location") == counter_url("counter_debtor", debtor.pk)
+    # A word with a Greek letter is Greek; one wholly of look-alikes («MAPIA») may be Latin.
+    assert debtor.last_name.startswith("ΠΑΠΑΔΟΠΟΥΛΟΥ ")
+
+
+def test_a_latin_name_in_a_roll_stays_latin(revenue, write):
+    """Only a word written in both alphabets is read as Greek: a company's Latin name is its
+    own."""
+    afm = valid_afm()
+    path = write(
+        "ΑΦΜ;Ονοματεπώνυμο;ΚΑΕ;Περίοδος;Περιγραφή;Κεφάλαιο;Λήξη;Ημερομηνία βεβαίωσης;"
+        "Αριθμός καταλόγου\n"
+        f"{afm};Thermi Market ΑΕ;0311;2026;ΤΚΦ ακινήτου 1;120,50;31/12/2026;01/12/2026;ΒΚ-7/2026\n",
+        "roll.csv",
+    )
+    call_command("import_debts", path, stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert Debtor.objects.get(afm=afm).last_name == "THERMI MARKET ΑΕ"
