@@ -8,7 +8,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Debt, Debtor, Installment, SettlementScheme
+from .models import Debt, Debtor, Installment, SettlementScheme, registry_name
 from .validators import normalize_afm
 
 
@@ -43,6 +43,17 @@ class DebtorAdminForm(forms.ModelForm):
 
     def clean_afm(self) -> str:
         return normalize_afm(self.cleaned_data["afm"])
+
+    # Names as the registry keeps them, and the cashier's search finds them: in capitals, no
+    # accents («Παπαδόπουλος» typed is ΠΑΠΑΔΟΠΟΥΛΟΣ, found whether typed with accents or not).
+    def clean_last_name(self) -> str:
+        return registry_name(self.cleaned_data["last_name"])
+
+    def clean_first_name(self) -> str:
+        return registry_name(self.cleaned_data["first_name"])
+
+    def clean_father_name(self) -> str:
+        return registry_name(self.cleaned_data["father_name"])
 
 
 class SettlementTermsForm(forms.Form):

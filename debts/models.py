@@ -4,6 +4,7 @@ Models hold data and the invariants the database can keep (constraints); state c
 ``debts.services`` and reads shaped for pages through ``debts.selectors``.
 """
 
+import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -37,6 +38,21 @@ def greek_capitals(text: str) -> str:
     ("Νικολαΐδης" → "ΝΙΚΟΛΑΪΔΗΣ", "Έληξε" → "ΕΛΗΞΕ"); other scripts are only upper-cased."""
     decomposed = unicodedata.normalize("NFD", text.upper())
     return unicodedata.normalize("NFC", decomposed.replace("\u0301", ""))
+
+
+# Latin capitals that look like Greek ones, as their Greek.
+LATIN_LOOK_ALIKES = str.maketrans("ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ")
+GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+
+
+def registry_name(name: str) -> str:
+    """A name as the debtors' registry keeps it, and the admin's search finds it: in capitals
+    without accents (``greek_capitals``), a word typed partly on the Latin keyboard
+    («ΠAΠAΔOΠOYΛOΣ») in Greek letters; a word all Latin (a company's «Market») stays Latin."""
+    words = greek_capitals(" ".join(name.split())).split(" ")
+    return " ".join(
+        word.translate(LATIN_LOOK_ALIKES) if GREEK_LETTER.search(word) else word for word in words
+    )
 
 
 class BilingualName(models.Model):

@@ -31,7 +31,7 @@ from .models import (
     Debtor,
     PaymentNotice,
     RevenueType,
-    greek_capitals,
+    registry_name,
 )
 from .money import CENT, LARGEST
 from .services import default_valid_until, draft_notice, touch_ledgers, unused_rf_codes
@@ -127,20 +127,6 @@ def _plain(text) -> str:
 
 
 HEADERS = {_plain(name): column for column, names in COLUMNS.items() for name in names}
-
-# The capitals of ``LOOK_ALIKES``, for a name once in capitals.
-CAPITAL_LOOK_ALIKES = str.maketrans("ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ")
-GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
-
-
-def registry_name(name: str) -> str:
-    """A name as the debtors' registry keeps it, and the admin's search finds it: in capitals
-    without accents (``greek_capitals``), a word typed partly on the Latin keyboard
-    («ΠAΠAΔOΠOYΛOΣ») in Greek letters; a word all Latin (a company's «Market») stays Latin."""
-    words = greek_capitals(" ".join(name.split())).split(" ")
-    return " ".join(
-        word.translate(CAPITAL_LOOK_ALIKES) if GREEK_LETTER.search(word) else word for word in words
-    )
 
 
 def _xlsx_rows(path: Path):

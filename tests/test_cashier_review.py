@@ -216,3 +216,41 @@ def test_a_latin_name_in_a_roll_stays_latin(revenue, write):
     call_command("import_debts", path, stdout=io.StringIO(), stderr=io.StringIO())
 
     assert Debtor.objects.get(afm=afm).last_name == "THERMI MARKET ΑΕ"
+
+
+def test_a_debtor_registered_in_the_admin_is_found_by_name_typed_without_accents(
+    client,
+    staff_user,  # noqa: F811
+):
+    """Revenue staff register a debtor typing the name as it is written, «Παπαδόπουλος»: the
+    card kept the accents and small letters, and the cashier typing «παπαδοπουλος» found
+    nobody."""
+    afm = valid_afm()
+    client.force_login(staff_user("Τμήμα Εσόδων"))
+    add = reverse("admin:debts_debtor_add")
+    page = client.get(add)
+    data = {
+        "afm": afm,
+        "kind": Debtor.Kind.PERSON,
+        "last_name": "Παπαδόπουλος",
+        "first_name": "Γεώργιος",
+        "father_name": "",
+        "tax_office": "",
+        "street": "",
+        "postal_code": "",
+        "city": "",
+        "email": "",
+        "phone": "",
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data[f"{formset.prefix}-TOTAL_FORMS"] = "0"
+        data[f"{formset.prefix}-INITIAL_FORMS"] = "0"
+    assert client.post(add, data).status_code == 302
+    debtor = Debtor.objects.get(afm=afm)
+    assert (debtor.last_name, debtor.first_name) == ("ΠΑΠΑΔΟΠΟΥΛΟΣ", "ΓΕΩΡΓΙΟΣ")
+
+    client.force_login(staff_user(CASHIER))
+    response = client.get(counter_url(), {"q": "παπαδοπουλος"})
+
+    assert response.get("Location") == counter_url("counter_debtor", debtor.pk)
