@@ -60,7 +60,12 @@ class CounterPaymentForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("tender") == Tender.POS and not cleaned.get("pos_slip", "").strip():
+        slip_refused = "pos_slip" in self.errors  # too long: said so, not said to be missing
+        if (
+            cleaned.get("tender") == Tender.POS
+            and not slip_refused
+            and not cleaned.get("pos_slip", "").strip()
+        ):
             self.add_error(
                 "pos_slip", _("Για πληρωμή με κάρτα γράψτε τον αριθμό της απόδειξης του POS.")
             )

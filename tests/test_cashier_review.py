@@ -254,3 +254,25 @@ def test_a_debtor_registered_in_the_admin_is_found_by_name_typed_without_accents
     response = client.get(counter_url(), {"q": "παπαδοπουλος"})
 
     assert response.get("Location") == counter_url("counter_debtor", debtor.pk)
+
+
+def test_a_slip_too_long_is_not_said_to_be_missing(client, cashier, debtor, debts):  # noqa: F811
+    """The slip typed with more than the field holds (the POS's whole line pasted): the page
+    said, beside «at most 100 characters», «write the POS receipt's number», which the cashier
+    had just done."""
+    notice = build_notice(debtor, debts=debts[:1])
+    url = counter_url("counter_notice", notice.pk)
+    form = client.get(url).context["form"]
+
+    response = client.post(
+        url,
+        {
+            "tender": Tender.POS,
+            "pos_slip": "RRN 123456789012 " + "x" * 90,
+            "cash_reference": form["cash_reference"].value(),
+        },
+    )
+
+    errors = response.context["form"].errors["pos_slip"]
+    assert len(errors) == 1 and "100" in errors[0]
+    assert not Payment.objects.exists()
