@@ -276,3 +276,39 @@ def test_a_slip_too_long_is_not_said_to_be_missing(client, cashier, debtor, debt
     errors = response.context["form"].errors["pos_slip"]
     assert len(errors) == 1 and "100" in errors[0]
     assert not Payment.objects.exists()
+
+
+def test_another_amount_under_a_slip_is_said_in_euros_and_cents(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    debts,
+):
+    """The refusal of a slip recorded for another amount named that amount as the database
+    writes it, «(146.28 €)», on a page that writes 146,28 €."""
+    first = build_notice(debtor, debts=debts[:1])
+    url = counter_url("counter_notice", first.pk)
+    form = client.get(url).context["form"]
+    client.post(
+        url,
+        {
+            "tender": Tender.POS,
+            "pos_slip": "RRN-9",
+            "cash_reference": form["cash_reference"].value(),
+        },
+    )
+    other = build_notice(debtor, debts=debts[1:])
+    url = counter_url("counter_notice", other.pk)
+    form = client.get(url).context["form"]
+
+    response = client.post(
+        url,
+        {
+            "tender": Tender.POS,
+            "pos_slip": "RRN-9",
+            "cash_reference": form["cash_reference"].value(),
+        },
+    )
+
+    amount = f"{first.total:.2f}".replace(".", ",")
+    assert f"έχει ήδη καταχωριστεί για άλλο ποσό ({amount} €)" in response.content.decode()
