@@ -181,7 +181,8 @@ REVOKE_CERTIFICATE = "receipts.revoke_certificate"
 
 
 class CertificateIssueForm(forms.Form):
-    afm = forms.CharField(label=_("ΑΦΜ οφειλέτη"), max_length=11)
+    # As the debtor's own form takes it: «EL 068 933 130» too.
+    afm = forms.CharField(label=_("ΑΦΜ οφειλέτη"), max_length=20)
     supply_number = forms.CharField(label=_("Αριθμός παροχής ρεύματος του ακινήτου"), max_length=20)
 
     def clean(self):

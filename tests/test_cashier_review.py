@@ -312,3 +312,25 @@ def test_another_amount_under_a_slip_is_said_in_euros_and_cents(
 
     amount = f"{first.total:.2f}".replace(".", ",")
     assert f"έχει ήδη καταχωριστεί για άλλο ποσό ({amount} €)" in response.content.decode()
+
+
+def test_a_certificate_is_issued_for_an_afm_written_with_its_prefix_and_spaces(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+):
+    """«EL 068 933 130», as the debtor's own form takes it, was refused by the certificate's
+    form as longer than 11 characters."""
+    Property.objects.create(
+        debtor=debtor, address="Κ. Καραμανλή 40", supply_number="55566677", area=Decimal(60)
+    )
+
+    response = client.post(
+        reverse("admin:receipts_certificate_issue"),
+        {"afm": "EL 068 933 130", "supply_number": "55566677"},
+    )
+
+    certificate = Certificate.objects.get()
+    assert response["Location"] == reverse(
+        "admin:receipts_certificate_change", args=[certificate.pk]
+    )
