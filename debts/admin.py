@@ -459,7 +459,8 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Debt)
-class DebtAdmin(LedgerTouchingMixin, NameSearchMixin, HistoryAdmin):
+class DebtAdmin(LedgerTouchingMixin, AfmSearchMixin, NameSearchMixin, HistoryAdmin):
+    afm_lookup = "debtor__afm"
     list_display = (
         "debtor",
         "revenue_type",
@@ -608,8 +609,10 @@ class DebtAdmin(LedgerTouchingMixin, NameSearchMixin, HistoryAdmin):
 
 
 @admin.register(PaymentNotice)
-class PaymentNoticeAdmin(ReadOnlyMixin, RfSearchMixin, HistoryAdmin):
+class PaymentNoticeAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, HistoryAdmin):
     """Notices are issued and closed by the services; here they are read and, if open, cancelled."""
+
+    afm_lookup = "debtor__afm"
 
     list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until", "pdf_link")
     list_filter = ("status", "origin")
@@ -693,8 +696,10 @@ class SettledDebtInline(DebtInline):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(ReadOnlyMixin, HistoryAdmin):
+class SettlementAdmin(ReadOnlyMixin, AfmSearchMixin, HistoryAdmin):
     """Settlements are made by ``services.create_settlement`` with their terms frozen: read here."""
+
+    afm_lookup = "debtor__afm"
 
     fields = (
         "number",

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from debts.admin import ReadOnlyInline, ReadOnlyMixin, RfSearchMixin
+from debts.admin import AfmSearchMixin, ReadOnlyInline, ReadOnlyMixin, RfSearchMixin
 from debts.models import Debtor, PaymentNotice
 from debts.selectors import debtor_overview, notice_lines
 from debts.services import preview_notice
@@ -180,9 +180,11 @@ class PaidInPartsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PaymentHistoryAdmin(ReadOnlyMixin, RfSearchMixin, admin.ModelAdmin):
+class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.ModelAdmin):
     """A payment with everything that became of its money; the actions on it are offered on its
     page to those who may take them."""
+
+    afm_lookup = "debtor__afm"
 
     rf_lookup = "notice__rf_code"
     change_form_template = "admin/payments/payment/change_form.html"

@@ -206,10 +206,12 @@ class CertificateRevokeForm(forms.Form):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnlyMixin, NameSearchMixin, admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.ModelAdmin):
     """Certificates are issued by the rule (``receipts.certificates``), never typed in: the
     cashier's «issue» page asks for the debtor and property and applies it; a certificate issued
     in error is revoked, with the reason, never edited."""
+
+    afm_lookup = "holder_afm"
 
     change_list_template = "admin/receipts/certificate/change_list.html"
     change_form_template = "admin/receipts/certificate/change_form.html"

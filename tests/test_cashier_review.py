@@ -334,3 +334,34 @@ def test_a_certificate_is_issued_for_an_afm_written_with_its_prefix_and_spaces(
     assert response["Location"] == reverse(
         "admin:receipts_certificate_change", args=[certificate.pk]
     )
+
+
+def test_the_lists_of_debts_notices_and_payments_find_an_afm_with_its_prefix(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    debts,
+    make_debtor,
+    make_debt,
+):
+    """The prefix the counter now reads is read in every list a cashier searches by ΑΦΜ."""
+    someone_else = make_debtor()
+    make_debt(someone_else, "10.00")
+    notice = build_notice(debtor, debts=debts[:1])
+    payment = settle(
+        channel=Payment.Channel.COUNTER,
+        reference="ΤΑΜ-2",
+        amount=notice.total,
+        received_at=timezone.now(),
+        notice=notice,
+        tender=Tender.CASH,
+        recorded_by=cashier,
+    ).payment
+    lists = {
+        "admin:debts_debt_changelist": set(debts),
+        "admin:debts_paymentnotice_changelist": {notice},
+        "admin:payments_payment_changelist": {payment},
+    }
+    for name, expected in lists.items():
+        found = client.get(reverse(name), {"q": "EL 068933130"}).context["cl"].result_list
+        assert set(found) == expected, name
