@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -537,7 +537,11 @@ def create_settlement(
             _(
                 "Κάθε δόση πρέπει να είναι τουλάχιστον %(min)s €: με %(n)s δόσεις θα ήταν %(amount)s €."
             )
-            % {"min": scheme.min_installment_amount, "n": installments, "amount": smallest},
+            % {
+                "min": number_format(scheme.min_installment_amount, decimal_pos=2),
+                "n": installments,
+                "amount": number_format(smallest, decimal_pos=2),
+            },
             "installment_too_small",
         )
 

@@ -2,15 +2,18 @@
 the page as the cashier used it, and what it must do."""
 
 import io
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from debts.models import Debt, Debtor, Property
-from debts.services import build_notice
+from debts.services import build_notice, create_settlement
 from payments.models import Payment, Tender
 from payments.services import settle
 from receipts.models import Certificate, Receipt
@@ -365,3 +368,29 @@ def test_the_lists_of_debts_notices_and_payments_find_an_afm_with_its_prefix(
     for name, expected in lists.items():
         found = client.get(reverse(name), {"q": "EL 068933130"}).context["cl"].result_list
         assert set(found) == expected, name
+
+
+def test_an_installment_below_the_schemes_minimum_is_said_in_euros_and_cents(
+    debtor, make_debt, scheme
+):
+    """The refusal named both amounts as the database writes them, «30.00 €» and «25.5 €»,
+    on pages that write 30,00 €."""
+    scheme.min_installment_amount = Decimal("200.00")
+    scheme.save()
+    overdue = make_debt(debtor, "1000.00", due_date=date(2024, 1, 31))
+    today = timezone.localdate()
+
+    with pytest.raises(ValidationError) as refused:
+        create_settlement(
+            debtor,
+            [overdue],
+            scheme,
+            number="Ρ-99/2026",
+            installments=12,
+            approved_on=today,
+            first_due_date=today + timedelta(days=20),
+        )
+
+    message = refused.value.messages[0]
+    assert "τουλάχιστον 200,00 €" in message
+    assert re.search(r"θα ήταν \d+,\d\d €", message), message
