@@ -58,6 +58,13 @@ VIEW_ANY_CASH_DAY = "receipts.view_cash_day"
 SEARCH_LIMIT = 20
 
 
+class FoundDebtors(list):
+    """The debtors a search lists, at most ``SEARCH_LIMIT``; ``more``: whether others matched
+    too, which the page says, so a list cut short is not read as every debtor of that name."""
+
+    more = False
+
+
 def require(request, *permissions: str) -> None:
     """403 unless the user has one of ``permissions``."""
     if not any(request.user.has_perm(permission) for permission in permissions):
@@ -326,14 +333,16 @@ class PaymentAdmin(PaymentHistoryAdmin):
 
     # --- Finding a debtor and their lines, for the counter and for finance ---------------
 
-    def find_debtors(self, request, term: str, pick_url=None) -> list[Debtor]:
+    def find_debtors(self, request, term: str, pick_url=None) -> FoundDebtors:
         """Debtors as the debtors' list finds them: by ΑΦΜ, name (accents and case aside) or
         the RF of one of their notices; each with ``pick_url(debtor)``, where picking it leads."""
         debtor_admin = self.admin_site.get_model_admin(Debtor)
         found, may_repeat = debtor_admin.get_search_results(request, Debtor.objects.all(), term)
         if may_repeat:
             found = found.distinct()
-        debtors = list(found.order_by("last_name", "first_name", "afm")[:SEARCH_LIMIT])
+        listed = list(found.order_by("last_name", "first_name", "afm")[: SEARCH_LIMIT + 1])
+        debtors = FoundDebtors(listed[:SEARCH_LIMIT])
+        debtors.more = len(listed) > SEARCH_LIMIT
         for debtor in debtors:
             debtor.pick_url = pick_url(debtor) if pick_url else ""
         return debtors

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from debts.models import Debt, Debtor, Property
 from debts.services import build_notice, create_settlement
+from payments.admin import SEARCH_LIMIT
 from payments.models import Payment, Tender
 from payments.services import settle
 from receipts.models import Certificate, Receipt
@@ -394,3 +395,18 @@ def test_an_installment_below_the_schemes_minimum_is_said_in_euros_and_cents(
     message = refused.value.messages[0]
     assert "τουλάχιστον 200,00 €" in message
     assert re.search(r"θα ήταν \d+,\d\d €", message), message
+
+
+def test_a_search_cut_short_says_so(client, cashier, make_debtor):  # noqa: F811
+    """A common surname matches more debtors than the page lists: the list looked complete, and
+    the one the cashier wanted, further down the alphabet, was not on it."""
+    letters = "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ"[: SEARCH_LIMIT + 1]
+    for letter in letters:
+        make_debtor(last_name="ΠΑΠΑΔΟΠΟΥΛΟΣ", first_name=f"ΟΝΟΜΑ{letter}")
+
+    response = client.get(counter_url(), {"q": "Παπαδόπουλος"})
+
+    assert len(response.context["debtors"]) == SEARCH_LIMIT
+    assert "Βρέθηκαν κι άλλοι οφειλέτες" in response.content.decode()
+    narrowed = client.get(counter_url(), {"q": "Παπαδόπουλος ονομαβ"})
+    assert narrowed.status_code == 302, "the first name narrows it to the one"
