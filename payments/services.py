@@ -177,9 +177,25 @@ def settle_at_counter(
 def pay_notice_at_counter(
     notice: PaymentNotice, *, tender: str, reference: str, cashier
 ) -> Settled:
-    """Money handed over at the counter for ``notice``: its total, received now. A notice no
-    longer payable leaves the money held, as ``settle`` holds it."""
+    """Money handed over at the counter for ``notice``: its total, received now. A notice paid
+    or cancelled meanwhile leaves the money held, as ``settle`` holds it. One past its validity
+    is refused, recording nothing: its frozen amounts no longer hold at the counter, where the
+    debts can be taken at today's (a bank's late transfer is another matter: ``settle``)."""
     with transaction.atomic():
+        locked = lock_notice(notice.pk)
+        if locked.status_on(timezone.localdate()) == PaymentNotice.Status.EXPIRED:
+            raise ValidationError(
+                _(
+                    "Το ειδοποιητήριο %(rf)s έληξε (ίσχυε έως %(day)s) και τα ποσά του δεν "
+                    "ισχύουν πια: δεν καταχωρίστηκε τίποτα. Εισπράξτε τις οφειλές του με τα "
+                    "σημερινά ποσά, επιλέγοντάς τις στη σελίδα του οφειλέτη."
+                )
+                % {
+                    "rf": locked.formatted_rf,
+                    "day": date_format(locked.valid_until, "SHORT_DATE_FORMAT"),
+                },
+                "notice_expired",
+            )
         settled = settle(
             channel=Channel.COUNTER,
             reference=reference,

@@ -2,6 +2,8 @@
 spot) paid in cash or by POS card, the receipt printed at once; money that cannot be applied is
 recorded all the same, and said to be on finance's queue."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from debts.models import Debt, PaymentNotice
-from debts.services import build_notice
+from debts.services import build_notice, expire_notices
 from payments import ledger
 from payments.models import Payment, Tender, UnappliedEntry
 from payments.services import reverse_receipt, settle
@@ -241,6 +243,27 @@ def test_a_notice_no_longer_open_is_not_offered_for_payment(client, cashier, not
     response = client.get(counter_url("counter_notice", notice.pk))
     assert response.context["form"] is None
     assert "δεν είναι προς πληρωμή" in response.content.decode()
+
+
+@pytest.mark.parametrize("swept", [False, True], ids=["before the sweep", "swept"])
+def test_a_form_sent_after_the_notice_expired_records_nothing(client, cashier, notice, swept):
+    """Opened while the notice held, sent once it had lapsed: its frozen amounts no longer hold
+    at the counter, where the debts are taken at today's."""
+    url = counter_url("counter_notice", notice.pk)
+    data = shown_form(client, url)
+    PaymentNotice.objects.filter(pk=notice.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
+    if swept:
+        expire_notices()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "έληξε" in strip_tags(response.content.decode())
+    assert not Payment.objects.exists()
+    assert not Receipt.objects.exists()
+    assert Debt.objects.get(pk=notice.items.get().debt_id).status == Debt.Status.OPEN
 
 
 @pytest.mark.parametrize("group", [REVENUE, FINANCE])
