@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from debts.models import Debtor
@@ -181,14 +181,17 @@ def charged_at(intent: gateway.Intent) -> datetime:
 
 def _record_charge(attempt: CardAttempt, intent: gateway.Intent, *, via: str) -> None:
     """The card was charged: the money is settled against the notice, and refunded if it could
-    not be applied."""
+    not be applied. What is recorded for staff is in the portal's language, as the receipts
+    are, not the English of the page the citizen paid from."""
+    with translation.override(settings.LANGUAGE_CODE):
+        payer = _("Κάρτα, πληρωμή %(id)s") % {"id": attempt.public_id}
     settled = settle(
         channel=Channel.CARD,
         reference=intent.id,
         amount=intent.amount,
         received_at=charged_at(intent),
         notice=attempt.notice,
-        payer=_("Κάρτα, πληρωμή %(id)s") % {"id": attempt.public_id},
+        payer=payer,
     )
     attempt.payment = settled.payment
     CardAttempt.states.advance(
@@ -199,9 +202,10 @@ def _record_charge(attempt: CardAttempt, intent: gateway.Intent, *, via: str) ->
     )
     balance = unapplied_balance(settled.payment)
     if not settled.applied and balance > ZERO:
-        reason = _("Αυτόματη επιστροφή στην κάρτα: %(reason)s") % {
-            "reason": settled.payment.unapplied_entries.first().get_reason_display()
-        }
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("Αυτόματη επιστροφή στην κάρτα: %(reason)s") % {
+                "reason": settled.payment.unapplied_entries.first().get_reason_display()
+            }
         payment_return = mark_for_return(
             settled.payment, balance, expected_balance=balance, reason=reason, actor=None
         )

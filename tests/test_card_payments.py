@@ -491,6 +491,25 @@ def test_the_payment_pages_in_english(citizen_client, notice, stripe_gateway):
     assert "Pay by card" in page.text
 
 
+def test_a_payment_from_the_english_pages_is_recorded_in_greek(
+    citizen_client, notice, stripe_gateway, admin_user
+):
+    """The records staff read (the payer, an automatic refund's reason) are kept in the
+    portal's language, as the receipts are, whatever page the citizen paid from."""
+    attempt = start(citizen_client, notice)
+    answer = citizen_client.post(
+        "/en" + reverse("payments:card_submit", args=[attempt.public_id]),
+        {"payment_method": card_id(stripe_gateway, "3ds")},
+    ).json()
+    pay_notice_at_counter(notice, tender="cash", reference="Τ-2", cashier=admin_user)
+    pass_3ds(stripe_gateway, answer)
+    citizen_client.get(answer["next"])
+    attempt.refresh_from_db()
+    assert attempt.payment.payer == f"Κάρτα, πληρωμή {attempt.public_id}"
+    refund = PaymentReturn.objects.get(payment=attempt.payment)
+    assert refund.reason.startswith("Αυτόματη επιστροφή στην κάρτα: ")
+
+
 def test_an_old_unsubmitted_attempt_is_replaced_but_a_submitted_one_is_kept(
     citizen_client, notice, stripe_gateway, settings
 ):
