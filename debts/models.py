@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .indexes import where_set
-from .money import MONEY, ZERO, round_money
+from .money import MONEY, ZERO, euros, round_money
 from .rf import format_rf
 from .states import StateMachine, StatusChange
 from .surcharges import months_counted, surcharge, unknown_rate
@@ -687,7 +687,7 @@ class Debt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.revenue_type.code} {self.description} ({self.principal} €)"
+        return f"{self.revenue_type.code} {self.description} ({euros(self.principal)})"
 
     # What a notice, a settlement or a payment counted on: it changes only while nothing did.
     SETTLED_FIELDS = ("debtor_id", "revenue_type_id", "principal", "due_date", "certified_on")

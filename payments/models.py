@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from debts.indexes import where_set
 from debts.models import MONEY, Debt, Debtor, Installment, PaymentNotice
+from debts.money import euros, figures
 from debts.states import StateMachine, StatusChange
 from receipts.models import Tender
 
@@ -157,7 +158,7 @@ class Payment(AppendOnly):
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()} {self.amount} € ({self.reference})"
+        return f"{self.get_channel_display()} {euros(self.amount)} ({self.reference})"
 
 
 class Allocation(AppendOnly):
@@ -227,7 +228,9 @@ class Allocation(AppendOnly):
         ]
 
     def __str__(self):
-        return f"{self.principal} + {self.surcharge} € → {self.debt or self.installment}"
+        return (
+            f"{figures(self.principal)} + {euros(self.surcharge)} → {self.debt or self.installment}"
+        )
 
     @property
     def amount(self):
@@ -278,7 +281,7 @@ class UnappliedEntry(AppendOnly):
         ]
 
     def __str__(self):
-        return f"{self.amount} € ({self.get_reason_display()})"
+        return f"{euros(self.amount)} ({self.get_reason_display()})"
 
 
 class ReturnChange(StatusChange):
@@ -356,7 +359,7 @@ class PaymentReturn(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount} € ({self.get_status_display()})"
+        return f"{euros(self.amount)} ({self.get_status_display()})"
 
 
 class UnappliedPayment(Payment):
@@ -479,7 +482,7 @@ class CardAttempt(models.Model):
         permissions = [("refund_card_payment", _("Μπορεί να επιστρέφει πληρωμές με κάρτα"))]
 
     def __str__(self):
-        return f"{self.notice.formatted_rf} {self.amount} € ({self.get_status_display()})"
+        return f"{self.notice.formatted_rf} {euros(self.amount)} ({self.get_status_display()})"
 
     @property
     def is_live(self) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from debts.models import MONEY
+from debts.money import euros
 
 
 class BankStatement(models.Model):
@@ -115,4 +116,4 @@ class StatementEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount} € ({self.bank_reference})"
+        return f"{self.get_kind_display()} {euros(self.amount)} ({self.bank_reference})"
