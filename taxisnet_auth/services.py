@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from debts.models import Debtor
+from debts.models import Debtor, registry_name
 
 
 class AccountConflict(Exception):
@@ -62,13 +62,15 @@ def tie_account(user, identity: Identity) -> Debtor:
 
 
 def _fill_blank_names(debtor: Debtor, identity: Identity) -> list[str]:
-    """Copy the names the card lacks; a business has neither first name nor father's name."""
+    """Copy the names the card lacks, as the registry keeps names (``registry_name``: the
+    admin's search finds them so); a business has neither first name nor father's name."""
     names = {"last_name": identity.last_name}
     if debtor.kind == Debtor.Kind.PERSON:
         names |= {"first_name": identity.first_name, "father_name": identity.father_name}
     changed = []
     for field, value in names.items():
         if value and not getattr(debtor, field):
-            setattr(debtor, field, value[: Debtor._meta.get_field(field).max_length])
+            name = registry_name(value)[: Debtor._meta.get_field(field).max_length]
+            setattr(debtor, field, name)
             changed.append(field)
     return changed
