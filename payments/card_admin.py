@@ -103,7 +103,10 @@ class CardAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    gettext("Η επιστροφή %(amount)s € στην κάρτα στάλθηκε.")
+                    gettext(
+                        "Η επιστροφή %(amount)s € στην κάρτα καταχωρίστηκε και στέλνεται στην "
+                        "πύλη πληρωμών: η πληρωμή δείχνει πότε επιστράφηκε."
+                    )
                     % {"amount": figures(form.cleaned_data["amount"])},
                 )
                 return redirect(reverse("admin:payments_payment_change", args=[payment.pk]))

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -53,6 +54,12 @@ def test_finance_refunds_part_of_a_card_payment_reversing_its_receipt(paid_attem
     )
     assert response.status_code == 302, response.content
     payment_return = PaymentReturn.objects.get(payment=payment)
+    # Sent to the gateway after the commit, by a task: not yet refunded when finance is told.
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told == [
+        "Η επιστροφή 10,00 € στην κάρτα καταχωρίστηκε και στέλνεται στην πύλη πληρωμών: η "
+        "πληρωμή δείχνει πότε επιστράφηκε."
+    ]
     refund_through_gateway(payment_return.pk)
     payment_return.refresh_from_db()
     assert payment_return.status == PaymentReturn.Status.RETURNED
