@@ -212,6 +212,12 @@ def notice_rf(notice: PaymentNotice) -> str:
     return format_html('<span class="portal-rf">{}</span>', rf_groups(notice.rf_code))
 
 
+@admin.display(description=_("κατάσταση"), ordering="status")
+def notice_status(notice: PaymentNotice) -> str:
+    """Its status today: past its validity it is expired, before the nightly sweep records it."""
+    return notice.get_current_status_display()
+
+
 @admin.display(description=_("ποσό"))
 def line_amount(line) -> str:
     # A computed value is not localised by the admin as a model field is.
@@ -227,7 +233,7 @@ class DebtInline(ReadOnlyInline):
 
 class NoticeInline(ReadOnlyInline):
     model = PaymentNotice
-    fields = (notice_rf, "origin", "status", "total", "valid_until")
+    fields = (notice_rf, "origin", notice_status, "total", "valid_until")
     readonly_fields = fields
 
 
@@ -614,7 +620,15 @@ class PaymentNoticeAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, HistoryAd
 
     afm_lookup = "debtor__afm"
 
-    list_display = (notice_rf, "debtor", "origin", "status", "total", "valid_until", "pdf_link")
+    list_display = (
+        notice_rf,
+        "debtor",
+        "origin",
+        notice_status,
+        "total",
+        "valid_until",
+        "pdf_link",
+    )
     list_filter = ("status", "origin")
     list_select_related = ("debtor",)
     search_fields = ("rf_code", "debtor__afm")
@@ -622,7 +636,7 @@ class PaymentNoticeAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, HistoryAd
         notice_rf,
         "debtor",
         "origin",
-        "status",
+        notice_status,
         "total",
         "issued_at",
         "valid_until",

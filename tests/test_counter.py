@@ -2,6 +2,7 @@
 spot) paid in cash or by POS card, the receipt printed at once; money that cannot be applied is
 recorded all the same, and said to be on finance's queue."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -347,3 +348,20 @@ def test_the_citizen_sees_each_payment_with_its_receipt(citizen_client, make_deb
     assert receipt.display_number in page and reversal.display_number in page
     english = citizen_client.get("/en" + reverse("payments:history")).content.decode()
     assert "being prepared" in english and reversal.display_number in english
+
+
+def test_a_notice_past_its_validity_reads_expired_in_the_admin_before_the_sweep(
+    client, cashier, debtor, notice
+):
+    """The lists, the notice's page and the debtor's page say what the counter says of it."""
+    PaymentNotice.objects.filter(pk=notice.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
+    for url in (
+        reverse("admin:debts_paymentnotice_changelist"),
+        reverse("admin:debts_paymentnotice_change", args=[notice.pk]),
+        reverse("admin:debts_debtor_change", args=[debtor.pk]),
+    ):
+        html = client.get(url).content.decode()
+        shown = re.findall(r'class="[^"]*field-notice_status[^"]*">(.*?)</(?:td|div)>', html, re.S)
+        assert [strip_tags(status).split()[-1] for status in shown] == ["Έληξε"], url
