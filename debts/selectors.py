@@ -454,10 +454,11 @@ class OwedRow:
     label: str
     principal: Decimal
     surcharge: Decimal
+    interest: Decimal = ZERO  # a settlement's, in its open installments
 
     @property
     def total(self) -> Decimal:
-        return self.principal + self.surcharge
+        return self.principal + self.surcharge + self.interest
 
 
 def owed_today(debtor: Debtor) -> dict:
@@ -480,13 +481,15 @@ def owed_today(debtor: Debtor) -> dict:
         rows.append(
             OwedRow(
                 _("Οφειλές σε ρύθμιση (ανεξόφλητες δόσεις)"),
-                sum((line.installment.amount for line in installments), ZERO),
+                sum((line.installment.principal for line in installments), ZERO),
                 sum((line.surcharge for line in installments), ZERO),
+                sum((line.installment.interest for line in installments), ZERO),
             )
         )
     total = OwedRow(
         _("Σύνολο"),
         sum((row.principal for row in rows), ZERO),
         sum((row.surcharge for row in rows), ZERO),
+        sum((row.interest for row in rows), ZERO),
     )
     return {"as_of": overview.as_of, "rows": rows, "total": total}

@@ -162,9 +162,17 @@ def test_a_debtor_s_admin_page_shows_what_they_owe_today_as_the_citizen_sees_it(
         line.surcharge for view in overview.settlements for line in view.open_installments
     )
     assert surcharge > 0
+    # A settlement's interest is apart from the principal, as receipts keep it.
+    interest = sum(
+        line.installment.interest
+        for view in overview.settlements
+        for line in view.open_installments
+    )
+    assert interest > 0
     html = admin_client.get(reverse("admin:debts_debtor_change", args=[debtor.pk])).content
     owed = re.search(r'id="owed-today">.*?</div>', html.decode(), re.DOTALL).group()
-    sums = [overview.total - surcharge, surcharge, overview.total]
+    assert "Τόκοι ρύθμισης" in owed
+    sums = [overview.total - surcharge - interest, surcharge, interest, overview.total]
     shown = " ".join(f"{formats.number_format(amount, decimal_pos=2)} €" for amount in sums)
     assert f"Σύνολο {shown}" in words(owed)
 
