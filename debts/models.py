@@ -45,13 +45,19 @@ LATIN_LOOK_ALIKES = str.maketrans("ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥ�
 GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 
 
+# A run of letters: a word, or a part of one that a hyphen or an apostrophe joins to another.
+LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def registry_name(name: str) -> str:
     """A name as the debtors' registry keeps it, and the admin's search finds it: in capitals
     without accents (``greek_capitals``), a word typed partly on the Latin keyboard
-    («ΠAΠAΔOΠOYΛOΣ») in Greek letters; a word all Latin (a company's «Market») stays Latin."""
-    words = greek_capitals(" ".join(name.split())).split(" ")
-    return " ".join(
-        word.translate(LATIN_LOOK_ALIKES) if GREEK_LETTER.search(word) else word for word in words
+    («ΠAΠAΔOΠOYΛOΣ») in Greek letters; a word all Latin (a company's «Market») stays Latin, and
+    so does the Latin part of a name joined by a hyphen or an apostrophe («Παπαδοπούλου-Smith»,
+    «O'Brien»): each run of letters is read on its own."""
+    return LETTERS.sub(
+        lambda run: run[0].translate(LATIN_LOOK_ALIKES) if GREEK_LETTER.search(run[0]) else run[0],
+        greek_capitals(" ".join(name.split())),
     )
 
 
