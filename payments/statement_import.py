@@ -63,7 +63,9 @@ class Counts:
     # payment. (account, reference, transaction, amount, booked now, booked then) each.
     booked_otherwise: list = field(default_factory=list)
     # Returns that take back a credit imported as a payment (the bank reversed it): its receipt
-    # stands for money the account no longer has. (account, reference, amount, payment id) each.
+    # stands for money the account no longer has. (account, reference, transaction id, amount,
+    # payment ids) each: the ids of every credit of that transaction id and amount, more than
+    # one when the id is not the bank's own (a payer's end-to-end id, the RF paid twice).
     taken_back: list = field(default_factory=list)
     settled: int = 0
     settled_amount: Decimal = ZERO
@@ -656,11 +658,13 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list, li
 
 
 def _credits_taken_back(new: list[Transaction]) -> list[tuple]:
-    """(account, bank reference, amount, payment id) of each return of ``new`` that takes money
-    out of the account under the transaction id, and for the amount, of a credit imported as a
-    payment: the bank reversed it (a recall, an error), so the payment's receipt, or the money
-    it holds in the queue, stands for money the account no longer has. A person reverses the
-    receipt and records the return; the summary names them (``Counts.taken_back``)."""
+    """(account, bank reference, transaction id, amount, payment ids) of each return of ``new``
+    that takes money out of the account under the transaction id, and for the amount, of a
+    credit imported as a payment: the bank reversed it (a recall, an error), so the payment's
+    receipt, or the money it holds in the queue, stands for money the account no longer has. A
+    person reverses the receipt and records the return; the summary names them
+    (``Counts.taken_back``). Every credit of that id and amount is named: a payer's end-to-end
+    id (the RF, paid twice) is no bank's, and which of them the bank took back is not told."""
     returns = [
         item
         for item in new
@@ -675,12 +679,20 @@ def _credits_taken_back(new: list[Transaction]) -> list[tuple]:
     rows = StatementEntry.objects.filter(
         _per_account(ids, "transaction_id"), kind=StatementEntry.Kind.PAYMENT
     ).values_list("account", "transaction_id", "amount", "payment_id")
-    credits: dict[tuple, int] = {}
+    credits: dict[tuple, list[int]] = {}
     for account, transaction_id, amount, payment_id in rows.order_by("pk"):
-        credits.setdefault((account, transaction_id, amount), payment_id)
+        credits.setdefault((account, transaction_id, amount), []).append(payment_id)
     found = []
     for item in returns:
-        payment_id = credits.get((item.account, item.transaction_id, item.amount))
-        if payment_id is not None:
-            found.append((item.account, item.bank_reference, item.amount, payment_id))
+        payment_ids = credits.get((item.account, item.transaction_id, item.amount))
+        if payment_ids:
+            found.append(
+                (
+                    item.account,
+                    item.bank_reference,
+                    item.transaction_id,
+                    item.amount,
+                    tuple(payment_ids),
+                )
+            )
     return found

@@ -23,3 +23,29 @@ def test_a_name_of_two_alphabets_joined_by_a_hyphen_keeps_each_its_own(typed, ke
     a hyphenated name became Greek look-alikes («SΜΙΤΗ»): the card showed a name nobody has,
     and the cashier typing «Smith» found nobody."""
     assert registry_name(typed) == kept
+
+
+def test_a_return_whose_id_and_amount_two_credits_carry_names_both(make_notice, write):
+    """A citizen paid one RF twice from e-banking, which sent the RF as the end-to-end id of
+    both credits: the first paid the notice (a receipt), the second is held. The bank takes one
+    back under that id: the summary named only the oldest credit, telling finance to reverse a
+    receipt for money that may well be the held duplicate's; it now names both, to be checked
+    with the bank."""
+    from payments.models import Payment
+    from tests.bank_files import Entry, Tx, camt054
+    from tests.test_bank_statement_import import run
+
+    notice = make_notice()
+    paid_twice = Tx(notice.total, rf=notice.rf_code, end_to_end=notice.rf_code)
+    run(write(camt054([Entry("C-1", [paid_twice]), Entry("C-2", [paid_twice])]), "monday.xml"))
+    first, second = Payment.objects.order_by("pk")
+    assert first.statement_entry.transaction_id == second.statement_entry.transaction_id
+    taken_back = Entry(
+        "R-1", [Tx(notice.total, end_to_end=notice.rf_code)], debit=True, reversal=True
+    )
+
+    output = run(write(camt054([taken_back], message_id="NTF-2"), "tuesday.xml"))
+
+    told = output.split("Αντιλογισμοί πιστώσεων")[1]
+    assert first.reference in told
+    assert second.reference in told

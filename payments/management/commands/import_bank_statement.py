@@ -203,12 +203,12 @@ class Command(BaseCommand):
         nothing more), for a person to reverse and record as returned."""
         if not summary.taken_back:
             return
-        states = taken_back_payments([pk for *_entry, pk in summary.taken_back])
-        standing = [
-            (reference, amount, *states[pk])
-            for _account, reference, amount, pk in summary.taken_back
-            if states[pk][1] or states[pk][0].held
-        ]
+        states = taken_back_payments([pk for *_entry, pks in summary.taken_back for pk in pks])
+        standing = []
+        for _account, reference, transaction_id, amount, pks in summary.taken_back:
+            left = [states[pk] for pk in pks if states[pk][1] or states[pk][0].held]
+            if left:
+                standing.append((reference, transaction_id, amount, pks, left))
         if not standing:
             return
         write = self.stdout.write
@@ -222,22 +222,58 @@ class Command(BaseCommand):
                 % {"n": len(standing)}
             )
         )
-        for reference, amount, payment, receipts in standing:
+        for reference, transaction_id, amount, pks, left in standing:
+            if len(pks) == 1:
+                payment, receipts = left[0]
+                write(
+                    self.style.WARNING(
+                        _(
+                            "  αντιλογισμός %(reference)s (%(amount)s): πληρωμή %(payment)s, "
+                            "απόδειξη σε ισχύ %(receipts)s, αδιάθετα %(held)s"
+                        )
+                        % {
+                            "reference": reference,
+                            "amount": euros(amount),
+                            **self._payment_values(payment, receipts),
+                        }
+                    )
+                )
+                continue
+            # The id is not one the bank gave a single credit (a payer's end-to-end id, the RF
+            # paid twice): which of them it took back is for the bank to say.
             write(
                 self.style.WARNING(
                     _(
-                        "  αντιλογισμός %(reference)s (%(amount)s): πληρωμή %(payment)s, "
-                        "απόδειξη σε ισχύ %(receipts)s, αδιάθετα %(held)s"
+                        "  αντιλογισμός %(reference)s (%(amount)s): %(n)s πιστώσεις που "
+                        "εισήχθησαν έχουν το αναγνωριστικό του, %(id)s, και το ποσό του· "
+                        "ελέγξτε με την τράπεζα ποια πήρε πίσω:"
                     )
                     % {
                         "reference": reference,
                         "amount": euros(amount),
-                        "payment": payment.reference,
-                        "receipts": ", ".join(r.display_number for r in receipts) or "—",
-                        "held": euros(payment.held),
+                        "n": len(pks),
+                        "id": transaction_id,
                     }
                 )
             )
+            for payment, receipts in left:
+                write(
+                    self.style.WARNING(
+                        _(
+                            "    πληρωμή %(payment)s, απόδειξη σε ισχύ %(receipts)s, "
+                            "αδιάθετα %(held)s"
+                        )
+                        % self._payment_values(payment, receipts)
+                    )
+                )
+
+    @staticmethod
+    def _payment_values(payment, receipts) -> dict:
+        return {
+            "payment": payment.reference,
+            "receipts": ", ".join(r.display_number for r in receipts) or "—",
+            "held": euros(payment.held),
+        }
 
     def _told_apart(self, summary):
         """The entries skipped that a person should check with the bank, and those the file
