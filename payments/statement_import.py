@@ -11,7 +11,7 @@ import gc
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -62,11 +62,10 @@ class Counts:
     # another day: a bank books an entry once, so the key may be one it gave again to another
     # payment. (account, reference, transaction, amount, booked now, booked then) each.
     booked_otherwise: list = field(default_factory=list)
-    # Returns that take back a credit imported as a payment (the bank reversed it): its receipt
-    # stands for money the account no longer has. (account, reference, transaction id, amount,
-    # payment ids) each: the ids of every credit of that transaction id and amount, more than
-    # one when the id is not the bank's own (a payer's end-to-end id, the RF paid twice).
-    taken_back: list = field(default_factory=list)
+    # Returns recorded that take money out under a transaction id of the bank's (not one of the
+    # import's): (account, reference, transaction id, amount) each, to be looked up among the
+    # credits once the batches are done (``_credits_taken_back``).
+    returned: list = field(default_factory=list)
     settled: int = 0
     settled_amount: Decimal = ZERO
     held: Counter = field(default_factory=Counter)
@@ -91,6 +90,12 @@ class ImportSummary(Counts):
     statement: StatementFile = field(kw_only=True)
     # The file's entries that batches committed: a failure after them leaves them recorded.
     committed: int = 0
+    # Returns that take back a credit imported as a payment (the bank reversed it): its receipt
+    # stands for money the account no longer has. (account, reference, transaction id, amount,
+    # payment ids) each: the ids of every credit of that transaction id and amount, more than
+    # one when the id is not the bank's own (a payer's end-to-end id, the RF paid twice).
+    # Looked up once the batches are done (``_credits_taken_back``).
+    taken_back: list = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -188,10 +193,8 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
         nonlocal record
         if set_aside:
             gc.freeze()
-        record, new, settled, otherwise, taken_back = _import_batch(
-            record, statement, file_name, batch, actor
-        )
-        return _counted(batch, new, settled, otherwise, taken_back)
+        record, new, settled, otherwise = _import_batch(record, statement, file_name, batch, actor)
+        return _counted(batch, new, settled, otherwise)
 
     def done(batch, counts: Counts) -> None:
         nonlocal handled
@@ -208,9 +211,17 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
         else:
             for batch in batches[1:]:
                 done(batch, run(batch))
+    except Exception:
+        # The batches committed stay recorded: their returns are told too, if the database
+        # still answers (in a caller's transaction, a dry run's, none stays).
+        if summary.committed and not connection.in_atomic_block:
+            with suppress(DatabaseError):
+                summary.taken_back = _credits_taken_back(summary.returned)
+        raise
     finally:
         if set_aside:
             gc.unfreeze()
+    summary.taken_back = _credits_taken_back(summary.returned)
 
 
 def _can_fork() -> bool:
@@ -432,7 +443,7 @@ def _net(transactions) -> Decimal:
     return sum((item.amount if item.credit else -item.amount for item in transactions), ZERO)
 
 
-def _counted(batch, new, settled, booked_otherwise, taken_back) -> Counts:
+def _counted(batch, new, settled, booked_otherwise) -> Counts:
     """What one batch did: its entries not ``new`` were imported before."""
     fresh = {id(item) for item in new}
     counts = Counts(
@@ -442,7 +453,14 @@ def _counted(batch, new, settled, booked_otherwise, taken_back) -> Counts:
             1 for item in batch if id(item) not in fresh and item.known_by_content
         ),
         booked_otherwise=booked_otherwise,
-        taken_back=taken_back,
+        returned=[
+            (item.account, item.bank_reference, item.transaction_id, item.amount)
+            for item in new
+            if item.kind == Kind.RETURN
+            and not item.credit
+            and item.transaction_id
+            and not item.transaction_id.startswith("#")  # an id of the import's, not the bank's
+        ],
     )
     for result in settled:
         if result.applied:
@@ -592,10 +610,9 @@ def _booked_otherwise(batch: list[Transaction], new: list[Transaction], known: d
     return found
 
 
-def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list, list]:
-    """The entries of ``batch`` not imported before, recorded with what their credits became;
-    those skipped though booked another day than the ones imported; and the returns among them
-    that take back a credit imported as a payment."""
+def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
+    """The entries of ``batch`` not imported before, recorded with what their credits became,
+    and those skipped though booked another day than the ones imported."""
     known = _known(batch)
     new = _new(batch, known, _told_otherwise(batch))
     credits = [item for item in new if item.kind == Kind.PAYMENT]
@@ -654,45 +671,32 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list, li
             for item in new
         ],
     )
-    return new, settled, _booked_otherwise(batch, new, known), _credits_taken_back(new)
+    return new, settled, _booked_otherwise(batch, new, known)
 
 
-def _credits_taken_back(new: list[Transaction]) -> list[tuple]:
-    """(account, bank reference, transaction id, amount, payment ids) of each return of ``new``
-    that takes money out of the account under the transaction id, and for the amount, of a
-    credit imported as a payment: the bank reversed it (a recall, an error), so the payment's
-    receipt, or the money it holds in the queue, stands for money the account no longer has. A
-    person reverses the receipt and records the return; the summary names them
-    (``Counts.taken_back``). Every credit of that id and amount is named: a payer's end-to-end
-    id (the RF, paid twice) is no bank's, and which of them the bank took back is not told."""
-    returns = [
-        item
-        for item in new
-        if item.kind == Kind.RETURN
-        and not item.credit
-        and item.transaction_id
-        and not item.transaction_id.startswith("#")  # an id of the import's, not the bank's
-    ]
-    if not returns:
+def _credits_taken_back(returned: list[tuple]) -> list[tuple]:
+    """(account, bank reference, transaction id, amount, payment ids) of each return recorded
+    (``Counts.returned``) that takes money out of the account under the transaction id, and for
+    the amount, of a credit imported as a payment: the bank reversed it (a recall, an error), so
+    the payment's receipt, or the money it holds in the queue, stands for money the account no
+    longer has. A person reverses the receipt and records the return; the summary names them
+    (``ImportSummary.taken_back``).
+
+    Looked up once the file's batches are done, not as each commits: a credit in a batch that
+    commits later (further down the file, or in another worker process) was not there to be
+    found. Every credit of that id and amount is named: a payer's end-to-end id (the RF, paid
+    twice) is no bank's, and which of them the bank took back is not told."""
+    if not returned:
         return []
-    ids = {(item.account, item.transaction_id) for item in returns}
+    ids = {(account, transaction_id) for account, _reference, transaction_id, _amount in returned}
     rows = StatementEntry.objects.filter(
         _per_account(ids, "transaction_id"), kind=StatementEntry.Kind.PAYMENT
     ).values_list("account", "transaction_id", "amount", "payment_id")
     credits: dict[tuple, list[int]] = {}
     for account, transaction_id, amount, payment_id in rows.order_by("pk"):
         credits.setdefault((account, transaction_id, amount), []).append(payment_id)
-    found = []
-    for item in returns:
-        payment_ids = credits.get((item.account, item.transaction_id, item.amount))
-        if payment_ids:
-            found.append(
-                (
-                    item.account,
-                    item.bank_reference,
-                    item.transaction_id,
-                    item.amount,
-                    tuple(payment_ids),
-                )
-            )
-    return found
+    return [
+        (account, reference, transaction_id, amount, tuple(payments))
+        for account, reference, transaction_id, amount in returned
+        if (payments := credits.get((account, transaction_id, amount)))
+    ]

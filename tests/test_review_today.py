@@ -49,3 +49,30 @@ def test_a_return_whose_id_and_amount_two_credits_carry_names_both(make_notice, 
     told = output.split("Αντιλογισμοί πιστώσεων")[1]
     assert first.reference in told
     assert second.reference in told
+
+
+def test_a_credit_and_its_return_in_other_batches_are_traced_whichever_commits_first(
+    make_notice, write
+):
+    """A credit and the bank's reversal of it in one file (a recall booked the same day), in
+    different batches: the return looked for its credit as its own batch committed, so when
+    that batch came first (with workers, whichever process commits first) the credit was not
+    there yet, and the money the bank took back stood in a receipt without a word."""
+    from payments import statement_import
+    from payments.models import Payment
+    from tests.bank_files import Entry, Tx, camt054
+
+    notice = make_notice()
+    path = write(
+        camt054(
+            [
+                Entry("R-1", [Tx(notice.total, tx_id="T-1")], debit=True, reversal=True),
+                Entry("C-1", [Tx(notice.total, rf=notice.rf_code, tx_id="T-1")]),
+            ]
+        )
+    )
+
+    summary = statement_import.import_bank_statement(path, batch_size=1)
+
+    payment = Payment.objects.get()
+    assert [pks for *_return, pks in summary.taken_back] == [(payment.pk,)]
