@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -36,7 +36,7 @@ from .models import (
     SettlementScheme,
     principal_before,
 )
-from .money import ZERO, LineSums, apportion, round_money
+from .money import ZERO, LineSums, apportion, figures, round_money
 from .rf import IDENTIFIER_DIGITS, make_rf
 from .surcharges import add_months, last_day_before_increase
 
@@ -538,9 +538,9 @@ def create_settlement(
                 "Κάθε δόση πρέπει να είναι τουλάχιστον %(min)s €: με %(n)s δόσεις θα ήταν %(amount)s €."
             )
             % {
-                "min": number_format(scheme.min_installment_amount, decimal_pos=2),
+                "min": figures(scheme.min_installment_amount),
                 "n": installments,
-                "amount": number_format(smallest, decimal_pos=2),
+                "amount": figures(smallest),
             },
             "installment_too_small",
         )
