@@ -42,8 +42,8 @@ from .models import (
     Settlement,
     SettlementChange,
     SettlementScheme,
-    greek_capitals,
     principal_before,
+    registry_name,
 )
 from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
@@ -80,13 +80,13 @@ class RfSearchMixin:
 
 
 class NameSearchMixin:
-    """Search also in the registry form of the term (``greek_capitals``): SQLite folds only ASCII
+    """Search also in the registry form of the term (``registry_name``): SQLite folds only ASCII
     case, and no database folds Greek accents, while the names are kept in capitals without
-    them."""
+    them, a word typed partly on the Latin keyboard in Greek letters, as the term is folded."""
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        registry_term = greek_capitals(search_term)
+        registry_term = registry_name(search_term)
         if registry_term != search_term:
             more, more_duplicates = super().get_search_results(request, queryset, registry_term)
             results |= more

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from debts.models import registry_name
+from tests.test_counter import staff_user  # noqa: F401 (fixture)
 
 
 @pytest.mark.parametrize(
@@ -112,3 +113,23 @@ def test_an_installment_minimum_in_thousands_is_written_as_the_other_refusals_wr
     message = refused.value.messages[0]
     assert "τουλάχιστον 1.500,00 €" in message, message
     assert re.search(r"θα ήταν \d\.\d{3},\d\d €", message), message
+
+
+def test_the_cashier_finds_a_name_typed_partly_on_the_latin_keyboard(
+    client,
+    staff_user,  # noqa: F811
+):
+    """Names are kept as ``registry_name`` makes them, a word typed partly on the Latin keyboard
+    in Greek letters; the search folded the term with ``greek_capitals`` only, so the cashier
+    making the same slip the roll was forgiven («ΠAΠAΔOΠOYΛOY», A, O, Y Latin) was told no
+    debtor was found."""
+    from debts.models import Debtor
+    from tests.conftest import valid_afm
+    from tests.test_counter import CASHIER, counter_url
+
+    debtor = Debtor.objects.create(afm=valid_afm(), last_name="ΠΑΠΑΔΟΠΟΥΛΟΥ", first_name="ΜΑΡΙΑ")
+    client.force_login(staff_user(CASHIER))
+
+    response = client.get(counter_url(), {"q": "ΠAΠAΔOΠOYΛOY"})
+
+    assert response.get("Location") == counter_url("counter_debtor", debtor.pk)
