@@ -40,25 +40,39 @@ def greek_capitals(text: str) -> str:
     return unicodedata.normalize("NFC", decomposed.replace("\u0301", ""))
 
 
-# Latin capitals that look like Greek ones, as their Greek.
-LATIN_LOOK_ALIKES = str.maketrans("ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ")
+# Capitals of the two alphabets that look alike, each as the other's.
+LOOK_ALIKE_LATIN, LOOK_ALIKE_GREEK = "ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ"
+LATIN_LOOK_ALIKES = str.maketrans(LOOK_ALIKE_LATIN, LOOK_ALIKE_GREEK)
+GREEK_LOOK_ALIKES = str.maketrans(LOOK_ALIKE_GREEK, LOOK_ALIKE_LATIN)
 GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
-
-
 # A run of letters: a word, or a part of one that a hyphen or an apostrophe joins to another.
 LETTERS = re.compile(r"[^\W\d_]+")
 
 
+def _one_alphabet(run: str) -> str:
+    """A run of letters in the alphabet its own letters tell: Greek when every Latin letter in
+    it looks like a Greek one («ΠAΠAΔOΠOYΛOΣ»), Latin when every Greek one looks like a Latin
+    one («Ηelen» typed with the Greek Η); a run wholly of one alphabet, or with letters of both
+    that look like none of the other, as it is."""
+    greek = GREEK_LETTER.findall(run)
+    if not greek:
+        return run
+    latin = [c for c in run if c.isascii()]
+    if all(c in LOOK_ALIKE_LATIN for c in latin):
+        return run.translate(LATIN_LOOK_ALIKES)
+    if all(c in LOOK_ALIKE_GREEK for c in greek):
+        return run.translate(GREEK_LOOK_ALIKES)
+    return run
+
+
 def registry_name(name: str) -> str:
     """A name as the debtors' registry keeps it, and the admin's search finds it: in capitals
-    without accents (``greek_capitals``), a word typed partly on the Latin keyboard
-    («ΠAΠAΔOΠOYΛOΣ») in Greek letters; a word all Latin (a company's «Market») stays Latin, and
-    so does the Latin part of a name joined by a hyphen or an apostrophe («Παπαδοπούλου-Smith»,
-    «O'Brien»): each run of letters is read on its own."""
-    return LETTERS.sub(
-        lambda run: run[0].translate(LATIN_LOOK_ALIKES) if GREEK_LETTER.search(run[0]) else run[0],
-        greek_capitals(" ".join(name.split())),
-    )
+    without accents (``greek_capitals``), a word typed partly on the other keyboard in the
+    alphabet its other letters are in (``_one_alphabet``): «ΠAΠAΔOΠOYΛOΣ» Greek, «Ηelen» Latin;
+    a word all Latin (a company's «Market») stays Latin, and so does the Latin part of a name
+    joined by a hyphen or an apostrophe («Παπαδοπούλου-Smith», «O'Brien»): each run of letters
+    is read on its own."""
+    return LETTERS.sub(lambda run: _one_alphabet(run[0]), greek_capitals(" ".join(name.split())))
 
 
 class BilingualName(models.Model):

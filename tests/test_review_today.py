@@ -133,3 +133,20 @@ def test_the_cashier_finds_a_name_typed_partly_on_the_latin_keyboard(
     response = client.get(counter_url(), {"q": "ΠAΠAΔOΠOYΛOY"})
 
     assert response.get("Location") == counter_url("counter_debtor", debtor.pk)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        # A Latin name with a letter typed on the Greek keyboard (Η, ο) is the Latin name.
+        ("\u0397elen", "HELEN"),
+        ("J\u03bfhn Smith", "JOHN SMITH"),
+        # Letters of both alphabets that look like no letter of the other: kept as typed,
+        # never made into a third spelling.
+        ("Παπαδopoulos", "ΠΑΠΑΔOPOULOS"),
+    ],
+)
+def test_a_latin_name_with_a_greek_look_alike_is_not_made_greek(typed, kept):
+    """registry_name made any run with a Greek letter Greek: «Ηelen» (Η typed on the Greek
+    keyboard) became «ΗΕLΕΝ», a name in two alphabets that neither «Helen» nor «Ελεν» finds."""
+    assert registry_name(typed) == kept
