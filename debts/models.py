@@ -33,10 +33,17 @@ def in_reader_language(greek: str, english: str) -> str:
     return english if get_language() == "en" and english else greek
 
 
+# An accented vowel before the ι or υ it would otherwise make one sound with (αι, ει, οι, υι;
+# αυ, ευ, ηυ, ου), in the decomposed capitals: the accent keeps them apart, as a diaeresis on
+# the second does once accents go («Ζάιμης», ΖΑΪΜΗΣ).
+_APART = re.compile("([ΑΕΟΥ]\u0301Ι|[ΑΕΗΟ]\u0301Υ)(?![\u0300-\u036f])")
+
+
 def greek_capitals(text: str) -> str:
     """Capitals as Greek is typeset and as registries keep names: no accent, the diaeresis kept
-    ("Νικολαΐδης" → "ΝΙΚΟΛΑΪΔΗΣ", "Έληξε" → "ΕΛΗΞΕ"); other scripts are only upper-cased."""
-    decomposed = unicodedata.normalize("NFD", text.upper())
+    ("Νικολαΐδης" → "ΝΙΚΟΛΑΪΔΗΣ", "Έληξε" → "ΕΛΗΞΕ"), and written where the accent parted two
+    vowels ("Ζάιμης" → "ΖΑΪΜΗΣ", not ΖΑΙΜΗΣ, another name); other scripts are only upper-cased."""
+    decomposed = _APART.sub("\\g<1>\u0308", unicodedata.normalize("NFD", text.upper()))
     return unicodedata.normalize("NFC", decomposed.replace("\u0301", ""))
 
 

@@ -150,3 +150,22 @@ def test_a_latin_name_with_a_greek_look_alike_is_not_made_greek(typed, kept):
     """registry_name made any run with a Greek letter Greek: «Ηelen» (Η typed on the Greek
     keyboard) became «ΗΕLΕΝ», a name in two alphabets that neither «Helen» nor «Ελεν» finds."""
     assert registry_name(typed) == kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Ζάιμης", "ΖΑΪΜΗΣ"),  # the accent parts α and ι: in capitals the dialytika does
+        ("Λάιος", "ΛΑΪΟΣ"),
+        ("Μπόικος", "ΜΠΟΪΚΟΣ"),
+        ("Κάουφμαν", "ΚΑΟΥΦΜΑΝ"),  # ά and ου are apart anyway
+        ("Αίγινα", "ΑΙΓΙΝΑ"),  # the accent on the diphthong's second letter: one sound
+        ("Ευάγγελος", "ΕΥΑΓΓΕΛΟΣ"),
+        ("Νικολαΐδης", "ΝΙΚΟΛΑΪΔΗΣ"),
+    ],
+)
+def test_capitals_keep_two_vowels_apart_where_the_accent_kept_them(typed, kept):
+    """greek_capitals dropped the accent of «Ζάιμης» and nothing took its place: ΖΑΙΜΗΣ reads
+    «Zemis», another name, where the registry (and the citizen's own papers) write ΖΑΪΜΗΣ, which
+    the cashier typing it from those papers did not find."""
+    assert registry_name(typed) == kept
