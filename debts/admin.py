@@ -7,6 +7,8 @@ audit history is shown with its history, which can be read but not reverted: a r
 write an old row back past the state machines.
 """
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -79,16 +81,40 @@ class RfSearchMixin:
         return results, may_have_duplicates
 
 
+# An ι or υ after a vowel: a registry writes it with a diaeresis where the two are apart
+# (ΖΑΪΜΗΣ, ΝΙΚΟΛΑΪΔΗΣ), which a term typed without diacritics («ζαιμης») does not have.
+_MAY_BE_APART = re.compile("(?<=[ΑΕΟΥ])Ι|(?<=[ΑΕΗΟ])Υ")
+_WITH_DIAERESIS = {"Ι": "Ϊ", "Υ": "Ϋ"}
+# At most this many such places are varied in a term (2³ spellings, one query all the same).
+_MOST_PLACES = 3
+
+
+def _with_diaereses(term: str) -> list[str]:
+    """The spellings of ``term`` (in capitals) with a diaeresis on any of its first places that
+    may take one, the term as it is aside."""
+    places = [found.start() for found in _MAY_BE_APART.finditer(term)][:_MOST_PLACES]
+    spellings = []
+    for chosen in range(1, 2 ** len(places)):
+        letters = list(term)
+        for bit, place in enumerate(places):
+            if chosen >> bit & 1:
+                letters[place] = _WITH_DIAERESIS[letters[place]]
+        spellings.append("".join(letters))
+    return spellings
+
+
 class NameSearchMixin:
     """Search also in the registry form of the term (``registry_name``): SQLite folds only ASCII
     case, and no database folds Greek accents, while the names are kept in capitals without
-    them, a word typed partly on the Latin keyboard in Greek letters, as the term is folded."""
+    them, a word typed partly on the Latin keyboard in Greek letters, as the term is folded; and
+    with the diaeresis a registry may write where the term has none (``_with_diaereses``)."""
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         registry_term = registry_name(search_term)
-        if registry_term != search_term:
-            more, more_duplicates = super().get_search_results(request, queryset, registry_term)
+        spellings = [registry_term] if registry_term != search_term else []
+        for spelling in spellings + _with_diaereses(registry_term):
+            more, more_duplicates = super().get_search_results(request, queryset, spelling)
             results |= more
             may_have_duplicates |= more_duplicates
         return results, may_have_duplicates

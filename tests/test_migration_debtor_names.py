@@ -20,6 +20,7 @@ def test_names_stored_as_typed_are_kept_as_the_registry_keeps_them():
         latin = debtors.create(afm="090000045", last_name="ΠAΠAΔOΠOYΛOΣ", first_name="ΓΙΩΡΓΟΣ")
         company = debtors.create(afm="094014298", kind="business", last_name="Market  Ltd")
         kept = debtors.create(afm="123456783", last_name="ΝΙΚΟΛΑΪΔΗΣ", first_name="ΠΕΤΡΟΣ")
+        apart = debtors.create(afm="100000003", last_name="Ζάιμη-Smith", first_name="Ευάγγελος")
 
         debtors = migrate(AFTER).get_model("debts", "Debtor").objects
 
@@ -30,3 +31,4 @@ def test_names_stored_as_typed_are_kept_as_the_registry_keeps_them():
         assert names(latin) == ("ΠΑΠΑΔΟΠΟΥΛΟΣ", "ΓΙΩΡΓΟΣ", "")
         assert names(company) == ("MARKET LTD", "", "")
         assert names(kept) == ("ΝΙΚΟΛΑΪΔΗΣ", "ΠΕΤΡΟΣ", "")
+        assert names(apart) == ("ΖΑΪΜΗ-SMITH", "ΕΥΑΓΓΕΛΟΣ", "")

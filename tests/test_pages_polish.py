@@ -11,9 +11,11 @@ from html import unescape
 import pytest
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
@@ -290,3 +292,27 @@ def test_an_invalid_afm_says_what_is_wrong_and_what_to_do(browser):  # noqa: F81
     assert "Δοκιμάστε ξανά αργότερα" not in text
     assert "ζητήστε από την ΑΑΔΕ (ή τη ΔΟΥ σας) να διορθώσει τον ΑΦΜ σας" in text
     assert "το Ταμείο του Δήμου σάς εξυπηρετεί" in text
+
+
+@pytest.mark.parametrize("typed", ["ζαιμης", "Ζαιμης", "ΖΑΙΜΗΣ", "Ζαΐμης", "Ζάιμης"])
+def test_the_admin_finds_a_name_with_a_diaeresis_typed_without_one(
+    admin_client, make_debtor, typed
+):
+    """The registry writes ΖΑΪΜΗΣ; a cashier types «ζαιμης», as they type accents away."""
+    debtor = make_debtor(last_name="ΖΑΪΜΗΣ")
+    make_debtor(last_name="ΖΑΧΑΡΙΟΥ")
+    found = admin_client.get(reverse("admin:debts_debtor_changelist"), {"q": typed})
+    assert list(found.context["cl"].result_list) == [debtor]
+
+
+def test_a_name_typed_without_its_diaereses_costs_no_query_more(admin_client, make_debtor):
+    """Its spellings are one search: the page's queries are those of the name as registered."""
+    debtor = make_debtor(last_name="ΝΙΚΟΛΑΪΔΗΣ", first_name="ΑΪΝΟΑ")
+    url = reverse("admin:debts_debtor_changelist")
+    counts = []
+    for typed in ("ΝΙΚΟΛΑΪΔΗΣ ΑΪΝΟΑ", "νικολαιδης αινοα"):
+        with CaptureQueriesContext(connection) as queries:
+            found = admin_client.get(url, {"q": typed})
+        assert list(found.context["cl"].result_list) == [debtor]
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -8,17 +8,34 @@ import unicodedata
 
 from django.db import migrations
 
-LATIN_LOOK_ALIKES = str.maketrans("ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ")
+_APART = re.compile("([ΑΕΟΥ]\u0301Ι|[ΑΕΗΟ]\u0301Υ)(?![\u0300-\u036f])")
+LOOK_ALIKE_LATIN, LOOK_ALIKE_GREEK = "ABEHIKMNOPTXYZ", "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ"
+LATIN_LOOK_ALIKES = str.maketrans(LOOK_ALIKE_LATIN, LOOK_ALIKE_GREEK)
+GREEK_LOOK_ALIKES = str.maketrans(LOOK_ALIKE_GREEK, LOOK_ALIKE_LATIN)
 GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+LETTERS = re.compile(r"[^\W\d_]+")
 NAMES = ("last_name", "first_name", "father_name")
 
 
+def _greek_capitals(text: str) -> str:
+    decomposed = _APART.sub("\\g<1>\u0308", unicodedata.normalize("NFD", text.upper()))
+    return unicodedata.normalize("NFC", decomposed.replace("\u0301", ""))
+
+
+def _one_alphabet(run: str) -> str:
+    greek = GREEK_LETTER.findall(run)
+    if not greek:
+        return run
+    latin = [c for c in run if c.isascii()]
+    if all(c in LOOK_ALIKE_LATIN for c in latin):
+        return run.translate(LATIN_LOOK_ALIKES)
+    if all(c in LOOK_ALIKE_GREEK for c in greek):
+        return run.translate(GREEK_LOOK_ALIKES)
+    return run
+
+
 def _registry_name(name: str) -> str:
-    capitals = unicodedata.normalize("NFD", " ".join(name.split()).upper()).replace("\u0301", "")
-    words = unicodedata.normalize("NFC", capitals).split(" ")
-    return " ".join(
-        word.translate(LATIN_LOOK_ALIKES) if GREEK_LETTER.search(word) else word for word in words
-    )
+    return LETTERS.sub(lambda run: _one_alphabet(run[0]), _greek_capitals(" ".join(name.split())))
 
 
 def names_as_registry(apps, schema_editor):
