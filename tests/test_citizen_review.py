@@ -179,8 +179,7 @@ def test_after_setting_the_password_asked_for_the_citizen_goes_on_to_the_page_th
     ("prefix", "paid", "settled", "reversed_"),
     [
         ("", "(πληρωμή: Τράπεζα (RF μέσω ΔΙΑΣ))", "(Ρύθμιση Ρ-", "(ακύρωση της απόδειξης ΤΡ-"),
-        # («πληρωμή» and «ακύρωση της απόδειξης» await their English in the catalogue.)
-        ("/en", "Bank (RF via DIAS))", "(Settlement Ρ-", "ΤΡ-"),
+        ("/en", "(payment: Bank (RF via DIAS))", "(Settlement Ρ-", "(reversal of receipt ΤΡ-"),
     ],
 )
 def test_the_history_of_a_debt_says_why_it_changed_in_the_page_language(
