@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from debts.admin import AfmSearchMixin, ReadOnlyInline, ReadOnlyMixin, RfSearchMixin
 from debts.models import Debtor, PaymentNotice
+from debts.money import euros
 from debts.selectors import debtor_overview, notice_lines
 from debts.services import preview_notice
 from receipts.models import Receipt
@@ -69,10 +70,6 @@ def require(request, *permissions: str) -> None:
     """403 unless the user has one of ``permissions``."""
     if not any(request.user.has_perm(permission) for permission in permissions):
         raise PermissionDenied
-
-
-def money(amount) -> str:
-    return f"{number_format(amount, decimal_pos=2)} €"
 
 
 def receipt_links(receipt: Receipt):
@@ -221,7 +218,7 @@ class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.Mo
 
     @admin.display(description=_("αδιάθετο υπόλοιπο"), ordering="held")
     def held_amount(self, payment):
-        return money(payment.held)
+        return euros(payment.held)
 
     @admin.display(description=_("αιτία"))
     def held_reason(self, payment):
@@ -697,7 +694,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 messages.success(
                     request,
                     gettext("Το ποσό %(amount)s σημειώθηκε προς επιστροφή.")
-                    % {"amount": money(form.cleaned_data["amount"])},
+                    % {"amount": euros(form.cleaned_data["amount"])},
                 )
                 return redirect(self.back_to(payment))
         return self.page(
@@ -735,7 +732,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 messages.success(
                     request,
                     gettext("Καταγράφηκε η επιστροφή %(amount)s στον πληρωτή.")
-                    % {"amount": money(payment_return.amount)},
+                    % {"amount": euros(payment_return.amount)},
                 )
                 return redirect(self.back_to(payment))
         return self.page(
@@ -821,7 +818,7 @@ class UnappliedPaymentAdmin(PaymentHistoryAdmin):
 
     @admin.display(description=_("προς επιστροφή από υπάλληλο"), ordering="to_return")
     def to_return_amount(self, payment):
-        return money(payment.to_return) if payment.to_return else "—"
+        return euros(payment.to_return) if payment.to_return else "—"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(RESOLVE_UNAPPLIED)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from debts.money import ZERO, euros
 
@@ -124,6 +125,10 @@ def _reconcile_charge(charge: gateway.Charge, result: Reconciliation) -> None:
     CardAttempt.objects.filter(payment=payment).update(fee=charge.fee)
 
 
+# A refund's end at the gateway in the officer's words (Stripe's status otherwise).
+REFUND_STATUS = {"failed": gettext_lazy("απέτυχε"), "canceled": gettext_lazy("ακυρώθηκε")}
+
+
 def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
     values = {"refund": refund.id, "intent": refund.intent_id, "amount": euros(refund.amount)}
     known = card.refunded_as(refund.id).exists()
@@ -139,7 +144,7 @@ def _reconcile_refund(refund: gateway.Refund, result: Reconciliation) -> None:
                     "επιστροφή χρημάτων %(refund)s της %(intent)s (%(amount)s): %(status)s στην "
                     "πύλη πληρωμών, η κάρτα δεν πιστώθηκε"
                 )
-                % {**values, "status": refund.status}
+                % {**values, "status": REFUND_STATUS.get(refund.status, refund.status)}
             )
     elif payment_return is None:
         result.differences.append(

@@ -134,7 +134,7 @@ def test_a_refund_that_failed_at_the_gateway_is_refused_and_listed_until_returne
     assert sent.status == PaymentReturn.Status.REFUSED
     amount = euros(attempt.payment.amount)
     failed = (
-        f"επιστροφή χρημάτων {sent.return_reference} της {attempt.intent_id} ({amount}): failed"
+        f"επιστροφή χρημάτων {sent.return_reference} της {attempt.intent_id} ({amount}): απέτυχε"
     )
     assert any(d.startswith(failed) and "η κάρτα δεν πιστώθηκε" in d for d in first.differences)
     assert any(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from debts.command_files import check_writable
+from debts.money import figures
 from receipts.models import Series, payment_way
 from receipts.reports import collections
 
@@ -75,7 +76,7 @@ class Command(BaseCommand):
                 _(
                     "Οι γραμμές των αποδείξεων (%(lines)s €) δεν συμφωνούν με τα σύνολά τους (%(receipts)s €)."
                 )
-                % {"lines": report.total, "receipts": report.receipts_total}
+                % {"lines": figures(report.total), "receipts": figures(report.receipts_total)}
             )
         tables = self._tables(report)
         if format == "xlsx":
