@@ -238,10 +238,33 @@ def notice_rf(notice: PaymentNotice) -> str:
     return format_html('<span class="portal-rf">{}</span>', rf_groups(notice.rf_code))
 
 
-@admin.display(description=_("κατάσταση"), ordering="status")
+@admin.display(description=_("κατάσταση"), ordering="status_today")
 def notice_status(notice: PaymentNotice) -> str:
-    """Its status today: past its validity it is expired, before the nightly sweep records it."""
+    """Its status today: past its validity it is expired, before the nightly sweep records it.
+    A list showing it is ordered by it (``status_today``, which ``NoticeStatusFilter`` adds)."""
     return notice.get_current_status_display()
+
+
+class NoticeStatusFilter(admin.SimpleListFilter):
+    """By the status the list shows, today's: by the stored one, «Προς πληρωμή» listed notices
+    shown as «Έληξε» until the nightly sweep, and «Έληξε» missed them. Its parameter is the one
+    the filter by field used, so a link kept from before picks the same notices."""
+
+    title = _("κατάσταση")
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return PaymentNotice.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(status_today=self.value())
+
+
+def with_status_today(queryset: QuerySet) -> QuerySet:
+    """Notices with ``status_today``, their status as ``notice_status`` shows it."""
+    return queryset.annotate(status_today=PaymentNotice.status_on_expression(timezone.localdate()))
 
 
 @admin.display(description=_("ποσό"))
@@ -655,7 +678,7 @@ class PaymentNoticeAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, HistoryAd
         "valid_until",
         "pdf_link",
     )
-    list_filter = ("status", "origin")
+    list_filter = (NoticeStatusFilter, "origin")
     list_select_related = ("debtor",)
     search_fields = ("rf_code", "debtor__afm")
     fields = (
@@ -672,6 +695,9 @@ class PaymentNoticeAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, HistoryAd
     readonly_fields = fields
     inlines = (NoticeItemInline, NoticeChangeInline)
     actions = ("cancel_notices",)
+
+    def get_queryset(self, request):
+        return with_status_today(super().get_queryset(request))
 
     @admin.display(description=_("PDF"))
     def pdf_link(self, notice):

@@ -937,6 +937,17 @@ class PaymentNotice(models.Model):
             return self.Status.EXPIRED
         return self.status
 
+    @classmethod
+    def status_on_expression(cls, day: date) -> models.Case:
+        """``status_on(day)`` in the database, to filter and order by what a person is shown."""
+        return models.Case(
+            models.When(
+                status=cls.Status.OPEN, valid_until__lt=day, then=Value(cls.Status.EXPIRED)
+            ),
+            default=F("status"),
+            output_field=models.CharField(),
+        )
+
     @property
     def current_status(self) -> str:
         """The status today, what a person is shown."""

@@ -1,0 +1,49 @@
+"""Defects found in the review of the day's small fixes (the lead's review)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from debts.models import PaymentNotice
+from debts.services import build_notice
+
+
+@pytest.fixture
+def lapsed_and_open(make_debtor, make_debt):
+    """Two notices: one past its validity the nightly sweep has not recorded yet, one open."""
+    debtor = make_debtor()
+    lapsed = build_notice(debtor, debts=[make_debt(debtor, "10.00")])
+    current = build_notice(debtor, debts=[make_debt(debtor, "20.00")])
+    PaymentNotice.objects.filter(pk=lapsed.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
+    return lapsed, current
+
+
+@pytest.mark.parametrize(
+    ("status", "which"),
+    [(PaymentNotice.Status.OPEN, "current"), (PaymentNotice.Status.EXPIRED, "lapsed")],
+)
+def test_the_notices_filtered_by_status_are_those_the_list_shows_so(
+    admin_client, lapsed_and_open, status, which
+):
+    """The list shows each notice's status today; its filter picks by the same, or «Προς
+    πληρωμή» lists a notice it shows as «Έληξε», and «Έληξε» misses it."""
+    lapsed, current = lapsed_and_open
+    changelist = reverse("admin:debts_paymentnotice_changelist")
+    response = admin_client.get(changelist, {"status__exact": status})
+    assert response.status_code == 200
+    shown = list(response.context["cl"].result_list)
+    assert shown == [{"lapsed": lapsed, "current": current}[which]]
+
+
+def test_the_notices_ordered_by_status_go_by_their_status_today(admin_client, lapsed_and_open):
+    lapsed, current = lapsed_and_open
+    changelist = reverse("admin:debts_paymentnotice_changelist")
+    cl = admin_client.get(changelist).context["cl"]
+    column = [getattr(f, "__name__", f) for f in cl.list_display].index("notice_status")
+    for direction, first in (("", lapsed), ("-", current)):  # «expired» < «open»
+        shown = admin_client.get(changelist, {"o": f"{direction}{column}"}).context["cl"]
+        assert shown.result_list[0] == first, direction
