@@ -59,15 +59,22 @@ LETTERS = re.compile(r"[^\W\d_]+")
 def _one_alphabet(run: str) -> str:
     """A run of letters in the alphabet its own letters tell: Greek when every Latin letter in
     it looks like a Greek one («ΠAΠAΔOΠOYΛOΣ»), Latin when every Greek one looks like a Latin
-    one («Ηelen» typed with the Greek Η); a run wholly of one alphabet, or with letters of both
-    that look like none of the other, as it is."""
+    one («Ηelen» typed with the Greek Η); when both hold, the alphabet most of its letters are
+    in («Μike» Latin, «ΜAΡΙΑ» Greek); a run wholly of one alphabet, or with letters of both that
+    look like none of the other, as it is."""
     greek = GREEK_LETTER.findall(run)
     if not greek:
         return run
     latin = [c for c in run if c.isascii()]
-    if all(c in LOOK_ALIKE_LATIN for c in latin):
+    as_greek = all(c in LOOK_ALIKE_LATIN for c in latin)
+    as_latin = all(c in LOOK_ALIKE_GREEK for c in greek)
+    if as_greek and as_latin:
+        # Every letter looks like one of the other alphabet («ΜIKE», «KΑΤΕ»): the alphabet most
+        # of them were typed in, as the slip is one letter on the wrong keyboard (Greek if even).
+        as_greek = len(greek) >= len(latin)
+    if as_greek:
         return run.translate(LATIN_LOOK_ALIKES)
-    if all(c in LOOK_ALIKE_GREEK for c in greek):
+    if as_latin:
         return run.translate(GREEK_LOOK_ALIKES)
     return run
 

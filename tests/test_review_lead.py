@@ -1,12 +1,13 @@
 """Defects found in the review of the day's small fixes (the lead's review)."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from debts.models import PaymentNotice
+from debts.models import PaymentNotice, registry_name
 from debts.services import build_notice
 
 
@@ -47,3 +48,34 @@ def test_the_notices_ordered_by_status_go_by_their_status_today(admin_client, la
     for direction, first in (("", lapsed), ("-", current)):  # «expired» < «open»
         shown = admin_client.get(changelist, {"o": f"{direction}{column}"}).context["cl"]
         assert shown.result_list[0] == first, direction
+
+
+NAMES_TYPED = [
+    # Every letter a look-alike, one typed on the other keyboard: the alphabet of the others.
+    ("\u039cike", "MIKE"),  # Greek Μ
+    ("\u039aate Smith", "KATE SMITH"),  # Greek Κ
+    ("T\u03bfm", "TOM"),  # Greek ο
+    ("ΜAΡΙΑ", "ΜΑΡΙΑ"),  # Latin A in a Greek name
+    ("ΚAΤΕ", "ΚΑΤΕ"),
+    # As before: the other letters tell.
+    ("ΠAΠAΔOΠOYΛOΣ", "ΠΑΠΑΔΟΠΟΥΛΟΣ"),
+    ("\u0397elen", "HELEN"),
+    ("Παπαδopoulos", "ΠΑΠΑΔOPOULOS"),
+    ("Ζάιμης", "ΖΑΪΜΗΣ"),
+]
+
+
+@pytest.mark.parametrize(("typed", "kept"), NAMES_TYPED)
+def test_a_name_all_of_look_alikes_keeps_the_alphabet_most_of_it_was_typed_in(typed, kept):
+    """«Μike» (Μ typed on the Greek keyboard) was made the Greek ΜΙΚΕ: every Latin letter
+    looked Greek, so the run went Greek before the Greek letters were asked, and the cashier
+    typing «Mike» found nobody. As «Ηelen» is HELEN, a slip of one letter is the other's."""
+    assert registry_name(typed) == kept
+
+
+def test_migration_0015_keeps_names_as_registry_name_does():
+    """The migration carries its own copy of the rule (models change; a migration must not):
+    the names it writes are those the admin and rolls write today."""
+    migration = importlib.import_module("debts.migrations.0015_debtor_names_as_registry")
+    for typed, _kept in NAMES_TYPED:
+        assert migration._registry_name(typed) == registry_name(typed), typed

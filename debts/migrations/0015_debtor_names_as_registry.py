@@ -27,9 +27,13 @@ def _one_alphabet(run: str) -> str:
     if not greek:
         return run
     latin = [c for c in run if c.isascii()]
-    if all(c in LOOK_ALIKE_LATIN for c in latin):
+    as_greek = all(c in LOOK_ALIKE_LATIN for c in latin)
+    as_latin = all(c in LOOK_ALIKE_GREEK for c in greek)
+    if as_greek and as_latin:
+        as_greek = len(greek) >= len(latin)
+    if as_greek:
         return run.translate(LATIN_LOOK_ALIKES)
-    if all(c in LOOK_ALIKE_GREEK for c in greek):
+    if as_latin:
         return run.translate(GREEK_LOOK_ALIKES)
     return run
 
