@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
+from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -85,13 +86,14 @@ class RfSearchMixin:
 # (ΖΑΪΜΗΣ, ΝΙΚΟΛΑΪΔΗΣ), which a term typed without diacritics («ζαιμης») does not have.
 _MAY_BE_APART = re.compile("(?<=[ΑΕΟΥ])Ι|(?<=[ΑΕΗΟ])Υ")
 _WITH_DIAERESIS = {"Ι": "Ϊ", "Υ": "Ϋ"}
-# At most this many such places are varied in a term (2³ spellings, one query all the same).
+# At most this many such places are varied in a word of a term (2³ spellings, one query all
+# the same).
 _MOST_PLACES = 3
 
 
 def _with_diaereses(term: str) -> list[str]:
-    """The spellings of ``term`` (in capitals) with a diaeresis on any of its first places that
-    may take one, the term as it is aside."""
+    """The spellings of ``term`` (in capitals, a word of a search) with a diaeresis on any of its
+    first places that may take one, the term as it is aside."""
     places = [found.start() for found in _MAY_BE_APART.finditer(term)][:_MOST_PLACES]
     spellings = []
     for chosen in range(1, 2 ** len(places)):
@@ -112,11 +114,23 @@ class NameSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         registry_term = registry_name(search_term)
-        spellings = [registry_term] if registry_term != search_term else []
-        for spelling in spellings + _with_diaereses(registry_term):
-            more, more_duplicates = super().get_search_results(request, queryset, spelling)
-            results |= more
-            may_have_duplicates |= more_duplicates
+        # Each word with its own spellings, every word found (as the admin's search asks):
+        # spellings of the whole term varied only its first places, which the ΟΥ and ΕΥ of
+        # other words took («ΠΟΥΛΟΠΟΥΛΟΥ ΡΑΙΣΑ» never tried ΡΑΪΣΑ).
+        words = [(word, _with_diaereses(word)) for word in smart_split(registry_term)]
+        if registry_term == search_term and not any(spellings for _word, spellings in words):
+            return results, may_have_duplicates
+        found = None
+        for word, spellings in words:
+            of_word, may_repeat = super().get_search_results(request, queryset, word)
+            for spelling in spellings:
+                more, more_duplicates = super().get_search_results(request, queryset, spelling)
+                of_word |= more
+                may_repeat |= more_duplicates
+            found = of_word if found is None else found & of_word
+            may_have_duplicates |= may_repeat
+        if found is not None:
+            results |= found
         return results, may_have_duplicates
 
 

@@ -79,3 +79,15 @@ def test_migration_0015_keeps_names_as_registry_name_does():
     migration = importlib.import_module("debts.migrations.0015_debtor_names_as_registry")
     for typed, _kept in NAMES_TYPED:
         assert migration._registry_name(typed) == registry_name(typed), typed
+
+
+@pytest.mark.parametrize("typed", ["πουλοπουλου ραισα", "ραισα πουλοπουλου", "ΡΑΙΣΑ"])
+def test_the_admin_finds_a_diaeresis_typed_without_one_after_other_words(
+    admin_client, make_debtor, typed
+):
+    """The spellings varied the first three places of the whole term where a diaeresis may
+    stand: ΠΟΥΛΟΠΟΥΛΟΥ's three ΟΥ took them, and ΡΑΪΣΑ typed after it was never tried."""
+    debtor = make_debtor(last_name="ΠΟΥΛΟΠΟΥΛΟΥ", first_name="ΡΑΪΣΑ")
+    make_debtor(last_name="ΠΟΥΛΟΠΟΥΛΟΥ", first_name="ΜΑΡΙΑ")
+    found = admin_client.get(reverse("admin:debts_debtor_changelist"), {"q": typed})
+    assert list(found.context["cl"].result_list) == [debtor]
