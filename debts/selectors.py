@@ -93,6 +93,14 @@ class InstallmentLine:
     def total(self) -> Decimal:
         return self.installment.amount + self.surcharge
 
+    @property
+    def posted(self):
+        """Its amount today as its receipt will post it (``Installment.posted``): the settled
+        debts' principal, the surcharges the settlement took in with the late charge, the
+        interest. Needs the installment read with its ``principal_before``."""
+        installment = self.installment
+        return installment.posted(installment.amount, self.surcharge, installment.principal_before)
+
 
 @dataclass(frozen=True)
 class SettlementView:
@@ -238,7 +246,9 @@ def debtor_overview(debtor: Debtor, as_of: date | None = None) -> DebtorOverview
     if not settlements:
         return overview
     installments = _with_open_notice(
-        Installment.objects.filter(settlement__in=list(settlements), status=Installment.Status.OPEN)
+        Installment.objects.filter(
+            settlement__in=list(settlements), status=Installment.Status.OPEN
+        ).annotate(principal_before=principal_before())
     )
     open_installments: dict[int, list[InstallmentLine]] = {}
     for installment in installments.order_by("settlement_id", "number"):
@@ -481,9 +491,11 @@ def owed_today(debtor: Debtor) -> dict:
         rows.append(
             OwedRow(
                 _("Οφειλές σε ρύθμιση (ανεξόφλητες δόσεις)"),
-                sum((line.installment.principal for line in installments), ZERO),
-                sum((line.surcharge for line in installments), ZERO),
-                sum((line.installment.interest for line in installments), ZERO),
+                # As the receipts will post them: the surcharges the settlement took in are
+                # surcharges, not principal; the interest apart.
+                sum((line.posted.principal for line in installments), ZERO),
+                sum((line.posted.surcharge for line in installments), ZERO),
+                sum((line.posted.interest for line in installments), ZERO),
             )
         )
     total = OwedRow(

@@ -1,13 +1,15 @@
 """Defects found in the review of the day's small fixes (the lead's review)."""
 
 import importlib
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from debts.models import PaymentNotice, registry_name
+from debts.selectors import owed_today
 from debts.services import build_notice
 
 
@@ -91,3 +93,23 @@ def test_the_admin_finds_a_diaeresis_typed_without_one_after_other_words(
     make_debtor(last_name="ΠΟΥΛΟΠΟΥΛΟΥ", first_name="ΜΑΡΙΑ")
     found = admin_client.get(reverse("admin:debts_debtor_changelist"), {"q": typed})
     assert list(found.context["cl"].result_list) == [debtor]
+
+
+def test_owed_today_posts_a_settlement_s_surcharges_apart_from_its_principal(
+    make_debtor, make_debt, make_settlement
+):
+    """«Οφειλή σήμερα» counted an installment's principal whole as principal, where the
+    installment pays also the surcharges the settlement took in, and its receipt (and the
+    collections report) posts them as surcharges: the row now splits it as the receipt will."""
+    debtor = make_debtor()
+    debt = make_debt(debtor, "300.00", due_date=date(2024, 1, 31))
+    settlement = make_settlement(debtor, [debt], installments=3)
+    assert settlement.surcharge > 0
+    installments = settlement.installments.all()
+
+    (row,) = owed_today(debtor)["rows"]
+
+    assert row.principal == Decimal("300.00")
+    assert row.surcharge == settlement.surcharge  # no installment late yet
+    assert row.interest == sum(i.interest for i in installments)
+    assert row.total == sum(i.amount for i in installments)
