@@ -113,3 +113,11 @@ def test_owed_today_posts_a_settlement_s_surcharges_apart_from_its_principal(
     assert row.surcharge == settlement.surcharge  # no installment late yet
     assert row.interest == sum(i.interest for i in installments)
     assert row.total == sum(i.amount for i in installments)
+
+
+def test_the_notices_status_filter_counts_by_the_status_shown(admin_client, lapsed_and_open):
+    """With the admin's counts shown, each choice counts the notices it lists."""
+    changelist = reverse("admin:debts_paymentnotice_changelist")
+    html = admin_client.get(changelist, {"_facets": "True"}).content.decode()
+    assert f"{PaymentNotice.Status.OPEN.label} (1)" in html
+    assert f"{PaymentNotice.Status.EXPIRED.label} (1)" in html
