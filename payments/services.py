@@ -1165,13 +1165,12 @@ def reverse_receipt(receipt: Receipt, *, reason: str, actor) -> Receipt:
             | Q(settlement__in={installment.settlement_id for installment in installments})
         )
     )
-    revoke_certificates_since(
-        owing_again,
-        receipt.issued_at,
-        reason=_("Η πληρωμή της ακυρώθηκε με την απόδειξη %(number)s: %(reason)s")
-        % {"number": reversal, "reason": reason},
-        actor=actor,
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # kept, as the receipts, in Greek
+        revoked_why = _("Η πληρωμή της ακυρώθηκε με την απόδειξη %(number)s: %(reason)s") % {
+            "number": reversal,
+            "reason": reason,
+        }
+    revoke_certificates_since(owing_again, receipt.issued_at, reason=revoked_why, actor=actor)
     Allocation.objects.bulk_create(
         Allocation(
             payment_id=a.payment_id,

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from debts.models import Debt, PaymentNotice, Property
@@ -377,6 +377,21 @@ def test_a_reversed_payment_revokes_the_certificate_it_issued(
     assert not tap_owed(home).is_clear
     html = client.get(f"/verify/{certificate.verification_code}/").content.decode()
     assert "Η βεβαίωση είναι γνήσια, αλλά ανακλήθηκε" in html
+
+
+def test_a_revocation_from_the_english_admin_is_recorded_in_greek(
+    home, debtor, make_tap, admin_user
+):
+    """The reason is kept, as the receipts are, in the portal's language."""
+    make_tap(home, "40.00")
+    notice = request_certificate(debtor, home.pk).request.notice
+    receipt = bank_payment(notice).receipt
+
+    with translation.override("en"):
+        reverse_receipt(receipt, reason="Λάθος λογαριασμός", actor=admin_user)
+
+    reason = Certificate.objects.get(tap_property=home).revocation.reason
+    assert reason.startswith("Η πληρωμή της ακυρώθηκε με την απόδειξη ΑΚ-")
 
 
 def test_a_reversed_payment_of_tap_naming_no_property_revokes_each_propertys_certificate(
