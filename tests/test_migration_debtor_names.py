@@ -31,4 +31,7 @@ def test_names_stored_as_typed_are_kept_as_the_registry_keeps_them():
         assert names(latin) == ("ΠΑΠΑΔΟΠΟΥΛΟΣ", "ΓΙΩΡΓΟΣ", "")
         assert names(company) == ("MARKET LTD", "", "")
         assert names(kept) == ("ΝΙΚΟΛΑΪΔΗΣ", "ΠΕΤΡΟΣ", "")
+        # A page kept under the ledger's version shows the names anew; one unchanged keeps it.
+        versions = dict(debtors.values_list("pk", "ledger_version"))
+        assert (versions[typed.pk], versions[kept.pk]) == (typed.ledger_version + 1, 0)
         assert names(apart) == ("ΖΑΪΜΗ-SMITH", "ΕΥΑΓΓΕΛΟΣ", "")

@@ -45,16 +45,19 @@ def _registry_name(name: str) -> str:
 def names_as_registry(apps, schema_editor):
     Debtor = apps.get_model("debts", "Debtor")
     changed = []
-    for debtor in Debtor.objects.only("pk", *NAMES).iterator(chunk_size=2000):
+    # The ledger version raised with the names: a citizen's page kept under it shows them anew.
+    fields = (*NAMES, "ledger_version")
+    for debtor in Debtor.objects.only("pk", *fields).iterator(chunk_size=2000):
         names = {field: _registry_name(getattr(debtor, field)) for field in NAMES}
         if any(getattr(debtor, field) != value for field, value in names.items()):
             for field, value in names.items():
                 setattr(debtor, field, value)
+            debtor.ledger_version += 1
             changed.append(debtor)
         if len(changed) >= 2000:
-            Debtor.objects.bulk_update(changed, NAMES)
+            Debtor.objects.bulk_update(changed, fields)
             changed = []
-    Debtor.objects.bulk_update(changed, NAMES)
+    Debtor.objects.bulk_update(changed, fields)
 
 
 class Migration(migrations.Migration):
