@@ -64,9 +64,20 @@ def _refuse_unless_payable(notice: PaymentNotice) -> None:
 @transaction.atomic
 def live_attempt(notice: PaymentNotice, *, actor=None) -> CardAttempt:
     """The notice's live attempt, or a new one: a second tab, or a second click, gets the
-    first's (the database holds at most one per notice). Refused for a notice not payable."""
+    first's (the database holds at most one per notice). Refused for a notice not payable, or
+    below the smallest charge the gateway takes (it would refuse the card, and the citizen
+    would hear that the card service is not answering)."""
     notice = lock_notice(notice.pk)
     _refuse_unless_payable(notice)
+    if notice.total < gateway.SMALLEST_CHARGE:
+        raise ValidationError(
+            _(
+                "Με κάρτα πληρώνονται ποσά από %(least)s € και πάνω: πληρώστε αυτό το "
+                "ειδοποιητήριο με τον κωδικό RF σε τράπεζα ή στο Ταμείο του Δήμου."
+            )
+            % {"least": figures(gateway.SMALLEST_CHARGE)},
+            "below_card_minimum",
+        )
     live = CardAttempt.objects.filter(notice=notice, status__in=CardAttempt.LIVE).first()
     if live is not None:
         # A submitted one is never replaced here: its card may be charged yet (the sweep asks

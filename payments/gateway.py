@@ -23,6 +23,8 @@ from django.conf import settings
 from django.utils import timezone
 
 CURRENCY = "eur"
+# The smallest charge Stripe takes in euros: below it, it refuses the intent.
+SMALLEST_CHARGE = Decimal("0.50")
 STRIPE_API = "https://api.stripe.com"
 STRIPE_JS = "https://js.stripe.com/v3/"
 # A webhook older than this is refused (the stripe library's default): a replayed one too.

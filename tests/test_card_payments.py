@@ -206,6 +206,20 @@ def test_a_webhook_for_an_unknown_intent_is_stored_and_answered(client, stripe_g
     assert GatewayEvent.objects.get().result == f"unknown intent {intent.id}"
 
 
+def test_a_notice_below_the_smallest_card_charge_is_sent_to_the_rf(
+    citizen_client, make_debt, stripe_gateway
+):
+    """Stripe takes no charge under 0,50 €: the citizen is told to pay by RF, not that the card
+    service is not answering, and no attempt is made."""
+    debtor = citizen_client.debtor
+    small = build_notice(debtor, debts=[make_debt(debtor, "0.40", due_date=date(2026, 12, 31))])
+
+    response = citizen_client.post(reverse("payments:card_start", args=[small.pk]), follow=True)
+
+    assert "Με κάρτα πληρώνονται ποσά από 0,50 € και πάνω" in response.text
+    assert not CardAttempt.objects.exists()
+
+
 def test_a_second_tab_gets_the_same_live_attempt(citizen_client, notice, stripe_gateway):
     first = start(citizen_client, notice)
     second = start(citizen_client, notice)
