@@ -371,14 +371,21 @@ def test_the_lists_of_debts_notices_and_payments_find_an_afm_with_its_prefix(
         assert set(found) == expected, name
 
 
+@pytest.mark.parametrize(
+    ("minimum", "owed", "installments", "said", "would_be"),
+    [
+        ("200.00", "1000.00", 12, "200,00 €", r"\d+,\d\d €"),
+        ("1500.00", "20000.00", 24, "1.500,00 €", r"\d\.\d{3},\d\d €"),
+    ],
+)
 def test_an_installment_below_the_schemes_minimum_is_said_in_euros_and_cents(
-    debtor, make_debt, scheme
+    debtor, make_debt, scheme, minimum, owed, installments, said, would_be
 ):
     """The refusal named both amounts as the database writes them, «30.00 €» and «25.5 €»,
-    on pages that write 30,00 €."""
-    scheme.min_installment_amount = Decimal("200.00")
+    then without grouping, «1500,00 €», on pages that write 1.500,00 € (``figures``)."""
+    scheme.min_installment_amount = Decimal(minimum)
     scheme.save()
-    overdue = make_debt(debtor, "1000.00", due_date=date(2024, 1, 31))
+    overdue = make_debt(debtor, owed, due_date=date(2024, 1, 31))
     today = timezone.localdate()
 
     with pytest.raises(ValidationError) as refused:
@@ -387,14 +394,14 @@ def test_an_installment_below_the_schemes_minimum_is_said_in_euros_and_cents(
             [overdue],
             scheme,
             number="Ρ-99/2026",
-            installments=12,
+            installments=installments,
             approved_on=today,
             first_due_date=today + timedelta(days=20),
         )
 
     message = refused.value.messages[0]
-    assert "τουλάχιστον 200,00 €" in message
-    assert re.search(r"θα ήταν \d+,\d\d €", message), message
+    assert f"τουλάχιστον {said}" in message, message
+    assert re.search(f"θα ήταν {would_be}", message), message
 
 
 def test_a_search_cut_short_says_so(client, cashier, make_debtor):  # noqa: F811

@@ -54,15 +54,20 @@ def test_the_gateway_down_is_said_in_english_on_english_pages(citizen_client, no
 # --- A card given for a notice paid meanwhile at a bank ---------------------------------------
 
 
-def test_a_card_submitted_for_a_notice_paid_meanwhile_cancels_the_attempt(citizen_client, notice):
-    attempt = start_card(citizen_client, notice)
+def paid_at_a_bank(notice, reference: str) -> None:
+    """The notice paid at a bank while the citizen's card page is open."""
     settle(
         channel=Channel.BANK,
-        reference="DIAS-77",
+        reference=reference,
         amount=notice.total,
         received_at=timezone.now(),
         notice=notice,
     )
+
+
+def test_a_card_submitted_for_a_notice_paid_meanwhile_cancels_the_attempt(citizen_client, notice):
+    attempt = start_card(citizen_client, notice)
+    paid_at_a_bank(notice, "DIAS-77")
 
     response = citizen_client.post(
         reverse("payments:card_submit", args=[attempt.public_id]), {"payment_method": "card_123"}
@@ -79,13 +84,7 @@ def test_a_card_submitted_for_a_notice_paid_meanwhile_cancels_the_attempt(citize
 
 def test_the_card_page_of_a_notice_paid_meanwhile_offers_no_card_form(citizen_client, notice):
     attempt = start_card(citizen_client, notice)
-    settle(
-        channel=Channel.BANK,
-        reference="DIAS-78",
-        amount=notice.total,
-        received_at=timezone.now(),
-        notice=notice,
-    )
+    paid_at_a_bank(notice, "DIAS-78")
 
     html = citizen_client.get(reverse("payments:card", args=[attempt.public_id])).content.decode()
 
@@ -100,14 +99,20 @@ def test_the_card_page_of_a_notice_paid_meanwhile_offers_no_card_form(citizen_cl
 # --- A certificate revoked, on the page of its request ----------------------------------------
 
 
-def test_the_request_page_says_its_certificate_was_revoked(citizen_client, make_debt, admin_user):
+def ask_for_a_certificate(citizen_client, make_debt):
+    """The citizen asks for the certificate of a home that owes ΤΑΠ: the request's page, and the
+    notice it waits on."""
     debtor = citizen_client.debtor
     home = Property.objects.create(
         debtor=debtor, address="Ολυμπιάδος 7, Θέρμη", supply_number="112233445", area=Decimal(90)
     )
     make_debt(debtor, "30.00", kind="tap", tap_property=home)
     asked = citizen_client.post("/certificates/request/", {"property": home.pk})
-    notice = debtor.notices.get()
+    return asked, debtor.notices.get()
+
+
+def test_the_request_page_says_its_certificate_was_revoked(citizen_client, make_debt, admin_user):
+    asked, notice = ask_for_a_certificate(citizen_client, make_debt)
     receipt = settle(
         channel=Channel.BANK,
         reference="DIAS-9",
@@ -132,13 +137,7 @@ def test_the_request_page_says_its_certificate_was_revoked(citizen_client, make_
 def test_a_request_whose_notice_expired_is_no_longer_shown_as_awaiting_payment(
     citizen_client, make_debt, today_is
 ):
-    debtor = citizen_client.debtor
-    home = Property.objects.create(
-        debtor=debtor, address="Ολυμπιάδος 7, Θέρμη", supply_number="112233445", area=Decimal(90)
-    )
-    make_debt(debtor, "30.00", kind="tap", tap_property=home)
-    asked = citizen_client.post("/certificates/request/", {"property": home.pk})
-    notice = debtor.notices.get()
+    asked, notice = ask_for_a_certificate(citizen_client, make_debt)
     assert asked.url in citizen_client.get("/certificates/").content.decode()
 
     today_is(notice.valid_until + timedelta(days=1))
