@@ -35,7 +35,7 @@ from .models import (
 )
 from .money import CENT, LARGEST
 from .services import default_valid_until, draft_notice, touch_ledgers, unused_rf_codes
-from .surcharges import last_day_before_increase, unknown_rate
+from .surcharges import unknown_rate
 from .text_files import NulByte, read_text
 from .validators import normalize_afm
 
@@ -664,8 +664,5 @@ def _valid_until(debts: list[Debt], today: date) -> date:
     """A roll's notice goes by post: payable until its debts fall due, when that is later than
     the usual validity (a week's would end before it arrives), and never past the day a
     surcharge of its would grow (``default_valid_until``'s rule)."""
-    until = max(default_valid_until(debts, [], today), min(debt.due_date for debt in debts))
-    for debt in debts:
-        if debt.bears_surcharge:
-            until = min(until, last_day_before_increase(debt.due_date, today))
-    return until
+    earliest_due = min(debt.due_date for debt in debts)
+    return default_valid_until(debts, [], today, not_before=earliest_due)

@@ -195,12 +195,21 @@ def unused_rf_codes(totals: list[Decimal]) -> list[str]:
     return codes
 
 
-def default_valid_until(debts: list[Debt], installments: list[Installment], today: date) -> date:
-    """The validity setting from today, cut short so that no surcharge grows meanwhile.
+def default_valid_until(
+    debts: list[Debt],
+    installments: list[Installment],
+    today: date,
+    *,
+    not_before: date | None = None,
+) -> date:
+    """The validity setting from today, or ``not_before`` when later (a notice sent by post
+    for debts not yet due), cut short so that no surcharge grows meanwhile.
 
     A notice freezes the surcharges of its last valid day; paying early must not cost more.
     """
     valid_until = today + timedelta(days=settings.NOTICE_VALIDITY_DAYS)
+    if not_before is not None:
+        valid_until = max(valid_until, not_before)
     due_dates = [debt.due_date for debt in debts if debt.bears_surcharge]
     due_dates += [i.due_date for i in installments if i.settlement.late_installment_monthly_rate]
     for due_date in due_dates:
