@@ -185,8 +185,10 @@ def paid_in_parts() -> QuerySet[Payment]:
 
 
 def taken_back_payments(ids) -> dict[int, tuple[Payment, list[Receipt]]]:
-    """Payments by id, each with ``held`` and its receipts still standing (issued, not
-    reversed): what a credit the bank took back left behind (``import_bank_statement``)."""
+    """Of these payments, whose credits the bank took back (``import_bank_statement``), the
+    ones a person must still undo, by id: each with ``held`` and its receipts still standing
+    (issued, not reversed). One whose receipts are reversed and whose money is no longer held
+    (marked for return) needs nothing more and is left out."""
     payments = with_unapplied_balance(Payment.objects.filter(pk__in=ids))
     standing: dict[int, list[Receipt]] = {pk: [] for pk in ids}
     receipts = (
@@ -200,7 +202,11 @@ def taken_back_payments(ids) -> dict[int, tuple[Payment, list[Receipt]]]:
         found = standing[allocation.payment_id]
         if allocation.receipt not in found:
             found.append(allocation.receipt)
-    return {payment.pk: (payment, standing[payment.pk]) for payment in payments}
+    return {
+        payment.pk: (payment, standing[payment.pk])
+        for payment in payments
+        if standing[payment.pk] or payment.held
+    }
 
 
 # --- The citizen's history ------------------------------------------------------------------

@@ -198,15 +198,14 @@ class Command(BaseCommand):
         self._taken_back(summary)
 
     def _taken_back(self, summary):
-        """Credits imported before that the bank took back: each payment whose receipt still
-        stands or that still holds money (one a person already reversed and returned needs
-        nothing more), for a person to reverse and record as returned."""
+        """Credits imported before that the bank took back: each payment a person must still
+        reverse and record as returned (``taken_back_payments``)."""
         if not summary.taken_back:
             return
         states = taken_back_payments([pk for *_entry, pks in summary.taken_back for pk in pks])
         standing = []
         for _account, reference, transaction_id, amount, pks in summary.taken_back:
-            left = [states[pk] for pk in pks if states[pk][1] or states[pk][0].held]
+            left = [states[pk] for pk in pks if pk in states]
             if left:
                 standing.append((reference, transaction_id, amount, pks, left))
         if not standing:
