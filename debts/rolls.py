@@ -26,6 +26,8 @@ from stdnum.gr import vat
 
 from .bulk import insert_new
 from .models import (
+    LOOK_ALIKE_GREEK,
+    LOOK_ALIKE_LATIN,
     CertificationRoll,
     Debt,
     Debtor,
@@ -106,9 +108,10 @@ class RollSummary:
     roll_numbers: list[str] = field(default_factory=list)
 
 
-# Latin letters whose capitals look like Greek ones, as their Greek: a header, name or roll
-# number typed partly on the Latin keyboard («ΠAΠAΔOΠOYΛOΣ», «BK-7/2026») reads the same.
-LOOK_ALIKES = str.maketrans("abehikmnoptxyz", "αβεηικμνορτχυζ")
+# The look-alike capitals ``registry_name`` reads (``debts.models``), casefolded as ``_as_read``
+# compares: a header, name or roll number typed partly on the Latin keyboard («ΠAΠAΔOΠOYΛOΣ»,
+# «BK-7/2026») reads the same.
+LOOK_ALIKES = str.maketrans(LOOK_ALIKE_LATIN.casefold(), LOOK_ALIKE_GREEK.casefold())
 
 
 def _as_read(text) -> str:
