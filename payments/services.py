@@ -183,7 +183,7 @@ def pay_notice_at_counter(
     debts can be taken at today's (a bank's late transfer is another matter: ``settle``)."""
     with transaction.atomic():
         locked = lock_notice(notice.pk)
-        if locked.status_on(timezone.localdate()) == PaymentNotice.Status.EXPIRED:
+        if locked.current_status == PaymentNotice.Status.EXPIRED:
             raise ValidationError(
                 _(
                     "Το ειδοποιητήριο %(rf)s έληξε (ίσχυε έως %(day)s) και τα ποσά του δεν "
