@@ -261,7 +261,9 @@ def test_a_form_sent_after_the_notice_expired_records_nothing(client, cashier, n
     response = client.post(url, data)
 
     assert response.status_code == 200
-    assert "έληξε" in strip_tags(response.content.decode())
+    said = strip_tags(response.content.decode())
+    assert f"Το ειδοποιητήριο {notice.formatted_rf} έληξε" in said
+    assert "δεν καταχωρίστηκε τίποτα" in said
     assert not Payment.objects.exists()
     assert not Receipt.objects.exists()
     assert Debt.objects.get(pk=notice.items.get().debt_id).status == Debt.Status.OPEN
