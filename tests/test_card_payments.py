@@ -521,7 +521,7 @@ def test_a_payment_from_the_english_pages_is_recorded_in_greek(
     attempt.refresh_from_db()
     assert attempt.payment.payer == f"Κάρτα, πληρωμή {attempt.public_id}"
     refund = PaymentReturn.objects.get(payment=attempt.payment)
-    assert refund.reason.startswith("Αυτόματη επιστροφή στην κάρτα: ")
+    assert refund.reason == "Αυτόματη επιστροφή στην κάρτα: Το ειδοποιητήριο έχει ήδη εξοφληθεί"
 
 
 def test_an_old_unsubmitted_attempt_is_replaced_but_a_submitted_one_is_kept(
