@@ -126,7 +126,8 @@ def test_the_request_page_says_its_certificate_was_revoked(citizen_client, make_
     html = citizen_client.get(asked.url).content.decode()
 
     assert "η βεβαίωση εκδόθηκε" not in html
-    assert "ανακλήθηκε" in html
+    assert f"Η βεβαίωση {certificate.display_number} ανακλήθηκε από τον Δήμο" in html
+    assert "δεν ισχύει" in html
     assert f"/certificates/{certificate.pk}/pdf/" not in html
     assert reverse("receipts:certificates") in html
 
