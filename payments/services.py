@@ -764,37 +764,30 @@ def _issue_receipts(
 
     A receipt keeps its text as issued, in the portal's language (its PDF is kept so): not in
     the English a cashier's admin or a citizen's card payment may be running in."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _drafted_receipts(applications, codes, cashier)
-
-
-def _drafted_receipts(applications, codes, cashier) -> list[Receipt]:
     by_series: dict[str, list[int]] = {}
     for index, (payment, _notice, _lines) in enumerate(applications):
         by_series.setdefault(payment.channel, []).append(index)
-    receipts, labels = [None] * len(applications), {}
-    for series, indexes in by_series.items():
-        drafts = []
-        for index in indexes:
-            payment, notice, lines = applications[index]
-            way = (payment.channel, payment.tender)
-            if way not in labels:
-                labels[way] = payment_way(*way)
-            drafts.append(
-                ReceiptDraft(
-                    debtor=notice.debtor,
-                    lines=_receipt_lines(lines, codes),
-                    channel=payment.channel,
-                    channel_label=labels[way],
-                    tender=payment.tender,
-                    channel_reference=payment.reference,
-                    received_at=payment.received_at,
-                    notice_rf=notice.rf_code,
-                    cashier=cashier if payment.channel == Channel.COUNTER else None,
+    receipts = [None] * len(applications)
+    with translation.override(settings.LANGUAGE_CODE):
+        for series, indexes in by_series.items():
+            drafts = []
+            for index in indexes:
+                payment, notice, lines = applications[index]
+                drafts.append(
+                    ReceiptDraft(
+                        debtor=notice.debtor,
+                        lines=_receipt_lines(lines, codes),
+                        channel=payment.channel,
+                        channel_label=payment_way(payment.channel, payment.tender),
+                        tender=payment.tender,
+                        channel_reference=payment.reference,
+                        received_at=payment.received_at,
+                        notice_rf=notice.rf_code,
+                        cashier=cashier if payment.channel == Channel.COUNTER else None,
+                    )
                 )
-            )
-        for index, receipt in zip(indexes, issue_receipts(series, drafts), strict=True):
-            receipts[index] = receipt
+            for index, receipt in zip(indexes, issue_receipts(series, drafts), strict=True):
+                receipts[index] = receipt
     return receipts
 
 
