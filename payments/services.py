@@ -161,7 +161,7 @@ def settle_at_counter(
         if Payment.objects.filter(channel=Channel.COUNTER, reference=reference).exists():
             repeat = Payment(channel=Channel.COUNTER, reference=reference, amount=expected_total)
             found = _recorded_all([repeat])[(Channel.COUNTER, reference)]
-            picked = {("debt", d.pk) for d in debts} | {("installment", i.pk) for i in installments}
+            picked = NoticeLines(list(debts), list(installments))
             return _counter_repeat(found, debtor_id=debtor.pk, lines=picked)
         notice = build_notice(
             debtor,
@@ -209,10 +209,10 @@ def pay_notice_at_counter(
 
 
 def _counter_repeat(
-    settled: Settled, *, debtor_id=None, notice_id=None, lines: set | None = None
+    settled: Settled, *, debtor_id=None, notice_id=None, lines: "NoticeLines | None" = None
 ) -> Settled:
     """A counter reference seen again is the same form sent twice only for the same payer (or
-    notice) and, for lines picked, the same ``lines`` (("debt" | "installment", id)). A POS slip
+    notice) and, for lines picked, the same ``lines`` as its notice holds. A POS slip
     number is typed by hand: typed again for another payer's money, or for the same payer's
     other debts, it is refused, not taken for what the first recorded, which would leave that
     money unrecorded."""
@@ -222,8 +222,8 @@ def _counter_repeat(
     )
     if settled.repeated and not other and lines is not None:
         items = NoticeItem.objects.filter(notice=payment.notice_id)
-        other = lines != {
-            ("debt", debt) if debt else ("installment", installment)
+        other = lines.keys() != {
+            ("debt", debt) if debt else ("inst", installment)
             for debt, installment in items.values_list("debt", "installment")
         }
     if settled.repeated and other:
