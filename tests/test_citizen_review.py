@@ -79,6 +79,7 @@ def test_a_card_submitted_for_a_notice_paid_meanwhile_cancels_the_attempt(citize
     assert attempt.status == CardAttempt.Status.CANCELLED  # not left live, the form shown again
     after = citizen_client.get(response.json()["next"]).content.decode()
     assert 'id="card-form"' not in after
+    assert "δεν πληρώνεται πια (Εξοφλήθηκε)" in after, "the page says why, not only «cancelled»"
     assert "Δεν χρεωθήκατε." in after
 
 
