@@ -417,3 +417,7 @@ def test_a_search_cut_short_says_so(client, cashier, make_debtor):  # noqa: F811
     assert "Βρέθηκαν κι άλλοι οφειλέτες" in response.content.decode()
     narrowed = client.get(counter_url(), {"q": "Παπαδόπουλος ονομαβ"})
     assert narrowed.status_code == 302, "the first name narrows it to the one"
+    Debtor.objects.filter(first_name=f"ΟΝΟΜΑ{letters[-1]}").delete()
+    whole = client.get(counter_url(), {"q": "Παπαδόπουλος"})
+    assert len(whole.context["debtors"]) == SEARCH_LIMIT
+    assert 'id="more-debtors"' not in whole.content.decode(), "a list of all of them says none"
