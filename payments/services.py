@@ -43,6 +43,7 @@ from .models import (
     Channel,
     Payment,
     PaymentReturn,
+    Tender,
     UnappliedEntry,
     UnappliedReason,
 )
@@ -178,12 +179,13 @@ def pay_notice_at_counter(
     notice: PaymentNotice, *, tender: str, reference: str, cashier
 ) -> Settled:
     """Money handed over at the counter for ``notice``: its total, received now. A notice paid
-    or cancelled meanwhile leaves the money held, as ``settle`` holds it. One past its validity
-    is refused, recording nothing: its frozen amounts no longer hold at the counter, where the
-    debts can be taken at today's (a bank's late transfer is another matter: ``settle``)."""
+    or cancelled meanwhile leaves the money held, as ``settle`` holds it. Cash for one past its
+    validity is refused, recording nothing: its frozen amounts no longer hold at the counter,
+    where the debts can be taken at today's. A POS card is charged before its slip is typed:
+    that money has arrived, and is settled as a bank's late transfer is (``settle``)."""
     with transaction.atomic():
         locked = lock_notice(notice.pk)
-        if locked.current_status == PaymentNotice.Status.EXPIRED:
+        if tender == Tender.CASH and locked.current_status == PaymentNotice.Status.EXPIRED:
             raise ValidationError(
                 _(
                     "Το ειδοποιητήριο %(rf)s έληξε (ίσχυε έως %(day)s) και τα ποσά του δεν "

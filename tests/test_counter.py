@@ -247,9 +247,9 @@ def test_a_notice_no_longer_open_is_not_offered_for_payment(client, cashier, not
 
 
 @pytest.mark.parametrize("swept", [False, True], ids=["before the sweep", "swept"])
-def test_a_form_sent_after_the_notice_expired_records_nothing(client, cashier, notice, swept):
+def test_cash_sent_after_the_notice_expired_records_nothing(client, cashier, notice, swept):
     """Opened while the notice held, sent once it had lapsed: its frozen amounts no longer hold
-    at the counter, where the debts are taken at today's."""
+    at the counter, where the debts are taken at today's (the cash is still in hand)."""
     url = counter_url("counter_notice", notice.pk)
     data = shown_form(client, url)
     PaymentNotice.objects.filter(pk=notice.pk).update(
@@ -267,6 +267,28 @@ def test_a_form_sent_after_the_notice_expired_records_nothing(client, cashier, n
     assert not Payment.objects.exists()
     assert not Receipt.objects.exists()
     assert Debt.objects.get(pk=notice.items.get().debt_id).status == Debt.Status.OPEN
+
+
+def test_a_pos_card_charged_after_the_notice_expired_is_recorded(client, cashier, notice):
+    """The card was charged at the terminal before the slip was typed: that money arrived, and
+    is settled as a bank's late transfer is, never refused."""
+    url = counter_url("counter_notice", notice.pk)
+    data = shown_form(client, url) | {"tender": Tender.POS, "pos_slip": "998877665544"}
+    PaymentNotice.objects.filter(pk=notice.pk).update(
+        valid_until=timezone.localdate() - timedelta(days=1)
+    )
+
+    client.post(url, data)
+
+    payment = Payment.objects.get()
+    assert (payment.tender, payment.reference, payment.amount) == (
+        Tender.POS,
+        "998877665544",
+        notice.total,
+    )
+    assert Receipt.objects.get().channel_reference == "998877665544"
+    notice.refresh_from_db()
+    assert notice.status == PaymentNotice.Status.PAID
 
 
 @pytest.mark.parametrize("group", [REVENUE, FINANCE])
