@@ -7,8 +7,6 @@ audit history is shown with its history, which can be read but not reverted: a r
 write an old row back past the state machines.
 """
 
-import re
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -30,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .forms import DebtorAdminForm, SettlementTermsForm
 from .models import (
+    MAY_TAKE_DIAERESIS,
     AssessmentNote,
     CertificationRoll,
     Debt,
@@ -82,9 +81,6 @@ class RfSearchMixin:
         return results, may_have_duplicates
 
 
-# An ι or υ after a vowel: a registry writes it with a diaeresis where the two are apart
-# (ΖΑΪΜΗΣ, ΝΙΚΟΛΑΪΔΗΣ), which a term typed without diacritics («ζαιμης») does not have.
-_MAY_BE_APART = re.compile("(?<=[ΑΕΟΥ])Ι|(?<=[ΑΕΗΟ])Υ")
 _WITH_DIAERESIS = {"Ι": "Ϊ", "Υ": "Ϋ"}
 # At most this many such places are varied in a word of a term (2³ spellings, one query all
 # the same).
@@ -94,7 +90,7 @@ _MOST_PLACES = 3
 def _with_diaereses(term: str) -> list[str]:
     """The spellings of ``term`` (in capitals, a word of a search) with a diaeresis on any of its
     first places that may take one, the term as it is aside."""
-    places = [found.start() for found in _MAY_BE_APART.finditer(term)][:_MOST_PLACES]
+    places = [found.start() for found in MAY_TAKE_DIAERESIS.finditer(term)][:_MOST_PLACES]
     spellings = []
     for chosen in range(1, 2 ** len(places)):
         letters = list(term)

@@ -33,10 +33,15 @@ def in_reader_language(greek: str, english: str) -> str:
     return english if get_language() == "en" and english else greek
 
 
-# An accented vowel before the ι or υ it would otherwise make one sound with (αι, ει, οι, υι;
-# αυ, ευ, ηυ, ου), in the decomposed capitals: the accent keeps them apart, as a diaeresis on
-# the second does once accents go («Ζάιμης», ΖΑΪΜΗΣ).
-_APART = re.compile("([ΑΕΟΥ]\u0301Ι|[ΑΕΗΟ]\u0301Υ)(?![\u0300-\u036f])")
+# The vowels an ι or a υ after them makes one sound with (αι, ει, οι, υι; αυ, ευ, ηυ, ου),
+# unless an accent or a diaeresis keeps the two apart.
+BEFORE_IOTA, BEFORE_UPSILON = "ΑΕΟΥ", "ΑΕΗΟ"
+# An accented such vowel before its ι or υ, in the decomposed capitals: the accent keeps them
+# apart, as a diaeresis on the second does once accents go («Ζάιμης», ΖΑΪΜΗΣ).
+_APART = re.compile(f"([{BEFORE_IOTA}]\u0301Ι|[{BEFORE_UPSILON}]\u0301Υ)(?![\u0300-\u036f])")
+# An ι or υ in capitals after such a vowel: where a registry name may have the diaeresis that
+# a name typed without diacritics («ζαιμης») lacks.
+MAY_TAKE_DIAERESIS = re.compile(f"(?<=[{BEFORE_IOTA}])Ι|(?<=[{BEFORE_UPSILON}])Υ")
 
 
 def greek_capitals(text: str) -> str:
