@@ -194,14 +194,24 @@ def test_staff_without_a_card_get_the_explanation(client, admin_user):
     assert "δεν έχει καρτέλα οφειλέτη" in response.content.decode()
 
 
-def test_an_account_without_a_password_sets_one_first(citizen_client):
+@pytest.mark.parametrize(
+    ("method", "asked", "then"),
+    [
+        ("get", "/debts/", "%2Fdebts%2F"),
+        # The page asked for, its query too, not the overview every time.
+        ("get", "/notices/?page=2", "%2Fnotices%2F%3Fpage%3D2"),
+        # A form posted is not posted again: on to the overview.
+        ("post", "/notices/new/confirm/", "%2Fdebts%2F"),
+    ],
+)
+def test_an_account_without_a_password_sets_one_first(citizen_client, method, asked, then):
     user = User.objects.get(debtor=citizen_client.debtor)
     user.set_unusable_password()
     user.save()
     citizen_client.force_login(user)
-    response = citizen_client.get(reverse("citizen:overview"))
+    response = getattr(citizen_client, method)(asked)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('account_set_password')}?next=%2Fdebts%2F"
+    assert response["Location"] == f"{reverse('account_set_password')}?next={then}"
 
 
 # --- Home and navigation ---------------------------------------------------------------------
