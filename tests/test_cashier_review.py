@@ -340,17 +340,23 @@ def test_a_certificate_is_issued_for_an_afm_written_with_its_prefix_and_spaces(
     )
 
 
-def test_the_lists_of_debts_notices_and_payments_find_an_afm_with_its_prefix(
+OVERDUE = date(2024, 1, 31)  # certified, so it may be settled
+
+
+def test_the_lists_of_debts_notices_settlements_and_payments_find_an_afm_with_its_prefix(
     client,
     cashier,  # noqa: F811
     debtor,
     debts,
     make_debtor,
     make_debt,
+    make_settlement,
 ):
     """The prefix the counter now reads is read in every list a cashier searches by ΑΦΜ."""
     someone_else = make_debtor()
+    make_settlement(someone_else, [make_debt(someone_else, "300.00", due_date=OVERDUE)])
     make_debt(someone_else, "10.00")
+    settlement = make_settlement(debtor, [make_debt(debtor, "300.00", due_date=OVERDUE)])
     notice = build_notice(debtor, debts=debts[:1])
     payment = settle(
         channel=Payment.Channel.COUNTER,
@@ -362,7 +368,8 @@ def test_the_lists_of_debts_notices_and_payments_find_an_afm_with_its_prefix(
         recorded_by=cashier,
     ).payment
     lists = {
-        "admin:debts_debt_changelist": set(debts),
+        "admin:debts_debt_changelist": {*debts, *settlement.debts.all()},
+        "admin:debts_settlement_changelist": {settlement},
         "admin:debts_paymentnotice_changelist": {notice},
         "admin:payments_payment_changelist": {payment},
     }
