@@ -772,7 +772,7 @@ class SettledDebtInline(DebtInline):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(ReadOnlyMixin, AfmSearchMixin, HistoryAdmin):
+class SettlementAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, HistoryAdmin):
     """Settlements are made by ``services.create_settlement`` with their terms frozen: read here."""
 
     afm_lookup = "debtor__afm"

@@ -428,3 +428,22 @@ def test_a_search_cut_short_says_so(client, cashier, make_debtor):  # noqa: F811
     whole = client.get(counter_url(), {"q": "Παπαδόπουλος"})
     assert len(whole.context["debtors"]) == SEARCH_LIMIT
     assert 'id="more-debtors"' not in whole.content.decode(), "a list of all of them says none"
+
+
+def test_the_settlements_list_finds_a_name_typed_without_accents(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    make_debtor,
+    make_debt,
+    make_settlement,
+):
+    """It searches by the debtor's name, as the lists of debtors and debts do: names are kept
+    in capitals without accents, and «Βαβούλα» typed found no settlement."""
+    settlement = make_settlement(debtor, [make_debt(debtor, "300.00", due_date=OVERDUE)])
+    other = make_debtor(last_name="ΠΑΠΑΔΟΠΟΥΛΟΣ")
+    make_settlement(other, [make_debt(other, "300.00", due_date=OVERDUE)])
+
+    found = client.get(reverse("admin:debts_settlement_changelist"), {"q": "Βαβούλα"})
+
+    assert list(found.context["cl"].result_list) == [settlement]
