@@ -312,8 +312,8 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 _SAMPLE_IBAN = "GR1601101250000000012300695"
 MUNICIPALITY_IBAN = env.str("MUNICIPALITY_IBAN", default="" if PRODUCTION else _SAMPLE_IBAN)
 # The accounts whose bank files ``import_bank_statement`` takes, as the files name them (IBAN, or
-# what a bank's MT940 puts in :25:): RF payments reach the municipality's; a file of any other is
-# refused, its credits are no citizen's payments.
+# what a bank's MT940 puts in :25:), the MUNICIPALITY_IBAN alone when empty (as docker-compose
+# passes it unset); a file of any other is refused, its credits are no citizen's payments.
 BANK_STATEMENT_ACCOUNTS = env.list("BANK_STATEMENT_ACCOUNTS", default=[])
 # The creditor code DIAS assigns to the municipality: four digits inside every RF it issues.
 RF_CREDITOR_CODE = env.str("RF_CREDITOR_CODE", default="" if PRODUCTION else "0460")
