@@ -335,16 +335,18 @@ def open_notice_holding(
         held |= Q(items__debt__in=debt_ids)
     if installment_ids:
         held |= Q(items__installment__in=installment_ids)
-    return (
+    notices = (
         PaymentNotice.objects.filter(
             debtor=debtor,
             status=PaymentNotice.Status.OPEN,
             valid_until__gte=timezone.localdate(),
         )
-        .annotate(held=Count("items", filter=held), size=Count("items"))
-        .filter(held=wanted, **({"size": wanted} if exactly else {}))
-        .first()
+        .annotate(held=Count("items", filter=held))
+        .filter(held=wanted)
     )
+    if exactly:
+        notices = notices.annotate(size=Count("items")).filter(size=wanted)
+    return notices.first()
 
 
 def debtor_notices(debtor: Debtor) -> QuerySet[PaymentNotice]:
