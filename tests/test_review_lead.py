@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from debts.models import PaymentNotice, registry_name
-from debts.selectors import owed_today
+from debts.selectors import cause_as_read, owed_today
 from debts.services import build_notice
+from payments.models import Channel
 
 
 @pytest.fixture
@@ -121,3 +122,14 @@ def test_the_notices_status_filter_counts_by_the_status_shown(admin_client, laps
     html = admin_client.get(changelist, {"_facets": "True"}).content.decode()
     assert f"{PaymentNotice.Status.OPEN.label} (1)" in html
     assert f"{PaymentNotice.Status.EXPIRED.label} (1)" in html
+
+
+@pytest.mark.parametrize("language", ["el", "en"])
+@pytest.mark.parametrize("channel", Channel)
+def test_a_payment_s_cause_names_its_channel_as_payments_labels_it(channel, language):
+    """``debts`` may not import ``payments``, so ``cause_as_read`` keeps its own copy of the
+    channels' labels: a channel added, or a label changed, in ``payments.models.Channel`` shows
+    here, not as a debt's history that says another name or fails on the card page."""
+    with translation.override(language):
+        said = cause_as_read(f"{channel} payment ΤΑΜ-1")  # as payments.services records it
+        assert said == translation.gettext("πληρωμή: %(channel)s") % {"channel": channel.label}
