@@ -35,6 +35,7 @@ from .forms import (
     LinesForm,
     NoticePickForm,
     NoticeRfForm,
+    OwnTransferForm,
     PoolForm,
     ReturnedForm,
     ReturnForm,
@@ -43,6 +44,7 @@ from .forms import (
 from .models import (
     Allocation,
     Channel,
+    OwnTransfer,
     Payment,
     PaymentReturn,
     UnappliedEntry,
@@ -112,6 +114,14 @@ class UnappliedEntryInline(ReadOnlyInline):
     readonly_fields = fields
     show_change_link = False
     select_related = ("notice", "actor")
+
+
+class OwnTransferInline(ReadOnlyInline):
+    model = OwnTransfer
+    fields = ("at", "amount", "kind", "note", "actor")
+    readonly_fields = fields
+    show_change_link = False
+    select_related = ("actor",)
 
 
 class PaymentReturnInline(ReadOnlyInline):
@@ -211,7 +221,7 @@ class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.Mo
         "recorded_by",
     )
     readonly_fields = fields
-    inlines = (AllocationInline, UnappliedEntryInline, PaymentReturnInline)
+    inlines = (AllocationInline, UnappliedEntryInline, PaymentReturnInline, OwnTransferInline)
 
     def get_queryset(self, request):
         return selectors.with_unapplied_balance(super().get_queryset(request))
@@ -237,6 +247,7 @@ class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.Mo
         context = {
             "payment_receipts": receipts,
             "may_resolve": may_resolve and payment.held > 0,
+            "may_be_own": may_resolve and services.may_be_own_transfer(payment),
             "returns_to_record": payment.returns.to_record_by_hand() if may_resolve else (),
             **(extra_context or {}),
         }
@@ -303,6 +314,11 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 name=f"{name}_apply_lines",
             ),
             path("<int:payment_id>/return/", view(self.return_view), name=f"{name}_return"),
+            path(
+                "<int:payment_id>/own-transfer/",
+                view(self.own_transfer_view),
+                name=f"{name}_own_transfer",
+            ),
             path(
                 "returns/<int:return_id>/returned/",
                 view(self.returned_view),
@@ -704,6 +720,41 @@ class PaymentAdmin(PaymentHistoryAdmin):
             payment=payment,
             form=form,
             submit=_("Σήμανση προς επιστροφή"),
+        )
+
+    def own_transfer_view(self, request, payment_id):
+        """A bank credit taken off the queue as the municipality's own money, saying what it
+        was (the card gateway's payout, the counter's cash deposited)."""
+        payment = self.held_payment(request, payment_id)
+        if hasattr(payment, "own_transfer"):  # the form sent again
+            messages.info(request, gettext("Η μεταφορά του Δήμου έχει ήδη καταγραφεί."))
+            return redirect(self.back_to(payment))
+        form = OwnTransferForm(request.POST or None, initial={"balance": payment.held})
+        if request.method == "POST" and form.is_valid():
+            try:
+                transfer = services.record_own_transfer(
+                    payment,
+                    kind=form.cleaned_data["kind"],
+                    note=form.cleaned_data["note"],
+                    expected_balance=form.cleaned_data["balance"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    gettext("Το ποσό %(amount)s καταγράφηκε ως «%(kind)s».")
+                    % {"amount": euros(transfer.amount), "kind": transfer.get_kind_display()},
+                )
+                return redirect(self.back_to(payment))
+        return self.page(
+            request,
+            "form_page.html",
+            _("Χρήματα του Δήμου, όχι πληρωμή"),
+            payment=payment,
+            form=form,
+            submit=_("Καταγραφή ως μεταφορά του Δήμου"),
         )
 
     def returned_view(self, request, return_id):

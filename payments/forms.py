@@ -14,7 +14,7 @@ from debts.forms import NoticeSelectionForm
 from debts.models import PaymentNotice
 from debts.money import euros
 
-from .models import Tender
+from .models import OwnTransfer, Tender
 
 #: How a cash payment's own reference begins: «ΤΑΜ-» and a UUID, made when the form is shown.
 CASH_REFERENCE_PREFIX = "ΤΑΜ-"
@@ -162,6 +162,20 @@ class ReturnForm(forms.Form):
         min_value=Decimal("0.01"),
     )
     reason = forms.CharField(label=_("Αιτιολογία"), widget=forms.Textarea(attrs={"rows": 3}))
+    # The balance the page showed: a second post, or one after a change, is refused.
+    balance = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
+
+
+class OwnTransferForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Τι είναι"), choices=OwnTransfer.Kind.choices)
+    note = forms.CharField(
+        label=_("Ποια μεταφορά"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Ο κωδικός της εκκαθάρισης της πύλης καρτών, ή ο αριθμός και η ημέρα του "
+            "γραμματίου κατάθεσης, ή ο λογαριασμός του Δήμου από τον οποίο ήρθε."
+        ),
+    )
     # The balance the page showed: a second post, or one after a change, is refused.
     balance = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
 

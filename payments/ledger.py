@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from debts.models import MONEY, Debt, PaymentNotice, Settlement
 from receipts.models import CERTIFICATE_SERIES, Certificate, Receipt, ReceiptCounter
 
-from .models import Allocation, Payment, PaymentReturn, UnappliedEntry
+from .models import Allocation, OwnTransfer, Payment, PaymentReturn, UnappliedEntry
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(**MONEY))
 
@@ -65,18 +65,21 @@ def check() -> LedgerReport:
 
 
 def _payments_balance(report: LedgerReport) -> None:
-    """amount = Σ allocations + Σ unapplied entries + Σ returns, for every payment."""
+    """amount = Σ allocations + Σ unapplied entries + Σ returns + its own transfer (a credit
+    that was the municipality's own money), for every payment."""
     payments = Payment.objects.annotate(
         allocated=_sum_of(Allocation, F("principal") + F("surcharge"), "payment"),
         unapplied=_sum_of(UnappliedEntry, "amount", "payment"),
         returned=_sum_of(PaymentReturn, "amount", "payment"),
+        own=_sum_of(OwnTransfer, "amount", "payment"),
     )
     report.checked["payments"] = Payment.objects.count()
-    off = payments.exclude(amount=F("allocated") + F("unapplied") + F("returned"))
+    off = payments.exclude(amount=F("allocated") + F("unapplied") + F("returned") + F("own"))
     for p in off.order_by("pk"):
         report.breaches.append(
             f"payment {p.pk} ({p.channel} {p.reference}): amount {p.amount} ≠ allocated "
-            f"{p.allocated} + unapplied {p.unapplied} + returned {p.returned}"
+            f"{p.allocated} + unapplied {p.unapplied} + returned {p.returned} + own transfer "
+            f"{p.own}"
         )
 
 

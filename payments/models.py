@@ -4,13 +4,15 @@ A ``Payment`` records money that reached the municipality, whatever the channel;
 changed nor deleted (the database refuses it too: migration 0003). What became of the money is
 told by append-only rows beside it, so that for every payment
 
-    amount = Σ allocations + Σ unapplied entries + Σ returns
+    amount = Σ allocations + Σ unapplied entries + Σ returns + its own transfer
 
 - ``Allocation``: money applied to a debt or an installment, principal and surcharge apart, each
   on the receipt that was issued for it (a reversal adds negative rows on the reversing receipt);
 - ``UnappliedEntry``: money held for a person to resolve, with the reason (positive when it
   arrives or an application is reversed; negative when staff apply it or mark it for return);
-- ``PaymentReturn``: money marked for return to the payer, and whether it has been returned.
+- ``PaymentReturn``: money marked for return to the payer, and whether it has been returned;
+- ``OwnTransfer``: a bank credit that was the municipality's own money moved into the account
+  (the card gateway's payout, the counter's cash deposited), taken off the queue.
 
 ``manage.py check_ledger`` verifies this for every payment.
 """
@@ -53,6 +55,7 @@ class UnappliedReason(models.TextChoices):
     REVERSED = "reversed", _("Ακύρωση εξόφλησης")
     APPLIED = "applied", _("Εφαρμόστηκε από υπάλληλο")
     FOR_RETURN = "for_return", _("Προς επιστροφή")
+    OWN_TRANSFER = "own_transfer", _("Χρήματα του Δήμου (δική του μεταφορά)")
 
     @classmethod
     def on_arrival(cls) -> list[str]:
@@ -275,7 +278,7 @@ class UnappliedEntry(AppendOnly):
             models.CheckConstraint(condition=~Q(amount=0), name="unapplied_amount_nonzero"),
             models.CheckConstraint(
                 condition=Q(amount__gt=0, reason__in=[*UnappliedReason.on_arrival(), "reversed"])
-                | Q(amount__lt=0, reason__in=["applied", "for_return"]),
+                | Q(amount__lt=0, reason__in=["applied", "for_return", "own_transfer"]),
                 name="unapplied_sign_matches_reason",
             ),
         ]
@@ -360,6 +363,43 @@ class PaymentReturn(models.Model):
 
     def __str__(self):
         return f"{euros(self.amount)} ({self.get_status_display()})"
+
+
+class OwnTransfer(AppendOnly):
+    """A bank credit that was the municipality's own money moving into the account it imports:
+    the card gateway's payout of card payments, the counter's cash deposited at the bank, a
+    transfer from another of its accounts. Their money is on receipts already (or is no one's
+    debt): such a credit pays no notice and is returned to no one, so finance takes it off the
+    queue, saying what it was. One per payment, the whole of it."""
+
+    class Kind(models.TextChoices):
+        GATEWAY_PAYOUT = "gateway_payout", _("Εκκαθάριση πληρωμών με κάρτα")
+        CASH_DEPOSIT = "cash_deposit", _("Κατάθεση μετρητών του ταμείου")
+        OWN_ACCOUNT = "own_account", _("Μεταφορά από άλλο λογαριασμό του Δήμου")
+
+    payment = models.OneToOneField(
+        Payment, models.PROTECT, related_name="own_transfer", verbose_name=_("πληρωμή")
+    )
+    amount = models.DecimalField(_("ποσό"), **MONEY)
+    kind = models.CharField(_("είδος"), max_length=16, choices=Kind)
+    note = models.TextField(_("σημείωση"))
+    at = models.DateTimeField(_("χρονική στιγμή"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("χρήστης"),
+    )
+
+    class Meta:
+        verbose_name = _("μεταφορά χρημάτων του Δήμου")
+        verbose_name_plural = _("μεταφορές χρημάτων του Δήμου")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="own_transfer_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{euros(self.amount)} ({self.get_kind_display()})"
 
 
 class UnappliedPayment(Payment):

@@ -41,6 +41,7 @@ from receipts.services import ReceiptDraft, ReceiptLine, issue_receipts, issue_r
 from .models import (
     Allocation,
     Channel,
+    OwnTransfer,
     Payment,
     PaymentReturn,
     Tender,
@@ -1064,6 +1065,81 @@ def mark_for_return(
     )
     return PaymentReturn.objects.create(
         payment=payment, amount=amount, reason=reason, requested_by=actor
+    )
+
+
+def may_be_own_transfer(payment: Payment) -> bool:
+    """Whether ``payment`` (with ``held``, ``selectors.with_unapplied_balance``) may be taken off
+    the queue as the municipality's own money (``record_own_transfer``)."""
+    return _not_own_transfer(payment, payment.held) is None
+
+
+def _not_own_transfer(payment: Payment, balance: Decimal) -> ValidationError | None:
+    """Why ``payment``, holding ``balance``, is a payer's money, not the municipality's own."""
+    if payment.channel != Channel.BANK:
+        return ValidationError(
+            _("Μόνο ένα ποσό που ήρθε από την τράπεζα μπορεί να είναι μεταφορά του Δήμου."),
+            "not_bank",
+        )
+    if payment.notice_id is not None:
+        return ValidationError(
+            _("Το ποσό ανέφερε ειδοποιητήριο οφειλέτη: είναι πληρωμή, όχι μεταφορά του Δήμου."),
+            "names_notice",
+        )
+    if balance != payment.amount:
+        return ValidationError(
+            _(
+                "Μέρος του ποσού έχει ήδη διατεθεί ή σημειωθεί προς επιστροφή: είναι χρήματα "
+                "πληρωτή, όχι μεταφορά του Δήμου."
+            ),
+            "partly_resolved",
+        )
+    return None
+
+
+@transaction.atomic
+def record_own_transfer(
+    payment: Payment, *, kind: str, note: str, expected_balance: Decimal, actor
+) -> OwnTransfer:
+    """Take off the queue a bank credit that was the municipality's own money (``OwnTransfer``):
+    the card gateway's payout, the counter's cash deposited, a transfer from another of its
+    accounts, with ``note`` saying which (the payout's id, the deposit slip).
+
+    Only the whole of a bank credit that named no notice and still holds all of it: money that
+    named a citizen's notice, or part of which was applied or returned, is a payer's. As for a
+    return, ``expected_balance`` is what the person was shown, so a form sent twice, or after
+    someone else resolved the money, changes nothing.
+    """
+    (payment,) = _lock_payments([payment.pk])
+    balance = unapplied_balance(payment)
+    if balance != expected_balance:
+        raise ValidationError(
+            _(
+                "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s): ανοίξτε ξανά τη "
+                "σελίδα της πληρωμής και δείτε τι έγινε με το ποσό."
+            )
+            % {"balance": euros(balance)},
+            "balance_changed",
+        )
+    refusal = _not_own_transfer(payment, balance)
+    if refusal is not None:
+        raise refusal
+    if kind not in OwnTransfer.Kind.values:
+        raise ValidationError(_("Επιλέξτε τι είδους μεταφορά είναι."), "kind")
+    if not note.strip():
+        raise ValidationError(
+            _("Γράψτε ποια μεταφορά είναι (π.χ. ο κωδικός της εκκαθάρισης ή του γραμματίου)."),
+            "no_note",
+        )
+    UnappliedEntry.objects.create(
+        payment=payment,
+        amount=-balance,
+        reason=UnappliedReason.OWN_TRANSFER,
+        note=note.strip(),
+        actor=actor,
+    )
+    return OwnTransfer.objects.create(
+        payment=payment, amount=balance, kind=kind, note=note.strip(), actor=actor
     )
 
 

@@ -230,6 +230,7 @@ def test_the_groups_have_the_permissions_on_money(staff_user):  # noqa: F811
 
     views = ["payments.view_payment", "payments.view_allocation", "receipts.view_receipt"]
     views += ["payments.view_unappliedentry", "payments.view_paymentreturn"]
+    views += ["payments.view_owntransfer"]
     assert revenue.has_perms(views)
     assert finance.has_perms(views)
     assert finance.has_perms(["payments.resolve_unapplied", "payments.reverse_receipt"])
@@ -278,7 +279,7 @@ def test_revenue_reads_a_payments_history(client, staff_user, applied):  # noqa:
     client.force_login(staff_user(REVENUE))
     response = client.get(url("payment_change", applied.pk))
     inlines = {formset.opts.model.__name__ for formset in response.context["inline_admin_formsets"]}
-    assert inlines == {"Allocation", "UnappliedEntry", "PaymentReturn"}
+    assert inlines == {"Allocation", "UnappliedEntry", "PaymentReturn", "OwnTransfer"}
     assert Receipt.objects.get().display_number in response.content.decode()
 
 

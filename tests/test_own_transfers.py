@@ -1,0 +1,169 @@
+"""A bank credit that was the municipality's own money (the card gateway's payout, the
+counter's cash deposited) is taken off finance's queue as such: the whole of it, once, saying
+what it was, and only for money that named no citizen's notice."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from debts.services import build_notice
+from payments import ledger
+from payments.models import OwnTransfer, Payment, UnappliedEntry
+from payments.services import mark_for_return, record_own_transfer, settle, unapplied_balance
+from tests.test_counter import (  # noqa: F401 (fixtures)
+    CASHIER,
+    FINANCE,
+    _ledger_stays_clean,
+    messages_of,
+    staff_user,
+)
+from tests.test_unapplied_queue import bank, finance, held, url  # noqa: F401 (fixtures)
+
+PAYOUT = OwnTransfer.Kind.GATEWAY_PAYOUT
+
+
+@pytest.fixture
+def payout(db):
+    """The card gateway's payout of a day's card payments: a credit naming no notice."""
+    return bank("DIAS-PO-1", "1520.00", rf="STRIPE PAYOUT po_1Q2w3E", payer="STRIPE").payment
+
+
+def test_a_payout_is_taken_off_the_queue_as_the_municipalitys_own_money(client, finance, payout):  # noqa: F811
+    page = client.get(url("payment_change", payout.pk)).content.decode()
+    assert url("payment_own_transfer", payout.pk) in page
+    form = client.get(url("payment_own_transfer", payout.pk))
+    assert form.status_code == 200
+    posted = {"kind": PAYOUT, "note": "po_1Q2w3E της 07/12", "balance": "1520.00"}
+
+    response = client.post(url("payment_own_transfer", payout.pk), posted)
+
+    assert response["Location"] == url("payment_change", payout.pk)
+    assert messages_of(response) == [
+        "Το ποσό 1.520,00 € καταγράφηκε ως «Εκκαθάριση πληρωμών με κάρτα»."
+    ]
+    transfer = OwnTransfer.objects.get()
+    assert (transfer.payment, transfer.amount, transfer.kind) == (payout, payout.amount, PAYOUT)
+    assert (transfer.note, transfer.actor) == ("po_1Q2w3E της 07/12", finance)
+    entry = payout.unapplied_entries.latest("pk")
+    assert (entry.amount, entry.reason) == (-payout.amount, UnappliedEntry.Reason.OWN_TRANSFER)
+    assert unapplied_balance(payout) == 0
+    assert not client.get(url("unappliedpayment_changelist")).context["cl"].result_list
+    page = client.get(url("payment_change", payout.pk)).content.decode()
+    assert "po_1Q2w3E της 07/12" in page and "Εκκαθάριση πληρωμών με κάρτα" in page
+    assert url("payment_own_transfer", payout.pk) not in page
+    assert ledger.check().breaches == []
+
+
+def test_the_form_sent_twice_records_one_transfer(client, finance, payout):  # noqa: F811
+    posted = {"kind": PAYOUT, "note": "po_1", "balance": "1520.00"}
+    client.post(url("payment_own_transfer", payout.pk), posted)
+
+    again = client.post(url("payment_own_transfer", payout.pk), posted)
+
+    assert again["Location"] == url("payment_change", payout.pk)
+    assert messages_of(again)[-1] == "Η μεταφορά του Δήμου έχει ήδη καταγραφεί."
+    assert OwnTransfer.objects.count() == 1
+    assert payout.unapplied_entries.count() == 2
+
+
+def test_a_balance_changed_since_the_page_was_shown_records_nothing(payout, staff_user):  # noqa: F811
+    with pytest.raises(ValidationError, match="άλλαξε στο μεταξύ"):
+        record_own_transfer(
+            payout, kind=PAYOUT, note="po_1", expected_balance=payout.amount - 1, actor=None
+        )
+    assert not OwnTransfer.objects.exists()
+    assert unapplied_balance(payout) == payout.amount
+
+
+def test_money_that_named_a_citizens_notice_is_not_the_municipalitys(
+    client,
+    finance,  # noqa: F811
+    debtor,
+    debts,
+):
+    notice = build_notice(debtor, debts=debts[:1])
+    over = bank("DIAS-OVER", str(notice.total + 10), notice=notice).payment
+    assert unapplied_balance(over) == over.amount, "held as an overpayment"
+
+    page = client.get(url("payment_change", over.pk)).content.decode()
+    assert url("payment_own_transfer", over.pk) not in page
+    posted = {"kind": PAYOUT, "note": "x", "balance": str(over.amount)}
+    response = client.post(url("payment_own_transfer", over.pk), posted)
+
+    assert response.status_code == 200
+    assert "είναι πληρωμή, όχι μεταφορά του Δήμου" in response.content.decode()
+    assert not OwnTransfer.objects.exists()
+    assert unapplied_balance(over) == over.amount
+
+
+def test_money_partly_set_aside_for_return_is_a_payers(client, finance, held):  # noqa: F811
+    mark_for_return(
+        held, held.amount - 100, expected_balance=held.amount, reason="Λάθος", actor=finance
+    )
+    page = client.get(url("payment_change", held.pk)).content.decode()
+    assert url("payment_own_transfer", held.pk) not in page
+
+    with pytest.raises(ValidationError, match="Μέρος του ποσού"):
+        record_own_transfer(held, kind=PAYOUT, note="x", expected_balance=100, actor=finance)
+    assert not OwnTransfer.objects.exists()
+
+
+@pytest.mark.parametrize("channel", [Payment.Channel.CARD, Payment.Channel.COUNTER])
+def test_only_a_bank_credit_can_be_the_municipalitys_own_money(channel, staff_user):  # noqa: F811
+    payment = settle(
+        channel=channel, reference="X-1", amount=Decimal("10.00"), received_at=timezone.now()
+    ).payment
+    with pytest.raises(ValidationError, match="από την τράπεζα"):
+        record_own_transfer(
+            payment, kind=PAYOUT, note="x", expected_balance=payment.amount, actor=None
+        )
+    assert not OwnTransfer.objects.exists()
+
+
+def test_a_transfer_needs_its_note_and_kind(payout, staff_user):  # noqa: F811
+    user = staff_user(FINANCE)
+    with pytest.raises(ValidationError, match="Γράψτε ποια μεταφορά"):
+        record_own_transfer(
+            payout, kind=PAYOUT, note="  ", expected_balance=payout.amount, actor=user
+        )
+    with pytest.raises(ValidationError, match="τι είδους"):
+        record_own_transfer(
+            payout, kind="gift", note="x", expected_balance=payout.amount, actor=user
+        )
+    assert not OwnTransfer.objects.exists()
+
+
+def test_a_cashier_may_not_take_money_off_the_queue(client, staff_user, payout):  # noqa: F811
+    client.force_login(staff_user(CASHIER))
+    posted = {"kind": PAYOUT, "note": "x", "balance": "1520.00"}
+    assert client.post(url("payment_own_transfer", payout.pk), posted).status_code == 403
+    assert not OwnTransfer.objects.exists()
+
+
+def test_the_ledger_names_a_transfer_without_its_entry(payout, staff_user):  # noqa: F811
+    OwnTransfer.objects.create(
+        payment=payout, amount=payout.amount, kind=PAYOUT, note="x", actor=staff_user(FINANCE)
+    )
+    (breach,) = ledger.check().breaches
+    assert breach.startswith(f"payment {payout.pk} ") and "own transfer 1520.00" in breach
+    # Its entry, and the ledger is whole again (the rows cannot be taken back).
+    UnappliedEntry.objects.create(
+        payment=payout, amount=-payout.amount, reason=UnappliedEntry.Reason.OWN_TRANSFER
+    )
+    assert ledger.check().breaches == []
+
+
+def test_a_transfer_is_append_only_in_the_database(payout, staff_user):  # noqa: F811
+    record_own_transfer(
+        payout, kind=PAYOUT, note="po_1", expected_balance=payout.amount, actor=staff_user(FINANCE)
+    )
+    for statement in (
+        "UPDATE payments_owntransfer SET note = 'x'",
+        "DELETE FROM payments_owntransfer",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert OwnTransfer.objects.get().note == "po_1"
