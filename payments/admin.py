@@ -29,6 +29,7 @@ from receipts.selectors import certificates_issued_with
 
 from . import selectors, services
 from .forms import (
+    CameBackForm,
     CashDayForm,
     CounterPaymentForm,
     DebtorSearchForm,
@@ -249,6 +250,7 @@ class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.Mo
             "may_resolve": may_resolve and payment.held > 0,
             "may_be_own": may_resolve and services.may_be_own_transfer(payment),
             "returns_to_record": payment.returns.to_record_by_hand() if may_resolve else (),
+            "returns_may_come_back": payment.returns.may_come_back() if may_resolve else (),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
@@ -318,6 +320,11 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 "<int:payment_id>/own-transfer/",
                 view(self.own_transfer_view),
                 name=f"{name}_own_transfer",
+            ),
+            path(
+                "returns/<int:return_id>/came-back/",
+                view(self.came_back_view),
+                name=f"{name}_came_back",
             ),
             path(
                 "returns/<int:return_id>/returned/",
@@ -794,6 +801,50 @@ class PaymentAdmin(PaymentHistoryAdmin):
             payment_return=payment_return,
             form=form,
             submit=_("Επιστράφηκε"),
+        )
+
+    def came_back_view(self, request, return_id):
+        """Money returned by hand recorded as come back (the transfer bounced): to return
+        again."""
+        require(request, RESOLVE_UNAPPLIED)
+        payment_return = get_object_or_404(
+            PaymentReturn.objects.select_related("payment"), pk=return_id
+        )
+        payment = selectors.with_unapplied_balance(Payment.objects.all()).get(
+            pk=payment_return.payment_id
+        )
+        if payment_return.status != PaymentReturn.Status.RETURNED:  # the form sent again
+            messages.info(request, gettext("Η επιστροφή δεν είναι πια καταγεγραμμένη ως γενόμενη."))
+            return redirect(self.back_to(payment))
+        form = CameBackForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_came_back(
+                    payment_return, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "Η επιστροφή %(amount)s καταγράφηκε ότι γύρισε πίσω: είναι ξανά προς "
+                        "επιστροφή."
+                    )
+                    % {"amount": euros(payment_return.amount)},
+                )
+                return redirect(self.back_to(payment))
+        return self.page(
+            request,
+            "form_page.html",
+            gettext("Η επιστροφή %(amount)s (%(reference)s) γύρισε πίσω")
+            % {
+                "amount": euros(payment_return.amount),
+                "reference": payment_return.return_reference,
+            },
+            payment=payment,
+            form=form,
+            submit=_("Καταγραφή ότι γύρισε πίσω"),
         )
 
     def already_returned(self, request, payment):

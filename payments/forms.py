@@ -188,6 +188,17 @@ class ReturnedForm(forms.Form):
     )
 
 
+class CameBackForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Γιατί γύρισε πίσω"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Ό,τι είπε η τράπεζα (π.χ. λογαριασμός κλειστός ή λάθος IBAN) και η αναφορά της "
+            "πίστωσης με την οποία γύρισαν τα χρήματα."
+        ),
+    )
+
+
 class ReverseReceiptForm(forms.Form):
     reason = forms.CharField(
         label=_("Αιτιολογία ακύρωσης"), widget=forms.Textarea(attrs={"rows": 3})

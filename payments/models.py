@@ -22,7 +22,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -307,6 +307,17 @@ class PaymentReturnQuerySet(models.QuerySet):
             | (Q(status=PaymentReturn.Status.REFUSED) & card)
         )
 
+    def may_come_back(self):
+        """Those recorded returned by a person (``to_record_by_hand``), whose money may come
+        back: a transfer to a closed or mistyped account is credited back to the municipality.
+        A card's refund that the gateway made is the gateway's to follow, not these."""
+        refused = ReturnChange.objects.filter(
+            payment_return=OuterRef("pk"), to_status=PaymentReturn.Status.REFUSED
+        )
+        return self.filter(status=PaymentReturn.Status.RETURNED).filter(
+            ~Q(payment__channel=Channel.CARD) | Exists(refused)
+        )
+
 
 class PaymentReturn(models.Model):
     """Money marked for return to the payer: by hand for a bank transfer or cash, through the
@@ -326,7 +337,9 @@ class PaymentReturn(models.Model):
         {
             Status.REQUESTED: {Status.RETURNED, Status.REFUSED},
             Status.REFUSED: {Status.RETURNED},
-            Status.RETURNED: {Status.REFUSED},
+            # A card's refund that failed after it was recorded; a return made by hand that came
+            # back (a transfer to a closed or mistyped account): to return again.
+            Status.RETURNED: {Status.REFUSED, Status.REQUESTED},
         },
         record=ReturnChange,
         owner_field="payment_return",

@@ -1168,6 +1168,39 @@ def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> 
     return _returned(payment_return, reference, actor)  # once: the states refuse it again
 
 
+@transaction.atomic
+def record_came_back(payment_return: PaymentReturn, *, reason: str, actor) -> PaymentReturn:
+    """Record that money returned by hand came back: the transfer to the payer bounced (a closed
+    or mistyped account) and the bank credited it back. The return is to be made again, listed
+    for finance as before (a card's, refused by the gateway once, as refused again); the
+    transfer that failed stays in its history, with ``reason``."""
+    if not reason.strip():
+        raise ValidationError(_("Γράψτε γιατί γύρισε πίσω η επιστροφή."), "no_reason")
+    payment_return = (
+        PaymentReturn.objects.select_for_update(of=("self",))
+        .select_related("payment")
+        .get(pk=payment_return.pk)
+    )
+    if not PaymentReturn.objects.may_come_back().filter(pk=payment_return.pk).exists():
+        raise ValidationError(
+            _(
+                "Μόνο μια επιστροφή που καταγράφηκε από υπάλληλο ως γενόμενη μπορεί να γυρίσει "
+                "πίσω· μια επιστροφή στην κάρτα την παρακολουθεί η πύλη πληρωμών."
+            ),
+            "not_returned_by_hand",
+        )
+    card = payment_return.payment.channel == Channel.CARD
+    payment_return.return_reference = ""
+    PaymentReturn.states.advance(
+        payment_return,
+        PaymentReturn.Status.REFUSED if card else PaymentReturn.Status.REQUESTED,
+        cause=reason.strip(),
+        actor=actor,
+        also_update=("return_reference",),
+    )
+    return payment_return
+
+
 def record_refunded(payment_return: PaymentReturn, *, refund_id: str) -> PaymentReturn:
     """Record a card payment's return refunded through the gateway, under its refund id; the
     caller (``card.send_refund``) holds the return locked."""
