@@ -1,6 +1,6 @@
 """``manage.py check_ledger``: every cent received is applied, held, returned or known as the
-municipality's own transfer, every receipt
-matches what it applied, and receipt numbers run without gaps."""
+municipality's own transfer, every receipt matches what it applied, and receipt numbers run
+without gaps."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,9 +10,9 @@ from payments import ledger
 class Command(BaseCommand):
     help = (
         "Verify the ledger: each payment's amount = allocations + unapplied + returned + own "
-        "transfer; each "
-        "notice's allocations = its total when paid, else 0; each receipt's total = its "
-        "allocations; receipt numbers gapless per series and year. Exits 1 on any breach."
+        "transfer; each notice's allocations = its total when paid, else 0; each receipt's "
+        "total = its allocations; receipt numbers gapless per series and year. Exits 1 on any "
+        "breach."
     )
 
     def handle(self, *args, **options):
