@@ -368,9 +368,14 @@ class IssuedParavolo:
 
 @transaction.atomic
 def issue_paravolo(
-    debtor: Debtor, paravolo_type: ParavoloType, *, created_by=None
+    debtor: Debtor,
+    paravolo_type: ParavoloType,
+    *,
+    created_by=None,
+    origin: str = PaymentNotice.Origin.CITIZEN,
 ) -> IssuedParavolo:
-    """A παράβολο for ``debtor``: its uncertified debt and the notice with its RF, together.
+    """A παράβολο for ``debtor``: its uncertified debt and the notice with its RF, together;
+    ``origin``, who asked: the citizen online, or the municipality's counter for them.
 
     A citizen pays a παράβολο before the act it is for, so it is issued ready to pay, never as a
     debt without a way to pay it. Asking again while one of the same type is unpaid (a double
@@ -404,9 +409,7 @@ def issue_paravolo(
         description=paravolo_type.name,
         principal=paravolo_type.amount,
     )
-    notice = build_notice(
-        debtor, debts=[debt], origin=PaymentNotice.Origin.CITIZEN, created_by=created_by
-    )
+    notice = build_notice(debtor, debts=[debt], origin=origin, created_by=created_by)
     return IssuedParavolo(notice=notice, created=unpaid is None)
 
 

@@ -23,7 +23,7 @@ from debts.admin import AfmSearchMixin, ReadOnlyInline, ReadOnlyMixin, RfSearchM
 from debts.models import Debtor, PaymentNotice
 from debts.money import euros
 from debts.selectors import debtor_overview, notice_lines
-from debts.services import preview_notice
+from debts.services import issue_paravolo, preview_notice
 from receipts.models import Receipt
 from receipts.selectors import certificates_issued_with
 
@@ -31,6 +31,7 @@ from . import selectors, services
 from .forms import (
     CameBackForm,
     CashDayForm,
+    CounterParavoloForm,
     CounterPaymentForm,
     DebtorSearchForm,
     LinesForm,
@@ -299,6 +300,11 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 name=f"{name}_counter_debtor",
             ),
             path(
+                "counter/debtor/<int:debtor_id>/paravolo/",
+                view(self.counter_paravolo_view),
+                name=f"{name}_counter_paravolo",
+            ),
+            path(
                 "counter/notice/<int:notice_id>/",
                 view(self.counter_notice_view),
                 name=f"{name}_counter_notice",
@@ -450,8 +456,37 @@ class PaymentAdmin(PaymentHistoryAdmin):
             format_html("{}: {}", _("Είσπραξη στο ταμείο"), debtor),
             debtor=debtor,
             notices=selectors.open_notices(debtor),
+            paravolo_form=CounterParavoloForm(),
             **self.open_lines(debtor),
         )
+
+    def counter_paravolo_view(self, request, debtor_id):
+        """A παράβολο the payer asks for at the counter: issued with its notice, as online
+        (asked again while one of its kind is unpaid, that one), then paid as any notice."""
+        require(request, TAKE_COUNTER_PAYMENT)
+        debtor = get_object_or_404(Debtor, pk=debtor_id)
+        form = CounterParavoloForm(request.POST or None)
+        if request.method != "POST":
+            return redirect("admin:payments_payment_counter_debtor", debtor.pk)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect("admin:payments_payment_counter_debtor", debtor.pk)
+        try:
+            issued = issue_paravolo(
+                debtor,
+                form.cleaned_data["paravolo_type"],
+                created_by=request.user,
+                origin=PaymentNotice.Origin.MUNICIPALITY,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("admin:payments_payment_counter_debtor", debtor.pk)
+        if not issued.created:
+            messages.info(
+                request,
+                gettext("Ο οφειλέτης έχει ήδη ανεξόφλητο αυτό το παράβολο: εισπράξτε εκείνο."),
+            )
+        return redirect("admin:payments_payment_counter_notice", issued.notice.pk)
 
     def pay_lines(self, request, debtor, lines: LinesForm, pay_form: CounterPaymentForm):
         """A notice for the reviewed lines and its payment, in one transaction; a form sent twice

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from debts.forms import NoticeSelectionForm
-from debts.models import PaymentNotice
+from debts.models import ParavoloType, PaymentNotice
 from debts.money import euros
 
 from .models import OwnTransfer, Tender
@@ -164,6 +164,22 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("Αιτιολογία"), widget=forms.Textarea(attrs={"rows": 3}))
     # The balance the page showed: a second post, or one after a change, is refused.
     balance = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
+
+
+class CounterParavoloForm(forms.Form):
+    """A παράβολο the payer asks for at the counter, of the kinds issued today."""
+
+    paravolo_type = forms.ModelChoiceField(
+        label=_("Παράβολο"),
+        queryset=ParavoloType.objects.filter(active=True).select_related("revenue_type"),
+        empty_label=None,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paravolo_type"].label_from_instance = lambda kind: (
+            f"{kind.display_name} — {euros(kind.amount)}"
+        )
 
 
 class OwnTransferForm(forms.Form):

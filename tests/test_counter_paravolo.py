@@ -1,0 +1,102 @@
+"""A παράβολο asked for at the counter: the cashier issues it for the payer with its notice, as
+a citizen does online, and takes the money for it as for any notice; asked again while one of
+its kind is unpaid, that one is paid, never a second."""
+
+from decimal import Decimal
+
+import pytest
+
+from debts.models import Debt, ParavoloType, PaymentNotice
+from payments.models import Payment
+from receipts.models import Receipt
+from tests.test_counter import (  # noqa: F401 (fixtures)
+    FINANCE,
+    _ledger_stays_clean,
+    cashier,
+    counter_url,
+    messages_of,
+    shown_form,
+    staff_user,
+)
+
+
+@pytest.fixture
+def objection(revenue):
+    return ParavoloType.objects.create(
+        name="Παράβολο ένστασης",
+        name_en="Objection fee",
+        revenue_type=revenue["paravolo"],
+        amount=Decimal("4.50"),
+    )
+
+
+def test_a_cashier_issues_a_paravolo_and_takes_the_money_for_it(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    objection,
+):
+    page = client.get(counter_url("counter_debtor", debtor.pk)).content.decode()
+    assert counter_url("counter_paravolo", debtor.pk) in page
+    assert "Παράβολο ένστασης — 4,50 €" in page
+
+    response = client.post(
+        counter_url("counter_paravolo", debtor.pk), {"paravolo_type": objection.pk}
+    )
+
+    notice = PaymentNotice.objects.get()
+    assert response["Location"] == counter_url("counter_notice", notice.pk)
+    assert (notice.debtor, notice.total, notice.created_by) == (debtor, Decimal("4.50"), cashier)
+    assert notice.origin == PaymentNotice.Origin.MUNICIPALITY
+    debt = Debt.objects.get(paravolo_type=objection)
+    assert (debt.debtor, debt.principal, debt.is_certified) == (debtor, Decimal("4.50"), False)
+
+    url = counter_url("counter_notice", notice.pk)
+    paid = client.post(url, shown_form(client, url))
+
+    payment = Payment.objects.get()
+    assert paid["Location"] == counter_url("counter_done", payment.pk)
+    assert payment.amount == Decimal("4.50")
+    receipt = Receipt.objects.get()
+    assert [line["revenue_code"] for line in receipt.lines] == [objection.revenue_type.code]
+    debt.refresh_from_db()
+    assert debt.status == Debt.Status.PAID
+
+
+def test_asked_again_while_unpaid_the_same_paravolo_is_offered(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+    objection,
+):
+    posted = {"paravolo_type": objection.pk}
+    first = client.post(counter_url("counter_paravolo", debtor.pk), posted)
+
+    again = client.post(counter_url("counter_paravolo", debtor.pk), posted)
+
+    assert again["Location"] == first["Location"]
+    assert messages_of(again)[-1] == (
+        "Ο οφειλέτης έχει ήδη ανεξόφλητο αυτό το παράβολο: εισπράξτε εκείνο."
+    )
+    assert Debt.objects.count() == 1 and PaymentNotice.objects.count() == 1
+
+
+def test_a_paravolo_no_longer_issued_is_refused(client, cashier, debtor, objection):  # noqa: F811
+    ParavoloType.objects.filter(pk=objection.pk).update(active=False)
+
+    response = client.post(
+        counter_url("counter_paravolo", debtor.pk), {"paravolo_type": objection.pk}
+    )
+
+    assert response["Location"] == counter_url("counter_debtor", debtor.pk)
+    assert messages_of(response)
+    assert not Debt.objects.exists()
+    page = client.get(counter_url("counter_debtor", debtor.pk)).content.decode()
+    assert counter_url("counter_paravolo", debtor.pk) not in page, "no kind left to offer"
+
+
+def test_only_the_counter_issues_a_paravolo_there(client, staff_user, debtor, objection):  # noqa: F811
+    client.force_login(staff_user(FINANCE))
+    posted = {"paravolo_type": objection.pk}
+    assert client.post(counter_url("counter_paravolo", debtor.pk), posted).status_code == 403
+    assert not Debt.objects.exists()
