@@ -8,6 +8,7 @@ A payment is "added" only at the counter, so the admin's «add» of a payment op
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,6 +25,7 @@ from debts.models import Debtor, PaymentNotice
 from debts.money import euros
 from debts.selectors import debtor_overview, notice_lines
 from debts.services import issue_paravolo, preview_notice
+from debts.validators import normalize_afm
 from receipts.models import Receipt
 from receipts.selectors import certificates_issued_with
 
@@ -32,6 +34,7 @@ from .forms import (
     CameBackForm,
     CashDayForm,
     CounterParavoloForm,
+    CounterPayerForm,
     CounterPaymentForm,
     DebtorSearchForm,
     LinesForm,
@@ -257,6 +260,12 @@ class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.Mo
         return super().change_view(request, object_id, form_url, context)
 
 
+def _typed_afm(term: str) -> str:
+    """The ΑΦΜ a search term is, as stored ("EL 068 933 130" is 068933130), else ""."""
+    afm = normalize_afm(term)
+    return afm if len(afm) == 9 and afm.isdigit() else ""
+
+
 @admin.register(Payment)
 class PaymentAdmin(PaymentHistoryAdmin):
     list_display = (
@@ -299,6 +308,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
                 view(self.counter_debtor_view),
                 name=f"{name}_counter_debtor",
             ),
+            path("counter/payer/", view(self.counter_payer_view), name=f"{name}_counter_payer"),
             path(
                 "counter/debtor/<int:debtor_id>/paravolo/",
                 view(self.counter_paravolo_view),
@@ -419,6 +429,37 @@ class PaymentAdmin(PaymentHistoryAdmin):
             _("Είσπραξη στο ταμείο"),
             form=form,
             debtors=debtors,
+            new_payer=debtors is not None and not debtors,
+            typed_afm=_typed_afm(form.cleaned_data["q"]) if form.is_valid() else "",
+        )
+
+    def counter_payer_view(self, request):
+        """A payer the registry does not know, registered to pay a παράβολο at the counter;
+        one whose ΑΦΜ is known meanwhile (the form sent twice, a colleague at the next desk) is
+        that debtor, not a second card."""
+        require(request, TAKE_COUNTER_PAYMENT)
+        typed = request.POST.get("afm") or request.GET.get("afm", "")
+        known = Debtor.objects.filter(afm=normalize_afm(typed)).first()
+        if known is not None:
+            if request.method == "POST":
+                messages.info(request, gettext("Ο πληρωτής είναι ήδη καταχωρισμένος."))
+            return redirect("admin:payments_payment_counter_debtor", known.pk)
+        form = CounterPayerForm(request.POST or None, initial={"afm": _typed_afm(typed)})
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    debtor = form.save()
+            except IntegrityError:  # registered by a colleague since the look-up
+                debtor = Debtor.objects.get(afm=form.cleaned_data["afm"])
+            messages.success(
+                request, gettext("Καταχωρίστηκε ο πληρωτής %(debtor)s.") % {"debtor": debtor}
+            )
+            return redirect("admin:payments_payment_counter_debtor", debtor.pk)
+        return self.page(
+            request,
+            "counter_payer.html",
+            _("Νέος πληρωτής"),
+            form=form,
         )
 
     def counter_debtor_view(self, request, debtor_id):

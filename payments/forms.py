@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from debts.forms import NoticeSelectionForm
+from debts.forms import DebtorAdminForm, NoticeSelectionForm
 from debts.models import ParavoloType, PaymentNotice
 from debts.money import euros
 
@@ -164,6 +164,15 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("Αιτιολογία"), widget=forms.Textarea(attrs={"rows": 3}))
     # The balance the page showed: a second post, or one after a change, is refused.
     balance = forms.DecimalField(max_digits=12, decimal_places=2, widget=forms.HiddenInput)
+
+
+class CounterPayerForm(DebtorAdminForm):
+    """A payer the registry does not know yet, registered at the counter to pay a παράβολο:
+    the debtor card's own form (ΑΦΜ as people write it, names as the registry keeps them), the
+    fields the payer gives at the desk."""
+
+    class Meta(DebtorAdminForm.Meta):
+        fields = ("afm", "kind", "last_name", "first_name", "father_name", "email", "phone")
 
 
 class CounterParavoloForm(forms.Form):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from debts.models import Debt, ParavoloType, PaymentNotice
+from debts.models import Debt, Debtor, ParavoloType, PaymentNotice
 from payments.models import Payment
 from receipts.models import Receipt
 from tests.test_counter import (  # noqa: F401 (fixtures)
@@ -100,3 +100,68 @@ def test_only_the_counter_issues_a_paravolo_there(client, staff_user, debtor, ob
     posted = {"paravolo_type": objection.pk}
     assert client.post(counter_url("counter_paravolo", debtor.pk), posted).status_code == 403
     assert not Debt.objects.exists()
+
+
+def test_a_payer_the_registry_does_not_know_is_registered_to_pay_a_paravolo(
+    client,
+    cashier,  # noqa: F811
+    objection,
+):
+    found = client.get(counter_url(), {"q": "EL 090 000 045"})
+    page = found.content.decode()
+    assert "Δεν βρέθηκε οφειλέτης." in page
+    register = counter_url("counter_payer") + "?afm=090000045"
+    assert register in page
+    form = client.get(register)
+    assert form.context["form"]["afm"].value() == "090000045"
+
+    response = client.post(
+        counter_url("counter_payer"),
+        {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης", "first_name": "Αλέξανδρος"},
+    )
+
+    debtor = Debtor.objects.get(afm="090000045")
+    assert response["Location"] == counter_url("counter_debtor", debtor.pk)
+    assert (debtor.last_name, debtor.first_name) == ("ΖΑΪΜΗΣ", "ΑΛΕΞΑΝΔΡΟΣ")
+    assert messages_of(response) == [f"Καταχωρίστηκε ο πληρωτής {debtor}."]
+    page = client.get(response["Location"]).content.decode()
+    assert counter_url("counter_paravolo", debtor.pk) in page
+
+
+def test_a_payer_registered_meanwhile_is_that_debtor_not_a_second(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+):
+    posted = {"afm": f"EL {debtor.afm}", "kind": "person", "last_name": "Άλλος"}
+
+    response = client.post(counter_url("counter_payer"), posted)
+
+    assert response["Location"] == counter_url("counter_debtor", debtor.pk)
+    assert messages_of(response) == ["Ο πληρωτής είναι ήδη καταχωρισμένος."]
+    assert Debtor.objects.count() == 1
+    debtor.refresh_from_db()
+    assert debtor.last_name != "ΑΛΛΟΣ"
+
+
+def test_a_wrong_afm_registers_no_one(client, cashier):  # noqa: F811
+    posted = {"afm": "090000046", "kind": "person", "last_name": "Ζάιμης"}
+
+    response = client.post(counter_url("counter_payer"), posted)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["afm"]
+    assert not Debtor.objects.exists()
+
+
+def test_a_name_searched_for_offers_a_new_payer_with_no_afm_filled(client, cashier):  # noqa: F811
+    page = client.get(counter_url(), {"q": "Ζάιμης"}).content.decode()
+    assert f'href="{counter_url("counter_payer")}"' in page
+    assert client.get(counter_url("counter_payer")).context["form"]["afm"].value() == ""
+
+
+def test_only_the_counter_registers_a_payer_there(client, staff_user):  # noqa: F811
+    client.force_login(staff_user(FINANCE))
+    posted = {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης"}
+    assert client.post(counter_url("counter_payer"), posted).status_code == 403
+    assert not Debtor.objects.exists()
