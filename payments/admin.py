@@ -892,11 +892,16 @@ class PaymentAdmin(PaymentHistoryAdmin):
         if payment_return.status != PaymentReturn.Status.RETURNED:  # the form sent again
             messages.info(request, gettext("Η επιστροφή δεν είναι πια καταγεγραμμένη ως γενόμενη."))
             return redirect(self.back_to(payment))
-        form = CameBackForm(request.POST or None)
+        form = CameBackForm(
+            request.POST or None, initial={"reference": payment_return.return_reference}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.record_came_back(
-                    payment_return, reason=form.cleaned_data["reason"], actor=request.user
+                    payment_return,
+                    reason=form.cleaned_data["reason"],
+                    expected_reference=form.cleaned_data["reference"],
+                    actor=request.user,
                 )
             except ValidationError as error:
                 form.add_error(None, error)

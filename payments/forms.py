@@ -222,6 +222,8 @@ class CameBackForm(forms.Form):
             "πίστωσης με την οποία γύρισαν τα χρήματα."
         ),
     )
+    # The reference of the transfer the page showed: one made again since did not come back.
+    reference = forms.CharField(widget=forms.HiddenInput)
 
 
 class ReverseReceiptForm(forms.Form):

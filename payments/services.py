@@ -1169,11 +1169,17 @@ def record_returned(payment_return: PaymentReturn, *, reference: str, actor) -> 
 
 
 @transaction.atomic
-def record_came_back(payment_return: PaymentReturn, *, reason: str, actor) -> PaymentReturn:
+def record_came_back(
+    payment_return: PaymentReturn, *, reason: str, expected_reference: str, actor
+) -> PaymentReturn:
     """Record that money returned by hand came back: the transfer to the payer bounced (a closed
     or mistyped account) and the bank credited it back. The return is to be made again, listed
     for finance as before (a card's, refused by the gateway once, as refused again); the
-    transfer that failed stays in its history, with ``reason``."""
+    transfer that failed stays in its history, with ``reason``.
+
+    ``expected_reference`` is the transfer the person was shown: if the return was made again
+    since (someone else recorded the bounce and returned the money anew), that later transfer
+    did not come back, and nothing changes; said of it, the money would be returned twice."""
     if not reason.strip():
         raise ValidationError(_("Γράψτε γιατί γύρισε πίσω η επιστροφή."), "no_reason")
     payment_return = (
@@ -1188,6 +1194,16 @@ def record_came_back(payment_return: PaymentReturn, *, reason: str, actor) -> Pa
                 "πίσω· μια επιστροφή στην κάρτα την παρακολουθεί η πύλη πληρωμών."
             ),
             "not_returned_by_hand",
+        )
+    if payment_return.return_reference != expected_reference.strip():
+        raise ValidationError(
+            _(
+                "Η επιστροφή καταγράφηκε στο μεταξύ ξανά ως γενόμενη, με την αναφορά "
+                "%(reference)s: ανοίξτε ξανά τη σελίδα της πληρωμής και δείτε ποια μεταφορά "
+                "γύρισε πίσω."
+            )
+            % {"reference": payment_return.return_reference},
+            "returned_again",
         )
     card = payment_return.payment.channel == Channel.CARD
     payment_return.return_reference = ""

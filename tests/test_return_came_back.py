@@ -45,7 +45,8 @@ def test_a_transfer_that_came_back_is_to_be_returned_again(client, finance, held
     assert client.get(url("payment_came_back", returned.pk)).status_code == 200
 
     response = client.post(
-        url("payment_came_back", returned.pk), {"reason": "Λάθος IBAN, πίστωση BR-77"}
+        url("payment_came_back", returned.pk),
+        {"reason": "Λάθος IBAN, πίστωση BR-77", "reference": "SEPA-42"},
     )
 
     assert response["Location"] == url("payment_change", held.pk)
@@ -71,7 +72,7 @@ def test_a_transfer_that_came_back_is_to_be_returned_again(client, finance, held
 
 
 def test_the_form_sent_twice_records_it_once(client, finance, held, returned):  # noqa: F811
-    posted = {"reason": "Κλειστός λογαριασμός"}
+    posted = {"reason": "Κλειστός λογαριασμός", "reference": "SEPA-42"}
     client.post(url("payment_came_back", returned.pk), posted)
 
     again = client.post(url("payment_came_back", returned.pk), posted)
@@ -83,7 +84,7 @@ def test_the_form_sent_twice_records_it_once(client, finance, held, returned):  
 
 def test_a_reason_is_required(returned, finance):  # noqa: F811
     with pytest.raises(ValidationError, match="Γράψτε γιατί"):
-        record_came_back(returned, reason=" ", actor=finance)
+        record_came_back(returned, reason=" ", expected_reference="SEPA-42", actor=finance)
     returned.refresh_from_db()
     assert returned.status == Status.RETURNED
 
@@ -93,7 +94,7 @@ def test_a_return_not_made_yet_cannot_come_back(held, finance):  # noqa: F811
         held, held.amount, expected_balance=held.amount, reason="x", actor=finance
     )
     with pytest.raises(ValidationError, match="από υπάλληλο"):
-        record_came_back(payment_return, reason="x", actor=finance)
+        record_came_back(payment_return, reason="x", expected_reference="", actor=finance)
     payment_return.refresh_from_db()
     assert payment_return.status == Status.REQUESTED
 
@@ -121,7 +122,8 @@ def test_a_card_refund_the_gateway_made_is_not_a_persons_to_say_came_back(
 
     page = client.get(url("payment_change", card_return.payment_id)).content.decode()
     assert url("payment_came_back", card_return.pk) not in page
-    response = client.post(url("payment_came_back", card_return.pk), {"reason": "x"})
+    posted = {"reason": "x", "reference": "re_1"}
+    response = client.post(url("payment_came_back", card_return.pk), posted)
     assert "την παρακολουθεί η πύλη πληρωμών" in response.content.decode()
     card_return.refresh_from_db()
     assert card_return.status == Status.RETURNED
@@ -134,7 +136,7 @@ def test_a_card_return_made_by_hand_after_the_gateway_refused_comes_back_refused
     record_refused(card_return, cause="card closed")
     record_returned(card_return, reference="SEPA-9", actor=finance)
 
-    record_came_back(card_return, reason="Λάθος IBAN", actor=finance)
+    record_came_back(card_return, reason="Λάθος IBAN", expected_reference="SEPA-9", actor=finance)
 
     card_return.refresh_from_db()
     assert card_return.status == Status.REFUSED
@@ -143,6 +145,30 @@ def test_a_card_return_made_by_hand_after_the_gateway_refused_comes_back_refused
 
 def test_a_cashier_may_not_say_a_return_came_back(client, staff_user, returned):  # noqa: F811
     client.force_login(staff_user(CASHIER))
-    assert client.post(url("payment_came_back", returned.pk), {"reason": "x"}).status_code == 403
+    posted = {"reason": "x", "reference": "SEPA-42"}
+    assert client.post(url("payment_came_back", returned.pk), posted).status_code == 403
     returned.refresh_from_db()
     assert returned.status == Status.RETURNED
+
+
+def test_a_page_opened_before_the_return_was_made_again_changes_nothing(
+    client,
+    finance,  # noqa: F811
+    held,  # noqa: F811
+    returned,
+):
+    """Two people on the same bounce: the second's page, opened before the first recorded it
+    and returned the money again, must not say that the new transfer came back too (it would
+    be returned a third time)."""
+    stale = client.get(url("payment_came_back", returned.pk)).context["form"]
+    posted = {**{name: stale[name].value() for name in stale.fields}, "reason": "Λάθος IBAN"}
+    client.post(url("payment_came_back", returned.pk), posted)
+    record_returned(returned, reference="SEPA-43", actor=finance)
+
+    response = client.post(url("payment_came_back", returned.pk), posted)
+
+    assert response.status_code == 200
+    assert "SEPA-43" in response.content.decode()
+    returned.refresh_from_db()
+    assert (returned.status, returned.return_reference) == (Status.RETURNED, "SEPA-43")
+    assert returned.status_changes.count() == 3
