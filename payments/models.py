@@ -242,7 +242,8 @@ class Allocation(AppendOnly):
 
 class UnappliedEntry(AppendOnly):
     """Money of a payment entering (positive) or leaving (negative) the queue of money that a
-    person must resolve; the balance of a payment's entries is what it still holds."""
+    person must resolve (applied, set aside for return, or known as the municipality's own
+    transfer); the balance of a payment's entries is what it still holds."""
 
     Reason = UnappliedReason
 
@@ -417,7 +418,8 @@ class OwnTransfer(AppendOnly):
 
 class UnappliedPayment(Payment):
     """Finance's queue in the admin: the payments that still hold money for a person to
-    resolve (apply, or return). A view of ``Payment``, with no table of its own."""
+    resolve (apply, return, or know as the municipality's own transfer). A view of
+    ``Payment``, with no table of its own."""
 
     class Meta:
         proxy = True

@@ -1074,6 +1074,14 @@ def may_be_own_transfer(payment: Payment) -> bool:
     return _not_own_transfer(payment, payment.held) is None
 
 
+def _named_rf(text: str) -> bool:
+    try:
+        validate_rf(text)
+    except InvalidRF:
+        return False
+    return True
+
+
 def _not_own_transfer(payment: Payment, balance: Decimal) -> ValidationError | None:
     """Why ``payment``, holding ``balance``, is a payer's money, not the municipality's own."""
     if payment.channel != Channel.BANK:
@@ -1085,6 +1093,15 @@ def _not_own_transfer(payment: Payment, balance: Decimal) -> ValidationError | N
         return ValidationError(
             _("Το ποσό ανέφερε ειδοποιητήριο οφειλέτη: είναι πληρωμή, όχι μεταφορά του Δήμου."),
             "names_notice",
+        )
+    if _named_rf(payment.named_reference):
+        return ValidationError(
+            _(
+                "Το ποσό ανέφερε τον κωδικό RF %(rf)s: είναι πληρωμή οφειλέτη, που διατίθεται ή "
+                "επιστρέφεται, όχι μεταφορά του Δήμου."
+            )
+            % {"rf": payment.named_reference},
+            "names_rf",
         )
     if balance != payment.amount:
         return ValidationError(

@@ -99,15 +99,27 @@ def test_money_that_named_a_citizens_notice_is_not_the_municipalitys(
     assert unapplied_balance(over) == over.amount
 
 
-def test_money_partly_set_aside_for_return_is_a_payers(client, finance, held):  # noqa: F811
+def test_money_partly_set_aside_for_return_is_a_payers(client, finance, payout):  # noqa: F811
     mark_for_return(
-        held, held.amount - 100, expected_balance=held.amount, reason="Λάθος", actor=finance
+        payout, payout.amount - 100, expected_balance=payout.amount, reason="Λάθος", actor=finance
     )
+    page = client.get(url("payment_change", payout.pk)).content.decode()
+    assert url("payment_own_transfer", payout.pk) not in page
+
+    with pytest.raises(ValidationError, match="Μέρος του ποσού"):
+        record_own_transfer(payout, kind=PAYOUT, note="x", expected_balance=100, actor=finance)
+    assert not OwnTransfer.objects.exists()
+
+
+def test_money_that_named_an_rf_is_a_payers(client, finance, held):  # noqa: F811
+    """An RF of ours that matches no notice (mistyped, of a notice long gone) is a payer's."""
     page = client.get(url("payment_change", held.pk)).content.decode()
     assert url("payment_own_transfer", held.pk) not in page
 
-    with pytest.raises(ValidationError, match="Μέρος του ποσού"):
-        record_own_transfer(held, kind=PAYOUT, note="x", expected_balance=100, actor=finance)
+    with pytest.raises(ValidationError, match="ανέφερε τον κωδικό RF RF18539007547034"):
+        record_own_transfer(
+            held, kind=PAYOUT, note="x", expected_balance=held.amount, actor=finance
+        )
     assert not OwnTransfer.objects.exists()
 
 
