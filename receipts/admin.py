@@ -7,6 +7,7 @@ of the admin, to staff who may view receipts: the files are not published under 
 """
 
 import re
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -178,12 +179,21 @@ class ReceiptAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.ModelAd
 
 ISSUE_CERTIFICATE = "receipts.issue_certificate"
 REVOKE_CERTIFICATE = "receipts.revoke_certificate"
+# A form without its token: a page opened before tokens were rendered, or tampered with.
+STALE_FORM = _("Η φόρμα δεν ισχύει πια: υποβάλετέ την ξανά.")
 
 
 class CertificateIssueForm(forms.Form):
+    """The debtor and property, and the one-time token of the page the form was sent from
+    (``form_token``): that page sent twice gets the first certificate, not a second number.
+    The page renders a new token each time it is shown (``CertificateAdmin.issue_view``)."""
+
     # As the debtor's own form takes it: «EL 068 933 130» too.
     afm = forms.CharField(label=_("ΑΦΜ οφειλέτη"), max_length=20)
     supply_number = forms.CharField(label=_("Αριθμός παροχής ρεύματος του ακινήτου"), max_length=20)
+    form_token = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
+    )
 
     def clean(self):
         """The debtor's property named by its supply number (spaces and hyphens aside)."""
@@ -317,7 +327,10 @@ class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.Mod
 
     def issue_view(self, request):
         """A cashier issues the certificate of a debtor's property, by the same rule as the
-        citizen: issued now, or a notice of what is owed, which issues it when paid."""
+        citizen: issued now, or a notice of what is owed, which issues it when paid.
+
+        Each showing of the page is a new form, with a new token: the page sent twice gets what
+        it got first, and the page shown again (after an error) asks anew."""
         if not request.user.has_perm(ISSUE_CERTIFICATE):
             raise PermissionDenied
         form = CertificateIssueForm(request.POST or None)
@@ -329,6 +342,7 @@ class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.Mod
                     property.pk,
                     requested_by=request.user,
                     origin=PaymentNotice.Origin.MUNICIPALITY,
+                    form_token=form.cleaned_data["form_token"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -360,6 +374,7 @@ class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.Mod
             request,
             _("Έκδοση βεβαίωσης μη οφειλής ΤΑΠ"),
             form=form,
+            form_token=uuid.uuid4(),
             rule=TAP_RULE,
             submit=_("Έκδοση"),
         )

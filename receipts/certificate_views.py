@@ -6,6 +6,8 @@ Views stay thin: the rule is ``debts.tap``'s, the reads ``receipts.selectors``',
 another's id is not found (404).
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -24,14 +26,17 @@ from .selectors import properties_with_standing
 
 
 class CertificatesView(CitizenRequiredMixin, TemplateView):
-    """The citizen's properties, each with whether it owes ΤΑΠ and a button to ask; and every
-    certificate issued to them."""
+    """The citizen's properties, each with whether it owes ΤΑΠ and a button to ask, in a form of
+    its own with a new one-time token (``form_token``); and every certificate issued to them."""
 
     template_name = "receipts/certificates.html"
 
     def get_context_data(self, **kwargs):
+        properties = properties_with_standing(self.debtor)
+        for property in properties:
+            property.form_token = uuid.uuid4()
         return super().get_context_data(
-            properties=properties_with_standing(self.debtor),
+            properties=properties,
             certificates=self.debtor.certificates.select_related("revocation"),
             rule=TAP_RULE,
             **kwargs,
@@ -39,15 +44,24 @@ class CertificatesView(CitizenRequiredMixin, TemplateView):
 
 
 class CertificateRequestView(CitizenRequiredMixin, View):
-    """Ask for a property's certificate: issued at once, or the request waiting on its notice."""
+    """Ask for a property's certificate: issued at once, or the request waiting on its notice.
+    The form sent twice (a double click) gets what it got the first time."""
 
     def post(self, request, *args, **kwargs):
         try:
             property_id = int(request.POST.get("property", ""))
-            asked = request_certificate(self.debtor, property_id, requested_by=request.user)
         except ValueError:
             messages.error(request, _("Επιλέξτε ένα ακίνητο."))
             return redirect("receipts:certificates")
+        try:
+            form_token = uuid.UUID(request.POST.get("form_token", ""))
+        except ValueError:  # a page opened before tokens were rendered: it is shown anew
+            messages.error(request, _("Η σελίδα δεν ισχύει πια: ζητήστε τη βεβαίωση ξανά."))
+            return redirect("receipts:certificates")
+        try:
+            asked = request_certificate(
+                self.debtor, property_id, requested_by=request.user, form_token=form_token
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("receipts:certificates")

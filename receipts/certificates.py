@@ -11,10 +11,12 @@ series, gapless per year; their PDF and email follow the commit, as a receipt's 
 
 from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +39,8 @@ Status = CertificateRequest.Status
 
 @dataclass(frozen=True)
 class Asked:
-    """What asking gave: the certificate issued at once, or the request waiting on its notice."""
+    """What asking gave: the certificate (issued at once, or since for the request), or the
+    request waiting on its notice."""
 
     owed: TapOwed
     certificate: Certificate | None = None
@@ -45,23 +48,38 @@ class Asked:
 
 
 def request_certificate(
-    debtor: Debtor, property_id: int, *, requested_by=None, origin=PaymentNotice.Origin.CITIZEN
+    debtor: Debtor,
+    property_id: int,
+    *,
+    requested_by=None,
+    origin=PaymentNotice.Origin.CITIZEN,
+    form_token: UUID | None = None,
 ) -> Asked:
     """Ask for the certificate of one of ``debtor``'s properties, as the citizen or (``origin``
     municipality) a cashier: issued now if it owes no ΤΑΠ,
     else a request waiting on a notice of what it owes (the same one when asked again while it is
     payable). Refused, changing nothing, when the property is not the debtor's or what it owes
-    cannot be paid by a notice (a settlement lost or cancelled: a person must look at it)."""
+    cannot be paid by a notice (a settlement lost or cancelled: a person must look at it).
+
+    ``form_token`` is the one-time token of the form that asked: that form sent again (a double
+    click, a page sent again) gets what it got the first time, never a second number; asking
+    again takes a new form."""
     with transaction.atomic():
         debtor = lock_debtor(debtor.pk)
         property = Property.objects.filter(debtor=debtor, pk=property_id).first()
         if property is None:
             raise ValidationError(_("Το ακίνητο δεν βρέθηκε στην καρτέλα σας."), "unknown_property")
         owed = tap_owed(property)
+        if form_token is not None:
+            answered = _answered(form_token, property, owed)
+            if answered is not None:
+                return answered
         if owed.is_clear:
             # A cashier is named on the certificate as its issuer; a citizen is its holder.
             issuer = requested_by if origin == PaymentNotice.Origin.MUNICIPALITY else None
-            [certificate] = _issue([(property, None)], debtor=debtor, issued_by=issuer)
+            [certificate] = _issue(
+                [(property, None)], debtor=debtor, issued_by=issuer, form_token=form_token
+            )
             return Asked(owed=owed, certificate=certificate)
         waiting = (
             CertificateRequest.objects.select_for_update(of=("self",))
@@ -87,9 +105,39 @@ def request_certificate(
         PaymentNotice.objects.filter(pk=notice.pk).update(awaited_by_certificate=True)
         notice.awaited_by_certificate = True
         request = CertificateRequest.objects.create(
-            debtor=debtor, tap_property=property, notice=notice, requested_by=requested_by
+            debtor=debtor,
+            tap_property=property,
+            notice=notice,
+            requested_by=requested_by,
+            form_token=form_token,
         )
         return Asked(owed=owed, request=request)
+
+
+def _answered(form_token: UUID, property: Property, owed: TapOwed) -> Asked | None:
+    """What the form of ``form_token`` got when it was sent before, or None if it was not: its
+    certificate (issued at once, or since by the payment of its request's notice), else its
+    request. Read under the debtor's lock, so a form sent twice at once is answered once; the
+    same form sent for another property (its page gone back to and changed) is refused."""
+    certificate = (
+        Certificate.objects.filter(Q(form_token=form_token) | Q(request__form_token=form_token))
+        .select_related("request")
+        .first()
+    )
+    request = (
+        certificate.request
+        if certificate is not None
+        else CertificateRequest.objects.filter(form_token=form_token).first()
+    )
+    earlier = certificate or request
+    if earlier is None:
+        return None
+    if earlier.tap_property_id != property.pk:
+        raise ValidationError(
+            _("Η φόρμα αυτή υποβλήθηκε ήδη για άλλο ακίνητο: ζητήστε τη βεβαίωση από νέα φόρμα."),
+            "form_used",
+        )
+    return Asked(owed=owed, certificate=certificate, request=request)
 
 
 def _notice_of(debtor: Debtor, owed: TapOwed, *, created_by, origin) -> PaymentNotice:
@@ -145,11 +193,15 @@ def issue_awaiting_certificates(notices: list[PaymentNotice]) -> list[Certificat
 
 
 def _issue(
-    pairs: list[tuple[Property, CertificateRequest | None]], *, debtor=None, issued_by
+    pairs: list[tuple[Property, CertificateRequest | None]],
+    *,
+    debtor=None,
+    issued_by,
+    form_token: UUID | None = None,
 ) -> list[Certificate]:
     """Certificates for these properties, numbered next in the year, in the caller's
     transaction; their delivery queued for the commit. Each property's debtor is ``debtor``, or
-    its request's."""
+    its request's; ``form_token`` is the asking form's, for one certificate issued at once."""
     if not pairs:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -179,6 +231,7 @@ def _issue(
                 issued_at=issued_at,
                 valid_until=valid_until,
                 issued_by=issued_by,
+                form_token=form_token,
             )
         )
     certificates = Certificate.objects.bulk_create(certificates)

@@ -304,6 +304,8 @@ class CertificateRequest(models.Model):
         related_name="+",
         verbose_name=_("από"),
     )
+    # The one-time token of the form that made it: that form sent again gets this request.
+    form_token = models.UUIDField(_("κωδικός φόρμας"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("αίτηση βεβαίωσης μη οφειλής ΤΑΠ")
@@ -314,6 +316,11 @@ class CertificateRequest(models.Model):
                 fields=["debtor", "tap_property"],
                 condition=Q(status="awaiting"),
                 name="certificaterequest_one_awaiting_per_property",
+            ),
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=Q(form_token__isnull=False),
+                name="certificaterequest_form_token_unique",
             ),
         ]
 
@@ -370,6 +377,9 @@ class Certificate(IssuedDocument):
         related_name="+",
         verbose_name=_("εκδόθηκε από"),
     )
+    # The one-time token of the form that asked for it, when issued at once: that form sent
+    # again (a double click) gets this certificate, not the next number.
+    form_token = models.UUIDField(_("κωδικός φόρμας"), null=True, blank=True, editable=False)
     pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
     pdf_rendered_at = models.DateTimeField(_("PDF δημιουργήθηκε"), null=True, blank=True)
     emailed_to = models.EmailField(_("στάλθηκε στο"), blank=True)
@@ -386,6 +396,11 @@ class Certificate(IssuedDocument):
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="certificate_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="certificate_number_positive"),
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=Q(form_token__isnull=False),
+                name="certificate_form_token_unique",
+            ),
         ]
         # Staff never add one as a form would: they issue by the rule, or revoke with a reason.
         permissions = [

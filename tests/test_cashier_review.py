@@ -27,6 +27,7 @@ from tests.test_counter import (  # noqa: F401 (fixtures)
     messages_of,
     staff_user,
 )
+from tests.test_tap_certificate_admin import issue
 
 
 def pay_lines_by_pos(client, debtor, debts, slip: str, total: str):
@@ -152,10 +153,7 @@ def test_the_certificate_the_cashier_asked_for_is_handed_over_with_the_receipt(
         debtor=debtor, address="Κ. Καραμανλή 40", supply_number="55566677", area=Decimal(60)
     )
     make_debt(debtor, "35.00", kind="tap", tap_property=home)
-    asked = client.post(
-        reverse("admin:receipts_certificate_issue"),
-        {"afm": debtor.afm, "supply_number": "55566677"},
-    )
+    asked = issue(client, debtor.afm, "55566677")
     form = client.get(asked["Location"]).context["form"]
 
     done = client.post(
@@ -329,10 +327,7 @@ def test_a_certificate_is_issued_for_an_afm_written_with_its_prefix_and_spaces(
         debtor=debtor, address="Κ. Καραμανλή 40", supply_number="55566677", area=Decimal(60)
     )
 
-    response = client.post(
-        reverse("admin:receipts_certificate_issue"),
-        {"afm": "EL 068 933 130", "supply_number": "55566677"},
-    )
+    response = issue(client, "EL 068 933 130", "55566677")
 
     certificate = Certificate.objects.get()
     assert response["Location"] == reverse(

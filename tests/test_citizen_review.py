@@ -12,6 +12,7 @@ from debts.services import build_notice
 from payments.models import CardAttempt, Channel
 from payments.services import reverse_receipt, settle
 from receipts.models import Certificate
+from tests.test_tap_certificate_pages import ask
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def ask_for_a_certificate(citizen_client, make_debt):
         debtor=debtor, address="Ολυμπιάδος 7, Θέρμη", supply_number="112233445", area=Decimal(90)
     )
     make_debt(debtor, "30.00", kind="tap", tap_property=home)
-    asked = citizen_client.post("/certificates/request/", {"property": home.pk})
+    asked = ask(citizen_client, home)
     return asked, debtor.notices.get()
 
 

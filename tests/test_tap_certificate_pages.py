@@ -1,6 +1,8 @@
 """The citizen's pages of the certificate of no ΤΑΠ debt: ask, see what to pay, download; and
 nothing of another citizen's."""
 
+import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,6 +15,7 @@ from payments.models import CardAttempt, Channel
 from payments.services import settle
 from receipts.models import Certificate
 from tests.card_gateway import card_id
+from tests.test_counter import messages_of
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +29,11 @@ def make_home(debtor, supply="112233445"):
     )
 
 
-def ask(client, home):
-    return client.post("/certificates/request/", {"property": home.pk})
+def ask(client, home, *, form_token=None):
+    """Ask as the certificates page's form does: with a new form's token, unless given."""
+    return client.post(
+        "/certificates/request/", {"property": home.pk, "form_token": form_token or uuid.uuid4()}
+    )
 
 
 def test_the_page_lists_properties_with_the_rule(citizen_client, make_debt):
@@ -124,3 +130,41 @@ def test_owed_paid_by_card_issues_the_certificate(citizen_client, make_debt, str
     certificate = Certificate.objects.get()
     assert certificate.request.notice == notice
     assert certificate.display_number in citizen_client.get(request_page).content.decode()
+
+
+def shown_form(client, home) -> dict:
+    """What the certificates page's form asking for ``home``'s certificate sends: its hidden
+    fields as rendered."""
+    html = client.get("/certificates/").content.decode()
+    [form] = [
+        form
+        for form in re.findall(r"<form .*?</form>", html, re.DOTALL)
+        if f'name="property" value="{home.pk}"' in form
+    ]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def test_the_request_form_sent_twice_issues_one_certificate(citizen_client):
+    """A double click on «Αίτηση βεβαίωσης» gets the first certificate again; the page shown
+    anew asks for another."""
+    home = make_home(citizen_client.debtor)
+    form = shown_form(citizen_client, home)
+
+    first = citizen_client.post("/certificates/request/", form)
+    again = citizen_client.post("/certificates/request/", form)
+
+    certificate = Certificate.objects.get()
+    said = f"Εκδόθηκε η βεβαίωση μη οφειλής ΤΑΠ {certificate.display_number}"
+    assert said in " ".join(messages_of(first)) and said in " ".join(messages_of(again))
+    citizen_client.post("/certificates/request/", shown_form(citizen_client, home))
+    assert sorted(Certificate.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_a_request_without_the_form_token_asks_again_on_a_new_page(citizen_client):
+    home = make_home(citizen_client.debtor)
+
+    response = citizen_client.post("/certificates/request/", {"property": home.pk})
+
+    assert response.url == "/certificates/"
+    assert "Η σελίδα δεν ισχύει πια" in " ".join(messages_of(response))
+    assert not Certificate.objects.exists()

@@ -1,6 +1,7 @@
 """Two payments of the notice a certificate request waits on, at the same instant, on
 PostgreSQL: the notice's lock and the unique request of a certificate leave exactly one."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -56,3 +57,33 @@ def test_two_requests_for_one_property_at_once_wait_on_one_notice(awaiting, debt
 
     assert {outcome.request for outcome in outcomes} == {awaiting}
     assert CertificateRequest.objects.count() == 1
+
+
+def test_one_form_sent_twice_at_once_issues_one_certificate(debtor):
+    """A double click: both sendings of one form wait on the debtor's lock, and the second finds
+    the certificate the first issued."""
+    home = Property.objects.create(
+        debtor=debtor, address="Βασ. Όλγας 5", supply_number="123456780", area=Decimal(70)
+    )
+    form_token = uuid.uuid4()
+
+    outcomes = run_together(
+        lambda: request_certificate(debtor, home.pk, form_token=form_token),
+        lambda: request_certificate(debtor, home.pk, form_token=form_token),
+    )
+
+    certificate = Certificate.objects.get()
+    assert [outcome.certificate for outcome in outcomes] == [certificate, certificate]
+    assert certificate.form_token == form_token
+
+
+def test_the_database_refuses_one_forms_token_on_a_second_certificate(debtor):
+    home = Property.objects.create(
+        debtor=debtor, address="Βασ. Όλγας 5", supply_number="123456780", area=Decimal(70)
+    )
+    form_token = uuid.uuid4()
+    with transaction.atomic():
+        _issue([(home, None)], debtor=debtor, issued_by=None, form_token=form_token)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _issue([(home, None)], debtor=debtor, issued_by=None, form_token=form_token)
+    assert Certificate.objects.count() == 1

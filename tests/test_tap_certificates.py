@@ -25,6 +25,7 @@ from receipts.certificates import (
 from receipts.models import Certificate, CertificateRequest
 from receipts.tasks import sweep_undelivered, undelivered
 from tests.test_roll_files_as_made import csv_roll, row, run
+from tests.test_tap_certificate_pages import ask
 
 
 @pytest.fixture(autouse=True)
@@ -449,7 +450,7 @@ def test_a_tap_certificate_can_be_asked_while_a_roll_notice_holds_the_tap_debt(
     roll_notice = PaymentNotice.objects.get(debtor=debtor)
     assert roll_notice.valid_until == today + timedelta(days=60)
 
-    response = citizen_client.post("/certificates/request/", {"property": home.pk})
+    response = ask(citizen_client, home)
 
     said = [str(message) for message in get_messages(response.wsgi_request)]
     request = CertificateRequest.objects.filter(tap_property=home).first()
