@@ -7,6 +7,7 @@ kept copy is the document as issued, in the portal's language whoever asked firs
 """
 
 from collections.abc import Callable, Sequence
+from typing import BinaryIO
 
 import segno
 from allauth.account.models import EmailAddress
@@ -65,8 +66,13 @@ def pdf_response(document, store: Callable[[int], models.Model], *, as_attachmen
     through ``store``) if the worker has not yet, so asking twice never renders a second PDF."""
     if not document.pdf:
         document = store(document.pk)
+    return pdf_file_response(document, document.pdf.open("rb"), as_attachment=as_attachment)
+
+
+def pdf_file_response(document, pdf: BinaryIO, *, as_attachment=False) -> FileResponse:
+    """``pdf``, a rendering of ``document``, served under the document's file name."""
     return FileResponse(
-        document.pdf.open("rb"),
+        pdf,
         as_attachment=as_attachment,
         filename=pdf_filename(document),
         content_type="application/pdf",

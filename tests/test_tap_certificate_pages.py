@@ -1,6 +1,7 @@
 """The citizen's pages of the certificate of no ΤΑΠ debt: ask, see what to pay, download; and
 nothing of another citizen's."""
 
+import io
 import re
 import uuid
 from decimal import Decimal
@@ -8,11 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from debts.models import Property
 from debts.rf import format_rf
 from payments.models import CardAttempt, Channel
 from payments.services import settle
+from receipts.certificates import revoke_certificate
 from receipts.models import Certificate
 from tests.card_gateway import card_id
 from tests.test_counter import messages_of
@@ -168,3 +171,26 @@ def test_a_request_without_the_form_token_asks_again_on_a_new_page(citizen_clien
     assert response.url == "/certificates/"
     assert "Η σελίδα δεν ισχύει πια" in " ".join(messages_of(response))
     assert not Certificate.objects.exists()
+
+
+def test_a_revoked_certificate_downloads_marked_revoked_for_the_citizen_and_the_staff(
+    citizen_client, admin_client, admin_user
+):
+    home = make_home(citizen_client.debtor)
+    ask(citizen_client, home)
+    certificate = Certificate.objects.get()
+    revoke_certificate(certificate, reason="Εκδόθηκε για λάθος ακίνητο", actor=admin_user)
+
+    downloads = [
+        citizen_client.get(f"/certificates/{certificate.pk}/pdf/?download=1"),
+        citizen_client.get(f"/en/certificates/{certificate.pk}/pdf/"),
+        admin_client.get(f"/admin/receipts/certificate/{certificate.pk}/pdf/"),
+    ]
+
+    for response in downloads:
+        assert response["Content-Type"] == "application/pdf"
+        text = "".join(
+            page.extract_text()
+            for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
+        )
+        assert "ΑΝΑΚΛΗΘΗΚΕ" in text and "Εκδόθηκε για λάθος ακίνητο" in text

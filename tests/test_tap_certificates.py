@@ -287,12 +287,16 @@ def test_issuing_for_many_notices_costs_the_same_queries_as_for_one(
 # --- PDF, delivery, revocation, verification ---------------------------------------------------
 
 
+def pdf_text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def test_the_pdf_states_the_property_the_holder_and_the_verification(home, debtor):
     certificate = request_certificate(debtor, home.pk).certificate
 
     response = certificate_pdf.pdf_response(certificate)
 
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(response))).pages)
+    text = pdf_text(b"".join(response))
     for expected in (certificate.display_number, home.address, debtor.afm, home.supply_number):
         assert expected in text
     assert "δεν οφείλεται" in text
@@ -357,6 +361,52 @@ def test_a_revoked_certificate_says_so(client, home, debtor, admin_user):
     assert "λάθος ακίνητο" not in html
     english = client.get(f"/en/verify/{certificate.verification_code}/").content.decode()
     assert "genuine, but revoked" in english
+
+
+def test_a_revoked_certificates_pdf_says_so_and_the_kept_copy_stays_as_issued(
+    home, debtor, admin_user
+):
+    """Downloaded or printed after its revocation, it looked valid."""
+    certificate = request_certificate(debtor, home.pk).certificate
+    issued = certificate_pdf.stored_pdf(certificate.pk)
+    with issued.pdf.open("rb") as pdf:
+        kept = pdf.read()
+    revoke_certificate(certificate, reason="Λάθος ακίνητο", actor=admin_user)
+    certificate = Certificate.objects.get(pk=certificate.pk)
+
+    text = pdf_text(b"".join(certificate_pdf.pdf_response(certificate)))
+
+    revoked_at = timezone.localtime(certificate.revocation.revoked_at)
+    assert "ΑΝΑΚΛΗΘΗΚΕ" in text
+    assert f"ανακλήθηκε από τον Δήμο στις {revoked_at:%d/%m/%Y %H:%M}: δεν ισχύει" in text
+    assert "Αιτιολογία: Λάθος ακίνητο" in text
+    assert certificate.display_number in text and home.address in text
+    assert (certificate.pdf.name, certificate.pdf_rendered_at) == (
+        issued.pdf.name,
+        issued.pdf_rendered_at,
+    )
+    with certificate.pdf.open("rb") as pdf:
+        assert pdf.read() == kept
+    assert "ΑΝΑΚΛΗΘΗΚΕ" not in pdf_text(kept)
+
+
+def test_a_certificate_revoked_before_its_pdf_was_kept_is_served_marked_and_kept_as_issued(
+    home, debtor, admin_user
+):
+    from receipts.tasks import deliver_certificate
+
+    certificate = request_certificate(debtor, home.pk).certificate
+    revoke_certificate(certificate, reason="Λάθος ακίνητο", actor=admin_user)
+
+    served = b"".join(certificate_pdf.pdf_response(certificate))
+
+    assert "ΑΝΑΚΛΗΘΗΚΕ" in pdf_text(served)
+    certificate.refresh_from_db()
+    assert not certificate.pdf  # the marked copy is not the one kept
+    deliver_certificate(certificate.pk)
+    certificate.refresh_from_db()
+    with certificate.pdf.open("rb") as pdf:
+        assert "ΑΝΑΚΛΗΘΗΚΕ" not in pdf_text(pdf.read())
 
 
 def test_a_reversed_payment_revokes_the_certificate_it_issued(
