@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from . import certificate_pdf, documents, pdf
-from .models import Certificate, Receipt
+from .models import Certificate, CertificateRevocation, Receipt
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,13 @@ def deliver_receipts(receipt_ids: list[int]) -> None:
 
 @shared_task(dont_autoretry_for=(Certificate.DoesNotExist,), **RETRIED)
 def deliver_certificate(certificate_id: int) -> None:
-    """Render the certificate's PDF and email it, as ``deliver_receipt`` does a receipt."""
+    """Render the certificate's PDF and email it, as ``deliver_receipt`` does a receipt; one
+    revoked before it went out (its mail delayed by an outage) is kept, not mailed: a revoked
+    certificate must not reach anyone as a document that looks valid, and the portal shows it
+    revoked."""
     certificate_pdf.stored_pdf(certificate_id)
+    if CertificateRevocation.objects.filter(certificate=certificate_id).exists():
+        return
     documents.email_once(Certificate, certificate_id, related=(), kind="certificate")
 
 
@@ -106,13 +111,17 @@ SWEEP_WINDOW = timedelta(days=7)
 
 def undelivered(now, model=Receipt):
     """Receipts (or certificates) issued between ``SWEEP_WINDOW`` and ``RECEIPT_SWEEP_AFTER``
-    before ``now`` without a PDF, or not emailed though they have somewhere to go."""
+    before ``now`` without a PDF, or not emailed though they have somewhere to go (a revoked
+    certificate has none: ``deliver_certificate`` mails it no more)."""
     has_verified_address = Exists(
         EmailAddress.objects.filter(user_id=OuterRef("debtor__user_id"), verified=True)
     )
+    to_mail = Q(has_verified_address, emailed_at__isnull=True)
+    if model is Certificate:
+        to_mail &= Q(revocation__isnull=True)
     return model.objects.filter(
         issued_at__lt=now - settings.RECEIPT_SWEEP_AFTER, issued_at__gte=now - SWEEP_WINDOW
-    ).filter(Q(pdf="") | Q(has_verified_address, emailed_at__isnull=True))
+    ).filter(Q(pdf="") | to_mail)
 
 
 # A delivery queued is retried by its task for about 21 minutes (``RETRIED``'s backoffs): the

@@ -331,6 +331,26 @@ def test_delivery_renders_and_emails_the_certificate_once(home, make_citizen, de
     assert mailoutbox[0].attachments[0][0] == documents.pdf_filename(certificate)
 
 
+def test_a_certificate_revoked_before_its_email_went_out_is_kept_not_mailed(
+    home, make_citizen, debtor, admin_user, mailoutbox, settings
+):
+    """Its delivery delayed (the broker or the mail server down), then revoked: no mail carries
+    it as a valid certificate, and the sweep does not try again."""
+    from receipts.tasks import deliver_certificate
+
+    make_citizen(debtor)
+    certificate = request_certificate(debtor, home.pk).certificate
+    revoke_certificate(certificate, reason="Λάθος ακίνητο", actor=admin_user)
+
+    deliver_certificate(certificate.pk)
+
+    certificate.refresh_from_db()
+    assert certificate.pdf and not certificate.emailed_at
+    assert mailoutbox == []
+    later = certificate.issued_at + settings.RECEIPT_SWEEP_AFTER + timedelta(minutes=1)
+    assert list(undelivered(later, Certificate)) == []
+
+
 def test_a_genuine_certificate_verifies(client, home, debtor):
     certificate = request_certificate(debtor, home.pk).certificate
 
