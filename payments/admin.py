@@ -641,6 +641,22 @@ class PaymentAdmin(PaymentHistoryAdmin):
     def back_to(self, payment) -> str:
         return reverse("admin:payments_payment_change", args=[payment.pk])
 
+    def act_on_payment(self, request, payment, form, act, *, done, title, submit):
+        """A form page of an action on ``payment``: sent valid, ``act(cleaned_data)`` (a
+        service) runs; its refusal is shown on the form, its success (``done(result)``) back on
+        the payment's page."""
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = act(form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, done(result))
+                return redirect(self.back_to(payment))
+        return self.page(
+            request, "form_page.html", title, payment=payment, form=form, submit=submit
+        )
+
     def applied(self, request, payment, receipt: Receipt):
         messages.success(
             request,
@@ -778,30 +794,22 @@ class PaymentAdmin(PaymentHistoryAdmin):
         form = ReturnForm(
             request.POST or None, initial={"amount": payment.held, "balance": payment.held}
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.mark_for_return(
-                    payment,
-                    form.cleaned_data["amount"],
-                    expected_balance=form.cleaned_data["balance"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    gettext("Το ποσό %(amount)s σημειώθηκε προς επιστροφή.")
-                    % {"amount": euros(form.cleaned_data["amount"])},
-                )
-                return redirect(self.back_to(payment))
-        return self.page(
+        return self.act_on_payment(
             request,
-            "form_page.html",
-            _("Επιστροφή αδιάθετου ποσού"),
-            payment=payment,
-            form=form,
+            payment,
+            form,
+            lambda data: services.mark_for_return(
+                payment,
+                data["amount"],
+                expected_balance=data["balance"],
+                reason=data["reason"],
+                actor=request.user,
+            ),
+            done=lambda payment_return: (
+                gettext("Το ποσό %(amount)s σημειώθηκε προς επιστροφή.")
+                % {"amount": euros(payment_return.amount)}
+            ),
+            title=_("Επιστροφή αδιάθετου ποσού"),
             submit=_("Σήμανση προς επιστροφή"),
         )
 
@@ -813,30 +821,22 @@ class PaymentAdmin(PaymentHistoryAdmin):
             messages.info(request, gettext("Η μεταφορά του Δήμου έχει ήδη καταγραφεί."))
             return redirect(self.back_to(payment))
         form = OwnTransferForm(request.POST or None, initial={"balance": payment.held})
-        if request.method == "POST" and form.is_valid():
-            try:
-                transfer = services.record_own_transfer(
-                    payment,
-                    kind=form.cleaned_data["kind"],
-                    note=form.cleaned_data["note"],
-                    expected_balance=form.cleaned_data["balance"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    gettext("Το ποσό %(amount)s καταγράφηκε ως «%(kind)s».")
-                    % {"amount": euros(transfer.amount), "kind": transfer.get_kind_display()},
-                )
-                return redirect(self.back_to(payment))
-        return self.page(
+        return self.act_on_payment(
             request,
-            "form_page.html",
-            _("Χρήματα του Δήμου, όχι πληρωμή"),
-            payment=payment,
-            form=form,
+            payment,
+            form,
+            lambda data: services.record_own_transfer(
+                payment,
+                kind=data["kind"],
+                note=data["note"],
+                expected_balance=data["balance"],
+                actor=request.user,
+            ),
+            done=lambda transfer: (
+                gettext("Το ποσό %(amount)s καταγράφηκε ως «%(kind)s».")
+                % {"amount": euros(transfer.amount), "kind": transfer.get_kind_display()}
+            ),
+            title=_("Χρήματα του Δήμου, όχι πληρωμή"),
             submit=_("Καταγραφή ως μεταφορά του Δήμου"),
         )
 
@@ -895,36 +895,27 @@ class PaymentAdmin(PaymentHistoryAdmin):
         form = CameBackForm(
             request.POST or None, initial={"reference": payment_return.return_reference}
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.record_came_back(
-                    payment_return,
-                    reason=form.cleaned_data["reason"],
-                    expected_reference=form.cleaned_data["reference"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "Η επιστροφή %(amount)s καταγράφηκε ότι γύρισε πίσω: είναι ξανά προς "
-                        "επιστροφή."
-                    )
-                    % {"amount": euros(payment_return.amount)},
-                )
-                return redirect(self.back_to(payment))
-        return self.page(
+        return self.act_on_payment(
             request,
-            "form_page.html",
-            gettext("Η επιστροφή %(amount)s (%(reference)s) γύρισε πίσω")
+            payment,
+            form,
+            lambda data: services.record_came_back(
+                payment_return,
+                reason=data["reason"],
+                expected_reference=data["reference"],
+                actor=request.user,
+            ),
+            done=lambda came_back: (
+                gettext(
+                    "Η επιστροφή %(amount)s καταγράφηκε ότι γύρισε πίσω: είναι ξανά προς επιστροφή."
+                )
+                % {"amount": euros(came_back.amount)}
+            ),
+            title=gettext("Η επιστροφή %(amount)s (%(reference)s) γύρισε πίσω")
             % {
                 "amount": euros(payment_return.amount),
                 "reference": payment_return.return_reference,
             },
-            payment=payment,
-            form=form,
             submit=_("Καταγραφή ότι γύρισε πίσω"),
         )
 

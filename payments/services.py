@@ -1024,6 +1024,16 @@ def apply_unapplied_to_debts(
         return apply_unapplied(payment, notice, actor=actor, together=together)
 
 
+def _lock_holding(payment: Payment, expected_balance: Decimal, refusal: str):
+    """``payment`` locked, and what it holds; refused with ``refusal`` (its ``%(balance)s``, what
+    it holds now) unless that is the ``expected_balance`` the person was shown."""
+    (payment,) = _lock_payments([payment.pk])
+    balance = unapplied_balance(payment)
+    if balance != expected_balance:
+        raise ValidationError(refusal % {"balance": euros(balance)}, "balance_changed")
+    return payment, balance
+
+
 @transaction.atomic
 def mark_for_return(
     payment: Payment, amount: Decimal, *, expected_balance: Decimal, reason: str, actor
@@ -1036,18 +1046,15 @@ def mark_for_return(
     is opened again: the second of two clicks sees it, not the first's success, and sent once
     more it must not return the money again.
     """
-    (payment,) = _lock_payments([payment.pk])
-    balance = unapplied_balance(payment)
-    if balance != expected_balance:
-        raise ValidationError(
-            _(
-                "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s): ανοίξτε ξανά τη "
-                "σελίδα της πληρωμής και δείτε τι διατέθηκε ή επιστράφηκε, πριν σημειώσετε "
-                "επιστροφή."
-            )
-            % {"balance": euros(balance)},
-            "balance_changed",
-        )
+    payment, balance = _lock_holding(
+        payment,
+        expected_balance,
+        _(
+            "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s): ανοίξτε ξανά τη "
+            "σελίδα της πληρωμής και δείτε τι διατέθηκε ή επιστράφηκε, πριν σημειώσετε "
+            "επιστροφή."
+        ),
+    )
     if not reason.strip():
         raise ValidationError(_("Γράψτε την αιτιολογία της επιστροφής."), "no_reason")
     if not ZERO < amount <= balance:
@@ -1127,17 +1134,14 @@ def record_own_transfer(
     return, ``expected_balance`` is what the person was shown, so a form sent twice, or after
     someone else resolved the money, changes nothing.
     """
-    (payment,) = _lock_payments([payment.pk])
-    balance = unapplied_balance(payment)
-    if balance != expected_balance:
-        raise ValidationError(
-            _(
-                "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s): ανοίξτε ξανά τη "
-                "σελίδα της πληρωμής και δείτε τι έγινε με το ποσό."
-            )
-            % {"balance": euros(balance)},
-            "balance_changed",
-        )
+    payment, balance = _lock_holding(
+        payment,
+        expected_balance,
+        _(
+            "Το αδιάθετο υπόλοιπο άλλαξε στο μεταξύ (τώρα %(balance)s): ανοίξτε ξανά τη "
+            "σελίδα της πληρωμής και δείτε τι έγινε με το ποσό."
+        ),
+    )
     refusal = _not_own_transfer(payment, balance)
     if refusal is not None:
         raise refusal
