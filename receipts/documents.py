@@ -112,8 +112,17 @@ def message(document, to: str, *, kind: str) -> EmailMessage:
     return email
 
 
-def email_once(model: type[models.Model], pk: int, *, related: Sequence[str], kind: str) -> None:
-    """Email the document, with its PDF, unless it was emailed already or has nowhere to go.
+def email_once(
+    model: type[models.Model],
+    pk: int,
+    *,
+    related: Sequence[str],
+    kind: str,
+    withheld: Callable[[models.Model], bool] | None = None,
+) -> None:
+    """Email the document, with its PDF, unless it was emailed already, has nowhere to go, or
+    is ``withheld`` (asked once the row is locked, so a change that locks it too, a revocation,
+    is either seen or comes after the mail).
 
     The row stays locked while the message is sent. A document without a verified address is not
     an error: the citizen finds it in the portal, and the sweep does not look for it again.
@@ -124,7 +133,7 @@ def email_once(model: type[models.Model], pk: int, *, related: Sequence[str], ki
             .select_related("debtor", *related)
             .get(pk=pk)
         )
-        if document.emailed_at is not None:
+        if document.emailed_at is not None or (withheld is not None and withheld(document)):
             return
         address = verified_email(document.debtor)
         if address is None:

@@ -86,9 +86,15 @@ def deliver_certificate(certificate_id: int) -> None:
     certificate must not reach anyone as a document that looks valid, and the portal shows it
     revoked."""
     certificate_pdf.stored_pdf(certificate_id)
-    if CertificateRevocation.objects.filter(certificate=certificate_id).exists():
-        return
-    documents.email_once(Certificate, certificate_id, related=(), kind="certificate")
+    documents.email_once(
+        Certificate, certificate_id, related=(), kind="certificate", withheld=_revoked
+    )
+
+
+def _revoked(certificate: Certificate) -> bool:
+    """Read under the certificate's lock, which a revocation takes too: one revoked while the
+    delivery ran is seen here, not mailed after."""
+    return CertificateRevocation.objects.filter(certificate=certificate).exists()
 
 
 def deliver_certificate_on_commit(certificate_id: int) -> None:
