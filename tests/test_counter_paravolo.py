@@ -165,3 +165,33 @@ def test_only_the_counter_registers_a_payer_there(client, staff_user):  # noqa: 
     posted = {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης"}
     assert client.post(counter_url("counter_payer"), posted).status_code == 403
     assert not Debtor.objects.exists()
+
+
+def test_a_payer_registered_at_the_counter_is_promised_the_printed_receipt_not_an_email(
+    client,
+    cashier,  # noqa: F811
+    objection,
+    mailoutbox,
+):
+    """A receipt is mailed only to an address the payer confirmed through a portal account: the
+    email given at the desk (perhaps mistyped, perhaps someone else's) gets nothing, so the
+    cashier must not tell the payer to wait for one."""
+    from receipts.tasks import deliver_receipt
+
+    page = client.get(counter_url("counter_payer")).content.decode()
+    assert "για να λάβει την απόδειξη" not in page
+    assert "Η απόδειξη τυπώνεται εδώ" in page
+
+    client.post(
+        counter_url("counter_payer"),
+        {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης", "email": "z@example.gr"},
+    )
+    debtor = Debtor.objects.get(afm="090000045")
+    issued = client.post(
+        counter_url("counter_paravolo", debtor.pk), {"paravolo_type": objection.pk}
+    )
+    url = issued["Location"]
+    client.post(url, shown_form(client, url))
+
+    deliver_receipt(Receipt.objects.get().pk)
+    assert mailoutbox == []
