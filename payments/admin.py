@@ -449,11 +449,13 @@ class PaymentAdmin(PaymentHistoryAdmin):
             try:
                 with transaction.atomic():
                     debtor = form.save()
-            except IntegrityError:  # registered by a colleague since the look-up
+            except IntegrityError:  # registered by a colleague since the look-up, as they wrote it
                 debtor = Debtor.objects.get(afm=form.cleaned_data["afm"])
-            messages.success(
-                request, gettext("Καταχωρίστηκε ο πληρωτής %(debtor)s.") % {"debtor": debtor}
-            )
+                messages.info(request, gettext("Ο πληρωτής είναι ήδη καταχωρισμένος."))
+            else:
+                messages.success(
+                    request, gettext("Καταχωρίστηκε ο πληρωτής %(debtor)s.") % {"debtor": debtor}
+                )
             return redirect("admin:payments_payment_counter_debtor", debtor.pk)
         return self.page(
             request,

@@ -2,9 +2,11 @@
 a citizen does online, and takes the money for it as for any notice; asked again while one of
 its kind is unpaid, that one is paid, never a second."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
 
 from debts.models import Debt, Debtor, ParavoloType, PaymentNotice
 from payments.models import Payment
@@ -195,3 +197,35 @@ def test_a_payer_registered_at_the_counter_is_promised_the_printed_receipt_not_a
 
     deliver_receipt(Receipt.objects.get().pk)
     assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payer_a_colleague_registers_as_the_form_is_saved_is_not_said_registered(
+    client,
+    cashier,  # noqa: F811
+):
+    """The colleague's card wins the unique ΑΦΜ between the look-up and the save: the cashier
+    is told the payer was on file already (the names they typed were not kept), not that they
+    registered them."""
+    posted = {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης"}
+    colleague = []
+
+    def at_the_next_desk():
+        try:
+            colleague.append(Debtor.objects.create(afm="090000045", last_name="ΖΑΪΜΗΣ-ΑΛΛΟΣ"))
+        finally:
+            connections.close_all()
+
+    def registered_just_before(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "debts_debtor"') and not colleague:
+            desk = threading.Thread(target=at_the_next_desk)
+            desk.start()
+            desk.join(timeout=10)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(registered_just_before):
+        response = client.post(counter_url("counter_payer"), posted)
+
+    assert response["Location"] == counter_url("counter_debtor", colleague[0].pk)
+    assert messages_of(response) == ["Ο πληρωτής είναι ήδη καταχωρισμένος."]
+    assert Debtor.objects.get().last_name == "ΖΑΪΜΗΣ-ΑΛΛΟΣ"
