@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from debts.forms import DebtorAdminForm, NoticeSelectionForm
 from debts.models import ParavoloType, PaymentNotice
 from debts.money import euros
+from debts.validators import normalize_afm
 
 from .models import OwnTransfer, Tender
 
@@ -168,11 +169,26 @@ class ReturnForm(forms.Form):
 
 class CounterPayerForm(DebtorAdminForm):
     """A payer the registry does not know yet, registered at the counter to pay a παράβολο:
-    the debtor card's own form (ΑΦΜ as people write it, names as the registry keeps them), the
-    fields the payer gives at the desk."""
+    the debtor card's own form (ΑΦΜ as people write it, names as the registry keeps them).
+
+    The ΑΦΜ is typed twice: a typo that still passes the check digit would make the card
+    another taxpayer's, whose TaxisNet login would later be tied to it and show them this
+    payer's payment. No contact details, for the same reason; the receipt is printed."""
+
+    afm_again = forms.CharField(label=_("ΑΦΜ ξανά"), max_length=20)
 
     class Meta(DebtorAdminForm.Meta):
-        fields = ("afm", "kind", "last_name", "first_name", "father_name", "email", "phone")
+        fields = ("afm", "afm_again", "kind", "last_name", "first_name", "father_name")
+
+    def clean(self):
+        cleaned = super().clean()
+        afm = cleaned.get("afm")
+        if afm and normalize_afm(cleaned.get("afm_again", "")) != afm:
+            self.add_error(
+                "afm_again",
+                _("Οι δύο ΑΦΜ διαφέρουν: ελέγξτε τον στο έγγραφο του πληρωτή και γράψτε τον ξανά."),
+            )
+        return cleaned
 
 
 class CounterParavoloForm(forms.Form):

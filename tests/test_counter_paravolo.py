@@ -119,7 +119,13 @@ def test_a_payer_the_registry_does_not_know_is_registered_to_pay_a_paravolo(
 
     response = client.post(
         counter_url("counter_payer"),
-        {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης", "first_name": "Αλέξανδρος"},
+        {
+            "afm": "090000045",
+            "afm_again": "090 000 045",
+            "kind": "person",
+            "last_name": "Ζάιμης",
+            "first_name": "Αλέξανδρος",
+        },
     )
 
     debtor = Debtor.objects.get(afm="090000045")
@@ -135,7 +141,8 @@ def test_a_payer_registered_meanwhile_is_that_debtor_not_a_second(
     cashier,  # noqa: F811
     debtor,
 ):
-    posted = {"afm": f"EL {debtor.afm}", "kind": "person", "last_name": "Άλλος"}
+    posted = {"afm": f"EL {debtor.afm}", "afm_again": debtor.afm, "kind": "person"}
+    posted["last_name"] = "Άλλος"
 
     response = client.post(counter_url("counter_payer"), posted)
 
@@ -147,7 +154,7 @@ def test_a_payer_registered_meanwhile_is_that_debtor_not_a_second(
 
 
 def test_a_wrong_afm_registers_no_one(client, cashier):  # noqa: F811
-    posted = {"afm": "090000046", "kind": "person", "last_name": "Ζάιμης"}
+    posted = {"afm": "090000046", "afm_again": "090000046", "kind": "person", "last_name": "Ζ"}
 
     response = client.post(counter_url("counter_payer"), posted)
 
@@ -164,7 +171,7 @@ def test_a_name_searched_for_offers_a_new_payer_with_no_afm_filled(client, cashi
 
 def test_only_the_counter_registers_a_payer_there(client, staff_user):  # noqa: F811
     client.force_login(staff_user(FINANCE))
-    posted = {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης"}
+    posted = {"afm": "090000045", "afm_again": "090000045", "kind": "person", "last_name": "Ζ"}
     assert client.post(counter_url("counter_payer"), posted).status_code == 403
     assert not Debtor.objects.exists()
 
@@ -182,11 +189,12 @@ def test_a_payer_registered_at_the_counter_is_promised_the_printed_receipt_not_a
 
     page = client.get(counter_url("counter_payer")).content.decode()
     assert "για να λάβει την απόδειξη" not in page
+    assert "email" not in client.get(counter_url("counter_payer")).context["form"].fields
     assert "Η απόδειξη τυπώνεται εδώ" in page
 
     client.post(
         counter_url("counter_payer"),
-        {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης", "email": "z@example.gr"},
+        {"afm": "090000045", "afm_again": "090000045", "kind": "person", "last_name": "Ζάιμης"},
     )
     debtor = Debtor.objects.get(afm="090000045")
     issued = client.post(
@@ -207,7 +215,7 @@ def test_a_payer_a_colleague_registers_as_the_form_is_saved_is_not_said_register
     """The colleague's card wins the unique ΑΦΜ between the look-up and the save: the cashier
     is told the payer was on file already (the names they typed were not kept), not that they
     registered them."""
-    posted = {"afm": "090000045", "kind": "person", "last_name": "Ζάιμης"}
+    posted = {"afm": "090000045", "afm_again": "090000045", "kind": "person", "last_name": "Ζ"}
     colleague = []
 
     def at_the_next_desk():
@@ -229,3 +237,16 @@ def test_a_payer_a_colleague_registers_as_the_form_is_saved_is_not_said_register
     assert response["Location"] == counter_url("counter_debtor", colleague[0].pk)
     assert messages_of(response) == ["Ο πληρωτής είναι ήδη καταχωρισμένος."]
     assert Debtor.objects.get().last_name == "ΖΑΪΜΗΣ-ΑΛΛΟΣ"
+
+
+def test_an_afm_typed_differently_the_second_time_registers_no_one(client, cashier):  # noqa: F811
+    """A typo that passes the check digit is another taxpayer's ΑΦΜ: typed twice, it shows."""
+    posted = {"afm": "090000045", "afm_again": "090000033", "kind": "person", "last_name": "Ζ"}
+
+    response = client.post(counter_url("counter_payer"), posted)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["afm_again"] == [
+        "Οι δύο ΑΦΜ διαφέρουν: ελέγξτε τον στο έγγραφο του πληρωτή και γράψτε τον ξανά."
+    ]
+    assert not Debtor.objects.exists()
