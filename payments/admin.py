@@ -429,7 +429,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
             _("Είσπραξη στο ταμείο"),
             form=form,
             debtors=debtors,
-            new_payer=debtors is not None and not debtors,
+            new_payer=debtors is not None,  # those found may all be others (a common name)
             typed_afm=_typed_afm(form.cleaned_data["q"]) if form.is_valid() else "",
         )
 

@@ -250,3 +250,10 @@ def test_an_afm_typed_differently_the_second_time_registers_no_one(client, cashi
         "Οι δύο ΑΦΜ διαφέρουν: ελέγξτε τον στο έγγραφο του πληρωτή και γράψτε τον ξανά."
     ]
     assert not Debtor.objects.exists()
+
+
+def test_a_name_that_finds_others_still_offers_a_new_payer(client, cashier, debtor, make_debtor):  # noqa: F811
+    make_debtor(afm="090000008", last_name="ΒΑΒΟΥΛΑ")
+    response = client.get(counter_url(), {"q": "Βαβούλα"})
+    assert len(response.context["debtors"]) == 2
+    assert f'href="{counter_url("counter_payer")}"' in response.content.decode()
