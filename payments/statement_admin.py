@@ -1,6 +1,7 @@
 """The bank statements in the admin, read only: each file imported, and each of its entries with
 the payment it became, so finance can trace a line of the bank's statement to its receipt or to
-the queue of unapplied money, and back."""
+the queue of unapplied money, and back; and the credits known as the municipality's own
+transfers, to match against the card gateway's payouts and the counter's deposits."""
 
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from debts.admin import ReadOnlyMixin
 
+from .models import OwnTransfer
 from .statement_models import BankStatement, StatementEntry
 
 
@@ -78,3 +80,22 @@ class StatementEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return "—"
         url = reverse("admin:payments_payment_change", args=[entry.payment_id])
         return format_html('<a href="{}">{}</a>', url, entry.payment)
+
+
+@admin.register(OwnTransfer)
+class OwnTransferAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The credits finance took off the queue as the municipality's own money, by kind and day:
+    a month's card payouts add up against the gateway's, the cash deposits against the cash
+    days."""
+
+    list_display = ("at", "kind", "amount", "note", "actor", "payment_link")
+    list_filter = ("kind",)
+    list_select_related = ("payment", "actor")
+    search_fields = ("note", "payment__reference", "payment__payer")
+    search_help_text = _("Σημείωση, αναφορά τράπεζας ή πληρωτής")
+    date_hierarchy = "at"
+
+    @admin.display(description=_("πληρωμή"), ordering="payment")
+    def payment_link(self, transfer):
+        url = reverse("admin:payments_payment_change", args=[transfer.payment_id])
+        return format_html('<a href="{}">{}</a>', url, transfer.payment)

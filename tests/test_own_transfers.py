@@ -179,3 +179,18 @@ def test_a_transfer_is_append_only_in_the_database(payout, staff_user):  # noqa:
         with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert OwnTransfer.objects.get().note == "po_1"
+
+
+def test_finance_lists_the_own_transfers_to_match_the_payouts(client, finance, payout):  # noqa: F811
+    record_own_transfer(
+        payout, kind=PAYOUT, note="po_1Q2w3E", expected_balance=payout.amount, actor=finance
+    )
+
+    response = client.get(url("owntransfer_changelist"), {"kind__exact": PAYOUT})
+
+    assert [transfer.payment for transfer in response.context["cl"].result_list] == [payout]
+    page = response.content.decode()
+    assert "po_1Q2w3E" in page and url("payment_change", payout.pk) in page
+    found = client.get(url("owntransfer_changelist"), {"q": "po_1Q2w3E"})
+    assert len(found.context["cl"].result_list) == 1
+    assert client.get(url("owntransfer_add")).status_code == 403
