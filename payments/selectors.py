@@ -186,10 +186,14 @@ def paid_in_parts() -> QuerySet[Payment]:
 
 def taken_back_payments(ids) -> dict[int, tuple[Payment, list[Receipt]]]:
     """Of these payments, whose credits the bank took back (``import_bank_statement``), the
-    ones a person must still undo, by id: each with ``held`` and its receipts still standing
-    (issued, not reversed). One whose receipts are reversed and whose money is no longer held
-    (marked for return) needs nothing more and is left out."""
-    payments = with_unapplied_balance(Payment.objects.filter(pk__in=ids))
+    ones a person must still undo or look into, by id: each with ``held``, its own transfer
+    (``own_transfer``, selected) and its receipts still standing (issued, not reversed). One
+    whose receipts are reversed and whose money is no longer held (marked for return) needs
+    nothing more and is left out; one known as the municipality's own transfer never does, as
+    nothing in the portal undoes it: the money moved is for finance to trace."""
+    payments = with_unapplied_balance(
+        Payment.objects.filter(pk__in=ids).select_related("own_transfer")
+    )
     standing: dict[int, list[Receipt]] = {pk: [] for pk in ids}
     receipts = (
         Allocation.objects.filter(
@@ -205,7 +209,7 @@ def taken_back_payments(ids) -> dict[int, tuple[Payment, list[Receipt]]]:
     return {
         payment.pk: (payment, standing[payment.pk])
         for payment in payments
-        if standing[payment.pk] or payment.held
+        if standing[payment.pk] or payment.held or hasattr(payment, "own_transfer")
     }
 
 

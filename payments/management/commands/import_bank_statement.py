@@ -199,15 +199,22 @@ class Command(BaseCommand):
 
     def _taken_back(self, summary):
         """Credits imported before that the bank took back: each payment a person must still
-        reverse and record as returned (``taken_back_payments``)."""
+        reverse and record as returned, and each own transfer whose money finance must trace
+        (``taken_back_payments``)."""
         if not summary.taken_back:
             return
         states = taken_back_payments([pk for *_entry, pks in summary.taken_back for pk in pks])
-        standing = []
+        standing, own = [], []
         for _account, reference, transaction_id, amount, pks in summary.taken_back:
             left = [states[pk] for pk in pks if pk in states]
-            if left:
+            if len(pks) == 1 and left and hasattr(left[0][0], "own_transfer"):
+                own.append((reference, amount, left[0][0]))
+            elif left:
                 standing.append((reference, transaction_id, amount, pks, left))
+        self._payers_taken_back(standing)
+        self._own_taken_back(own)
+
+    def _payers_taken_back(self, standing):
         if not standing:
             return
         write = self.stdout.write
@@ -256,15 +263,54 @@ class Command(BaseCommand):
                 )
             )
             for payment, receipts in left:
-                write(
-                    self.style.WARNING(
-                        _(
-                            "    πληρωμή %(payment)s, απόδειξη σε ισχύ %(receipts)s, "
-                            "αδιάθετα %(held)s"
-                        )
-                        % self._payment_values(payment, receipts)
+                if hasattr(payment, "own_transfer"):
+                    line = _("    πληρωμή %(payment)s, μεταφορά του Δήμου: %(kind)s, %(note)s") % (
+                        self._own_values(payment)
                     )
+                else:
+                    line = _(
+                        "    πληρωμή %(payment)s, απόδειξη σε ισχύ %(receipts)s, αδιάθετα %(held)s"
+                    ) % self._payment_values(payment, receipts)
+                write(self.style.WARNING(line))
+
+    def _own_taken_back(self, own):
+        """Credits recorded as the municipality's own transfers that the bank took back: nothing
+        in the portal undoes one (no receipt, nothing held), yet the money is gone from the
+        account, so finance traces it with the bank and whoever sent it."""
+        if not own:
+            return
+        write = self.stdout.write
+        write(
+            self.style.WARNING(
+                _(
+                    "Αντιλογισμοί πιστώσεων που είχαν καταγραφεί ως μεταφορές του Δήμου: %(n)s. "
+                    "Η τράπεζα πήρε πίσω τα χρήματα και δεν είναι πια στον λογαριασμό· δεν "
+                    "υπάρχει απόδειξη να ακυρωθεί ούτε ποσό να επιστραφεί: ελέγξτε με την "
+                    "τράπεζα και με όποιον έστειλε τη μεταφορά (την πύλη καρτών, το ταμείο, τον "
+                    "άλλο λογαριασμό) πού βρίσκονται."
                 )
+                % {"n": len(own)}
+            )
+        )
+        for reference, amount, payment in own:
+            write(
+                self.style.WARNING(
+                    _(
+                        "  αντιλογισμός %(reference)s (%(amount)s): πληρωμή %(payment)s, "
+                        "%(kind)s, %(note)s"
+                    )
+                    % {"reference": reference, "amount": euros(amount), **self._own_values(payment)}
+                )
+            )
+
+    @staticmethod
+    def _own_values(payment) -> dict:
+        transfer = payment.own_transfer
+        return {
+            "payment": payment.reference,
+            "kind": transfer.get_kind_display(),
+            "note": transfer.note,
+        }
 
     @staticmethod
     def _payment_values(payment, receipts) -> dict:
