@@ -439,7 +439,12 @@ class PaymentAdmin(PaymentHistoryAdmin):
         that debtor, not a second card."""
         require(request, TAKE_COUNTER_PAYMENT)
         typed = request.POST.get("afm") or request.GET.get("afm", "")
-        known = Debtor.objects.filter(afm=normalize_afm(typed)).first()
+        # Sent with two different ΑΦΜ, one may be a slip that is another debtor's: the form says
+        # so, never leading to that debtor's card.
+        differ = request.method == "POST" and normalize_afm(
+            request.POST.get("afm_again", "")
+        ) != normalize_afm(typed)
+        known = None if differ else Debtor.objects.filter(afm=normalize_afm(typed)).first()
         if known is not None:
             if request.method == "POST":
                 messages.info(request, gettext("Ο πληρωτής είναι ήδη καταχωρισμένος."))

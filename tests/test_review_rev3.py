@@ -3,7 +3,7 @@ counter's παράβολο): each test fails on the code as it was read."""
 
 from decimal import Decimal
 
-from tests.test_counter import staff_user  # noqa: F401 (fixture)
+from tests.test_counter import cashier, staff_user  # noqa: F401 (fixtures)
 
 
 def test_an_own_transfer_the_bank_took_back_is_named_in_the_summary(write, django_user_model):
@@ -37,3 +37,26 @@ def test_an_own_transfer_the_bank_took_back_is_named_in_the_summary(write, djang
     assert "Εκκαθάριση πληρωμών με κάρτα" in told and "po_1 της 07/12" in told
     # Nothing to reverse nor to return: finance is not told to.
     assert "ακυρώστε την απόδειξη" not in output
+
+
+def test_a_typo_that_is_another_debtors_afm_is_caught_by_the_afm_typed_twice(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+):
+    """The cashier types the payer's ΑΦΜ twice, with a slip in the first that is another
+    debtor's ΑΦΜ: the page looked the first up before checking the two agree, so it led to that
+    debtor's card saying the payer was already on file, and the παράβολο was issued and paid
+    under a stranger's name, in their TaxisNet account."""
+    from debts.models import Debtor
+    from tests.test_counter import counter_url
+
+    posted = {"afm": debtor.afm, "afm_again": "090000045", "kind": "person", "last_name": "Ζ"}
+
+    response = client.post(counter_url("counter_payer"), posted)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["afm_again"] == [
+        "Οι δύο ΑΦΜ διαφέρουν: ελέγξτε τον στο έγγραφο του πληρωτή και γράψτε τον ξανά."
+    ]
+    assert Debtor.objects.count() == 1
