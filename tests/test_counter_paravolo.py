@@ -268,3 +268,23 @@ def test_a_name_that_finds_others_still_offers_a_new_payer(client, cashier, debt
     response = client.get(counter_url(), {"q": "Βαβούλα"})
     assert len(response.context["debtors"]) == 2
     assert f'href="{counter_url("counter_payer")}"' in response.content.decode()
+
+
+def test_a_typo_that_is_another_debtors_afm_is_caught_by_the_afm_typed_twice(
+    client,
+    cashier,  # noqa: F811
+    debtor,
+):
+    """The cashier types the payer's ΑΦΜ twice, with a slip in the first that is another
+    debtor's ΑΦΜ: the page looked the first up before checking the two agree, so it led to that
+    debtor's card saying the payer was already on file, and the παράβολο was issued and paid
+    under a stranger's name, in their TaxisNet account."""
+    posted = {"afm": debtor.afm, "afm_again": "090000045", "kind": "person", "last_name": "Ζ"}
+
+    response = client.post(counter_url("counter_payer"), posted)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["afm_again"] == [
+        "Οι δύο ΑΦΜ διαφέρουν: ελέγξτε τον στο έγγραφο του πληρωτή και γράψτε τον ξανά."
+    ]
+    assert Debtor.objects.count() == 1

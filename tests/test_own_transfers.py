@@ -13,6 +13,8 @@ from debts.services import build_notice
 from payments import ledger
 from payments.models import OwnTransfer, Payment, UnappliedEntry
 from payments.services import mark_for_return, record_own_transfer, settle, unapplied_balance
+from tests.bank_files import Entry, Tx, camt054
+from tests.test_bank_statement_import import run
 from tests.test_counter import (  # noqa: F401 (fixtures)
     CASHIER,
     FINANCE,
@@ -194,3 +196,31 @@ def test_finance_lists_the_own_transfers_to_match_the_payouts(client, finance, p
     found = client.get(url("owntransfer_changelist"), {"q": "po_1Q2w3E"})
     assert len(found.context["cl"].result_list) == 1
     assert client.get(url("owntransfer_add")).status_code == 403
+
+
+def test_an_own_transfer_the_bank_took_back_is_named_in_the_summary(write, django_user_model):
+    """The card gateway's payout, taken off the queue as the municipality's own transfer, holds
+    nothing and has no receipt: when the bank took it back (a return debited under its
+    transaction id), the summary of credits taken back left it out, and finance never learnt
+    that the payout's money had left the account."""
+    payout = Tx(
+        Decimal("1520.00"), unstructured="STRIPE PAYOUT po_1", tx_id="T-PO-1", payer="STRIPE"
+    )
+    run(write(camt054([Entry("C-1", [payout])]), "monday.xml"))
+    payment = Payment.objects.get()
+    record_own_transfer(
+        payment,
+        kind=OwnTransfer.Kind.GATEWAY_PAYOUT,
+        note="po_1 της 07/12",
+        expected_balance=payment.amount,
+        actor=django_user_model.objects.create(username="finance"),
+    )
+    taken_back = Entry("R-1", [Tx(Decimal("1520.00"), tx_id="T-PO-1")], debit=True, reversal=True)
+
+    output = run(write(camt054([taken_back], message_id="NTF-2"), "tuesday.xml"))
+
+    assert "R-1" in output and payment.reference in output
+    told = output[output.index("R-1") :]
+    assert "Εκκαθάριση πληρωμών με κάρτα" in told and "po_1 της 07/12" in told
+    # Nothing to reverse nor to return: finance is not told to.
+    assert "ακυρώστε την απόδειξη" not in output
