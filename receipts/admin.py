@@ -383,6 +383,14 @@ class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.Mod
         if not request.user.has_perm(REVOKE_CERTIFICATE):
             raise PermissionDenied
         certificate = get_object_or_404(Certificate, pk=pk)
+        change_page = f"{self.admin_site.name}:receipts_certificate_change"
+        if certificate.revocation_or_none is not None:  # the form sent again, a second click
+            self.message_user(
+                request,
+                _("Η βεβαίωση %(number)s έχει ήδη ανακληθεί.") % {"number": certificate},
+                messages.INFO,
+            )
+            return redirect(change_page, pk)
         form = CertificateRevokeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -390,6 +398,8 @@ class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.Mod
                     certificate, reason=form.cleaned_data["reason"], actor=request.user
                 )
             except ValidationError as error:
+                if error.code == "revoked":  # two clicks at once: the first revoked it
+                    return self.revoke_view(request, pk)
                 form.add_error(None, error)
             else:
                 self.message_user(
@@ -397,7 +407,7 @@ class CertificateAdmin(ReadOnlyMixin, AfmSearchMixin, NameSearchMixin, admin.Mod
                     _("Η βεβαίωση %(number)s ανακλήθηκε.") % {"number": certificate},
                     messages.SUCCESS,
                 )
-                return redirect(f"{self.admin_site.name}:receipts_certificate_change", pk)
+                return redirect(change_page, pk)
         return self.page(
             request,
             _("Ανάκληση της βεβαίωσης %(number)s") % {"number": certificate},

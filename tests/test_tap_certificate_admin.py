@@ -76,6 +76,27 @@ def test_revoked_from_the_admin_with_a_reason(admin_client, admin_user, debtor, 
     assert "Λάθος ακίνητο" in change.content.decode()
 
 
+def test_the_revoke_form_sent_twice_says_it_is_revoked_not_an_error(
+    admin_client, admin_user, debtor, home
+):
+    from django.contrib.messages import get_messages
+
+    from receipts.certificates import request_certificate
+
+    certificate = request_certificate(debtor, home.pk).certificate
+    url = f"/admin/receipts/certificate/{certificate.pk}/revoke/"
+    admin_client.post(url, {"reason": "Λάθος ακίνητο"})
+
+    again = admin_client.post(url, {"reason": "Λάθος ακίνητο"})
+
+    change = f"/admin/receipts/certificate/{certificate.pk}/change/"
+    assert again["Location"] == change
+    said = [str(message) for message in get_messages(again.wsgi_request)]
+    assert said[-1] == f"Η βεβαίωση {certificate} έχει ήδη ανακληθεί."
+    assert admin_client.get(url)["Location"] == change
+    assert Certificate.objects.get().revocation.reason == "Λάθος ακίνητο"
+
+
 def test_the_debtor_page_keeps_properties_and_debts_filter_by_them(admin_client, debtor, home):
     page = admin_client.get(f"/admin/debts/debtor/{debtor.pk}/change/").content.decode()
     assert home.supply_number in page
