@@ -398,9 +398,13 @@ class OwnTransfer(AppendOnly):
     kind = models.CharField(_("είδος"), max_length=16, choices=Kind)
     note = models.TextField(_("σημείωση"))
     at = models.DateTimeField(_("χρονική στιγμή"), default=timezone.now)
+    # Who said so; none when the import knew a card payout by the account it came from
+    # (``CARD_PAYOUT_ACCOUNTS``).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("χρήστης"),
     )

@@ -30,8 +30,8 @@ from debts.money import ZERO, euros, figures
 
 from .batch_workers import run_in_workers
 from .import_lock import one_import_at_a_time
-from .models import BankStatement, Channel, StatementEntry
-from .services import Arrival, settle_many
+from .models import BankStatement, Channel, OwnTransfer, StatementEntry
+from .services import Arrival, record_own_transfer, settle_many
 from .statement_files import (
     CONTENT_KEY,
     BrokenStatement,
@@ -70,6 +70,10 @@ class Counts:
     settled_amount: Decimal = ZERO
     held: Counter = field(default_factory=Counter)
     held_amount: Counter = field(default_factory=Counter)
+    # Credits from the card gateway's payout accounts, taken off the queue as the municipality's
+    # own money as they were recorded (``_card_payouts``).
+    payouts: int = 0
+    payouts_amount: Decimal = ZERO
     other: Counter = field(default_factory=Counter)
     other_amount: Counter = field(default_factory=Counter)
 
@@ -193,8 +197,10 @@ def _import(statement, file_name, summary, actor, batch_size, workers, progress)
         nonlocal record
         if set_aside:
             gc.freeze()
-        record, new, settled, otherwise = _import_batch(record, statement, file_name, batch, actor)
-        return _counted(batch, new, settled, otherwise)
+        record, new, settled, otherwise, payouts = _import_batch(
+            record, statement, file_name, batch, actor
+        )
+        return _counted(batch, new, settled, otherwise, payouts)
 
     def done(batch, counts: Counts) -> None:
         nonlocal handled
@@ -443,8 +449,9 @@ def _net(transactions) -> Decimal:
     return sum((item.amount if item.credit else -item.amount for item in transactions), ZERO)
 
 
-def _counted(batch, new, settled, booked_otherwise) -> Counts:
-    """What one batch did: its entries not ``new`` were imported before."""
+def _counted(batch, new, settled, booked_otherwise, payouts: set[int]) -> Counts:
+    """What one batch did: its entries not ``new`` were imported before; ``payouts``, the ids of
+    the payments taken off the queue as card payouts."""
     fresh = {id(item) for item in new}
     counts = Counts(
         skipped=len(batch) - len(new),
@@ -466,6 +473,9 @@ def _counted(batch, new, settled, booked_otherwise) -> Counts:
         if result.applied:
             counts.settled += 1
             counts.settled_amount += result.payment.amount
+        elif result.payment.pk in payouts:
+            counts.payouts += 1
+            counts.payouts_amount += result.payment.amount
         else:
             counts.held[result.reason] += 1
             counts.held_amount[result.reason] += result.payment.amount
@@ -610,9 +620,10 @@ def _booked_otherwise(batch: list[Transaction], new: list[Transaction], known: d
     return found
 
 
-def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
+def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list, set[int]]:
     """The entries of ``batch`` not imported before, recorded with what their credits became,
-    and those skipped though booked another day than the ones imported."""
+    those skipped though booked another day than the ones imported, and the payments taken off
+    the queue as card payouts."""
     known = _known(batch)
     new = _new(batch, known, _told_otherwise(batch))
     credits = [item for item in new if item.kind == Kind.PAYMENT]
@@ -631,6 +642,7 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
         recorded_by=actor,
     )
     payments = {id(item): result.payment for item, result in zip(credits, settled, strict=True)}
+    payouts = _card_payouts(credits, settled, actor)
     insert_rows(
         StatementEntry,
         [
@@ -671,7 +683,34 @@ def _record_new(record, batch, actor) -> tuple[list[Transaction], list, list]:
             for item in new
         ],
     )
-    return new, settled, _booked_otherwise(batch, new, known)
+    return new, settled, _booked_otherwise(batch, new, known), payouts
+
+
+def _card_payouts(credits: list[Transaction], settled: list, actor) -> set[int]:
+    """Of ``credits``, those the card gateway paid out (from an account of
+    ``CARD_PAYOUT_ACCOUNTS``) and ``settle`` held: taken off the queue as the municipality's own
+    money (``record_own_transfer``), as finance would by hand, the bank's text kept as the note.
+    One that named a notice or an RF stays held, a payer's for finance to look at. The ids of
+    their payments."""
+    accounts = {_compact(account) for account in settings.CARD_PAYOUT_ACCOUNTS}
+    payouts = set()
+    for item, result in zip(credits, settled, strict=True):
+        if result.applied or result.repeated or _compact(item.payer_account) not in accounts:
+            continue
+        payment = result.payment
+        try:
+            record_own_transfer(
+                payment,
+                kind=OwnTransfer.Kind.GATEWAY_PAYOUT,
+                note=" ".join(part for part in (item.payer, item.remittance) if part)
+                or item.bank_reference,
+                expected_balance=payment.amount,
+                actor=actor,
+            )
+        except ValidationError:
+            continue
+        payouts.add(payment.pk)
+    return payouts
 
 
 def _credits_taken_back(returned: list[tuple]) -> list[tuple]:

@@ -224,3 +224,38 @@ def test_an_own_transfer_the_bank_took_back_is_named_in_the_summary(write, djang
     assert "Εκκαθάριση πληρωμών με κάρτα" in told and "po_1 της 07/12" in told
     # Nothing to reverse nor to return: finance is not told to.
     assert "ακυρώστε την απόδειξη" not in output
+
+
+def test_the_import_takes_the_card_gateways_payouts_off_the_queue(make_notice, write, settings):
+    """A credit from the gateway's payout account that names no notice nor RF is the
+    municipality's own money as it arrives; one that names an RF is a payer's, left held."""
+    from tests.test_statement_summary_euros import amounts, net_of, signed_sum
+
+    settings.CARD_PAYOUT_ACCOUNTS = ["GR96 0810 0010 0000 0123 4567 890"]
+    paid = make_notice()
+    entries = [
+        Entry("E-PO", [Tx(Decimal("1520.00"), unstructured="STRIPE po_9", tx_id="PO", payer="S")]),
+        Entry("E-OK", [Tx(paid.total, rf=paid.rf_code, tx_id="OK")]),
+        Entry("E-RF", [Tx(Decimal("40.00"), rf="RF18539007547034", tx_id="RF")]),
+    ]
+
+    output = run(write(camt054(entries), "payouts.xml"))
+
+    transfer = OwnTransfer.objects.get()
+    assert (transfer.amount, transfer.kind, transfer.actor) == (Decimal("1520.00"), PAYOUT, None)
+    assert transfer.note == "S STRIPE po_9"
+    assert unapplied_balance(transfer.payment) == 0
+    assert "Εκκαθαρίσεις πληρωμών με κάρτα, χρήματα του Δήμου: 1 (1.520,00 €)" in output
+    assert "Δεν βρέθηκε ειδοποιητήριο: 1 (40,00 €)" in output
+    assert signed_sum(amounts(output)) == net_of(output)
+    assert ledger.check().breaches == []
+
+
+def test_without_payout_accounts_a_payout_waits_for_finance(write, settings):
+    settings.CARD_PAYOUT_ACCOUNTS = []
+    entries = [Entry("E-PO", [Tx(Decimal("1520.00"), unstructured="STRIPE po_9", tx_id="PO")])]
+
+    run(write(camt054(entries), "payouts.xml"))
+
+    assert not OwnTransfer.objects.exists()
+    assert unapplied_balance(Payment.objects.get()) == Decimal("1520.00")

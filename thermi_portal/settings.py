@@ -315,6 +315,10 @@ MUNICIPALITY_IBAN = env.str("MUNICIPALITY_IBAN", default="" if PRODUCTION else _
 # what a bank's MT940 puts in :25:), the MUNICIPALITY_IBAN alone when empty (as docker-compose
 # passes it unset); a file of any other is refused, its credits are no citizen's payments.
 BANK_STATEMENT_ACCOUNTS = env.list("BANK_STATEMENT_ACCOUNTS", default=[])
+# The accounts the card gateway pays the card payments out from (its payouts): a credit from one
+# that names no notice nor RF is the municipality's own money, taken off finance's queue as the
+# import records it (``OwnTransfer``), as finance would by hand.
+CARD_PAYOUT_ACCOUNTS = env.list("CARD_PAYOUT_ACCOUNTS", default=[])
 # The creditor code DIAS assigns to the municipality: four digits inside every RF it issues.
 RF_CREDITOR_CODE = env.str("RF_CREDITOR_CODE", default="" if PRODUCTION else "0460")
 # How long a notice stays payable, and so the date its surcharges are frozen to.

@@ -182,6 +182,11 @@ class Command(BaseCommand):
                     "sum": euros(summary.held_amount[reason]),
                 }
             )
+        if summary.payouts:
+            write(
+                _("Εκκαθαρίσεις πληρωμών με κάρτα, χρήματα του Δήμου: %(n)s (%(sum)s)")
+                % {"n": summary.payouts, "sum": euros(summary.payouts_amount)}
+            )
         for (kind, credit), count in sorted(summary.other.items()):
             label = str(StatementEntry.Kind(kind).label)
             if kind == StatementEntry.Kind.RETURN:  # money back either way: say which
