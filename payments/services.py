@@ -1129,8 +1129,9 @@ def record_own_transfer(
     the card gateway's payout, the counter's cash deposited, a transfer from another of its
     accounts, with ``note`` saying which (the payout's id, the deposit slip).
 
-    Only the whole of a bank credit that named no notice and still holds all of it: money that
-    named a citizen's notice, or part of which was applied or returned, is a payer's. As for a
+    Only the whole of a bank credit that named no notice nor RF and still holds all of it
+    (``_not_own_transfer``): money that named a citizen's notice or an RF, or part of which was
+    applied or returned, is a payer's. As for a
     return, ``expected_balance`` is what the person was shown, so a form sent twice, or after
     someone else resolved the money, changes nothing.
     """

@@ -132,6 +132,8 @@ class Migration(migrations.Migration):
             model_name="owntransfer",
             name="actor",
             field=models.ForeignKey(
+                blank=True,
+                null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
