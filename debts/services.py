@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -358,6 +358,25 @@ def build_notice(
         item.notice = notice
     NoticeItem.objects.bulk_create(draft.items)
     return notice
+
+
+@dataclass(frozen=True)
+class RegisteredPayer:
+    debtor: Debtor
+    created: bool
+
+
+def register_payer(payer: Debtor) -> RegisteredPayer:
+    """``payer``, a card not saved yet, registered; one whose ΑΦΜ is on file already (the form
+    sent twice, a colleague at the next desk, even between a look-up and the save) is that
+    debtor, kept as it was, never a second card nor one rewritten with the names typed now.
+    The unique ΑΦΜ decides, not a look-up first."""
+    try:
+        with transaction.atomic():
+            payer.save()
+    except IntegrityError:
+        return RegisteredPayer(debtor=Debtor.objects.get(afm=payer.afm), created=False)
+    return RegisteredPayer(debtor=payer, created=True)
 
 
 @dataclass(frozen=True)

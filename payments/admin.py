@@ -8,7 +8,6 @@ A payment is "added" only at the counter, so the admin's «add» of a payment op
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,7 +23,7 @@ from debts.admin import AfmSearchMixin, ReadOnlyInline, ReadOnlyMixin, RfSearchM
 from debts.models import Debtor, PaymentNotice
 from debts.money import euros
 from debts.selectors import debtor_overview, notice_lines
-from debts.services import issue_paravolo, preview_notice
+from debts.services import issue_paravolo, preview_notice, register_payer
 from debts.validators import normalize_afm
 from receipts.models import Receipt
 from receipts.selectors import certificates_issued_with
@@ -438,30 +437,24 @@ class PaymentAdmin(PaymentHistoryAdmin):
         one whose ΑΦΜ is known meanwhile (the form sent twice, a colleague at the next desk) is
         that debtor, not a second card."""
         require(request, TAKE_COUNTER_PAYMENT)
-        typed = request.POST.get("afm") or request.GET.get("afm", "")
-        # Sent with two different ΑΦΜ, one may be a slip that is another debtor's: the form says
-        # so, never leading to that debtor's card.
-        differ = request.method == "POST" and normalize_afm(
-            request.POST.get("afm_again", "")
-        ) != normalize_afm(typed)
-        known = None if differ else Debtor.objects.filter(afm=normalize_afm(typed)).first()
-        if known is not None:
-            if request.method == "POST":
-                messages.info(request, gettext("Ο πληρωτής είναι ήδη καταχωρισμένος."))
-            return redirect("admin:payments_payment_counter_debtor", known.pk)
+        typed = request.GET.get("afm", "")
+        if request.method != "POST":
+            known = Debtor.objects.filter(afm=normalize_afm(typed)).first() if typed else None
+            if known is not None:
+                return redirect("admin:payments_payment_counter_debtor", known.pk)
+        # Posted, the ΑΦΜ counts only once the form found it typed the same twice: a slip may
+        # be another debtor's, whose card it must never lead to.
         form = CounterPayerForm(request.POST or None, initial={"afm": _typed_afm(typed)})
         if request.method == "POST" and form.is_valid():
-            try:
-                with transaction.atomic():
-                    debtor = form.save()
-            except IntegrityError:  # registered by a colleague since the look-up, as they wrote it
-                debtor = Debtor.objects.get(afm=form.cleaned_data["afm"])
-                messages.info(request, gettext("Ο πληρωτής είναι ήδη καταχωρισμένος."))
-            else:
+            registered = register_payer(form.save(commit=False))
+            if registered.created:
                 messages.success(
-                    request, gettext("Καταχωρίστηκε ο πληρωτής %(debtor)s.") % {"debtor": debtor}
+                    request,
+                    gettext("Καταχωρίστηκε ο πληρωτής %(debtor)s.") % {"debtor": registered.debtor},
                 )
-            return redirect("admin:payments_payment_counter_debtor", debtor.pk)
+            else:
+                messages.info(request, gettext("Ο πληρωτής είναι ήδη καταχωρισμένος."))
+            return redirect("admin:payments_payment_counter_debtor", registered.debtor.pk)
         return self.page(
             request,
             "counter_payer.html",

@@ -190,6 +190,13 @@ class CounterPayerForm(DebtorAdminForm):
             )
         return cleaned
 
+    def validate_unique(self):
+        """An ΑΦΜ on file is no error here: ``register_payer`` makes it that debtor."""
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions() | {"afm"})
+        except ValidationError as error:
+            self._update_errors(error)
+
 
 class CounterParavoloForm(forms.Form):
     """A παράβολο the payer asks for at the counter, of the kinds issued today."""
