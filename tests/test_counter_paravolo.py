@@ -288,3 +288,12 @@ def test_a_typo_that_is_another_debtors_afm_is_caught_by_the_afm_typed_twice(
         "Οι δύο ΑΦΜ διαφέρουν: ελέγξτε τον στο έγγραφο του πληρωτή και γράψτε τον ξανά."
     ]
     assert Debtor.objects.count() == 1
+
+
+def test_a_new_payer_asked_for_with_a_known_afm_opens_that_debtor(client, cashier, debtor):  # noqa: F811
+    """The search offers «Νέος πληρωτής» even when the ΑΦΜ typed found a debtor: following it
+    leads to that card, never to a form for a second one."""
+    response = client.get(counter_url("counter_payer"), {"afm": f"EL {debtor.afm}"})
+
+    assert response["Location"] == counter_url("counter_debtor", debtor.pk)
+    assert Debtor.objects.count() == 1
