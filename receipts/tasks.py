@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from . import certificate_pdf, documents, pdf
-from .models import Certificate, CertificateRevocation, Receipt
+from .models import Certificate, Receipt
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def deliver_certificate(certificate_id: int) -> None:
 def _revoked(certificate: Certificate) -> bool:
     """Read under the certificate's lock, which a revocation takes too: one revoked while the
     delivery ran is seen here, not mailed after."""
-    return CertificateRevocation.objects.filter(certificate=certificate).exists()
+    return certificate.revocation_or_none is not None
 
 
 def deliver_certificate_on_commit(certificate_id: int) -> None:
