@@ -15,6 +15,7 @@ from debts.models import Property
 from debts.rf import format_rf
 from payments.models import CardAttempt, Channel
 from payments.services import settle
+from receipts import certificate_pdf
 from receipts.certificates import revoke_certificate
 from receipts.models import Certificate
 from tests.card_gateway import card_id
@@ -194,3 +195,9 @@ def test_a_revoked_certificate_downloads_marked_revoked_for_the_citizen_and_the_
             for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
         )
         assert "ΑΝΑΚΛΗΘΗΚΕ" in text and "Εκδόθηκε για λάθος ακίνητο" in text
+
+    # The kept copy stays the certificate as issued: the mark is rendered for each download,
+    # never stored over it, nor stored as the copy were none kept yet.
+    with certificate_pdf.stored_pdf(certificate.pk).pdf.open("rb") as kept:
+        kept_text = "".join(page.extract_text() for page in PdfReader(kept).pages)
+    assert certificate.display_number in kept_text and "ΑΝΑΚΛΗΘΗΚΕ" not in kept_text
