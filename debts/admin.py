@@ -51,7 +51,7 @@ from .notice_pdf import render_notice_pdf
 from .rf import compact_rf
 from .selectors import owed_today
 from .templatetags.rf_codes import rf_groups
-from .validators import normalize_afm
+from .validators import afm_typed
 
 #: Recorded as the cause of a notice cancelled from the admin (the actor is recorded with it).
 ADMIN_CANCEL_CAUSE = "cancelled by staff in the admin"
@@ -139,8 +139,8 @@ class AfmSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        afm = normalize_afm(search_term.strip())
-        if len(afm) == 9 and afm.isdigit() and afm != search_term.strip():
+        afm = afm_typed(search_term)
+        if afm and afm != search_term.strip():
             results |= queryset.filter(**{self.afm_lookup: afm})
         return results, may_have_duplicates
 

@@ -18,6 +18,12 @@ def normalize_afm(value: str) -> str:
     return afm
 
 
+def afm_typed(term: str) -> str:
+    """The ΑΦΜ a search term is, as stored ("EL 068 933 130" is 068933130), else ""."""
+    afm = normalize_afm(term.strip())
+    return afm if len(afm) == 9 and afm.isdigit() else ""
+
+
 def validate_afm(value: str) -> None:
     """Nine digits with the mod-11 check digit; all zeros passes the check but is no one's ΑΦΜ."""
     try:

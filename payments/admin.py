@@ -24,7 +24,7 @@ from debts.models import Debtor, PaymentNotice
 from debts.money import euros
 from debts.selectors import debtor_overview, notice_lines
 from debts.services import issue_paravolo, preview_notice, register_payer
-from debts.validators import normalize_afm
+from debts.validators import afm_typed
 from receipts.models import Receipt
 from receipts.selectors import certificates_issued_with
 
@@ -259,12 +259,6 @@ class PaymentHistoryAdmin(ReadOnlyMixin, AfmSearchMixin, RfSearchMixin, admin.Mo
         return super().change_view(request, object_id, form_url, context)
 
 
-def _typed_afm(term: str) -> str:
-    """The ΑΦΜ a search term is, as stored ("EL 068 933 130" is 068933130), else ""."""
-    afm = normalize_afm(term)
-    return afm if len(afm) == 9 and afm.isdigit() else ""
-
-
 @admin.register(Payment)
 class PaymentAdmin(PaymentHistoryAdmin):
     list_display = (
@@ -429,7 +423,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
             form=form,
             debtors=debtors,
             new_payer=debtors is not None,  # those found may all be others (a common name)
-            typed_afm=_typed_afm(form.cleaned_data["q"]) if form.is_valid() else "",
+            typed_afm=afm_typed(form.cleaned_data["q"]) if form.is_valid() else "",
         )
 
     def counter_payer_view(self, request):
@@ -437,14 +431,14 @@ class PaymentAdmin(PaymentHistoryAdmin):
         one whose ΑΦΜ is known meanwhile (the form sent twice, a colleague at the next desk) is
         that debtor, not a second card."""
         require(request, TAKE_COUNTER_PAYMENT)
-        typed = request.GET.get("afm", "")
-        if request.method != "POST":
-            known = Debtor.objects.filter(afm=normalize_afm(typed)).first() if typed else None
+        typed = afm_typed(request.GET.get("afm", ""))
+        if request.method != "POST" and typed:
+            known = Debtor.objects.filter(afm=typed).first()
             if known is not None:
                 return redirect("admin:payments_payment_counter_debtor", known.pk)
         # Posted, the ΑΦΜ counts only once the form found it typed the same twice: a slip may
         # be another debtor's, whose card it must never lead to.
-        form = CounterPayerForm(request.POST or None, initial={"afm": _typed_afm(typed)})
+        form = CounterPayerForm(request.POST or None, initial={"afm": typed})
         if request.method == "POST" and form.is_valid():
             registered = register_payer(form.save(commit=False))
             if registered.created:
