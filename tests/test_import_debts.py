@@ -67,6 +67,18 @@ def test_a_roll_certifies_debts_and_issues_one_notice_per_debtor(revenue, make_d
     assert "Ειδοποιητήρια με RF: 2 (230,50 €)" in output
 
 
+def test_a_new_debtor_s_name_is_kept_as_the_registry_keeps_it(revenue, write_roll):
+    """A roll typed by hand («Παπαδοπούλου  Eλένη», its E Latin): the new card keeps the
+    name in capitals without accents, one alphabet a word, as the admin's search finds it."""
+    afm = valid_afm()
+    run(
+        write_roll(
+            [f"{afm};Παπαδοπούλου  Eλένη;0311;2026;ΤΚΦ;10,00;31/12/2026;01/12/2026;ΒΚ-11/2026"]
+        )
+    )
+    assert Debtor.objects.get(afm=afm).last_name == "ΠΑΠΑΔΟΠΟΥΛΟΥ ΕΛΕΝΗ"
+
+
 @pytest.mark.parametrize(("notices", "count"), [("per-debt", 2), ("none", 0), ("per-debtor", 1)])
 def test_notices_as_asked(revenue, write_roll, notices, count):
     afm = valid_afm()
