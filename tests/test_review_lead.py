@@ -80,7 +80,23 @@ def test_migration_0015_keeps_names_as_registry_name_does():
     """The migration carries its own copy of the rule (models change; a migration must not):
     the names it writes are those the admin and rolls write today."""
     migration = importlib.import_module("debts.migrations.0015_debtor_names_as_registry")
-    for typed, _kept in NAMES_TYPED:
+    typed_names = [typed for typed, _kept in NAMES_TYPED] + [
+        # Each branch of the rule: hyphens and apostrophes joining two alphabets, a diaeresis
+        # kept or written where an accent parted two vowels, spaces, digits, lower case.
+        "Παπαδοπούλου-Smith",
+        "O'Brien-Κωνσταντίνου",
+        "ΠAΠAΔOΠOYΛOY-ΜΑΡΙΝΟΥ",
+        "Νικολαΐδης",
+        "Μπόικος",
+        "Κάουφμαν",
+        "Αίγινα",
+        "Ευάγγελος",
+        "J\u03bfhn  Smith",
+        "  Market   Ltd 2 ",
+        "ΑΦΟΙ Ζάιμη Ο.Ε.",
+        "",
+    ]
+    for typed in typed_names:
         assert migration._registry_name(typed) == registry_name(typed), typed
 
 
