@@ -491,7 +491,7 @@ class PaymentAdmin(PaymentHistoryAdmin):
             format_html("{}: {}", _("Είσπραξη στο ταμείο"), debtor),
             debtor=debtor,
             notices=selectors.open_notices(debtor),
-            paravolo_form=CounterParavoloForm(),
+            paravolo_form=CounterParavoloForm.offered(),
             **self.open_lines(debtor),
         )
 

@@ -201,6 +201,12 @@ class CounterPayerForm(DebtorAdminForm):
 class CounterParavoloForm(forms.Form):
     """A παράβολο the payer asks for at the counter, of the kinds issued today."""
 
+    @classmethod
+    def offered(cls) -> "CounterParavoloForm | None":
+        """The form, if any kind of παράβολο is issued today."""
+        form = cls()
+        return form if form.fields["paravolo_type"].queryset.exists() else None
+
     paravolo_type = forms.ModelChoiceField(
         label=_("Παράβολο"),
         queryset=ParavoloType.objects.filter(active=True).select_related("revenue_type"),
